@@ -1,0 +1,175 @@
+"""Every table's schema, declared once.
+
+Canonical *input* schemas (what `ingest --format canonical` reads, per DESIGN.md) and the stored
+warehouse tables. DDL is generated from the Polars schemas here, so a column is never typed twice.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+SEVERITIES = ("fatal", "grievous", "minor", "non_injury")
+FATAL_GRIEVOUS = ("fatal", "grievous")
+ROAD_CATEGORIES = ("NH", "SH", "MDR", "ODR", "urban", "expressway", "other")
+OFFENCES = (
+    "overspeeding",
+    "drunk_driving",
+    "red_light",
+    "no_helmet",
+    "no_seatbelt",
+    "wrong_side",
+    "mobile_phone",
+    "overloading",
+    "lane_violation",
+    "dangerous_driving",
+    "no_documents",
+    "other",
+)
+
+# --- canonical inputs ---------------------------------------------------------------------------
+
+ACCIDENT_INPUT: dict[str, pl.DataType] = {
+    "accident_id": pl.Utf8(),
+    "occurred_at": pl.Utf8(),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "severity": pl.Utf8(),
+    "killed": pl.Int32(),
+    "injured": pl.Int32(),
+    "district": pl.Utf8(),
+    "police_station": pl.Utf8(),
+    "road_name": pl.Utf8(),
+    "road_category": pl.Utf8(),
+    "chainage_km": pl.Float64(),
+    "vehicle_types": pl.Utf8(),
+    "weather": pl.Utf8(),
+    "light": pl.Utf8(),
+    "cause": pl.Utf8(),
+}
+ACCIDENT_REQUIRED = ("accident_id", "occurred_at", "severity")
+
+CHALLAN_INPUT: dict[str, pl.DataType] = {
+    "challan_id": pl.Utf8(),
+    "issued_at": pl.Utf8(),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "offence": pl.Utf8(),
+    "offence_raw": pl.Utf8(),
+    "vehicle_class": pl.Utf8(),
+    "fine_amount": pl.Float64(),
+    "district": pl.Utf8(),
+    "police_station": pl.Utf8(),
+    "road_name": pl.Utf8(),
+    "camera_id": pl.Utf8(),
+    "vehicle_reg": pl.Utf8(),
+    "challan_type": pl.Utf8(),
+}
+CHALLAN_REQUIRED = ("challan_id", "issued_at", "offence")
+
+# Columns holding personal data: never stored in clear, only as ``<name>_hash``.
+PII_COLUMNS = ("vehicle_reg", "offender_name", "phone")
+
+# --- stored tables -------------------------------------------------------------------------------
+
+_SPATIAL: dict[str, pl.DataType] = {
+    "has_time": pl.Boolean(),
+    "located": pl.Boolean(),
+    "h3_cell": pl.Utf8(),
+    "unit_id": pl.Utf8(),
+}
+_LINEAGE: dict[str, pl.DataType] = {
+    "source": pl.Utf8(),
+    "source_file": pl.Utf8(),
+    "source_row": pl.Int64(),
+    "raw": pl.Utf8(),
+    "content_hash": pl.Utf8(),
+    "ingest_run_id": pl.Utf8(),
+}
+
+ACCIDENTS: dict[str, pl.DataType] = {
+    "accident_id": pl.Utf8(),
+    "occurred_at": pl.Datetime("us"),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "severity": pl.Utf8(),
+    "killed": pl.Int32(),
+    "injured": pl.Int32(),
+    "district": pl.Utf8(),
+    "police_station": pl.Utf8(),
+    "road_name": pl.Utf8(),
+    "road_category": pl.Utf8(),
+    "chainage_km": pl.Float64(),
+    "vehicle_types": pl.Utf8(),
+    "weather": pl.Utf8(),
+    "light": pl.Utf8(),
+    "cause": pl.Utf8(),
+    **_SPATIAL,
+    **_LINEAGE,
+}
+
+CHALLANS: dict[str, pl.DataType] = {
+    "challan_id": pl.Utf8(),
+    "issued_at": pl.Datetime("us"),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "offence": pl.Utf8(),
+    "offence_raw": pl.Utf8(),
+    "vehicle_class": pl.Utf8(),
+    "fine_amount": pl.Float64(),
+    "district": pl.Utf8(),
+    "police_station": pl.Utf8(),
+    "road_name": pl.Utf8(),
+    "camera_id": pl.Utf8(),
+    "vehicle_reg_hash": pl.Utf8(),
+    "challan_type": pl.Utf8(),
+    **_SPATIAL,
+    **_LINEAGE,
+}
+
+QUARANTINE: dict[str, pl.DataType] = {
+    "ingest_run_id": pl.Utf8(),
+    "source_file": pl.Utf8(),
+    "row_number": pl.Int64(),
+    "column_name": pl.Utf8(),
+    "raw_value": pl.Utf8(),
+    "reason": pl.Utf8(),
+}
+
+KEYS = {"accidents": ("source", "accident_id"), "challans": ("source", "challan_id")}
+TABLES = {"accidents": ACCIDENTS, "challans": CHALLANS}
+INPUTS = {"accidents": ACCIDENT_INPUT, "challans": CHALLAN_INPUT}
+REQUIRED = {"accidents": ACCIDENT_REQUIRED, "challans": CHALLAN_REQUIRED}
+TIME_COLUMN = {"accidents": "occurred_at", "challans": "issued_at"}
+ID_COLUMN = {"accidents": "accident_id", "challans": "challan_id"}
+
+_DUCK_TYPES = {
+    pl.Utf8: "VARCHAR",
+    pl.Float64: "DOUBLE",
+    pl.Int32: "INTEGER",
+    pl.Int64: "BIGINT",
+    pl.Boolean: "BOOLEAN",
+    pl.Date: "DATE",
+}
+
+
+def duck_type(dtype: pl.DataType) -> str:
+    """The DuckDB type for a Polars dtype used in these schemas."""
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMP"
+    for pl_type, sql in _DUCK_TYPES.items():
+        if isinstance(dtype, pl_type):
+            return sql
+    raise TypeError(f"no DuckDB type for {dtype!r}")
+
+
+def create_table_sql(name: str, schema: dict[str, pl.DataType], key: tuple[str, ...] = ()) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` DDL generated from a Polars schema."""
+    cols = [f'    "{col}" {duck_type(dtype)}' for col, dtype in schema.items()]
+    if key:
+        cols.append(f"    PRIMARY KEY ({', '.join(key)})")
+    return f"CREATE TABLE IF NOT EXISTS {name} (\n" + ",\n".join(cols) + "\n)"
+
+
+def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """An empty frame with exactly these columns and types."""
+    return pl.DataFrame(schema=schema)

@@ -1,0 +1,75 @@
+"""What every source adapter returns: canonical rows plus the rows it could not read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from roadsafety import schemas
+
+REJECT_SCHEMA = {
+    "row_number": pl.Int64(),
+    "column_name": pl.Utf8(),
+    "raw_value": pl.Utf8(),
+    "reason": pl.Utf8(),
+}
+
+
+class SourceError(ValueError):
+    """A file cannot be read at all; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class SourceBatch:
+    """Rows read from one file, mapped to a canonical input schema.
+
+    Attributes:
+        kind: ``"accidents"`` or ``"challans"``.
+        source: short source name stored with each row (``canonical``, ``baac``, ...).
+        source_file: the path as given by the user.
+        rows_read: data rows read from the file (header excluded).
+        frame: one row per mapped record with every column of ``schemas.INPUTS[kind]`` (the
+            timestamp column as text: ``YYYY-MM-DD HH:MM[:SS]`` or ``YYYY-MM-DD`` when the time is
+            unknown), plus ``source_row`` (1-based data row number) and ``raw`` (JSON of the raw
+            source values kept for audit, or null).
+        rejected: rows the adapter itself could not map, with ``REJECT_SCHEMA`` columns. A row
+            number appears in ``frame`` or in ``rejected``, never both.
+    """
+
+    kind: str
+    source: str
+    source_file: str
+    rows_read: int
+    frame: pl.DataFrame
+    rejected: pl.DataFrame
+
+    def __post_init__(self) -> None:
+        missing = [c for c in schemas.INPUTS[self.kind] if c not in self.frame.columns]
+        missing += [c for c in ("source_row", "raw") if c not in self.frame.columns]
+        if missing:
+            raise SourceError(f"{self.source_file}: adapter output lacks columns {missing}")
+        if self.rejected.columns != list(REJECT_SCHEMA):
+            raise SourceError(f"{self.source_file}: rejected rows must have columns {list(REJECT_SCHEMA)}")
+
+
+def empty_rejects() -> pl.DataFrame:
+    """A rejected-rows frame with no rows."""
+    return pl.DataFrame(schema=REJECT_SCHEMA)
+
+
+def conform(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Add missing canonical columns as nulls and cast to the canonical input types.
+
+    Columns beyond the canonical ones, ``source_row`` and ``raw`` are dropped.
+    """
+    schema = schemas.INPUTS[kind]
+    exprs = []
+    for col, dtype in schema.items():
+        if col in frame.columns:
+            exprs.append(pl.col(col).cast(dtype, strict=False))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(col))
+    exprs.append(pl.col("source_row").cast(pl.Int64))
+    exprs.append(pl.col("raw").cast(pl.Utf8) if "raw" in frame.columns else pl.lit(None, pl.Utf8).alias("raw"))
+    return frame.select(exprs)

@@ -1,0 +1,126 @@
+"""The only place a DuckDB connection is opened.
+
+Writers never touch the live warehouse file in place. A write session takes an exclusive file lock,
+copies the warehouse to a staging file beside it, applies migrations, does its work there, and on
+success checkpoints and atomically renames the staging file over the warehouse (``os.replace``). So:
+
+* a process killed mid-write leaves the previous warehouse exactly as it was (no partial batch);
+* readers (the app, exports) open read-only connections and see either the old or the new file,
+  never a mix, and are never blocked by a long write;
+* two writers never interleave: the second waits for the lock (or gives up with a clear error).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from roadsafety.store.migrations import apply_migrations
+
+log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT_S = float(os.environ.get("ROADSAFETY_LOCK_TIMEOUT", "600"))
+
+
+class StoreError(RuntimeError):
+    """The warehouse cannot be opened or written; the message says which file and why."""
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the warehouse write lock."""
+
+
+def lock_path(db_path: Path) -> Path:
+    """The lock file guarding writes to ``db_path``."""
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@contextmanager
+def read_connection(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse.
+
+    Raises:
+        StoreError: when the warehouse file does not exist yet.
+    """
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise StoreError(f"warehouse {db_path} does not exist: load data first (roadsafety ingest or demo)")
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _remove_stale_staging(db_path: Path) -> None:
+    for stale in db_path.parent.glob(f".{db_path.name}.*.staging*"):
+        log.warning("removing staging file %s left by an interrupted write", stale)
+        stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def _exclusive_lock(db_path: Path, timeout_s: float) -> Iterator[None]:
+    path = lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as fh:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"warehouse {db_path} is being written by another process "
+                        f"(lock {path}); gave up after {timeout_s:.0f}s"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+@contextmanager
+def write_connection(
+    db_path: Path | str, *, lock_timeout_s: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection whose work is published atomically when the block exits cleanly.
+
+    Any exception inside the block discards the staging copy and leaves the warehouse unchanged.
+    """
+    db_path = Path(db_path)
+    timeout = LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
+    with _exclusive_lock(db_path, timeout):
+        _remove_stale_staging(db_path)
+        staging = db_path.with_name(f".{db_path.name}.{os.getpid()}.staging")
+        if db_path.exists():
+            shutil.copyfile(db_path, staging)
+        con = duckdb.connect(str(staging))
+        try:
+            apply_migrations(con)
+            yield con
+            con.execute("CHECKPOINT")
+            con.close()
+            with staging.open("rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(staging, db_path)
+        except BaseException:
+            con.close()
+            staging.unlink(missing_ok=True)
+            staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+            raise
+
+
+def ensure_warehouse(db_path: Path | str) -> None:
+    """Create the warehouse (with every migration applied) if it does not exist yet."""
+    with write_connection(db_path):
+        pass
