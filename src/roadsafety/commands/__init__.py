@@ -1,0 +1,58 @@
+"""CLI command groups. Each module defines ``register(app)`` adding its commands to the Typer app.
+
+Add a module here by appending its name to ``COMMAND_MODULES``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from roadsafety.config import ConfigError, Settings
+
+COMMAND_MODULES = ("data",)
+
+log = logging.getLogger("roadsafety")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UserError(RuntimeError):
+    """An error the user can fix (bad option, missing file); printed without a traceback."""
+
+
+def expected_errors() -> tuple[type[BaseException], ...]:
+    """Error types that end a command with a clear message and exit code 2, not a traceback."""
+    from roadsafety.sources.base import SourceError
+    from roadsafety.store.connection import StoreError
+
+    return (UserError, ConfigError, SourceError, StoreError, FileNotFoundError)
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected errors into a one-line message on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except expected_errors() as exc:
+            typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings the root command loaded."""
+    return ctx.find_root().obj
+
+
+def register_all(app: typer.Typer) -> None:
+    """Import every command module and let it register its commands."""
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(app)
