@@ -1,0 +1,175 @@
+"""Risk-list rows, built once, for every export format and the app's table.
+
+Public API (also used by the Dash app):
+
+* :class:`RiskListFilter` — the options of ``export risk-list`` (top, district, police station,
+  severity ranking key, minimum band, corridor merging).
+* :func:`build_risk_rows` ``(con, run_id, filters) -> pl.DataFrame`` — the ranked rows with exactly
+  :data:`RISK_COLUMNS`, from an open read connection. Same run and filters give identical rows.
+* :func:`load_run` — the run's window, model version and data cut-off (for titles and footers).
+
+Ranking: ``severity='all'`` ranks by ``expected_crashes`` (ties: ``expected_fatal_grievous``, then
+``unit_id``); ``'fatal_grievous'`` ranks by ``expected_fatal_grievous`` (ties: ``expected_crashes``,
+then ``unit_id``). Filters apply first, corridors merge next (see :mod:`roadsafety.exports.corridors`;
+a corridor ranks by its summed value), then the top N rows are kept: ``top`` counts rows, so a merged
+corridor is one row. Units the forecast names but ``spatial_units`` does not know (for example empty
+H3 neighbour cells) get their cell and centre from the unit id when it is an H3 index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import h3
+import polars as pl
+
+from roadsafety.exports.corridors import BAND_ORDER, merge_corridors
+from roadsafety.store.export_store import RunInfo, read_forecast_units, read_run_info
+
+RISK_COLUMNS = (
+    "rank", "unit_id", "h3_cell", "road_name", "police_station", "district", "latitude",
+    "longitude", "expected_crashes", "expected_fatal_grievous", "risk_band", "peak_window",
+    "top_factors", "window_start", "window_end", "model_version",
+)
+SEVERITY_KEYS = {"all": "expected_crashes", "fatal_grievous": "expected_fatal_grievous"}
+BANDS = tuple(BAND_ORDER)
+
+
+class ExportError(ValueError):
+    """An export cannot be made as asked; the message names the option or the missing input."""
+
+
+@dataclass(frozen=True)
+class RiskListFilter:
+    """Options of a risk list.
+
+    Attributes:
+        top: keep the first N rows (None keeps all).
+        district: only this district (case-insensitive).
+        police_station: only this police station (case-insensitive).
+        severity: ranking key, ``all`` (expected crashes) or ``fatal_grievous``.
+        min_band: drop rows below this band (``low`` < ``medium`` < ``high`` < ``very_high``).
+        merge: merge adjacent high-risk cells along one road into corridor rows.
+    """
+
+    top: int | None = None
+    district: str | None = None
+    police_station: str | None = None
+    severity: str = "all"
+    min_band: str | None = None
+    merge: bool = False
+
+    def validate(self) -> None:
+        """Raise :class:`ExportError` naming the first bad option."""
+        if self.top is not None and self.top < 1:
+            raise ExportError(f"--top must be at least 1, got {self.top}")
+        if self.severity not in SEVERITY_KEYS:
+            raise ExportError(f"--severity must be one of {', '.join(SEVERITY_KEYS)}, got {self.severity!r}")
+        if self.min_band is not None and self.min_band not in BAND_ORDER:
+            raise ExportError(f"--min-band must be one of {', '.join(BANDS)}, got {self.min_band!r}")
+
+    def as_params(self) -> dict:
+        """The filter as a JSON-ready dict (for audit rows and summaries)."""
+        return {
+            "top": self.top, "district": self.district, "police_station": self.police_station,
+            "severity": self.severity, "min_band": self.min_band, "merge": self.merge,
+        }
+
+
+def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> RunInfo:
+    """The run's window, model version and cut-off.
+
+    Raises:
+        ExportError: when the run does not exist.
+    """
+    info = read_run_info(con, run_id)
+    if info is None:
+        raise ExportError(f"forecast run {run_id!r} does not exist in the warehouse")
+    return info
+
+
+def _cell_or_none(unit_id: str) -> str | None:
+    return unit_id if h3.is_valid_cell(unit_id) else None
+
+
+def complete_units(units: pl.DataFrame) -> pl.DataFrame:
+    """Fill the cell and centre of H3 units that ``spatial_units`` does not describe."""
+    units = units.with_columns(
+        pl.coalesce(
+            "h3_cell", pl.col("unit_id").map_elements(_cell_or_none, return_dtype=pl.Utf8)
+        ).alias("h3_cell")
+    )
+    missing = pl.col("h3_cell").is_not_null() & pl.col("latitude").is_null()
+    centre = pl.col("h3_cell").map_elements(lambda c: list(h3.cell_to_latlng(c)), return_dtype=pl.List(pl.Float64))
+    return units.with_columns(
+        pl.when(missing).then(centre.list.get(0)).otherwise(pl.col("latitude")).alias("latitude"),
+        pl.when(missing).then(centre.list.get(1)).otherwise(pl.col("longitude")).alias("longitude"),
+    )
+
+
+def _match(units: pl.DataFrame, column: str, value: str, option: str) -> pl.DataFrame:
+    wanted = " ".join(value.split()).casefold()
+    norm = pl.col(column).fill_null("").str.strip_chars().str.to_lowercase()
+    kept = units.filter(norm == wanted)
+    if kept.is_empty():
+        known = sorted(v for v in units[column].drop_nulls().unique().to_list() if v)
+        sample = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+        raise ExportError(f"{option} {value!r} matches no unit in this forecast; known: {sample or 'none'}")
+    return kept
+
+
+def filter_units(units: pl.DataFrame, filters: RiskListFilter) -> pl.DataFrame:
+    """Apply the district, police-station and band filters (before ranking and merging)."""
+    if filters.district:
+        units = _match(units, "district", filters.district, "--district")
+    if filters.police_station:
+        units = _match(units, "police_station", filters.police_station, "--police-station")
+    if filters.min_band:
+        floor = BAND_ORDER[filters.min_band]
+        units = units.filter(pl.col("risk_band").replace_strict(BAND_ORDER, default=-1) >= floor)
+    return units
+
+
+def rank_rows(rows: pl.DataFrame, severity: str, top: int | None) -> pl.DataFrame:
+    """Sort by the severity key with stable tie-breaks, cut to ``top`` rows, number them."""
+    key = SEVERITY_KEYS[severity]
+    other = "expected_fatal_grievous" if key == "expected_crashes" else "expected_crashes"
+    rows = rows.sort([key, other, "unit_id"], descending=[True, True, False], nulls_last=True)
+    if top is not None:
+        rows = rows.head(top)
+    return rows.with_columns(pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias("rank"))
+
+
+def build_units(con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter) -> pl.DataFrame:
+    """Filtered, merged and ranked rows with every column (contract and extras such as n_cells)."""
+    filters.validate()
+    info = load_run(con, run_id)
+    units = read_forecast_units(con, run_id)
+    if units.is_empty():
+        raise ExportError(f"forecast run {run_id!r} has no rows")
+    units = filter_units(complete_units(units), filters)
+    key = SEVERITY_KEYS[filters.severity]
+    units = merge_corridors(units, key) if filters.merge else units.with_columns(pl.lit(1, dtype=pl.Int64).alias("n_cells"))
+    return rank_rows(units, filters.severity, filters.top).with_columns(
+        pl.lit(info.window_start, dtype=pl.Date).alias("window_start"),
+        pl.lit(info.window_end, dtype=pl.Date).alias("window_end"),
+        pl.lit(info.version_id, dtype=pl.Utf8).alias("model_version"),
+    )
+
+
+def build_risk_rows(con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter) -> pl.DataFrame:
+    """The ranked risk list of a forecast run, with exactly :data:`RISK_COLUMNS`.
+
+    Args:
+        con: an open (read) connection to the warehouse.
+        run_id: the forecast run (see ``forecast_runs``).
+        filters: the list's options.
+
+    Returns:
+        One row per unit (or merged corridor), ranked from 1.
+
+    Raises:
+        ExportError: on a bad option, an unknown run or a filter that matches nothing.
+    """
+    return build_units(con, run_id, filters).select(RISK_COLUMNS)

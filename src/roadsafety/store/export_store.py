@@ -1,0 +1,147 @@
+"""All SQL of the exports: forecast runs and units in, blackspot history in, audit rows out.
+
+Functions take an open DuckDB connection (from ``roadsafety.store.connection``) and return Polars
+frames or small dataclasses; they never open connections themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import polars as pl
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A forecast run's identity: the window it covers and the model that made it.
+
+    Attributes:
+        run_id: forecast run id.
+        version_id: model version (the risk list's ``model_version``).
+        window_start: first day covered.
+        window_end: last day covered (inclusive).
+        data_cutoff: records on or after this day were not seen by the model.
+        created_at: when the run was written.
+    """
+
+    run_id: str
+    version_id: str
+    window_start: date
+    window_end: date
+    data_cutoff: date | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One export, as written to ``export_audit``."""
+
+    audit_id: str
+    exported_at: datetime
+    user_name: str
+    user_kind: str
+    export_kind: str
+    format: str
+    path: str
+    params: dict
+    run_id: str | None
+    model_version: str | None
+    row_count: int
+    file_sha256: str
+
+
+def find_champion_run(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str | None:
+    """The newest complete run of the champion model covering exactly ``[start, end]``, if any."""
+    row = con.sql(
+        """SELECT r.run_id FROM forecast_runs r
+           JOIN champion c ON c.version_id = r.version_id AND c.slot = 'default'
+           WHERE r.status = 'complete' AND r.window_start = ? AND r.window_end = ?
+           ORDER BY r.created_at DESC, r.run_id DESC LIMIT 1""",
+        params=[start, end],
+    ).fetchall()
+    return row[0][0] if row else None
+
+
+def read_run_info(con: duckdb.DuckDBPyConnection, run_id: str) -> RunInfo | None:
+    """Window, model version and data cut-off of a forecast run (None when unknown)."""
+    row = con.sql(
+        """SELECT r.run_id, r.version_id, r.window_start, r.window_end,
+                  coalesce(r.data_cutoff, m.as_of), r.created_at
+           FROM forecast_runs r LEFT JOIN model_versions m ON m.version_id = r.version_id
+           WHERE r.run_id = ?""",
+        params=[run_id],
+    ).fetchall()
+    return RunInfo(*row[0]) if row else None
+
+
+def read_forecast_units(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """Every forecast row of a run joined with its spatial unit's attributes."""
+    return con.sql(
+        """SELECT f.unit_id, f.window_start, f.window_end,
+                  f.expected_crashes, f.expected_fatal_grievous, f.risk_band,
+                  f.rank AS model_rank, f.peak_window, f.top_factors,
+                  f.morth_blackspot, f.recent_challans,
+                  u.kind, u.h3_cell, u.road_name, u.road_category, u.police_station,
+                  u.district, u.latitude, u.longitude, u.chainage_km
+           FROM forecasts f LEFT JOIN spatial_units u ON u.unit_id = f.unit_id
+           WHERE f.run_id = ?
+           ORDER BY f.unit_id""",
+        params=[run_id],
+    ).pl()
+
+
+def read_severe_history(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pl.DataFrame:
+    """Per-unit crash, fatal-or-grievous crash and death counts in ``[start, end)``.
+
+    Deaths use ``killed``; a fatal crash with no count of the killed counts one death.
+    """
+    return con.sql(
+        """WITH h AS (
+             SELECT unit_id,
+                    count(*) AS crashes,
+                    count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS fatal_grievous,
+                    count(*) FILTER (WHERE severity = 'fatal') AS fatal_crashes,
+                    sum(CASE WHEN killed IS NOT NULL THEN killed
+                             WHEN severity = 'fatal' THEN 1 ELSE 0 END) AS deaths
+             FROM accidents
+             WHERE unit_id IS NOT NULL AND occurred_at >= ? AND occurred_at < ?
+             GROUP BY unit_id)
+           SELECT h.unit_id, h.crashes, h.fatal_grievous, h.fatal_crashes,
+                  CAST(h.deaths AS BIGINT) AS deaths,
+                  u.kind, u.h3_cell, u.road_name, u.road_category, u.police_station, u.district,
+                  u.latitude, u.longitude, u.chainage_km
+           FROM h LEFT JOIN spatial_units u ON u.unit_id = h.unit_id
+           ORDER BY h.unit_id""",
+        params=[start, end],
+    ).pl()
+
+
+def latest_accident_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The day of the latest stored accident (None when there are none)."""
+    row = con.sql("SELECT CAST(max(occurred_at) AS DATE) FROM accidents").fetchall()
+    return row[0][0] if row else None
+
+
+def insert_audit(con: duckdb.DuckDBPyConnection, record: AuditRecord) -> None:
+    """Append one export to ``export_audit``."""
+    con.execute(
+        """INSERT INTO export_audit (audit_id, exported_at, user_name, user_kind, export_kind,
+               format, path, params, run_id, model_version, row_count, file_sha256)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            record.audit_id, record.exported_at, record.user_name, record.user_kind,
+            record.export_kind, record.format, record.path,
+            json.dumps(record.params, sort_keys=True, default=str),
+            record.run_id, record.model_version, record.row_count, record.file_sha256,
+        ],
+    )
+
+
+def read_audit(con: duckdb.DuckDBPyConnection, limit: int = 100) -> pl.DataFrame:
+    """The most recent export audit rows, newest first."""
+    return con.sql(
+        "SELECT * FROM export_audit ORDER BY exported_at DESC, audit_id LIMIT ?", params=[limit]
+    ).pl()
