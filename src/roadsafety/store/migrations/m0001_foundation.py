@@ -9,8 +9,8 @@ NAME = "foundation"
 def statements() -> list[str]:
     """DDL for the foundation tables."""
     return [
-        s.create_table_sql("accidents", s.ACCIDENTS, s.KEYS["accidents"]),
-        s.create_table_sql("challans", s.CHALLANS, s.KEYS["challans"]),
+        s.create_table_sql("accidents", s.ACCIDENTS),  # uniqueness of (source, id) is enforced by the ingest merge; no index keeps bulk loads fast
+        s.create_table_sql("challans", s.CHALLANS),
         s.create_table_sql("quarantine", s.QUARANTINE),
         """CREATE TABLE IF NOT EXISTS ingest_runs (
             run_id VARCHAR PRIMARY KEY, kind VARCHAR, source VARCHAR, format VARCHAR,

@@ -1,0 +1,109 @@
+"""Data commands: synth, ingest, status."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from roadsafety.commands import UserError, handle_errors, settings_of
+
+log = logging.getLogger("roadsafety")
+
+
+class Kind(str, Enum):
+    """What a file holds."""
+
+    accidents = "accidents"
+    challans = "challans"
+
+
+class FileFormat(str, Enum):
+    """Output format of the synthetic generator."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
+def synth(
+    ctx: typer.Context,
+    out: Path = typer.Option(Path("data/synthetic"), "--out", help="Output folder."),
+    years: int = typer.Option(3, min=1, max=30, help="Years of history ending yesterday."),
+    scale: float = typer.Option(1.0, min=0.001, help="1.0 = ~10,400 accidents and 500,000 challans a year."),
+    seed: int = typer.Option(42, help="Random seed (same seed, same files)."),
+    fmt: FileFormat = typer.Option(FileFormat.csv, "--format", help="csv or parquet."),
+    end: Optional[str] = typer.Option(None, help="Day after the last generated day (YYYY-MM-DD; default today)."),
+) -> None:
+    """Write a seeded synthetic Haryana world (accidents, challans, planted truth)."""
+    from roadsafety.sources.synthetic import generate_world
+
+    settings = settings_of(ctx)
+    summary = generate_world(
+        out, years=years, scale=scale, seed=seed, fmt=fmt.value, end=_parse_date(end, "--end"),
+        h3_resolution=settings.region.h3_resolution,
+    )
+    typer.echo(str(summary))
+
+
+def _parse_date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def ingest(
+    ctx: typer.Context,
+    kind: Kind = typer.Argument(..., help="accidents or challans"),
+    file: Path = typer.Argument(..., help="CSV or Parquet file (or folder, for folder formats)."),
+    fmt: str = typer.Option("canonical", "--format", "-f", help="Source format (see README)."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="TOML column mapping for another export."),
+) -> None:
+    """Validate and load a file; print rows read = loaded + quarantined + duplicates."""
+    from roadsafety.sources.base import SourceError
+    from roadsafety.sources.registry import get_reader
+    from roadsafety.store.ingest import ingest_batch, record_failed_run
+
+    settings = settings_of(ctx)
+    reader = get_reader(kind.value, fmt) if mapping is None else get_reader(kind.value, "mapping", mapping=mapping)
+    try:
+        batch = reader(file)
+    except SourceError as exc:
+        record_failed_run(settings, kind.value, str(file), fmt, str(exc))
+        raise
+    result = ingest_batch(settings, batch, fmt=fmt if mapping is None else f"mapping:{mapping}")
+    typer.echo(
+        f"{kind.value} {file}: rows read {result.rows_read:,} = loaded {result.loaded:,} "
+        f"(new {result.inserted:,}, updated {result.updated:,}) + quarantined {result.quarantined:,} "
+        f"+ duplicates {result.duplicates:,}   [run {result.run_id}]"
+    )
+
+
+def status(ctx: typer.Context, runs: int = typer.Option(10, help="How many recent ingest runs to list.")) -> None:
+    """Counts, date ranges, recent ingest runs and quarantine reasons."""
+    from roadsafety.store.status import read_status
+
+    report = read_status(settings_of(ctx).db_path, runs=runs)
+    console = Console(width=None if Console().is_terminal else 160)
+    for title, frame in report.items():
+        table = Table(title=title, title_justify="left")
+        for col in frame.columns:
+            table.add_column(col, justify="right" if frame.schema[col].is_numeric() else "left")
+        for row in frame.iter_rows():
+            table.add_row(*["" if v is None else (f"{v:,}" if isinstance(v, int) else str(v)) for v in row])
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data commands."""
+    app.command()(handle_errors(synth))
+    app.command()(handle_errors(ingest))
+    app.command()(handle_errors(status))

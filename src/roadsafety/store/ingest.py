@@ -1,0 +1,253 @@
+"""Validated, idempotent ingest of a source batch into the warehouse, in one atomic write.
+
+Every row read ends in exactly one of: loaded (inserted or updated), quarantined (with file, row,
+column, raw value and reason), or counted as an exact duplicate (of a row earlier in the same file or
+of the stored version). ``rows_read = loaded + quarantined + duplicates`` is checked before commit and
+stored in ``ingest_runs``. A row whose id is stored with different content replaces it, and the change
+is kept in ``record_history``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import logging
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import polars_h3 as plh3
+
+from roadsafety import schemas
+from roadsafety.config import RegionConfig, Settings
+from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch
+from roadsafety.store import privacy
+from roadsafety.store.connection import write_connection
+from roadsafety.store.units import refresh_reference_tables
+from roadsafety.store.validation import check_batch
+
+log = logging.getLogger(__name__)
+
+CONTENT_EXCLUDE = {"source", "source_file", "source_row", "raw", "content_hash", "ingest_run_id",
+                   "h3_cell", "unit_id", "located"}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Row accounting of one ingest run."""
+
+    run_id: str
+    kind: str
+    source: str
+    source_file: str
+    rows_read: int
+    inserted: int
+    updated: int
+    quarantined: int
+    duplicates: int
+
+    @property
+    def loaded(self) -> int:
+        """Rows inserted or updated."""
+        return self.inserted + self.updated
+
+    def as_dict(self) -> dict:
+        """Plain dict including ``loaded``."""
+        return asdict(self) | {"loaded": self.loaded}
+
+
+class AccountingError(RuntimeError):
+    """rows_read != loaded + quarantined + duplicates: the load is refused (a bug, never silent)."""
+
+
+def new_run_id(prefix: str = "ing") -> str:
+    """A sortable unique run id."""
+    return f"{prefix}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def normalise_unit_text(expr: pl.Expr) -> pl.Expr:
+    """Upper case with single spaces: the form used in ``police_station | road_name`` unit ids."""
+    return expr.str.strip_chars().str.replace_all(r"\s+", " ").str.to_uppercase()
+
+
+def assign_units(frame: pl.DataFrame, region: RegionConfig) -> pl.DataFrame:
+    """Add ``located``, ``h3_cell`` and ``unit_id``.
+
+    Located: both coordinates present and inside the configured region. Unlocated rows naming a road
+    get the unit ``POLICE STATION | ROAD NAME`` (district when no station); others get no unit.
+    """
+    lat, lon = pl.col("latitude"), pl.col("longitude")
+    located = lat.is_not_null() & lon.is_not_null()
+    if region.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = region.bbox
+        located = located & lon.is_between(min_lon, max_lon) & lat.is_between(min_lat, max_lat)
+    frame = frame.with_columns(located.fill_null(False).alias("located"))
+    cell = plh3.latlng_to_cell("latitude", "longitude", region.h3_resolution, return_dtype=pl.Utf8)
+    station = pl.coalesce(pl.col("police_station"), pl.col("district"), pl.lit("UNKNOWN STATION"))
+    road = pl.col("road_name")
+    has_road = road.is_not_null() & (road.str.strip_chars() != "")
+    return frame.with_columns(
+        pl.when(pl.col("located")).then(cell).otherwise(None).alias("h3_cell"),
+    ).with_columns(
+        pl.when(pl.col("located")).then(pl.col("h3_cell"))
+        .when(has_road).then(normalise_unit_text(station) + pl.lit(" | ") + normalise_unit_text(road))
+        .otherwise(None)
+        .alias("unit_id"),
+    )
+
+
+def prepare_rows(valid: pl.DataFrame, batch: SourceBatch, settings: Settings, run_id: str) -> pl.DataFrame:
+    """Hash personal data, assign spatial units and add lineage; conform to the stored schema."""
+    frame = valid
+    if batch.kind == "challans":
+        key = privacy.load_or_create_key(settings.privacy.key_path)
+        frame = privacy.hash_column(frame, "vehicle_reg", key)
+    frame = assign_units(frame, settings.region).with_columns(
+        pl.lit(batch.source).alias("source"),
+        pl.lit(batch.source_file).alias("source_file"),
+        pl.lit(run_id).alias("ingest_run_id"),
+        pl.lit(None, pl.Utf8).alias("content_hash"),
+    )
+    table = schemas.TABLES[batch.kind]
+    return frame.select([pl.col(c).cast(t) for c, t in table.items()])
+
+
+def _content_sql(kind: str) -> str:
+    cols = [c for c in schemas.TABLES[kind] if c not in CONTENT_EXCLUDE]
+    parts = ", ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), '\\N')" for c in cols)
+    return f"md5(concat_ws('\x1f', {parts}))"
+
+
+def stage_batch(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Load rows into temp table ``batch`` with content hashes; return in-file conflict rejects.
+
+    Exact repeats of an id within the file keep their first row (the others count as duplicates);
+    an id repeated with different content is ambiguous, so all its rows are quarantined.
+    """
+    idc = schemas.ID_COLUMN[kind]
+    con.register("incoming", rows.to_arrow())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM incoming")
+    con.unregister("incoming")
+    conflicts = con.execute(
+        f"""SELECT source_row AS row_number, '{idc}' AS column_name, "{idc}" AS raw_value,
+                   'duplicate {idc} within file with different content' AS reason
+            FROM staged WHERE "{idc}" IN (
+                SELECT "{idc}" FROM staged GROUP BY 1 HAVING count(DISTINCT content_hash) > 1)"""
+    ).pl()
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE batch AS
+            SELECT * EXCLUDE (_rn) FROM (
+                SELECT *, row_number() OVER (PARTITION BY "{idc}" ORDER BY source_row) AS _rn FROM staged
+                WHERE "{idc}" NOT IN (
+                    SELECT "{idc}" FROM staged GROUP BY 1 HAVING count(DISTINCT content_hash) > 1)
+            ) WHERE _rn = 1"""
+    )
+    return conflicts.select([pl.col(c).cast(t) for c, t in REJECT_SCHEMA.items()])
+
+
+def _record_history(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> None:
+    idc = schemas.ID_COLUMN[kind]
+    old = con.execute(f"SELECT t.* FROM {kind} t JOIN changed c USING (source, \"{idc}\") ORDER BY 1, 2").pl()
+    new = con.execute(f"SELECT b.* FROM batch b JOIN changed c USING (source, \"{idc}\") ORDER BY 1, 2").pl()
+    if old.is_empty():
+        return
+    content = [c for c in schemas.TABLES[kind] if c not in CONTENT_EXCLUDE]
+    old = old.sort("source", idc).select(["source", idc, *content])
+    new = new.sort("source", idc).select(["source", idc, *content])
+    history = []
+    for o, n in zip(old.iter_rows(named=True), new.iter_rows(named=True)):
+        diff = [c for c in content if o[c] != n[c]]
+        history.append((kind, o["source"], o[idc], datetime.now(), run_id, ",".join(diff),
+                        pl.DataFrame([{c: o[c] for c in diff}]).write_json(),
+                        pl.DataFrame([{c: n[c] for c in diff}]).write_json()))
+    con.executemany("INSERT INTO record_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", history)
+
+
+def merge_batch(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> tuple[int, int, int]:
+    """Merge temp table ``batch`` into the fact table; return (inserted, updated, stored_duplicates)."""
+    idc = schemas.ID_COLUMN[kind]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE changed AS
+            SELECT b.source, b."{idc}", (b.content_hash = t.content_hash) AS same
+            FROM batch b JOIN {kind} t ON t.source = b.source AND t."{idc}" = b."{idc}" """
+    )
+    same, upd = con.execute("SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM changed").fetchone()
+    con.execute("DELETE FROM changed WHERE same")
+    if upd:
+        _record_history(con, kind, run_id)
+        con.execute(f"DELETE FROM {kind} t USING changed c WHERE t.source = c.source AND t.\"{idc}\" = c.\"{idc}\"")
+    cols = ", ".join(f'"{c}"' for c in schemas.TABLES[kind])
+    con.execute(
+        f"""INSERT INTO {kind} ({cols}) SELECT {cols} FROM batch b
+            WHERE NOT EXISTS (SELECT 1 FROM {kind} t WHERE t.source = b.source AND t."{idc}" = b."{idc}")"""
+    )
+    total = con.execute("SELECT count(*) FROM batch").fetchone()[0]
+    return total - same - upd, upd, same
+
+
+def file_sha256(path: str) -> str | None:
+    """SHA-256 of a file (None for a directory or missing path)."""
+    p = Path(path)
+    if not p.is_file():
+        return None
+    digest = hashlib.sha256()
+    with p.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_run(con: duckdb.DuckDBPyConnection, batch: SourceBatch, result: IngestResult, fmt: str,
+               started: datetime, status: str = "ok", message: str | None = None) -> None:
+    con.execute(
+        "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [result.run_id, batch.kind, batch.source, fmt, batch.source_file, file_sha256(batch.source_file),
+         started, result.rows_read, result.loaded, result.inserted, result.updated, result.quarantined,
+         result.duplicates, status, message, getpass.getuser()],
+    )
+
+
+def ingest_batch(settings: Settings, batch: SourceBatch, fmt: str | None = None) -> IngestResult:
+    """Validate and load a batch into the warehouse in one atomic write.
+
+    Raises:
+        AccountingError: if the row accounting does not add up (nothing is written).
+    """
+    started, run_id = datetime.now(), new_run_id()
+    checked = check_batch(batch.frame, batch.kind)
+    rows = prepare_rows(checked.valid, batch, settings, run_id)
+    with write_connection(settings.db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        conflicts = stage_batch(con, rows, batch.kind)
+        in_file_dups = rows.height - conflicts.height - con.execute("SELECT count(*) FROM batch").fetchone()[0]
+        inserted, updated, stored_dups = merge_batch(con, batch.kind, run_id)
+        rejects = pl.concat([batch.rejected, checked.rejects, conflicts]).with_columns(
+            pl.lit(run_id).alias("ingest_run_id"), pl.lit(batch.source_file).alias("source_file"))
+        quarantined = rejects.get_column("row_number").n_unique()
+        result = IngestResult(run_id, batch.kind, batch.source, batch.source_file, batch.rows_read,
+                              inserted, updated, quarantined, in_file_dups + stored_dups)
+        if result.rows_read != result.loaded + result.quarantined + result.duplicates:
+            raise AccountingError(f"{batch.source_file}: row accounting does not add up: {result.as_dict()}")
+        con.register("rejects_in", rejects.select(list(schemas.QUARANTINE)).to_arrow())
+        con.execute("INSERT INTO quarantine SELECT * FROM rejects_in")
+        con.unregister("rejects_in")
+        _write_run(con, batch, result, fmt or batch.source, started)
+        refresh_reference_tables(con, settings.region.h3_resolution)
+        con.execute("COMMIT")
+    log.info("%s %s: read %d, loaded %d (new %d, updated %d), quarantined %d, duplicates %d",
+             batch.kind, batch.source_file, result.rows_read, result.loaded, inserted, updated,
+             quarantined, result.duplicates)
+    return result
+
+
+def record_failed_run(settings: Settings, kind: str, source_file: str, fmt: str, message: str) -> None:
+    """Record an ingest that could not read its file at all (the warehouse data is untouched)."""
+    batch = SourceBatch(kind, fmt, source_file, 0, pl.DataFrame(
+        schema={**{c: pl.Utf8 for c in schemas.INPUTS[kind]}, "source_row": pl.Int64, "raw": pl.Utf8}),
+        pl.DataFrame(schema=REJECT_SCHEMA))
+    result = IngestResult(new_run_id(), kind, fmt, source_file, 0, 0, 0, 0, 0)
+    with write_connection(settings.db_path) as con:
+        _write_run(con, batch, result, fmt, datetime.now(), status="failed", message=message)

@@ -1,0 +1,68 @@
+"""Keyed hashing of personal data (vehicle registrations, names, phone numbers).
+
+Values are normalised (upper case, letters and digits only) and replaced by HMAC-SHA256 under a secret
+key kept in a file outside the warehouse (``settings.privacy.key_path``, env ``ROADSAFETY_KEY_FILE``).
+The same registration always hashes to the same value, so repeat offenders can be counted, but without
+the key no registration can be recovered or tested against the warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import polars as pl
+
+log = logging.getLogger(__name__)
+
+KEY_BYTES = 32
+
+
+def load_or_create_key(key_path: Path) -> bytes:
+    """Read the HMAC key, creating it (mode 0600) on first use."""
+    key_path = Path(key_path)
+    if key_path.exists():
+        key = bytes.fromhex(key_path.read_text().strip())
+        if len(key) < 16:
+            raise ValueError(f"{key_path}: key too short; delete it only if no data was hashed with it")
+        return key
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key.hex())
+    log.info("created personal-data hashing key %s (keep it safe and outside the warehouse)", key_path)
+    return key
+
+
+def normalise_identifier(value: str) -> str:
+    """Upper-case and keep letters and digits only (``hr-26 ab 1234`` → ``HR26AB1234``)."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def hash_value(value: str, key: bytes) -> str:
+    """HMAC-SHA256 hex digest of the normalised value."""
+    return hmac.new(key, normalise_identifier(value).encode(), hashlib.sha256).hexdigest()
+
+
+def hash_column(frame: pl.DataFrame, column: str, key: bytes, out: str | None = None) -> pl.DataFrame:
+    """Replace ``column`` by ``<column>_hash`` (or ``out``); blank values become null.
+
+    Each distinct value is hashed once, so the cost follows the number of distinct registrations.
+    """
+    out = out or f"{column}_hash"
+    if column not in frame.columns:
+        return frame.with_columns(pl.lit(None, pl.Utf8).alias(out))
+    values = frame.get_column(column).cast(pl.Utf8).str.strip_chars()
+    distinct = values.drop_nulls().unique()
+    distinct = distinct.filter(distinct != "")
+    lookup = pl.DataFrame(
+        {"_v": distinct, out: [hash_value(v, key) for v in distinct.to_list()]},
+        schema={"_v": pl.Utf8, out: pl.Utf8},
+    )
+    hashed = pl.DataFrame({"_v": values}).join(lookup, on="_v", how="left", maintain_order="left")
+    return frame.drop(column).with_columns(hashed.get_column(out))

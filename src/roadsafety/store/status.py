@@ -1,0 +1,56 @@
+"""Read-only summaries of the warehouse for `roadsafety status`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from roadsafety.store.connection import read_connection
+
+FACTS_SQL = """
+SELECT 'accidents' AS "table", source, count(*) AS rows, min(occurred_at)::DATE AS first,
+       max(occurred_at)::DATE AS last, count(*) FILTER (WHERE located) AS located,
+       count(*) FILTER (WHERE unit_id IS NOT NULL AND NOT located) AS ps_road_units,
+       count(*) FILTER (WHERE severity = 'fatal') AS fatal, count(*) FILTER (WHERE severity = 'grievous') AS grievous
+FROM accidents GROUP BY source
+UNION ALL
+SELECT 'challans', source, count(*), min(issued_at)::DATE, max(issued_at)::DATE,
+       count(*) FILTER (WHERE located), count(*) FILTER (WHERE unit_id IS NOT NULL AND NOT located), NULL, NULL
+FROM challans GROUP BY source
+ORDER BY 1, 2
+"""
+
+RUNS_SQL = """
+SELECT run_id, kind, format, regexp_replace(source_file, '^.*/', '') AS file, started_at::TIMESTAMP(0) AS started,
+       rows_read, loaded, updated, quarantined, duplicates, status
+FROM ingest_runs ORDER BY started_at DESC LIMIT ?
+"""
+
+QUARANTINE_SQL = """
+SELECT regexp_replace(q.source_file, '^.*/', '') AS file, q.column_name AS "column", q.reason,
+       count(*) AS rows
+FROM quarantine q GROUP BY ALL ORDER BY file, rows DESC LIMIT 60
+"""
+
+UNITS_SQL = """
+SELECT kind, count(*) AS units, sum(n_accidents) AS accidents FROM spatial_units GROUP BY kind ORDER BY kind
+"""
+
+
+def read_status(db_path: Path, runs: int = 10) -> dict[str, pl.DataFrame]:
+    """Titled frames: facts by source, spatial units, recent ingest runs, quarantine by reason."""
+    with read_connection(db_path) as con:
+        report = {
+            "Records by source": con.execute(FACTS_SQL).pl(),
+            "Spatial units": con.execute(UNITS_SQL).pl(),
+            f"Last {runs} ingest runs": con.execute(RUNS_SQL, [runs]).pl(),
+            "Quarantine by reason": con.execute(QUARANTINE_SQL).pl(),
+        }
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        if "model_versions" in tables:
+            report["Model versions"] = con.execute(
+                "SELECT version_id, as_of, status, round(score, 4) AS score, created_at::TIMESTAMP(0) AS created "
+                "FROM model_versions ORDER BY created_at DESC LIMIT 5"
+            ).pl()
+    return report
