@@ -16,14 +16,21 @@ from roadsafety.features.calendar import (
     window_calendar,
 )
 
-HARYANA = CalendarConfig(country="IN", subdivision="HR", fog_months=(12, 1), monsoon_months=(7, 8, 9))
+HARYANA = CalendarConfig(
+    country="IN", subdivision="HR", fog_months=(12, 1), monsoon_months=(7, 8, 9)
+)
 GENERIC = CalendarConfig()
 
 
 def test_days_one_row_per_day_with_columns() -> None:
     days = calendar_days(date(2023, 12, 30), date(2024, 1, 2), GENERIC)
     assert days.columns == list(DAY_COLUMNS)
-    assert days["date"].to_list() == [date(2023, 12, 30), date(2023, 12, 31), date(2024, 1, 1), date(2024, 1, 2)]
+    assert days["date"].to_list() == [
+        date(2023, 12, 30),
+        date(2023, 12, 31),
+        date(2024, 1, 1),
+        date(2024, 1, 2),
+    ]
     assert days["dow"].to_list() == [5, 6, 0, 1]
     assert days["is_weekend"].to_list() == [True, True, False, False]
 

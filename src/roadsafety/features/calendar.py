@@ -105,7 +105,9 @@ def public_holidays(start: date, end: date, cal: CalendarConfig) -> dict[date, s
                 cal.country, subdiv=cal.subdivision, years=years, language="en_US"
             )
     except NotImplementedError as exc:
-        log.warning("no holiday calendar for %s/%s (%s): holidays off", cal.country, cal.subdivision, exc)
+        log.warning(
+            "no holiday calendar for %s/%s (%s): holidays off", cal.country, cal.subdivision, exc
+        )
         return {}
     return {d: str(name) for d, name in sorted(table.items())}
 
@@ -113,7 +115,7 @@ def public_holidays(start: date, end: date, cal: CalendarConfig) -> dict[date, s
 def _festival_offsets(name: str) -> range:
     """Day offsets around a festival's date: ±FESTIVAL_HALF_WIDTH; New Year's Eve is 31 Dec-1 Jan."""
     if name == NEW_YEARS_EVE:
-        return range(0, 2)
+        return range(2)
     return range(-FESTIVAL_HALF_WIDTH, FESTIVAL_HALF_WIDTH + 1)
 
 
@@ -126,8 +128,10 @@ def _festival_days(hols: dict[date, str], start: date, end: date) -> pl.DataFram
             if re.search(pattern, text, flags=re.IGNORECASE):
                 centres.append((day, name, order[name]))
     if hols:  # a working country calendar
-        centres += [(date(y, 12, 31), NEW_YEARS_EVE, order[NEW_YEARS_EVE])
-                    for y in range(start.year - 1, end.year + 1)]
+        centres += [
+            (date(y, 12, 31), NEW_YEARS_EVE, order[NEW_YEARS_EVE])
+            for y in range(start.year - 1, end.year + 1)
+        ]
     rows = [
         (centre + timedelta(days=off), name, rank)
         for centre, name, rank in centres
@@ -172,8 +176,13 @@ def calendar_days(
         {"date": list(hols), "holiday_name": list(hols.values())},
         schema={"date": pl.Date, "holiday_name": pl.Utf8},
     )
-    near = sorted({d + timedelta(days=o) for d in hols
-                   for o in range(-HOLIDAY_HALF_WIDTH, HOLIDAY_HALF_WIDTH + 1)})
+    near = sorted(
+        {
+            d + timedelta(days=o)
+            for d in hols
+            for o in range(-HOLIDAY_HALF_WIDTH, HOLIDAY_HALF_WIDTH + 1)
+        }
+    )
     out = (
         days.join(hol_frame, on="date", how="left")
         .join(_festival_days(hols, start, end), on="date", how="left")
@@ -188,7 +197,8 @@ def calendar_days(
             is_weekend=pl.col("dow") >= 5,
             is_fog_season=_fog_days(cal, fog_from_day),
             is_monsoon=pl.col("month").is_in(sorted(cal.monsoon_months))
-            if cal.monsoon_months else pl.lit(False),
+            if cal.monsoon_months
+            else pl.lit(False),
         )
     )
     return out.select(DAY_COLUMNS).sort("date")
@@ -197,8 +207,15 @@ def calendar_days(
 def _shares() -> list[pl.Expr]:
     """Aggregations: the share columns and the festival names of a group of days."""
     return [
-        *(pl.col(flag).cast(pl.Float64).mean().alias(share) for share, flag in _FLAG_OF_SHARE.items()),
-        pl.col("festival").drop_nulls().unique(maintain_order=True).str.join("; ").alias("festivals"),
+        *(
+            pl.col(flag).cast(pl.Float64).mean().alias(share)
+            for share, flag in _FLAG_OF_SHARE.items()
+        ),
+        pl.col("festival")
+        .drop_nulls()
+        .unique(maintain_order=True)
+        .str.join("; ")
+        .alias("festivals"),
     ]
 
 
@@ -237,5 +254,8 @@ def window_calendar(
     if days.is_empty():
         return {"n_days": 0, **{s: 0.0 for s in SHARE_COLUMNS}, "festivals": ""}
     row = days.select(_shares()).row(0, named=True)
-    return {"n_days": days.height, **{s: float(row[s]) for s in SHARE_COLUMNS},
-            "festivals": row["festivals"] or ""}
+    return {
+        "n_days": days.height,
+        **{s: float(row[s]) for s in SHARE_COLUMNS},
+        "festivals": row["festivals"] or "",
+    }
