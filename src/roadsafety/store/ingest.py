@@ -154,7 +154,7 @@ def _record_history(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> N
     new = con.execute(f"SELECT b.* FROM batch b JOIN changed c USING (source, \"{idc}\") ORDER BY 1, 2").pl()
     if old.is_empty():
         return
-    content = [c for c in schemas.TABLES[kind] if c not in CONTENT_EXCLUDE]
+    content = [c for c in schemas.TABLES[kind] if c not in CONTENT_EXCLUDE | {idc}]
     old = old.sort("source", idc).select(["source", idc, *content])
     new = new.sort("source", idc).select(["source", idc, *content])
     history = []

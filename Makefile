@@ -1,0 +1,35 @@
+# Two commands do all set-up on a fresh Debian machine with Python 3.11:
+#   make demo   synthetic Haryana data -> warehouse -> retrain -> app on http://127.0.0.1:8050
+#   make test   the test suite (what CI runs)
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install system-deps bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the browser tests and PDF checks need (needs root; skipped when present).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
+	fi
+
+demo: $(STAMP)
+	$(BIN)/roadsafety --config config/haryana.toml demo
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) data/*.duckdb data/synthetic data/models
