@@ -1,0 +1,117 @@
+"""Shared steps of the real-data adapters: text clean-up, raw audit JSON, reject splitting.
+
+Adapters build one frame with a row per data row of the file: the canonical columns, ``source_row``
+(1-based data row), ``raw`` and three reject columns (``_reject_column``, ``_reject_value``,
+``_reject_reason``; null when the row mapped). :func:`finish_batch` splits that frame into the
+``SourceBatch`` frame and its rejected rows, so every row read lands in exactly one of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import polars as pl
+
+from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch, SourceError, conform
+
+REJECT_COLUMNS = ("_reject_column", "_reject_value", "_reject_reason")
+
+
+def normalise_name(expr: pl.Expr) -> pl.Expr:
+    """Upper-case, trim and collapse inner whitespace; empty text becomes null."""
+    text = expr.cast(pl.Utf8).str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def raw_json(columns: list[str], frame: pl.DataFrame) -> pl.Expr:
+    """A JSON object of the given source columns (those present in ``frame``), for audit."""
+    present = [c for c in columns if c in frame.columns]
+    return pl.struct([pl.col(c) for c in present]).struct.json_encode().alias("raw")
+
+
+def reject_when(
+    rules: list[tuple[pl.Expr, str, str]],
+) -> list[pl.Expr]:
+    """Reject columns from ordered ``(condition, column_name, reason)`` rules; the first match wins.
+
+    Args:
+        rules: each rule's condition is a boolean expression over the parsed frame; the raw value
+            reported is the named source column's text.
+
+    Returns:
+        Expressions for ``_reject_column``, ``_reject_value`` and ``_reject_reason``.
+    """
+    col_expr = pl.lit(None, pl.Utf8)
+    val_expr = pl.lit(None, pl.Utf8)
+    why_expr = pl.lit(None, pl.Utf8)
+    for condition, column, reason in reversed(rules):
+        hit = condition.fill_null(False)
+        col_expr = pl.when(hit).then(pl.lit(column)).otherwise(col_expr)
+        val_expr = pl.when(hit).then(pl.col(column).cast(pl.Utf8)).otherwise(val_expr)
+        why_expr = pl.when(hit).then(pl.lit(reason)).otherwise(why_expr)
+    return [
+        col_expr.alias("_reject_column"),
+        val_expr.alias("_reject_value"),
+        why_expr.alias("_reject_reason"),
+    ]
+
+
+def finish_batch(
+    kind: str, source: str, path: Path, rows_read: int, frame: pl.DataFrame
+) -> SourceBatch:
+    """Split a parsed frame into mapped rows and rejected rows and build the batch.
+
+    Args:
+        kind: ``accidents`` or ``challans``.
+        source: source name stored with each row.
+        path: the file (or folder) read.
+        rows_read: data rows read.
+        frame: parsed rows with canonical columns, ``source_row``, ``raw`` and the reject columns.
+    """
+    rejected_mask = pl.col("_reject_reason").is_not_null()
+    rejected = frame.filter(rejected_mask).select(
+        pl.col("source_row").cast(pl.Int64).alias("row_number"),
+        pl.col("_reject_column").alias("column_name"),
+        pl.col("_reject_value").alias("raw_value"),
+        pl.col("_reject_reason").alias("reason"),
+    )
+    rejected = rejected.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
+    mapped = conform(frame.filter(~rejected_mask), kind)
+    return SourceBatch(kind, source, str(path), rows_read, mapped, rejected)
+
+
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    """The whole text of a file, or a SourceError naming the file and problem."""
+    try:
+        return path.read_bytes().decode(encoding)
+    except FileNotFoundError as exc:
+        raise SourceError(f"{path}: file not found") from exc
+    except IsADirectoryError as exc:
+        raise SourceError(f"{path}: is a folder, expected a file") from exc
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not valid {encoding} text ({exc.reason} at byte {exc.start})") from exc
+
+
+def read_csv_text(path: Path, text: str, delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
+    """Parse CSV text into a stripped header and its data rows (quoted newlines kept in fields).
+
+    Raises:
+        SourceError: when the text has no header row or is not parseable CSV.
+    """
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise SourceError(f"{path}: not readable as CSV ({exc})") from exc
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise SourceError(f"{path}: empty file, expected a header row")
+    header = [cell.strip() for cell in rows[0]]
+    return header, rows[1:]
+
+
+def require_columns(path: Path, header: list[str], needed: tuple[str, ...]) -> None:
+    """Raise SourceError naming the columns of ``needed`` that the header lacks."""
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise SourceError(f"{path}: missing columns {missing}; found {header}")
