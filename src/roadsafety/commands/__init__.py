@@ -15,7 +15,7 @@ import typer
 
 from roadsafety.config import ConfigError, Settings
 
-COMMAND_MODULES = ("data",)
+COMMAND_MODULES = ("data", "exports")
 
 log = logging.getLogger("roadsafety")
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,0 +1,80 @@
+"""GeoJSON FeatureCollection for QGIS or a phone map.
+
+One feature per row, every column as a property (dates as ISO text). Geometry: a single H3 cell is
+its hexagon (``h3.cell_to_boundary``) as a Polygon; a merged corridor is the outline of its cells
+(``h3.cells_to_geo``: a Polygon, valid in the OGC sense, unlike a MultiPolygon of hexagons sharing
+edges); a police station + road unit is a Point at its centroid when known,
+else ``null`` geometry. Coordinates are [longitude, latitude] (WGS84), rings closed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import h3
+import polars as pl
+
+from roadsafety.exports.csv_writer import round_for_output
+from roadsafety.exports.meta import ExportMeta
+
+
+def cell_ring(cell: str) -> list[list[float]]:
+    """The closed [lon, lat] ring of an H3 cell."""
+    ring = [[round(lng, 7), round(lat, 7)] for lat, lng in h3.cell_to_boundary(cell)]
+    return ring + [ring[0]]
+
+
+def _lists(coords: object) -> object:
+    """Nested tuples of (lng, lat) from h3 → nested lists rounded to 7 decimals."""
+    if isinstance(coords[0], (int, float)):  # type: ignore[index]
+        return [round(v, 7) for v in coords]  # type: ignore[union-attr]
+    return [_lists(c) for c in coords]  # type: ignore[union-attr]
+
+
+def row_geometry(row: dict) -> dict | None:
+    """GeoJSON geometry of one list row (see the module docstring)."""
+    cells = [c for c in (row.get("h3_cell") or "").split(";") if c]
+    if len(cells) == 1:
+        return {"type": "Polygon", "coordinates": [cell_ring(cells[0])]}
+    if cells:
+        outline = h3.cells_to_geo(cells)
+        return {"type": outline["type"], "coordinates": _lists(outline["coordinates"])}
+    if row.get("latitude") is not None and row.get("longitude") is not None:
+        return {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]}
+    return None
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def to_feature_collection(rows: pl.DataFrame, meta: ExportMeta) -> dict:
+    """The rows as a GeoJSON FeatureCollection dict (with the export context as foreign members)."""
+    features = [
+        {
+            "type": "Feature",
+            "id": row["unit_id"],
+            "geometry": row_geometry(row),
+            "properties": {k: _plain(v) for k, v in row.items()},
+        }
+        for row in round_for_output(rows).iter_rows(named=True)
+    ]
+    return {
+        "type": "FeatureCollection",
+        "name": meta.title,
+        "export": {
+            "kind": meta.kind, "run_id": meta.run_id, "model_version": meta.model_version,
+            "data_cutoff": _plain(meta.data_cutoff), "window_start": _plain(meta.window_start),
+            "window_end": _plain(meta.window_end), "generated_at": meta.generated_at.isoformat(),
+        },
+        "features": features,
+    }
+
+
+def write_geojson(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
+    """Write the rows as GeoJSON and return the path."""
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(to_feature_collection(rows, meta), fh, ensure_ascii=False, indent=1)
+    return path

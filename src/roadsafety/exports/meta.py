@@ -1,0 +1,71 @@
+"""What travels with exported rows: the run, the window, the parameters (titles, footers, audit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import polars as pl
+
+KINDS = ("risk_list", "enforcement_gap", "blackspots")
+TITLES = {
+    "risk_list": "Risk list",
+    "enforcement_gap": "Enforcement gap",
+    "blackspots": "MoRTH blackspots",
+}
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    """Context of one export.
+
+    Attributes:
+        kind: ``risk_list``, ``enforcement_gap`` or ``blackspots``.
+        run_id: forecast run the rows come from (None for a rule-only blackspot list).
+        model_version: model version id of the run.
+        window_start: first day of the forecast window.
+        window_end: last day (inclusive).
+        data_cutoff: the model saw records strictly before this day.
+        params: the filters and options, as given.
+        generated_at: when the export was made (UTC).
+        notes: short sentences shown in summaries (how rows were ranked, merged, ...).
+    """
+
+    kind: str
+    run_id: str | None
+    model_version: str | None
+    window_start: date | None
+    window_end: date | None
+    data_cutoff: date | None
+    params: dict = field(default_factory=dict)
+    generated_at: datetime = field(default_factory=lambda: datetime.utcnow().replace(microsecond=0))
+    notes: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """Human title of the export kind."""
+        return TITLES.get(self.kind, self.kind)
+
+    def window_text(self) -> str:
+        """'01 Jan 2025 - 07 Jan 2025 (7 days)' or 'no forecast window'."""
+        if self.window_start is None or self.window_end is None:
+            return "no forecast window"
+        days = (self.window_end - self.window_start).days + 1
+        return f"{self.window_start:%d %b %Y} - {self.window_end:%d %b %Y} ({days} day{'s' if days != 1 else ''})"
+
+    def footer_text(self) -> str:
+        """One line naming the model version, data cut-off, run and generation time."""
+        cutoff = f"{self.data_cutoff:%Y-%m-%d}" if self.data_cutoff else "n/a"
+        return (
+            f"Model {self.model_version or 'n/a'} | data cut-off {cutoff} | run {self.run_id or 'n/a'} | "
+            f"generated {self.generated_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+@dataclass(frozen=True)
+class ExportBundle:
+    """Frames of one export: the main list, and (for the risk-list workbook) the companion lists."""
+
+    rows: pl.DataFrame
+    enforcement_gap: pl.DataFrame | None = None
+    blackspots: pl.DataFrame | None = None

@@ -1,0 +1,191 @@
+"""A4 drive sheets (reportlab): one section per district, starting on a new page.
+
+Each section: the district and forecast window, a small offline map of the listed stretches
+(:mod:`roadsafety.exports.pdf_map`), then the ranked table — where (road, stretch or coordinates),
+police station, when (peak window), expected crashes and fatal+grievous, band, and why (top
+factors). Gap and blackspot lists use the same layout with their own columns. The footer of every
+page carries the model version, data cut-off, run id, generation time and page number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle,
+)
+
+from roadsafety.exports.meta import ExportMeta
+from roadsafety.exports.pdf_map import BAND_COLOURS, draw_map
+from roadsafety.exports.xlsx import NO_DISTRICT
+
+MARGIN = 12 * mm
+BODY_WIDTH = A4[0] - 2 * MARGIN
+BAND_LABELS = {"very_high": "very high", "high": "high", "medium": "medium", "low": "low"}
+RANK_KEYS = {"all": "expected crashes", "fatal_grievous": "expected fatal + grievous crashes"}
+
+
+def _esc(text: object) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def split_factors(row: dict) -> tuple[str | None, str]:
+    """(corridor stretch text or None, remaining reasons) from a row's top_factors."""
+    parts = [p.strip() for p in (row.get("top_factors") or "").split(";") if p.strip()]
+    if str(row.get("unit_id", "")).startswith("corridor:") and parts and parts[0].startswith("corridor"):
+        return parts[0], "; ".join(parts[1:])
+    return None, "; ".join(parts)
+
+
+def where_text(row: dict) -> str:
+    """Road name plus the stretch, the coordinates, or 'no coordinates' (HTML-escaped)."""
+    road = _esc(row.get("road_name") or "unnamed road")
+    stretch, _ = split_factors(row)
+    if stretch:
+        detail = stretch
+    elif row.get("latitude") is not None:
+        detail = f"{row['latitude']:.4f} N, {row['longitude']:.4f} E"
+    else:
+        detail = "no coordinates"
+    return f"<b>{road}</b><br/>{_esc(detail)}"
+
+
+def _num(value: object, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+Column = tuple[str, float, Callable[[dict], str]]
+COMMON_START: list[Column] = [
+    ("#", 8, lambda r: str(r["rank"])),
+    ("Where", 44, where_text),
+    ("Police station", 26, lambda r: _esc(r.get("police_station") or "")),
+]
+COLUMNS: dict[str, list[Column]] = {
+    "risk_list": COMMON_START + [
+        ("When (peak)", 27, lambda r: _esc(r.get("peak_window") or "")),
+        ("Exp. crashes", 15, lambda r: _num(r["expected_crashes"], 2)),
+        ("Exp. fatal+ grievous", 15, lambda r: _num(r["expected_fatal_grievous"], 2)),
+        ("Band", 15, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
+        ("Why", 36, lambda r: _esc(split_factors(r)[1])),
+    ],
+    "enforcement_gap": COMMON_START + [
+        ("When (peak)", 27, lambda r: _esc(r.get("peak_window") or "")),
+        ("Exp. crashes", 15, lambda r: _num(r["expected_crashes"], 2)),
+        ("Band", 15, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
+        ("Challans 90 d", 16, lambda r: str(r["recent_challans"])),
+        ("Challans per exp. crash", 35, lambda r: _num(r["challans_per_expected_crash"], 2)),
+    ],
+    "blackspots": COMMON_START + [
+        ("F+G crashes 3 y", 17, lambda r: str(r["fatal_grievous_3y"])),
+        ("Deaths 3 y", 15, lambda r: str(r["deaths_3y"])),
+        ("Rule met", 36, lambda r: _esc(r["rule_met"])),
+        ("Forecast rank", 15, lambda r: "" if r["forecast_rank"] is None else str(r["forecast_rank"])),
+        ("Band", 25, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
+    ],
+}
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    return {
+        "title": ParagraphStyle("t", parent=base["Title"], fontSize=15, alignment=0, spaceAfter=2),
+        "sub": ParagraphStyle("s", parent=base["Normal"], fontSize=9, leading=11, textColor=colors.HexColor("#333333")),
+        "cell": ParagraphStyle("c", parent=base["Normal"], fontSize=7.5, leading=9),
+        "head": ParagraphStyle("h", parent=base["Normal"], fontSize=7.5, leading=9, textColor=colors.white, fontName="Helvetica-Bold"),
+    }
+
+
+def ranked_table(rows: pl.DataFrame, kind: str, styles: dict) -> Table:
+    """The ranked table of one district (header repeated on each page, band cells coloured)."""
+    columns = COLUMNS[kind]
+    data = [[Paragraph(name, styles["head"]) for name, _, _ in columns]]
+    band_col = next((i for i, (name, _, _) in enumerate(columns) if name == "Band"), None)
+    style = [
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F3864")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA5B1")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    for i, row in enumerate(rows.iter_rows(named=True), start=1):
+        data.append([Paragraph(fn(row), styles["cell"]) for _, _, fn in columns])
+        if band_col is not None and row.get("risk_band") in BAND_COLOURS:
+            style.append(("BACKGROUND", (band_col, i), (band_col, i), BAND_COLOURS[row["risk_band"]]))
+            if row["risk_band"] == "very_high":
+                data[-1][band_col] = Paragraph(f'<font color="white"><b>{BAND_LABELS["very_high"]}</b></font>', styles["cell"])
+        if i % 2 == 0:
+            style.append(("BACKGROUND", (0, i), (band_col - 1 if band_col else -1, i), colors.HexColor("#F2F4F7")))
+    table = Table(data, colWidths=[w * mm for _, w, _ in columns], repeatRows=1)
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _legend() -> str:
+    return " &nbsp; ".join(
+        f'<font color="{BAND_COLOURS[b].hexval().replace("0x", "#")}">&#9632;</font> {label}'
+        for b, label in BAND_LABELS.items()
+    )
+
+
+def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles: dict) -> list:
+    """Flowables of one district: heading, context line, map (when drawable) and table."""
+    severity = RANK_KEYS.get(meta.params.get("severity", "all"), "expected crashes")
+    located = rows.filter(pl.col("h3_cell").is_not_null() | pl.col("latitude").is_not_null()).height
+    story = [
+        Paragraph(f"{_esc(meta.title)}: {_esc(district)}", styles["title"]),
+        Paragraph(
+            f"<b>Window:</b> {meta.window_text()} &nbsp; <b>Ranked by:</b> {severity} &nbsp; "
+            f"<b>Rows:</b> {rows.height}", styles["sub"]),
+        Spacer(1, 3 * mm),
+    ]
+    drawing = draw_map(rows, BODY_WIDTH, 62 * mm)
+    if drawing is not None:
+        story += [drawing, Spacer(1, 1 * mm)]
+    note = f"Map: numbers are ranks; {_legend()}."
+    if located < rows.height:
+        note += f" {rows.height - located} row(s) without coordinates are not drawn."
+    story += [Paragraph(note, styles["sub"]), Spacer(1, 3 * mm), ranked_table(rows, meta.kind, styles)]
+    return story
+
+
+def _footer(meta: ExportMeta) -> Callable:
+    def draw(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(colors.HexColor("#444444"))
+        canvas.drawString(MARGIN, 7 * mm, meta.footer_text())
+        canvas.drawRightString(A4[0] - MARGIN, 7 * mm, f"Page {doc.page}")
+        canvas.restoreState()
+    return draw
+
+
+def by_district(rows: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """Rows grouped by district, districts ordered by their best rank."""
+    keyed = rows.with_columns(pl.col("district").fill_null(NO_DISTRICT).alias("_d"))
+    order = keyed.group_by("_d").agg(pl.col("rank").min().alias("_best")).sort(["_best", "_d"])["_d"]
+    return [(d, keyed.filter(pl.col("_d") == d).drop("_d").sort("rank")) for d in order]
+
+
+def write_pdf(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
+    """Write the drive sheets to ``path`` and return it."""
+    doc = BaseDocTemplate(str(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                          topMargin=MARGIN, bottomMargin=14 * mm, title=f"{meta.title} {meta.window_text()}",
+                          author="roadsafety", subject=meta.footer_text())
+    frame = Frame(MARGIN, 14 * mm, BODY_WIDTH, A4[1] - MARGIN - 14 * mm, id="body")
+    doc.addPageTemplates([PageTemplate(id="sheet", frames=[frame], onPage=_footer(meta))])
+    styles = _styles()
+    story: list = []
+    for district, part in by_district(rows):
+        if story:
+            story.append(PageBreak())
+        story += district_section(district, part, meta, styles)
+    if not story:
+        story = [Paragraph(f"{_esc(meta.title)}", styles["title"]),
+                 Paragraph(f"No units match these options ({meta.window_text()}).", styles["sub"])]
+    doc.build(story)
+    return path

@@ -1,0 +1,98 @@
+"""Risk-list rows: contract columns, stable ranking, filters, corridor merging."""
+
+from __future__ import annotations
+
+import h3
+import polars as pl
+import pytest
+
+from roadsafety.exports.risk_list import RISK_COLUMNS, ExportError, RiskListFilter, build_risk_rows
+from roadsafety.store.connection import read_connection, write_connection
+
+
+def rows_of(world, **kw) -> pl.DataFrame:
+    with read_connection(world.db_path) as con:
+        return build_risk_rows(con, world.run_id, RiskListFilter(**kw))
+
+
+def test_columns_are_exactly_the_contract(world):
+    rows = rows_of(world)
+    assert tuple(rows.columns) == RISK_COLUMNS
+    assert rows["rank"].to_list() == list(range(1, rows.height + 1))
+    assert set(rows["model_version"]) == {"v20250101T000000"}
+    assert set(rows["window_end"].cast(pl.Utf8)) == {"2025-01-07"}
+
+
+@pytest.mark.parametrize("kw", [{}, {"merge": True}, {"severity": "fatal_grievous", "top": 4}])
+def test_same_run_and_options_give_identical_rows(world, kw):
+    first = rows_of(world, **kw)
+    assert first.equals(rows_of(world, **kw))
+    with write_connection(world.db_path) as con:  # physical row order must not matter
+        con.execute("CREATE TABLE f2 AS SELECT * FROM forecasts ORDER BY unit_id DESC")
+        con.execute("DELETE FROM forecasts")
+        con.execute("INSERT INTO forecasts SELECT * FROM f2")
+        con.execute("DROP TABLE f2")
+    assert first.equals(rows_of(world, **kw))
+
+
+def test_ranking_key_and_tie_break(world):
+    rows = rows_of(world)
+    assert rows["expected_crashes"].to_list() == sorted(rows["expected_crashes"].to_list(), reverse=True)
+    tied = rows.filter(pl.col("expected_crashes") == 3.0)["unit_id"].to_list()
+    assert tied == sorted(tied) and len(tied) == 2   # equal on both keys: unit id decides
+    fg = rows_of(world, severity="fatal_grievous")
+    assert fg["unit_id"][0] == world.lone_cell        # highest fatal+grievous, second on all crashes
+
+
+def test_filters(world):
+    assert set(rows_of(world, district="  panipat ")["district"]) == {"Panipat"}
+    assert set(rows_of(world, police_station="city panipat")["unit_id"]) == {world.ps_unit, world.ps_unit_nogeo}
+    assert set(rows_of(world, min_band="high")["risk_band"]) <= {"high", "very_high"}
+    assert rows_of(world, top=3).height == 3
+
+
+def test_unlocated_units_are_listed_as_station_and_road(world):
+    rows = rows_of(world).filter(pl.col("unit_id") == world.ps_unit_nogeo)
+    assert rows["h3_cell"].to_list() == [None] and rows["latitude"].to_list() == [None]
+    assert rows["police_station"].to_list() == ["CITY PANIPAT"] and rows["road_name"].to_list() == ["DELHI ROAD"]
+
+
+def test_unknown_h3_unit_gets_its_cell_and_centre(world):
+    row = rows_of(world).filter(pl.col("unit_id") == world.ghost_cell).row(0, named=True)
+    assert row["h3_cell"] == world.ghost_cell
+    assert row["latitude"] == pytest.approx(h3.cell_to_latlng(world.ghost_cell)[0])
+
+
+def test_adjacent_high_cells_on_one_road_merge_into_a_corridor(world):
+    rows = rows_of(world, merge=True)
+    top = rows.row(0, named=True)
+    cells = top["h3_cell"].split(";")
+    assert sorted(cells) == sorted(world.road_cells[:3])
+    assert all(h3.is_valid_cell(c) and h3.get_resolution(c) == 8 for c in cells)
+    assert top["unit_id"] == f"corridor:NH-44:{cells[0]}"
+    assert top["expected_crashes"] == pytest.approx(4.0 + 3.0 + 2.5)
+    assert top["peak_window"] == "Fri-Sun 22:00-02:00"                # the dominant cell's
+    assert top["top_factors"].startswith("corridor of 3 cells, km 110.0-112.0")
+    # the 6th road cell is high but not adjacent to the corridor; medium/low cells never merge
+    assert world.road_cells[5] in rows["unit_id"].to_list()
+    assert rows.height == rows_of(world).height - 2
+
+
+def test_top_counts_rows_after_merging(world):
+    rows = rows_of(world, merge=True, top=2)
+    assert rows.height == 2 and ";" in rows["h3_cell"][0]
+
+
+@pytest.mark.parametrize(
+    ("kw", "option"),
+    [({"top": 0}, "--top"), ({"severity": "worst"}, "--severity"), ({"min_band": "red"}, "--min-band"),
+     ({"district": "Atlantis"}, "--district"), ({"police_station": "Nowhere"}, "--police-station")],
+)
+def test_bad_options_name_the_option(world, kw, option):
+    with pytest.raises(ExportError, match=option):
+        rows_of(world, **kw)
+
+
+def test_unknown_run_is_an_error(world):
+    with read_connection(world.db_path) as con, pytest.raises(ExportError, match="does not exist"):
+        build_risk_rows(con, "no-such-run", RiskListFilter())
