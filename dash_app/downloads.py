@@ -1,0 +1,69 @@
+"""Risk-list downloads: the exports module writes the file, the app streams it and audits it.
+
+The file is the one ``export risk-list`` would write for the same run and filters (same row builder,
+same writers). Viewers may not download (the refusal is audited as ``denied``). Each download is
+appended to the app audit log with the exports module's audit record (rows, parameters, SHA-256).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from dash import dcc, no_update
+
+from dash_app import queries
+from dash_app.auth import audit
+from dash_app.queries import AppStore, Scope
+from roadsafety.exports.audit import make_record
+from roadsafety.exports.meta import ExportBundle, ExportMeta
+from roadsafety.exports.writers import MEDIA_TYPES, write_export
+
+FORMATS = ("csv", "xlsx", "pdf")
+
+
+def _notes(params: dict) -> tuple[str, ...]:
+    key = "expected fatal + grievous crashes" if params.get("severity") == "fatal_grievous" else "expected crashes"
+    merged = ("Adjacent high/very-high cells on one road are merged into corridor rows." if params.get("merge")
+              else "One row per spatial unit (no corridor merging).")
+    return (f"Ranked by {key}; ties by the other expected value, then unit id.", merged,
+            "Units without coordinates appear as 'POLICE STATION | ROAD'.", "Downloaded from the web app.")
+
+
+def file_name(run: queries.snap.RunRef, params: dict, fmt: str) -> str:
+    """'risk_list_karnal_2026-11-28_2026-12-04.xlsx' style name."""
+    where = (params.get("district") or "all").lower().replace(" ", "_")
+    return f"risk_list_{where}_{run.window_start:%Y-%m-%d}_{run.window_end:%Y-%m-%d}.{fmt}"
+
+
+def build_file(store: AppStore, window_days: int, params: dict, fmt: str, out_dir: Path) -> tuple[Path, ExportMeta, int]:
+    """Write the list for ``params`` in ``fmt`` under ``out_dir``; return (path, meta, rows)."""
+    run = queries.run_of(store, window_days)
+    rows = queries.risk_rows(store, window_days, params)
+    meta = ExportMeta("risk_list", run.run_id, run.version_id, run.window_start, run.window_end, run.data_cutoff,
+                      params, notes=_notes(params))
+    bundle = ExportBundle(rows)
+    if fmt == "xlsx":
+        gap, spots = queries.workbook_companions(store, window_days, params)
+        bundle = ExportBundle(rows, gap, spots)
+    path = write_export(bundle, out_dir / file_name(run, params, fmt), fmt, meta)
+    return path, meta, rows.height
+
+
+def risk_list_download(store: AppStore, scope: Scope, window_days: int, params: dict, fmt: str) -> tuple:
+    """(dcc.Download data or no_update, message) for a download button press."""
+    if fmt not in FORMATS:
+        return no_update, "Unknown format."
+    if not scope.can_download:
+        audit("denied", {"what": f"download {fmt}", "role": scope.role})
+        return no_update, "Your role (viewer) can look at lists but not download them; ask an analyst."
+    if queries.run_of(store, window_days) is None or queries.risk_rows(store, window_days, params).is_empty():
+        return no_update, "Nothing to download for these filters."
+    with tempfile.TemporaryDirectory(prefix="roadsafety-dl-") as tmp:
+        path, meta, n = build_file(store, window_days, params, fmt, Path(tmp))
+        record = make_record(path, fmt, meta, n, user=scope.username, user_kind="app")
+        payload = dcc.send_bytes(path.read_bytes(), path.name, type=MEDIA_TYPES[fmt])
+    audit("download", {"export_record": asdict(record) | {"path": path.name}})
+    return payload, f"Downloaded {path.name} ({n} rows) at {datetime.now():%H:%M}."

@@ -1,0 +1,66 @@
+"""Enforcement vs risk: challans against forecast risk, and the enforcement-gap list."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+from dash import Dash, Input, Output, dcc, html
+
+from dash_app import figures, queries
+from dash_app.auth import app_store, require_scope, scoped_district, secured
+from dash_app.components import NO_FORECAST, district_control, heading, notice, register_district_options, window_control
+
+PATH = "/enforcement"
+TITLE = "Enforcement"
+P = "enf"
+_NUM = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
+GAP_COLUMNS = [
+    {"field": "rank", "headerName": "#", "width": 70, "pinned": "left"},
+    {"field": "road_name", "headerName": "Road", "minWidth": 120, "pinned": "left"},
+    {"field": "police_station", "headerName": "Police station", "minWidth": 150},
+    {"field": "district", "headerName": "District", "width": 110},
+    {"field": "risk_band", "headerName": "Band", "width": 110, "cellClass": {"function": "'band band-' + params.value"}},
+    {"field": "expected_crashes_per_90d", "headerName": "Crashes expected / 90 d", "valueFormatter": _NUM, "width": 170},
+    {"field": "recent_challans", "headerName": "Challans, last 90 d", "width": 150},
+    {"field": "challans_per_expected_crash", "headerName": "Challans per crash", "valueFormatter": _NUM, "width": 150},
+    {"field": "peak_window", "headerName": "When (peak)", "minWidth": 170},
+    {"field": "unit_id", "headerName": "Unit", "minWidth": 160},
+]
+
+
+def layout(**_: str) -> html.Div:
+    """Page skeleton."""
+    return html.Div(className="page", children=[
+        heading("Enforcement vs risk", "High-risk stretches that see few challans come first."),
+        html.Div(className="controls", children=[district_control(P), window_control(P)]),
+        html.Div(id=f"{P}-note"),
+        html.Div(className="grid-2", children=[
+            html.Div(className="card", children=dcc.Loading(dcc.Graph(id=f"{P}-scatter", config={"displayModeBar": False}))),
+            html.Div(className="card", children=dcc.Graph(id=f"{P}-offences", config={"displayModeBar": False})),
+        ]),
+        html.Div(className="card", children=[
+            html.H3("Enforcement gap: high risk, few challans"),
+            dag.AgGrid(id=f"{P}-grid", columnDefs=GAP_COLUMNS, rowData=[], className="ag-theme-alpine grid",
+                       defaultColDef={"sortable": True, "resizable": True},
+                       dashGridOptions={"suppressCellFocus": True}, style={"height": "50vh", "width": "100%"}),
+        ]),
+    ])
+
+
+def update(district: str | None, window: int) -> tuple:
+    """Scatter, offence mix and gap list for the caller's scope."""
+    scope = require_scope()
+    store = app_store()
+    district = scoped_district(scope, district)
+    if queries.run_of(store, window) is None:
+        empty = figures.empty_figure("No forecast yet.")
+        return notice(NO_FORECAST, "warn"), empty, empty, []
+    units = queries.enforcement(store, window, district)
+    gap = queries.enforcement_gap(store, window, {"district": district, "top": 200})
+    return None, figures.enforcement_figure(units), figures.offence_figure(queries.offence_mix(store, district)), figures.records(gap)
+
+
+def register_callbacks(app: Dash) -> None:
+    """The page's callbacks."""
+    register_district_options(app, P)
+    app.callback(Output(f"{P}-note", "children"), Output(f"{P}-scatter", "figure"), Output(f"{P}-offences", "figure"),
+                 Output(f"{P}-grid", "rowData"), Input(f"{P}-district", "value"), Input(f"{P}-window", "value"))(secured(update))

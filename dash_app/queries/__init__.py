@@ -1,0 +1,270 @@
+"""The app's only data access: read-only, pre-aggregated, cached per warehouse file version.
+
+:class:`AppStore` opens connections only through ``roadsafety.store.connection.read_connection``.
+On the first request after the warehouse file changes (its mtime/size/inode), it reads one
+:class:`Snapshot` of what the pages need (the champion's latest complete 7- and 30-day forecast runs
+joined with their units, district totals, period forecasts, profiles, freshness); callbacks then filter
+small Polars frames in memory. Per-unit detail and risk lists are memoised per file version too.
+Every read takes the caller's district scope: ``district=None`` means all districts.
+
+The app never computes forecasts: it shows the runs the batch job (or ``demo``) wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dash_app.queries import snapshot as snap
+from dash_app.queries.unit import read_unit_detail
+from dash_app.users import UserRecord, read_user
+from roadsafety.store.connection import read_connection
+
+log = logging.getLogger(__name__)
+
+STANDARD_WINDOWS = (7, 30)
+MEMO_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is asking: their role and district scope (None = every district)."""
+
+    username: str
+    role: str
+    district: str | None
+
+    @property
+    def can_download(self) -> bool:
+        """Analysts and admins may download lists; viewers only look."""
+        return self.role in ("analyst", "admin")
+
+    def district_for(self, requested: str | None) -> str | None:
+        """The district a read may cover: a scoped user always gets their own district."""
+        if self.district:
+            return self.district
+        return requested or None
+
+    def allows(self, district: str | None) -> bool:
+        """True when a record of ``district`` may be shown to this user."""
+        return self.district is None or (district or "").casefold() == self.district.casefold()
+
+
+@dataclass
+class _Memo:
+    version: tuple = ()
+    values: dict[Any, Any] = field(default_factory=dict)
+
+
+class AppStore:
+    """Cached read-only access to one warehouse file (one instance per app)."""
+
+    def __init__(self, db_path: Path | str) -> None:
+        self.db_path = Path(db_path)
+        self._lock = threading.RLock()
+        self._memo = _Memo()
+
+    def version(self) -> tuple:
+        """Identity of the warehouse file's current content (changes on every swap)."""
+        try:
+            st = os.stat(self.db_path)
+        except FileNotFoundError:
+            return ("missing",)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Return the cached value for ``key`` under the current file version, computing it once."""
+        current = self.version()
+        with self._lock:
+            if self._memo.version != current:
+                self._memo = _Memo(version=current)
+            if key in self._memo.values:
+                return self._memo.values[key]
+        value = compute()
+        with self._lock:
+            if self._memo.version == current:
+                if len(self._memo.values) >= MEMO_LIMIT:
+                    self._memo.values.pop(next(iter(self._memo.values)))
+                self._memo.values[key] = value
+        return value
+
+    def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(con, *args)`` on a fresh read-only connection."""
+        with read_connection(self.db_path) as con:
+            return fn(con, *args)
+
+    # --- users -----------------------------------------------------------------------------------
+    def user(self, username: str) -> UserRecord | None:
+        """The stored user (cached per warehouse version)."""
+        if not self.db_path.exists():
+            return None
+        return self.memo(("user", username), lambda: self.read(read_user, username))
+
+    # --- snapshot --------------------------------------------------------------------------------
+    def snapshot(self) -> snap.Snapshot:
+        """Everything the pages need, read once per warehouse version."""
+        return self.memo("snapshot", lambda: self.read(snap.build_snapshot, STANDARD_WINDOWS, date.today()))
+
+
+# --- reads used by the pages (all take a district scope) ----------------------------------------
+
+
+def _in_district(frame: pl.DataFrame, district: str | None, column: str = "district") -> pl.DataFrame:
+    if district is None or frame.is_empty():
+        return frame
+    return frame.filter(pl.col(column).str.to_lowercase() == district.casefold())
+
+
+def districts(store: AppStore, scope: Scope) -> list[str]:
+    """Districts the user may choose."""
+    names = store.snapshot().districts
+    return [d for d in names if scope.allows(d)]
+
+
+def police_stations(store: AppStore, district: str | None) -> list[str]:
+    """Police stations with forecast units (in ``district`` when given)."""
+    units = _in_district(store.snapshot().units, district)
+    if units.is_empty():
+        return []
+    return sorted(units["police_station"].drop_nulls().unique().to_list())
+
+
+def run_of(store: AppStore, window_days: int) -> snap.RunRef | None:
+    """The forecast run shown for a standard window (None when no forecast exists)."""
+    return store.snapshot().runs.get(window_days)
+
+
+def forecast_units(store: AppStore, window_days: int, district: str | None) -> pl.DataFrame:
+    """Forecast rows (one per unit) of the window's run, with unit attributes."""
+    units = store.snapshot().units
+    if units.is_empty():
+        return units
+    return _in_district(units.filter(pl.col("window_days") == window_days), district)
+
+
+def kpis(store: AppStore, district: str | None) -> pl.DataFrame:
+    """Per window: forecast crashes and fatal+grievous vs the same days last year."""
+    totals = _in_district(store.snapshot().kpi_by_district, district)
+    if totals.is_empty():
+        return totals
+    sums = [pl.col(c).sum() for c in ("expected_crashes", "expected_fatal_grievous", "last_year_crashes", "last_year_fatal_grievous")]
+    return totals.group_by("window_days", "window_start", "window_end").agg(sums).sort("window_days")
+
+
+def alerts(store: AppStore, district: str | None, today: date | None = None, weeks: int = 6) -> pl.DataFrame:
+    """Upcoming high-risk weeks (period forecasts flagged ``high_risk``) for the district or state."""
+    periods = store.snapshot().periods
+    if periods.is_empty():
+        return periods
+    today = today or date.today()
+    key = district or snap.ALL_DISTRICTS
+    rows = periods.filter(
+        (pl.col("district").str.to_lowercase() == key.casefold())
+        & pl.col("high_risk")
+        & (pl.col("period_end") >= today)
+        & (pl.col("period_start") <= today + timedelta(weeks=weeks))
+    )
+    return rows.sort("period_start")
+
+
+def period_series(store: AppStore, district: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(weekly history of crashes, weekly forecast with 80/95% bands) for a district or the state."""
+    s = store.snapshot()
+    key = district or snap.ALL_DISTRICTS
+    history = s.weekly_history.filter(pl.col("district").str.to_lowercase() == key.casefold())
+    forecast = s.periods.filter(pl.col("district").str.to_lowercase() == key.casefold())
+    return history.sort("week"), forecast.sort("period_start")
+
+
+def hour_profile(store: AppStore, district: str | None) -> pl.DataFrame:
+    """Expected share of crashes per (dow, hour), summed over the district's units."""
+    prof = store.snapshot().district_profile
+    key = district or snap.ALL_DISTRICTS
+    return prof.filter(pl.col("district").str.to_lowercase() == key.casefold())
+
+
+def risk_rows(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
+    """The risk list exactly as ``export risk-list`` builds it (memoised per filter set)."""
+    run = run_of(store, window_days)
+    if run is None:
+        return pl.DataFrame()
+    key = ("risk", run.run_id, tuple(sorted(params.items())))
+    return store.memo(key, lambda: store.read(snap.read_risk_rows, run.run_id, params))
+
+
+def unit_detail(store: AppStore, unit_ids: tuple[str, ...]) -> snap.UnitDetail:
+    """History, recent crashes and challans (no personal fields) of one unit or a corridor's cells."""
+    runs = tuple(r.run_id for r in store.snapshot().runs.values())
+    return store.memo(("unit", unit_ids), lambda: store.read(read_unit_detail, unit_ids, runs))
+
+
+def enforcement(store: AppStore, window_days: int, district: str | None) -> pl.DataFrame:
+    """Every forecast unit with the exports' gap measures (90-day expected crashes vs challans)."""
+    from roadsafety.exports.enforcement_gap import gap_measures
+
+    units = forecast_units(store, window_days, district)
+    run = run_of(store, window_days)
+    if units.is_empty() or run is None:
+        return units
+    dated = units.with_columns(pl.lit(run.window_start).alias("window_start"), pl.lit(run.window_end).alias("window_end"))
+    return gap_measures(dated)
+
+
+def enforcement_gap(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
+    """The enforcement-gap list exactly as ``export enforcement-gap`` builds it."""
+    run = run_of(store, window_days)
+    if run is None:
+        return pl.DataFrame()
+    key = ("gap", run.run_id, tuple(sorted(params.items())))
+    return store.memo(key, lambda: store.read(snap.read_gap_rows, run.run_id, params))
+
+
+def export_meta(store: AppStore, window_days: int) -> snap.RunRef | None:
+    """The run behind a window's lists (for file titles and footers)."""
+    return run_of(store, window_days)
+
+
+def offence_mix(store: AppStore, district: str | None) -> pl.DataFrame:
+    """Challans by offence in the last 90 days of data, for the district or the state."""
+    return _in_district(store.snapshot().offences, district)
+
+
+def model_health(store: AppStore) -> snap.Health:
+    """Champion, cut-off, backtest summary, freshness and the last retrain outcome."""
+    return store.snapshot().health
+
+
+def now() -> datetime:
+    """The server's clock (a seam for tests)."""
+    return datetime.now()
+
+
+def workbook_companions(store: AppStore, window_days: int, params: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(enforcement gap, MoRTH blackspots) for the risk-list workbook, as ``export risk-list`` adds them."""
+    run = run_of(store, window_days)
+    if run is None:
+        return pl.DataFrame(), pl.DataFrame()
+    base = {k: params.get(k) for k in ("top", "district", "police_station")} | {"severity": params.get("severity", "all")}
+    gap = enforcement_gap(store, window_days, base)
+    cutoff = run.data_cutoff or run.window_start
+    spots = store.memo(("spots", run.run_id, cutoff, tuple(sorted(base.items()))),
+                       lambda: store.read(snap.read_blackspots, run.run_id, cutoff, base | {"top": None}))
+    return gap, spots
+
+
+def audit_events(store: AppStore, limit: int = 50) -> pl.DataFrame:
+    """The latest app audit events (newest first; admins only see this)."""
+    from dash_app.users import read_audit_log
+
+    events = read_audit_log(store.db_path)[-limit:][::-1]
+    if not events:
+        return pl.DataFrame()
+    return pl.DataFrame([{**e, "detail": str(e.get("detail", ""))} for e in events]).select("when", "user", "action", "detail")

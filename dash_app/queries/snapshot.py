@@ -1,0 +1,326 @@
+"""SQL half of :mod:`dash_app.queries`: reads that build the cached snapshot and per-unit detail.
+
+Only :mod:`dash_app.queries` calls these; each takes an open read-only connection. Personal fields
+(``vehicle_reg_hash``, raw source rows) are never selected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import h3
+import polars as pl
+
+from dash_app.queries import health as health_sql
+from dash_app.queries.health import Health
+
+ALL_DISTRICTS = "(all)"
+UNKNOWN = "(unknown)"
+BANDS = ("very_high", "high", "medium", "low")
+
+__all__ = ["ALL_DISTRICTS", "Health", "RunRef", "Snapshot", "UnitDetail", "build_snapshot"]
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """A forecast run the app shows for one standard window."""
+
+    run_id: str
+    version_id: str
+    window_start: date
+    window_end: date
+    data_cutoff: date | None
+    created_at: datetime | None
+    window_days: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the pages read, built once per warehouse version."""
+
+    runs: dict[int, RunRef]
+    units: pl.DataFrame
+    districts: list[str]
+    kpi_by_district: pl.DataFrame
+    periods: pl.DataFrame
+    weekly_history: pl.DataFrame
+    district_profile: pl.DataFrame
+    offences: pl.DataFrame
+    health: Health
+
+
+@dataclass(frozen=True)
+class UnitDetail:
+    """One unit (or a corridor's cells): attributes, forecasts, history, recent records."""
+
+    units: pl.DataFrame
+    forecasts: pl.DataFrame
+    monthly: pl.DataFrame
+    crashes: pl.DataFrame
+    challans: pl.DataFrame
+    challan_mix: pl.DataFrame
+    profile: pl.DataFrame
+    blackspot: dict
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    return con.execute(sql, params or []).pl()
+
+
+def champion_runs(con: duckdb.DuckDBPyConnection) -> list[RunRef]:
+    """Every complete forecast run of the current champion, newest first."""
+    rows = con.execute(
+        """SELECT r.run_id, r.version_id, r.window_start, r.window_end,
+                  coalesce(r.data_cutoff, m.as_of), r.created_at,
+                  datediff('day', r.window_start, r.window_end) + 1
+           FROM forecast_runs r
+           JOIN champion c ON c.version_id = r.version_id AND c.slot = 'default'
+           LEFT JOIN model_versions m ON m.version_id = r.version_id
+           WHERE r.status = 'complete'
+           ORDER BY r.created_at DESC, r.run_id DESC"""
+    ).fetchall()
+    return [RunRef(*r) for r in rows]
+
+
+def pick_runs(runs: list[RunRef], windows: tuple[int, ...], today: date) -> dict[int, RunRef]:
+    """Per standard window, the newest run of that length, preferring runs not yet over.
+
+    When no run has the exact length, the nearest length stands in (its dates are shown).
+    """
+    chosen: dict[int, RunRef] = {}
+    for days in windows:
+        exact = [r for r in runs if r.window_days == days]
+        pool = exact or sorted(runs, key=lambda r: (abs(r.window_days - days), r.created_at or datetime.min), reverse=False)
+        if not pool:
+            continue
+        current = [r for r in pool if r.window_end >= today]
+        chosen[days] = (current or pool)[0]
+    return chosen
+
+
+def _unit_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.DataFrame:
+    parts = []
+    for days, run in runs.items():
+        part = _frame(
+            con,
+            """SELECT f.unit_id, f.expected_crashes, f.expected_fatal_grievous,
+                      f.crashes_lo80, f.crashes_hi80, f.crashes_lo95, f.crashes_hi95,
+                      f.risk_band, f.rank, f.peak_window, f.top_factors, f.morth_blackspot,
+                      f.recent_challans, u.kind, u.h3_cell, u.road_name, u.road_category,
+                      u.police_station, u.district, u.latitude, u.longitude
+               FROM forecasts f LEFT JOIN spatial_units u ON u.unit_id = f.unit_id
+               WHERE f.run_id = ?""",
+            [run.run_id],
+        )
+        parts.append(part.with_columns(pl.lit(days).alias("window_days"), pl.lit(run.run_id).alias("run_id")))
+    if not parts:
+        return pl.DataFrame()
+    return complete_cells(pl.concat(parts, how="vertical_relaxed"))
+
+
+def complete_cells(units: pl.DataFrame) -> pl.DataFrame:
+    """Give H3 units that ``spatial_units`` does not describe their cell and centre."""
+    cells = [
+        c if c else (u if u and h3.is_valid_cell(u) else None)
+        for u, c in zip(units["unit_id"].to_list(), units["h3_cell"].to_list())
+    ]
+    lat = units["latitude"].to_list()
+    lon = units["longitude"].to_list()
+    for i, cell in enumerate(cells):
+        if cell and lat[i] is None:
+            lat[i], lon[i] = h3.cell_to_latlng(cell)
+    return units.with_columns(
+        pl.Series("h3_cell", cells, dtype=pl.Utf8),
+        pl.Series("latitude", lat, dtype=pl.Float64),
+        pl.Series("longitude", lon, dtype=pl.Float64),
+        pl.col("district").fill_null(UNKNOWN),
+    )
+
+
+def _last_year(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.DataFrame:
+    parts = []
+    for days, run in runs.items():
+        part = _frame(
+            con,
+            """SELECT coalesce(district, ?) AS district, count(*) AS last_year_crashes,
+                      count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS last_year_fatal_grievous
+               FROM accidents
+               WHERE occurred_at >= CAST(? AS DATE) - INTERVAL 1 YEAR
+                 AND occurred_at < CAST(? AS DATE) - INTERVAL 1 YEAR + INTERVAL 1 DAY
+               GROUP BY ALL""",
+            [UNKNOWN, run.window_start, run.window_end],
+        )
+        parts.append(part.with_columns(pl.lit(days).alias("window_days")))
+    return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
+
+
+def kpi_frame(units: pl.DataFrame, last_year: pl.DataFrame, runs: dict[int, RunRef]) -> pl.DataFrame:
+    """Per window and district: forecast totals beside last year's actual counts."""
+    if units.is_empty():
+        return pl.DataFrame()
+    fc = units.group_by("window_days", "district").agg(
+        pl.col("expected_crashes").sum(), pl.col("expected_fatal_grievous").sum()
+    )
+    if not last_year.is_empty():
+        fc = fc.join(last_year, on=["window_days", "district"], how="full", coalesce=True)
+    else:
+        fc = fc.with_columns(pl.lit(0).alias("last_year_crashes"), pl.lit(0).alias("last_year_fatal_grievous"))
+    dates = pl.DataFrame(
+        {
+            "window_days": list(runs),
+            "window_start": [r.window_start for r in runs.values()],
+            "window_end": [r.window_end for r in runs.values()],
+        }
+    )
+    return fc.join(dates, on="window_days").fill_null(0)
+
+
+def _period_run(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> str | None:
+    preferred = [runs[d].run_id for d in sorted(runs, reverse=True)]
+    for run_id in preferred:
+        if con.execute("SELECT count(*) FROM period_forecasts WHERE run_id = ?", [run_id]).fetchone()[0]:
+            return run_id
+    row = con.execute(
+        """SELECT p.run_id FROM period_forecasts p JOIN forecast_runs r USING (run_id)
+           JOIN champion c ON c.version_id = r.version_id AND c.slot = 'default'
+           WHERE r.status = 'complete' ORDER BY r.created_at DESC LIMIT 1"""
+    ).fetchone()
+    return row[0] if row else None
+
+
+def period_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.DataFrame:
+    """Weekly period forecasts per district, with a state-wide ``(all)`` series (summed if absent)."""
+    run_id = _period_run(con, runs)
+    if run_id is None:
+        return pl.DataFrame()
+    rows = _frame(
+        con,
+        """SELECT district, period_start, period_end, expected, lo80, hi80, lo95, hi95,
+                  coalesce(high_risk, FALSE) AS high_risk, coalesce(drivers, '') AS drivers
+           FROM period_forecasts WHERE run_id = ? ORDER BY district, period_start""",
+        [run_id],
+    )
+    if not (rows["district"] == ALL_DISTRICTS).any():
+        # no state series stored: sum the districts (bounds summed too, so bands are wider than exact)
+        total = rows.group_by("period_start", "period_end").agg(
+            *[pl.col(c).sum() for c in ("expected", "lo80", "hi80", "lo95", "hi95")],
+            pl.col("high_risk").any(),
+            pl.lit("").alias("drivers"),
+        )
+        rows = pl.concat([rows, total.with_columns(pl.lit(ALL_DISTRICTS).alias("district"))], how="diagonal_relaxed")
+    return rows
+
+
+def weekly_history(con: duckdb.DuckDBPyConnection, weeks: int = 104) -> pl.DataFrame:
+    """Crashes per district and week (Monday) over the last ``weeks`` weeks of data, plus ``(all)``."""
+    return _frame(
+        con,
+        """WITH lim AS (SELECT max(occurred_at) AS hi FROM accidents)
+           SELECT coalesce(district, ?) AS district, CAST(date_trunc('week', occurred_at) AS DATE) AS week,
+                  count(*) AS crashes,
+                  count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS fatal_grievous
+           FROM accidents, lim WHERE occurred_at >= lim.hi - to_weeks(?)
+           GROUP BY GROUPING SETS ((1, 2), (2))""",
+        [UNKNOWN, weeks],
+    ).with_columns(pl.col("district").fill_null(ALL_DISTRICTS))
+
+
+def profile_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.DataFrame:
+    """Expected crashes by (district, dow, hour) from the unit profiles, else from timed history."""
+    run = runs.get(30) or next(iter(runs.values()), None)
+    prof = pl.DataFrame()
+    if run is not None:
+        prof = _frame(
+            con,
+            """SELECT coalesce(u.district, ?) AS district, p.dow, p.hour,
+                      sum(p.share * f.expected_crashes) AS weight
+               FROM unit_hour_profile p
+               JOIN forecasts f ON f.run_id = p.run_id AND f.unit_id = p.unit_id
+               LEFT JOIN spatial_units u ON u.unit_id = p.unit_id
+               WHERE p.run_id = ? GROUP BY GROUPING SETS ((1, 2, 3), (2, 3))""",
+            [UNKNOWN, run.run_id],
+        )
+    if prof.is_empty():
+        prof = _frame(
+            con,
+            """SELECT coalesce(district, ?) AS district, isodow(occurred_at) - 1 AS dow,
+                      hour(occurred_at) AS hour, count(*)::DOUBLE AS weight
+               FROM accidents WHERE has_time AND occurred_at >= (SELECT max(occurred_at) FROM accidents) - INTERVAL 3 YEAR
+               GROUP BY GROUPING SETS ((1, 2, 3), (2, 3))""",
+            [UNKNOWN],
+        )
+    prof = prof.with_columns(pl.col("district").fill_null(ALL_DISTRICTS))
+    return prof.with_columns((pl.col("weight") / pl.col("weight").sum().over("district")).alias("share"))
+
+
+def offence_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Challans by district and offence in the last 90 days of challan data."""
+    return _frame(
+        con,
+        """WITH lim AS (SELECT max(issued_at) AS hi FROM challans)
+           SELECT coalesce(district, ?) AS district, offence, count(*) AS challans
+           FROM challans, lim WHERE issued_at > lim.hi - INTERVAL 90 DAY GROUP BY ALL""",
+        [UNKNOWN],
+    )
+
+
+def build_snapshot(con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], today: date) -> Snapshot:
+    """Read everything the pages need in one pass."""
+    runs = pick_runs(champion_runs(con), windows, today)
+    units = _unit_frame(con, runs)
+    names = _frame(
+        con,
+        "SELECT DISTINCT district FROM spatial_units WHERE district IS NOT NULL "
+        "UNION SELECT district FROM districts WHERE district IS NOT NULL ORDER BY 1",
+    )["district"].to_list()
+    return Snapshot(
+        runs=runs,
+        units=units,
+        districts=names,
+        kpi_by_district=kpi_frame(units, _last_year(con, runs), runs),
+        periods=period_frame(con, runs),
+        weekly_history=weekly_history(con),
+        district_profile=profile_frame(con, runs),
+        offences=offence_frame(con),
+        health=health_sql.read_health(con),
+    )
+
+
+def read_risk_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:
+    """The exports module's risk rows for a run (an unmatched filter gives an empty frame)."""
+    from roadsafety.exports.risk_list import ExportError, RiskListFilter, build_risk_rows
+
+    try:
+        return build_risk_rows(con, run_id, RiskListFilter(**params))
+    except ExportError as exc:
+        if "matches no unit" in str(exc):
+            return pl.DataFrame()
+        raise
+
+
+def read_gap_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:
+    """The exports module's enforcement-gap rows (an unmatched filter gives an empty frame)."""
+    from roadsafety.exports.enforcement_gap import build_enforcement_gap
+    from roadsafety.exports.risk_list import ExportError, RiskListFilter
+
+    try:
+        return build_enforcement_gap(con, run_id, RiskListFilter(**params))
+    except ExportError as exc:
+        if "matches no unit" in str(exc):
+            return pl.DataFrame()
+        raise
+
+
+def read_blackspots(con: duckdb.DuckDBPyConnection, run_id: str, cutoff: date, params: dict) -> pl.DataFrame:
+    """The exports module's MoRTH blackspot rows beside the run's forecast."""
+    from roadsafety.exports.blackspots import build_blackspots
+    from roadsafety.exports.risk_list import ExportError, RiskListFilter
+
+    try:
+        return build_blackspots(con, cutoff, run_id, RiskListFilter(**params))
+    except ExportError as exc:
+        if "matches no unit" in str(exc):
+            return pl.DataFrame()
+        raise

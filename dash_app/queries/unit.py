@@ -1,0 +1,84 @@
+"""Per-unit reads for the corridor detail page (no personal fields are selected)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from dash_app.queries.snapshot import UnitDetail
+
+RECENT = 25
+
+
+def _ids(unit_ids: tuple[str, ...]) -> str:
+    return ", ".join("?" for _ in unit_ids)
+
+
+def _blackspot(con: duckdb.DuckDBPyConnection, unit_ids: tuple[str, ...], cutoff: date | None) -> dict:
+    """MoRTH rule over the 3 calendar years before the cut-off year (together, for all cells)."""
+    year = (cutoff or date.today()).year
+    row = con.execute(
+        f"""SELECT count(*) FILTER (WHERE severity IN ('fatal', 'grievous')),
+                   coalesce(sum(CASE WHEN killed IS NOT NULL THEN killed WHEN severity = 'fatal' THEN 1 ELSE 0 END), 0)
+            FROM accidents WHERE unit_id IN ({_ids(unit_ids)})
+              AND year(occurred_at) BETWEEN ? AND ?""",
+        [*unit_ids, year - 3, year - 1],
+    ).fetchone()
+    fg, deaths = int(row[0] or 0), int(row[1] or 0)
+    return {"years": f"{year - 3}-{year - 1}", "fatal_grievous": fg, "deaths": deaths,
+            "blackspot": fg >= 5 or deaths >= 10}
+
+
+def read_unit_detail(
+    con: duckdb.DuckDBPyConnection, unit_ids: tuple[str, ...], run_ids: tuple[str, ...]
+) -> UnitDetail:
+    """Attributes, forecasts, 3-year monthly history, recent crashes and challans of the units."""
+    q = _ids(unit_ids)
+    units = con.execute(
+        f"""SELECT unit_id, kind, h3_cell, road_name, road_category, police_station, district,
+                   latitude, longitude, chainage_km, n_accidents, first_seen, last_seen
+            FROM spatial_units WHERE unit_id IN ({q}) ORDER BY unit_id""",
+        list(unit_ids),
+    ).pl()
+    runs = run_ids or ("",)
+    forecasts = con.execute(
+        f"""SELECT f.*, r.window_start AS run_start, r.window_end AS run_end, r.data_cutoff
+            FROM forecasts f JOIN forecast_runs r USING (run_id)
+            WHERE f.unit_id IN ({q}) AND f.run_id IN ({_ids(runs)})""",
+        [*unit_ids, *runs],
+    ).pl()
+    monthly = con.execute(
+        f"""SELECT CAST(date_trunc('month', occurred_at) AS DATE) AS month, count(*) AS crashes,
+                   count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS fatal_grievous,
+                   CAST(coalesce(sum(killed), 0) AS BIGINT) AS killed
+            FROM accidents WHERE unit_id IN ({q})
+              AND occurred_at >= (SELECT max(occurred_at) FROM accidents) - INTERVAL 3 YEAR
+            GROUP BY 1 ORDER BY 1""",
+        list(unit_ids),
+    ).pl()
+    crashes = con.execute(
+        f"""SELECT occurred_at, has_time, severity, killed, injured, road_name, chainage_km,
+                   police_station, vehicle_types, weather, light, cause
+            FROM accidents WHERE unit_id IN ({q}) ORDER BY occurred_at DESC LIMIT {RECENT}""",
+        list(unit_ids),
+    ).pl()
+    challans = con.execute(
+        f"""SELECT issued_at, offence, challan_type, vehicle_class, fine_amount, camera_id
+            FROM challans WHERE unit_id IN ({q}) ORDER BY issued_at DESC LIMIT {RECENT}""",
+        list(unit_ids),
+    ).pl()
+    mix = con.execute(
+        f"""SELECT offence, count(*) AS challans FROM challans
+            WHERE unit_id IN ({q}) AND issued_at > (SELECT max(issued_at) FROM challans) - INTERVAL 90 DAY
+            GROUP BY 1 ORDER BY 2 DESC, 1""",
+        list(unit_ids),
+    ).pl()
+    profile = con.execute(
+        f"""SELECT dow, hour, avg(share) AS share FROM unit_hour_profile
+            WHERE unit_id IN ({q}) AND run_id = ? GROUP BY 1, 2 ORDER BY 1, 2""",
+        [*unit_ids, runs[-1]],
+    ).pl()
+    cutoff = forecasts["data_cutoff"].max() if not forecasts.is_empty() else None
+    return UnitDetail(units, forecasts, monthly, crashes, challans, mix, profile, _blackspot(con, unit_ids, cutoff))

@@ -1,0 +1,133 @@
+"""``roadsafety serve`` (the web app under waitress) and ``roadsafety users add|list|disable|audit``.
+
+``serve`` reads the warehouse read-only, never trains and loads no data at start-up: the app reads
+lazily, on the first request. Passwords come from a hidden prompt or ``--password-stdin`` and are
+never echoed or logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Optional
+
+import typer
+
+from roadsafety.commands import UserError, handle_errors, settings_of
+
+log = logging.getLogger("roadsafety")
+users_app = typer.Typer(help="Web app users: add, list, disable; copy the app audit log.", no_args_is_help=True)
+
+
+def _loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 for the LAN)."),
+    port: int = typer.Option(8050, "--port", help="TCP port."),
+    threads: int = typer.Option(8, "--threads", help="Waitress worker threads."),
+    secure_cookies: Optional[bool] = typer.Option(
+        None, "--secure-cookies/--no-secure-cookies",
+        help="Send the session cookie only over HTTPS (default: env ROADSAFETY_SECURE_COOKIES, else off)."),
+) -> None:
+    """Run the web app for officers (read-only; sign-in required)."""
+    from waitress import serve as waitress_serve
+
+    from dash_app.app import create_app
+
+    settings = settings_of(ctx)
+    if not settings.db_path.exists():
+        raise UserError(f"warehouse {settings.db_path} does not exist: run `roadsafety demo` or load data first")
+    secure = secure_cookies if secure_cookies is not None else os.environ.get("ROADSAFETY_SECURE_COOKIES", "") in ("1", "true", "yes")
+    if not secure and not _loopback(host):
+        log.warning("serving on %s without --secure-cookies: put HTTPS in front and enable it", host)
+    app = create_app(settings.db_path, key_dir=settings.privacy.key_path.parent, secure_cookies=secure)
+    log.info("serving %s on http://%s:%d (Ctrl+C to stop)", settings.db_path, host, port)
+    waitress_serve(app.server, host=host, port=port, threads=threads, ident="roadsafety")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+@handle_errors
+def users_add(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="Sign-in name (letters, digits, '.', '_')."),
+    role: str = typer.Option("viewer", "--role", help="viewer (look), analyst (look and download) or admin."),
+    district: Optional[str] = typer.Option(None, "--district", help="Limit the user to one district (default: all)."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+) -> None:
+    """Add a user (password asked without echo)."""
+    from dash_app.users import UserStoreError, add_user
+    from roadsafety.store.connection import write_connection
+
+    password = _read_password(password_stdin)
+    try:
+        with write_connection(settings_of(ctx).db_path) as con:
+            add_user(con, username, password, role, district)
+    except UserStoreError as exc:
+        raise UserError(str(exc)) from exc
+    log.info("added user %s (%s, %s)", username, role, district or "all districts")
+
+
+@users_app.command("list")
+@handle_errors
+def users_list(ctx: typer.Context) -> None:
+    """List users (never their password hashes)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from dash_app.users import list_users
+    from roadsafety.store.connection import read_connection
+
+    with read_connection(settings_of(ctx).db_path) as con:
+        users = list_users(con)
+    table = Table("user", "role", "district", "status", "created")
+    for u in users:
+        table.add_row(u.username, u.role, u.district or "(all)", "disabled" if u.disabled else "active", str(u.created_at or ""))
+    Console().print(table)
+
+
+@users_app.command("disable")
+@handle_errors
+def users_disable(
+    ctx: typer.Context, username: str = typer.Argument(...),
+    enable: bool = typer.Option(False, "--enable", help="Re-enable instead."),
+) -> None:
+    """Disable a user (their open sessions end on their next click)."""
+    from dash_app.users import UserStoreError, set_disabled
+    from roadsafety.store.connection import write_connection
+
+    try:
+        with write_connection(settings_of(ctx).db_path) as con:
+            set_disabled(con, username, not enable)
+    except UserStoreError as exc:
+        raise UserError(str(exc)) from exc
+    log.info("%s user %s", "enabled" if enable else "disabled", username)
+
+
+@users_app.command("audit")
+@handle_errors
+def users_audit(ctx: typer.Context) -> None:
+    """Copy new app audit events (logins, downloads, refusals) into the warehouse table app_audit."""
+    from dash_app.users import import_audit, read_audit_log
+    from roadsafety.store.connection import write_connection
+
+    db = settings_of(ctx).db_path
+    events = read_audit_log(db)
+    with write_connection(db) as con:
+        added = import_audit(con, events)
+    log.info("app audit: %d events in the log, %d new copied into app_audit", len(events), added)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and the ``users`` group to the CLI."""
+    app.command("serve")(handle_errors(serve))
+    app.add_typer(users_app, name="users")
