@@ -31,14 +31,14 @@ def raw_json(columns: list[str], frame: pl.DataFrame) -> pl.Expr:
     return pl.struct([pl.col(c) for c in present]).struct.json_encode().alias("raw")
 
 
-def reject_when(
-    rules: list[tuple[pl.Expr, str, str]],
-) -> list[pl.Expr]:
-    """Reject columns from ordered ``(condition, column_name, reason)`` rules; the first match wins.
+def reject_when(rules: list[tuple]) -> list[pl.Expr]:
+    """Reject columns from ordered ``(condition, column_name, reason[, value])`` rules.
+
+    The first matching rule wins.
 
     Args:
         rules: each rule's condition is a boolean expression over the parsed frame; the raw value
-            reported is the named source column's text.
+            reported is ``value`` (an expression) or else the named column's text.
 
     Returns:
         Expressions for ``_reject_column``, ``_reject_value`` and ``_reject_reason``.
@@ -46,10 +46,12 @@ def reject_when(
     col_expr = pl.lit(None, pl.Utf8)
     val_expr = pl.lit(None, pl.Utf8)
     why_expr = pl.lit(None, pl.Utf8)
-    for condition, column, reason in reversed(rules):
+    for rule in reversed(rules):
+        condition, column, reason = rule[:3]
+        value = rule[3] if len(rule) > 3 else pl.col(column)
         hit = condition.fill_null(False)
         col_expr = pl.when(hit).then(pl.lit(column)).otherwise(col_expr)
-        val_expr = pl.when(hit).then(pl.col(column).cast(pl.Utf8)).otherwise(val_expr)
+        val_expr = pl.when(hit).then(value.cast(pl.Utf8)).otherwise(val_expr)
         why_expr = pl.when(hit).then(pl.lit(reason)).otherwise(why_expr)
     return [
         col_expr.alias("_reject_column"),
