@@ -129,29 +129,32 @@ def stage_batch(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str) -
     """
     idc = schemas.ID_COLUMN[kind]
     con.register("incoming", rows.to_arrow())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM incoming")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM incoming")
     con.unregister("incoming")
+    n, distinct = con.execute(f'SELECT count(*), count(DISTINCT "{idc}") FROM batch').fetchone()
+    if n == distinct:  # the usual case: no id repeats within the file
+        return pl.DataFrame(schema=REJECT_SCHEMA)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE repeated AS
+            SELECT "{idc}", count(DISTINCT content_hash) > 1 AS conflict
+            FROM batch GROUP BY 1 HAVING count(*) > 1"""
+    )
     conflicts = con.execute(
         f"""SELECT source_row AS row_number, '{idc}' AS column_name, "{idc}" AS raw_value,
                    'duplicate {idc} within file with different content' AS reason
-            FROM staged WHERE "{idc}" IN (
-                SELECT "{idc}" FROM staged GROUP BY 1 HAVING count(DISTINCT content_hash) > 1)"""
+            FROM batch JOIN repeated USING ("{idc}") WHERE conflict ORDER BY source_row"""
     ).pl()
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE batch AS
-            SELECT * EXCLUDE (_rn) FROM (
-                SELECT *, row_number() OVER (PARTITION BY "{idc}" ORDER BY source_row) AS _rn FROM staged
-                WHERE "{idc}" NOT IN (
-                    SELECT "{idc}" FROM staged GROUP BY 1 HAVING count(DISTINCT content_hash) > 1)
-            ) WHERE _rn = 1"""
+        f"""DELETE FROM batch b USING repeated r WHERE b."{idc}" = r."{idc}" AND (r.conflict OR
+            b.source_row > (SELECT min(source_row) FROM batch b2 WHERE b2."{idc}" = r."{idc}"))"""
     )
     return conflicts.select([pl.col(c).cast(t) for c, t in REJECT_SCHEMA.items()])
 
 
 def _record_history(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> None:
     idc = schemas.ID_COLUMN[kind]
-    old = con.execute(f"SELECT t.* FROM {kind} t JOIN changed c USING (source, \"{idc}\") ORDER BY 1, 2").pl()
-    new = con.execute(f"SELECT b.* FROM batch b JOIN changed c USING (source, \"{idc}\") ORDER BY 1, 2").pl()
+    old = con.execute(f"SELECT t.* FROM {kind} t JOIN changed c USING (source, \"{idc}\") WHERE NOT c.same").pl()
+    new = con.execute(f"SELECT b.* FROM batch b JOIN changed c USING (source, \"{idc}\") WHERE NOT c.same").pl()
     if old.is_empty():
         return
     content = [c for c in schemas.TABLES[kind] if c not in CONTENT_EXCLUDE | {idc}]
@@ -175,15 +178,14 @@ def merge_batch(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> tuple
             FROM batch b JOIN {kind} t ON t.source = b.source AND t."{idc}" = b."{idc}" """
     )
     same, upd = con.execute("SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM changed").fetchone()
-    con.execute("DELETE FROM changed WHERE same")
     if upd:
         _record_history(con, kind, run_id)
-        con.execute(f"DELETE FROM {kind} t USING changed c WHERE t.source = c.source AND t.\"{idc}\" = c.\"{idc}\"")
+        con.execute(f"""DELETE FROM {kind} t USING changed c
+                        WHERE NOT c.same AND t.source = c.source AND t."{idc}" = c."{idc}" """)
     cols = ", ".join(f'"{c}"' for c in schemas.TABLES[kind])
-    con.execute(
-        f"""INSERT INTO {kind} ({cols}) SELECT {cols} FROM batch b
-            WHERE NOT EXISTS (SELECT 1 FROM {kind} t WHERE t.source = b.source AND t."{idc}" = b."{idc}")"""
-    )
+    where = "" if not same else (
+        f""" WHERE NOT EXISTS (SELECT 1 FROM changed c WHERE c.same AND c.source = b.source AND c."{idc}" = b."{idc}")""")
+    con.execute(f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM batch b{where}")
     total = con.execute("SELECT count(*) FROM batch").fetchone()[0]
     return total - same - upd, upd, same
 

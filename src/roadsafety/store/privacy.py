@@ -49,6 +49,17 @@ def hash_value(value: str, key: bytes) -> str:
     return hmac.new(key, normalise_identifier(value).encode(), hashlib.sha256).hexdigest()
 
 
+def _hash_normalised(values: list[str], key: bytes) -> list[str]:
+    """HMAC-SHA256 of already-normalised values, reusing the keyed state (same result as hash_value)."""
+    base = hmac.new(key, digestmod=hashlib.sha256)
+    out = []
+    for value in values:
+        mac = base.copy()
+        mac.update(value.encode())
+        out.append(mac.hexdigest())
+    return out
+
+
 def hash_column(frame: pl.DataFrame, column: str, key: bytes, out: str | None = None) -> pl.DataFrame:
     """Replace ``column`` by ``<column>_hash`` (or ``out``); blank values become null.
 
@@ -57,11 +68,11 @@ def hash_column(frame: pl.DataFrame, column: str, key: bytes, out: str | None = 
     out = out or f"{column}_hash"
     if column not in frame.columns:
         return frame.with_columns(pl.lit(None, pl.Utf8).alias(out))
-    values = frame.get_column(column).cast(pl.Utf8).str.strip_chars()
+    values = frame.get_column(column).cast(pl.Utf8).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
     distinct = values.drop_nulls().unique()
     distinct = distinct.filter(distinct != "")
     lookup = pl.DataFrame(
-        {"_v": distinct, out: [hash_value(v, key) for v in distinct.to_list()]},
+        {"_v": distinct, out: _hash_normalised(distinct.to_list(), key)},
         schema={"_v": pl.Utf8, out: pl.Utf8},
     )
     hashed = pl.DataFrame({"_v": values}).join(lookup, on="_v", how="left", maintain_order="left")
