@@ -57,6 +57,17 @@ class SynthSummary:
     scale: float
     years: int
 
+    def __str__(self) -> str:
+        return (
+            f"synthetic Haryana world (seed {self.seed}, scale {self.scale:g}, {self.years} years: "
+            f"{self.start} to {self.end}) in {self.out_dir}\n"
+            f"  accidents: {self.n_accidents:,} -> {self.accidents_path.name}\n"
+            f"  challans:  {self.n_challans:,} -> {self.challans_path.name}\n"
+            f"  truth:     {self.n_units:,} units ({self.n_blackspots} planted blackspots) -> "
+            f"{self.truth_path.name}\n"
+            f"  reference: {self.districts_path.name}, {self.police_stations_path.name}"
+        )
+
 
 def period(years: int, end: dt.date | None) -> tuple[dt.date, dt.date]:
     """``(first day, day after the last day)`` of ``years`` years ending the day before ``end``."""

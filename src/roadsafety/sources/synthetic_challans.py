@@ -65,7 +65,7 @@ def make_challan_world(sites: pl.DataFrame, cameras: pl.DataFrame, districts: pl
     all_codes = np.array(sorted({c for codes in rto.values() for c in codes}))
     pool_size = max(500, int(60_000 * scale))
     pool = make_registrations(all_codes[rng.integers(0, len(all_codes), pool_size)], rng)
-    pool_w = np.cumsum(1.0 / (np.arange(pool_size) + 20.0) ** 1.2)
+    pool_w = np.cumsum(1.0 / (np.arange(pool_size) + 1000.0) ** 1.1)
     near_town = np.exp(-sites["town_km"].to_numpy() / 3.0)
     night = near_town * np.isin(sites["klass"].to_numpy(), ("urban", "highway")) + 1e-6
     row_of_site = {s: i for i, s in enumerate(sites["site"].to_list())}
