@@ -8,8 +8,6 @@ Adapters build one frame with a row per data row of the file: the canonical colu
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import polars as pl
@@ -94,22 +92,6 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
         raise SourceError(f"{path}: is a folder, expected a file") from exc
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: not valid {encoding} text ({exc.reason} at byte {exc.start})") from exc
-
-
-def read_csv_text(path: Path, text: str, delimiter: str = ",") -> tuple[list[str], list[list[str]]]:
-    """Parse CSV text into a stripped header and its data rows (quoted newlines kept in fields).
-
-    Raises:
-        SourceError: when the text has no header row or is not parseable CSV.
-    """
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise SourceError(f"{path}: not readable as CSV ({exc})") from exc
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise SourceError(f"{path}: empty file, expected a header row")
-    header = [cell.strip() for cell in rows[0]]
-    return header, rows[1:]
 
 
 def require_columns(path: Path, header: list[str], needed: tuple[str, ...]) -> None:

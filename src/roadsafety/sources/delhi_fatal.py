@@ -15,7 +15,8 @@
   dates, 24 h times or ``Unknown``, geocoordinates, total killed/injured).
 
 ``accident_id`` is ``POLICE STATION/FIR/YEAR`` like the FIR register. A crash entered in two form
-batches keeps its first entry; the repeat is rejected naming the first. Crash dates outside the
+batches keeps its first entry; the repeat is rejected naming the first. When two entries share
+FIR number, date and time but carry different station codes, the one with coordinates is kept. Crash dates outside the
 folder's year (typing slips such as 2022 or 2109) are rejected.
 """
 
@@ -27,7 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from roadsafety.sources.base import SourceBatch, SourceError
-from roadsafety.sources.batching import finish_batch, normalise_name, reject_when
+from roadsafety.sources.batching import finish_batch, normalise_name, reject_when, require_columns
 from roadsafety.sources.delhi import DISTRICT, road_category
 
 SOURCE = "delhi_fatal"
@@ -47,6 +48,7 @@ def _lookup(folder: Path, batch: str) -> dict[str, str]:
     for name in (f"Usys1_2_PSDetail_{batch}.csv", "PS_lookup.csv", "PSDetail.csv"):
         if (folder / name).is_file():
             table = _read(folder / name)
+            require_columns(folder / name, table.columns, ("PS_ID", "PS_Name"))
             return dict(zip(table["PS_ID"].str.strip_chars(), table["PS_Name"].str.strip_chars()))
     raise SourceError(f"{folder}: no police-station lookup (Usys1_2_PSDetail_{batch}.csv or PS_lookup.csv)")
 
@@ -58,8 +60,16 @@ def _coordinate(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.contains(r"\.\d*[1-9]") & (value != 0)).then(value)
 
 
+FORM_COLUMNS = ("FIR_No", "Police_Station", "Date_Of_Crash", "Time_Of_Crash", "GPS_Lat", "GPS_Long",
+                "No_Of_ Fatalities", "No_Of_ Injured", "Road_1", "Road_2", "Road_3", "Collision_Type")
+SHEET_COLUMNS = ("FIR No.", "Police station", "Date of crash", "Time of crash (24 hr format)",
+                 "Geocordinates (Latitude)", "Geocordinates (longitude)", "Total killed",
+                 "Total injured", "Road name", "Responsible road user", "Place of occurrence")
+
+
 def _forms(path: Path, batch: str) -> pl.DataFrame:
     frame, names = _read(path), _lookup(path.parent, batch)
+    require_columns(path, frame.columns, FORM_COLUMNS)
     return frame.select(
         pl.lit(f"{path.parent.name}/{path.name}").alias("file"),
         pl.col("FIR_No").alias("FIR"), pl.col("Police_Station").alias("PS_code"),
@@ -75,6 +85,7 @@ def _forms(path: Path, batch: str) -> pl.DataFrame:
 
 def _sheet_2020(path: Path) -> pl.DataFrame:
     frame = _read(path)
+    require_columns(path, frame.columns, SHEET_COLUMNS)
     return frame.select(
         pl.lit(f"{path.parent.name}/{path.name}").alias("file"),
         pl.col("FIR No.").alias("FIR"), pl.lit(None, pl.Utf8).alias("PS_code"),
@@ -102,8 +113,10 @@ def _geocodes(folder: Path) -> tuple[pl.DataFrame, dict[str, str]] | None:
     renames: dict[str, str] = {}
     if (folder / "ps_name_change.csv").is_file():
         change = _read(folder / "ps_name_change.csv")
+        require_columns(folder / "ps_name_change.csv", change.columns, ("wrong", "correct"))
         renames = dict(zip(change["wrong"], change["correct"]))
     geo = _read(found[0])
+    require_columns(found[0], geo.columns, ("FIR_No", "PS_Name", "Latitude", "Longitude"))
     return geo.select(
         _station_key(pl.col("PS_Name"), renames).alias("_ps_key"),
         pl.col("FIR_No").str.extract(r"(\d+)").cast(pl.Int64).alias("_fir_key"),
@@ -169,6 +182,26 @@ def _timestamp() -> pl.Expr:
     return pl.when(known).then(pl.format("{} {}", day, time.dt.strftime("%H:%M"))).otherwise(day)
 
 
+def _mark_repeats(frame: pl.DataFrame) -> pl.DataFrame:
+    """Flag repeated entries of one crash, keeping the best entry of each.
+
+    Best = valid, then located (its station matched the geocoded list), then first read. Groups:
+    the same ``accident_id``; and the same FIR number, date and time (``_crash``) under another
+    station code.
+    """
+    order = (pl.col("_invalid").cast(pl.Int64) * 2 + pl.col("latitude").is_null().cast(pl.Int64)
+             ) * 10**9 + pl.col("source_row")
+    frame = frame.with_columns(order.alias("_order"))
+    best = pl.col("_order").min()
+    return frame.with_columns(
+        (pl.col("_order") == best.over("accident_id")).alias("_first"),
+        pl.col("file").sort_by("_order").first().over("accident_id").alias("_first_file"),
+        pl.col("file_row").sort_by("_order").first().over("accident_id").alias("_first_row"),
+        (pl.col("_crash").is_null() | (pl.col("_order") == best.over("_crash"))).alias("_first_crash"),
+        pl.col("accident_id").sort_by("_order").first().over("_crash").alias("_crash_id"),
+    )
+
+
 def read_delhi_fatal(path: Path) -> SourceBatch:
     """Read the Delhi fatal-crash forms folder (or one year folder) into canonical accidents."""
     frame = _collect(Path(path))
@@ -189,19 +222,22 @@ def read_delhi_fatal(path: Path) -> SourceBatch:
         pl.struct(pl.all().exclude("folder_year")).struct.json_encode().alias("raw"),
     )
     year = pl.col("occurred_at").str.slice(0, 4)
-    parsed = parsed.with_columns(
+    parsed = _mark_repeats(parsed.with_columns(
         pl.format("{}/{}/{}", pl.col("police_station"), fir, year).alias("accident_id"),
-    ).with_columns(
-        pl.col("accident_id").is_first_distinct().alias("_first"),
-        pl.col("file").first().over("accident_id").alias("_first_file"),
-        pl.col("file_row").first().over("accident_id").alias("_first_row"),
-    )
+        pl.when(pl.col("occurred_at").str.len_chars() > 10)
+        .then(pl.format("{}/{}", fir, pl.col("occurred_at"))).alias("_crash"),
+        (pl.col("police_station").is_null() | fir.is_null() | pl.col("occurred_at").is_null()
+         | (year.cast(pl.Int64) != pl.col("folder_year"))).alias("_invalid"),
+    ))
     parsed = parsed.with_columns(reject_when([
         (pl.col("police_station").is_null(), "PS_code", "police station missing or not in the lookup"),
         (fir.is_null(), "FIR", "missing FIR number"),
         (pl.col("occurred_at").is_null(), "date", "crash date not readable"),
         (year.cast(pl.Int64) != pl.col("folder_year"), "date", "crash date outside the folder's year"),
-        (~pl.col("_first"), "FIR", "same crash (station/FIR/year) already read",
+        (~pl.col("_first"), "FIR", "same crash (station/FIR/year) entered twice; other entry kept",
          pl.format("{} = {} row {}", pl.col("accident_id"), pl.col("_first_file"), pl.col("_first_row"))),
+        (~pl.col("_first_crash"), "PS_code",
+         "same FIR, date and time entered under another police station; other entry kept",
+         pl.format("{} (kept {})", pl.col("accident_id"), pl.col("_crash_id"))),
     ]))
     return finish_batch("accidents", SOURCE, Path(path), frame.height, parsed)
