@@ -118,7 +118,8 @@ def _login_view() -> flask.Response | str:
     error = None
     if flask.request.method == "POST":
         form = flask.request.form
-        if not hmac.compare_digest(form.get("csrf", ""), flask.session.get("csrf", "")):
+        expected = flask.session.get("csrf", "")
+        if not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
             error = "The form expired; please try again."
         else:
             user, error = _authenticate(form.get("username", "").strip(), form.get("password", ""))

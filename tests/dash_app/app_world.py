@@ -163,3 +163,15 @@ def build_world(db_path: Path, *, seed: int = 0, years: int = 3, scale: float = 
         add_user(con, "karnal_sp", PASSWORD, "analyst", "Karnal")
         add_user(con, "viewer", PASSWORD, "viewer", None)
     return db_path
+
+
+def callback_payload(app, output_part: str, values: dict) -> dict:  # noqa: ANN001
+    """A hand-crafted ``/_dash-update-component`` body for the callback whose output contains
+    ``output_part``, with ``values`` (by input id) for its inputs (None for the others)."""
+    key = next(k for k in app.callback_map if output_part in k)
+    spec = app.callback_map[key]
+    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in key.strip(".").split("...")]
+    inputs = [{"id": i["id"], "property": i["property"], "value": values.get(i["id"])} for i in spec["inputs"]]
+    state = [{"id": s["id"], "property": s["property"], "value": values.get(s["id"])} for s in spec.get("state", [])]
+    return {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
+            "state": state, "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}

@@ -1,0 +1,114 @@
+"""Page callbacks called directly, inside a logged-in request context."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from app_world import SECRET_HASH
+from dash import no_update
+from dash.exceptions import PreventUpdate
+
+from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
+from dash_app.users import read_audit_log
+from roadsafety.exports.risk_list import RISK_COLUMNS
+
+
+def _text(obj: object) -> str:
+    return json.dumps(obj, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
+
+
+def test_overview_kpis_map_and_alerts(as_user) -> None:  # noqa: ANN001
+    with as_user("admin"):
+        kpis, alerts, risk_map, title = overview.update(None, 7)
+    assert len(kpis) == 2 and "crashes expected" in _text(kpis)
+    assert "High-risk weeks ahead" in _text(alerts)
+    assert "all districts" in title
+    layers = [c for c in risk_map.children if type(c).__name__ == "GeoJSON"]
+    assert layers and sum(len(layer.data["features"]) for layer in layers) > 20
+
+
+def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path) -> None:  # noqa: ANN001
+    with as_user("karnal_sp"):
+        rows, _ = risk_list.update_grid("Panipat", None, 7, "all", "low", 500, [])
+        _, _, risk_map, title = overview.update("Panipat", 30)
+    assert rows and {r["district"] for r in rows} == {"Karnal"}
+    assert "Karnal" in title and "Panipat" not in _text(risk_map)
+    denied = [e for e in read_audit_log(world_db) if e["action"] == "denied"]
+    assert denied and denied[0]["user"] == "karnal_sp" and denied[0]["detail"]["asked_district"] == "Panipat"
+
+
+def test_risk_grid_filters(as_user) -> None:  # noqa: ANN001
+    with as_user("admin"):
+        rows, summary = risk_list.update_grid("Gurugram", None, 30, "fatal_grievous", "high", 50, [])
+    assert rows and all(r["risk_band"] in ("high", "very_high") and r["district"] == "Gurugram" for r in rows)
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    assert "model v1" in summary
+
+
+def test_xlsx_download_is_the_export_and_is_audited(as_user, world_db: Path) -> None:  # noqa: ANN001
+    params = risk_list.list_params("Karnal", None, "all", "low", 5, [])
+    from dash_app import downloads
+    from dash_app.auth import app_store, require_scope
+
+    with as_user("karnal_sp"):
+        payload, msg = downloads.risk_list_download(app_store(), require_scope(), 7, params, "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(__import__("base64").b64decode(payload["content"])))
+    risk_sheets = [ws for ws in book.worksheets if ws.title not in ("Summary", "Enforcement gap", "MoRTH blackspots")]
+    assert risk_sheets and tuple(c.value for c in risk_sheets[0][1]) == RISK_COLUMNS
+    assert payload["filename"].startswith("risk_list_karnal_") and "(5 rows)" in msg
+    event = [e for e in read_audit_log(world_db) if e["action"] == "download"][-1]
+    assert event["user"] == "karnal_sp" and event["detail"]["export_record"]["row_count"] == 5
+
+
+def test_viewer_cannot_download(as_user, world_db: Path) -> None:  # noqa: ANN001
+    from dash_app import downloads
+    from dash_app.auth import app_store, require_scope
+
+    with as_user("viewer"):
+        payload, msg = downloads.risk_list_download(app_store(), require_scope(), 7, {"top": 5}, "csv")
+    assert payload is no_update and "cannot" in msg or "not download" in msg
+    assert [e["action"] for e in read_audit_log(world_db)][-1] == "denied"
+
+
+def test_periods_page(as_user) -> None:  # noqa: ANN001
+    with as_user("karnal_sp"):
+        weekly, heat, calendar = periods.update(None)
+    assert "Karnal" in weekly.layout.title.text and len(weekly.data) == 4
+    assert len(heat.data[0].z) == 7
+    assert [r["risk"] for r in calendar].count("High") == 2
+
+
+def test_corridor_detail_and_scope(as_user) -> None:  # noqa: ANN001
+    with as_user("admin"):
+        opts = corridor.pick_options("x", None)
+        body = corridor.update(opts[0]["value"], None)
+        panipat = [o["value"] for o in opts if "Panipat" in o["label"]][0]
+    text = _text(body)
+    assert "Next 7 days" in text and "Recent challans" in text and "MoRTH" in text
+    assert SECRET_HASH not in text
+    with as_user("karnal_sp"):
+        assert "outside your district" in _text(corridor.update(panipat, None))
+
+
+def test_enforcement_and_model_health(as_user) -> None:  # noqa: ANN001
+    with as_user("admin"):
+        note, scatter, offences, gap = enforcement.update(None, 7)
+        health = model_health.update("x")
+    assert note is None and scatter.data and offences.data
+    assert gap and gap[0]["rank"] == 1 and all(r["risk_band"] in ("high", "very_high") for r in gap)
+    text = _text(health)
+    assert "Champion: v1" in text and "lightgbm" in text and "naive 3y" in text
+    assert "Audit: latest app events" in text
+    with as_user("viewer"):
+        assert "Audit: latest app events" not in _text(model_health.update("x"))
+
+
+def test_callbacks_refuse_anonymous_requests(app) -> None:  # noqa: ANN001
+    guarded = overview.register_callbacks.__globals__["secured"](overview.update)
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        with pytest.raises(PreventUpdate):
+            guarded(None, 7)

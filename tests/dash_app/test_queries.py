@@ -1,0 +1,81 @@
+"""Cached read-only queries: run choice, scope filters, same rows as the exports, no personal data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+from app_world import SECRET_HASH
+
+from dash_app import queries
+from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows
+from roadsafety.store.connection import read_connection, write_connection
+
+
+@pytest.fixture
+def store(world_db: Path) -> queries.AppStore:
+    return queries.AppStore(world_db)
+
+
+def test_latest_complete_standard_runs_are_chosen(store: queries.AppStore) -> None:
+    runs = store.snapshot().runs
+    assert {d: r.run_id for d, r in runs.items()} == {7: "run-7", 30: "run-30"}
+    assert runs[30].window_days == 30
+
+
+def test_kpis_sum_units_and_respect_district(store: queries.AppStore) -> None:
+    state = queries.kpis(store, None)
+    karnal = queries.kpis(store, "Karnal")
+    units = queries.forecast_units(store, 7, None)
+    assert state.filter(pl.col("window_days") == 7)["expected_crashes"][0] == pytest.approx(units["expected_crashes"].sum())
+    assert 0 < karnal["expected_crashes"][0] < state["expected_crashes"][0]
+    assert set(queries.forecast_units(store, 7, "karnal")["district"]) == {"Karnal"}
+
+
+def test_risk_rows_equal_the_export_builder(store: queries.AppStore, world_db: Path) -> None:
+    params = {"top": 10, "district": "Panipat", "police_station": None, "severity": "fatal_grievous",
+              "min_band": None, "merge": False}
+    rows = queries.risk_rows(store, 7, params)
+    with read_connection(world_db) as con:
+        expected = build_risk_rows(con, "run-7", RiskListFilter(**params))
+    assert rows.equals(expected)
+    assert queries.risk_rows(store, 7, params | {"district": "Nowhere"}).is_empty()
+
+
+def test_unit_detail_has_no_personal_fields(store: queries.AppStore) -> None:
+    unit = queries.forecast_units(store, 7, "Karnal").sort("rank")["unit_id"][0]
+    detail = queries.unit_detail(store, (unit,))
+    frames = [detail.units, detail.forecasts, detail.crashes, detail.challans, detail.challan_mix]
+    assert all("vehicle_reg_hash" not in f.columns and "raw" not in f.columns for f in frames)
+    assert SECRET_HASH not in str([f.to_dicts() for f in frames])
+    assert not detail.challans.is_empty() and detail.profile.height == 168
+
+
+def test_cache_follows_the_warehouse_file(store: queries.AppStore, world_db: Path) -> None:
+    first = store.snapshot()
+    assert store.snapshot() is first
+    with write_connection(world_db) as con:
+        con.execute("UPDATE forecast_runs SET status = 'failed' WHERE run_id = 'run-7'")
+    os.utime(world_db)
+    assert store.snapshot() is not first
+    assert store.snapshot().runs[7].run_id != "run-7"
+
+
+def test_period_series_and_alerts(store: queries.AppStore) -> None:
+    history, forecast = queries.period_series(store, None)
+    assert not history.is_empty() and forecast.height == 10
+    alerts = queries.alerts(store, "Karnal")
+    assert alerts.height == 2 and alerts["drivers"][0].startswith("fog")
+    prof = queries.hour_profile(store, "Karnal")
+    assert prof["share"].sum() == pytest.approx(1.0)
+
+
+def test_scope_forces_own_district() -> None:
+    sp = queries.Scope("sp", "analyst", "Karnal")
+    hq = queries.Scope("hq", "viewer", None)
+    assert sp.district_for("Panipat") == "Karnal" and sp.district_for(None) == "Karnal"
+    assert hq.district_for("Panipat") == "Panipat" and hq.district_for(None) is None
+    assert sp.allows("karnal") and not sp.allows("Panipat") and not sp.allows(None)
+    assert sp.can_download and not hq.can_download
