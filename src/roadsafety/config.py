@@ -63,6 +63,28 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True)
+class JobConfig:
+    """The unattended retrain job: folders and the drift/freshness thresholds that warn or block.
+
+    Ratios compare the last ``recent_days`` before the cut-off with the same-length windows of the
+    year before it. A check past its ``block`` threshold keeps the champion (the new version is still
+    trained, backtested and registered, but not promoted).
+    """
+
+    inbox: Path | None = None  # default: inbox/ beside the warehouse
+    outbox: Path | None = None  # default: outbox/ beside the warehouse
+    logs: Path | None = None  # default: logs/ beside the warehouse
+    recent_days: int = 28
+    volume_warn: tuple[float, float] = (0.6, 1.6)
+    volume_block: tuple[float, float] = (0.3, 3.0)
+    offence_mix_warn: float = 0.15
+    offence_mix_block: float = 0.30
+    missing_days_warn: int = 2
+    missing_days_block: int = 7
+    standard_windows: tuple[int, ...] = (7, 30)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings; build with :func:`load_settings`."""
 
@@ -71,11 +93,16 @@ class Settings:
     region: RegionConfig = field(default_factory=RegionConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    job: JobConfig = field(default_factory=JobConfig)
 
     @property
     def models_dir(self) -> Path:
         """Directory holding model artifacts (beside the warehouse unless configured)."""
         return self.artifacts_dir or self.db_path.parent / "models"
+
+    def job_dir(self, name: str) -> Path:
+        """The job's ``inbox``, ``outbox`` or ``logs`` folder (beside the warehouse unless configured)."""
+        return getattr(self.job, name) or self.db_path.parent / name
 
 
 def parse_bbox(text: str, source: str = "ROADSAFETY_REGION_BBOX") -> tuple[float, float, float, float]:
@@ -151,13 +178,39 @@ def load_settings(
     key = env.get("ROADSAFETY_KEY_FILE") or priv_doc.get("key_path")
     privacy = PrivacyConfig(key_path=Path(key)) if key else PrivacyConfig()
     artifacts = env.get("ROADSAFETY_ARTIFACTS") or doc.get("artifacts_dir")
+    job = _job_config(doc.get("job", {}), env)
     return Settings(
         db_path=Path(db),
         artifacts_dir=Path(artifacts) if artifacts else None,
         region=RegionConfig(bbox=bbox, h3_resolution=res),
         calendar=calendar,
         privacy=privacy,
+        job=job,
     )
+
+
+def _job_config(doc: dict, env: os._Environ | dict) -> JobConfig:
+    """Job settings from the ``[job]`` table and ``ROADSAFETY_INBOX/OUTBOX/LOGS``."""
+    base = JobConfig()
+    values: dict = {}
+    for name, var in (("inbox", "ROADSAFETY_INBOX"), ("outbox", "ROADSAFETY_OUTBOX"), ("logs", "ROADSAFETY_LOGS")):
+        if env.get(var) or doc.get(name):
+            values[name] = Path(env.get(var) or doc[name])
+    for name in ("recent_days", "missing_days_warn", "missing_days_block"):
+        if name in doc:
+            values[name] = int(doc[name])
+    for name in ("offence_mix_warn", "offence_mix_block"):
+        if name in doc:
+            values[name] = float(doc[name])
+    for name in ("volume_warn", "volume_block"):
+        if name in doc:
+            low, high = (float(v) for v in doc[name])
+            if not 0 < low < 1 < high:
+                raise ConfigError(f"job.{name}: expected [low < 1, high > 1], got {doc[name]}")
+            values[name] = (low, high)
+    if "standard_windows" in doc:
+        values["standard_windows"] = tuple(int(v) for v in doc["standard_windows"])
+    return replace(base, **values)
 
 
 def with_db(settings: Settings, db_path: Path | str) -> Settings:

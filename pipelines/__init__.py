@@ -1,0 +1,1 @@
+"""Batch job entry points (thin: they call the library)."""

@@ -1,0 +1,1 @@
+"""The unattended batch job: inbox → ingest → checks → retrain → promote → forecast → outbox exports."""
