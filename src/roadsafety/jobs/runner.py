@@ -177,6 +177,7 @@ def retrain_step(settings: Settings, summary: JobSummary, found: list[chk.Check]
         return
     blocking = [c for c in found if c.level == "block"]
     block = "; ".join(f"{c.name}: {c.detail}" for c in blocking) or None
+    log.info("retraining on data before %s%s", as_of, f" (promotion blocked: {block})" if block else "")
     result = pipeline.retrain(settings, as_of, block_promotion=block)
     summary.model_version = result.version_id
     summary.model_decision = ("promoted" if result.promoted else f"kept champion: {result.reason}")

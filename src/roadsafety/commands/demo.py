@@ -1,0 +1,137 @@
+"""``roadsafety demo``: synthetic Haryana world → warehouse → retrain → forecasts → app.
+
+Each step is skipped when its result is already there (world files for the same parameters, files
+already ingested, a champion trained on the current data, forecasts for today's windows), so running
+the demo again starts the app in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import typer
+
+from roadsafety.commands import handle_errors, settings_of
+from roadsafety.config import Settings, load_settings
+
+log = logging.getLogger("roadsafety")
+PACKAGED_CONFIG = Path(__file__).resolve().parents[1] / "sources" / "data" / "haryana.toml"
+DEMO_USERS = (("officer", "admin", None), ("sp.gurugram", "analyst", "Gurugram"))
+
+
+def _haryana(settings: Settings) -> Settings:
+    """The demo always runs on Haryana's region and calendar."""
+    if settings.region.bbox is not None and settings.calendar.country:
+        return settings
+    log.info("demo: using the packaged Haryana settings (%s)", PACKAGED_CONFIG)
+    packaged = load_settings(db_path=settings.db_path, config_path=PACKAGED_CONFIG)
+    return replace(settings, region=packaged.region, calendar=packaged.calendar)
+
+
+def synth_step(out: Path, years: int, scale: float, seed: int, settings: Settings) -> Path:
+    """Generate the world unless the same parameters were generated already."""
+    from roadsafety.sources.synthetic import generate_world
+
+    manifest = out / "demo-manifest.json"
+    params = {"years": years, "scale": scale, "seed": seed, "h3": settings.region.h3_resolution}
+    if manifest.exists() and json.loads(manifest.read_text()) == params and (out / "accidents.csv").exists():
+        log.info("demo: reusing the synthetic world in %s", out)
+        return out
+    generate_world(out, years=years, scale=scale, seed=seed, h3_resolution=settings.region.h3_resolution)
+    manifest.write_text(json.dumps(params))
+    return out
+
+
+def ingest_step(settings: Settings, world: Path) -> None:
+    """Ingest the world's files unless the same file content was loaded before."""
+    from roadsafety.sources.registry import get_reader
+    from roadsafety.store.connection import read_connection
+    from roadsafety.store.ingest import file_sha256, ingest_batch
+
+    for kind in ("accidents", "challans"):
+        path = world / f"{kind}.csv"
+        digest = file_sha256(str(path))
+        if settings.db_path.exists():
+            with read_connection(settings.db_path) as con:
+                done = con.execute("SELECT count(*) FROM ingest_runs WHERE file_sha256 = ? AND status = 'ok'",
+                                   [digest]).fetchone()[0]
+            if done:
+                log.info("demo: %s already loaded", path)
+                continue
+        result = ingest_batch(settings, get_reader(kind, "canonical")(path))
+        log.info("demo: %s rows read %d = loaded %d + quarantined %d + duplicates %d", kind,
+                 result.rows_read, result.loaded, result.quarantined, result.duplicates)
+
+
+def model_step(settings: Settings, today: date) -> None:
+    """Retrain unless the champion already saw all the data; then forecast the standard windows."""
+    from roadsafety.forecasts import pipeline
+    from roadsafety.store.connection import read_connection
+
+    as_of = pipeline.default_as_of(settings)
+    with read_connection(settings.db_path) as con:
+        champ = con.execute(
+            "SELECT m.as_of FROM champion c JOIN model_versions m USING (version_id)").fetchone()
+    if champ is None or champ[0] != as_of:
+        result = pipeline.retrain(settings, as_of)
+        log.info("demo: trained %s (%s)", result.version_id, "promoted" if result.promoted else result.reason)
+    for days in settings.job.standard_windows:
+        pipeline.ensure_forecast(settings, today, today + timedelta(days=days - 1))
+
+
+def users_step(settings: Settings) -> dict[str, str]:
+    """Create the demo users once; their passwords are kept in a 0600 file beside the warehouse."""
+    from dash_app.users import add_user, read_user
+    from roadsafety.store.connection import read_connection, write_connection
+
+    creds_path = settings.db_path.parent / "demo-logins.json"
+    creds = json.loads(creds_path.read_text()) if creds_path.exists() else {}
+    with read_connection(settings.db_path) as con:
+        missing = [u for u in DEMO_USERS if read_user(con, u[0]) is None or u[0] not in creds]
+    if missing:
+        with write_connection(settings.db_path) as con:
+            for name, role, district in missing:
+                creds[name] = os.environ.get("ROADSAFETY_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+                con.execute("DELETE FROM users WHERE username = ?", [name])
+                add_user(con, name, creds[name], role, district)
+        fd = os.open(creds_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(creds, fh)
+    return creds
+
+
+def demo(
+    ctx: typer.Context,
+    years: int = typer.Option(5, min=1, max=30, help="Years of synthetic history."),
+    scale: float = typer.Option(0.5, min=0.01, help="1.0 = Haryana's ~10,400 accidents a year."),
+    seed: int = typer.Option(42, help="Seed of the synthetic world."),
+    out: Path = typer.Option(Path("data/synthetic"), "--out", help="Where the world's files go."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8050, "--port"),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the app at the end."),
+) -> None:
+    """Synthetic Haryana data → warehouse → retrain → forecasts → app on http://HOST:PORT."""
+    settings = _haryana(settings_of(ctx))
+    world = synth_step(out, years, scale, seed, settings)
+    ingest_step(settings, world)
+    model_step(settings, date.today())
+    creds = users_step(settings)
+    typer.secho(f"\nroadsafety demo ready: http://{host}:{port}", fg=typer.colors.GREEN, bold=True)
+    for name, role, district in DEMO_USERS:
+        typer.echo(f"  sign in as {name!r} / {creds[name]!r}  ({role}, {district or 'all districts'})")
+    if serve:
+        from roadsafety.commands.web import serve as serve_app
+
+        ctx.find_root().obj = settings
+        serve_app(ctx, host=host, port=port, threads=8, secure_cookies=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the demo command."""
+    app.command()(handle_errors(demo))
