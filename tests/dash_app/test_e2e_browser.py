@@ -1,0 +1,137 @@
+"""End-to-end: the real app under waitress, driven by headless Chromium (Debian chromium-driver)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+import requests
+from app_world import PASSWORD, callback_payload
+
+from dash_app.app import create_app
+from roadsafety.exports.risk_list import RISK_COLUMNS
+
+pytestmark = pytest.mark.browser
+CHROMEDRIVER = "/usr/bin/chromedriver"
+WAIT_S = 30
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, world_template: Path) -> Iterator[tuple[str, object]]:
+    """The app on a free loopback port, in a thread."""
+    from waitress import create_server
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    db = tmp / "wh.duckdb"
+    shutil.copyfile(world_template, db)
+    app = create_app(db, key_dir=tmp / "keys")
+    srv = create_server(app.server, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.effective_port}", app
+    srv.close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path):  # noqa: ANN201
+    if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
+        pytest.skip("chromium / chromium-driver not installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,900"):
+        opts.add_argument(arg)
+    opts.add_experimental_option("prefs", {"download.default_directory": str(tmp_path), "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    driver.download_dir = tmp_path
+    yield driver
+    driver.quit()
+
+
+def _wait(driver, css: str, count: int = 1):  # noqa: ANN001, ANN202
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT_S).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, css)) >= count
+                                               and d.find_elements(By.CSS_SELECTOR, css))
+
+
+def _login(driver, base: str, user: str) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.by import By
+
+    driver.get(base + "/")
+    _wait(driver, "#username").__getitem__(0).send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-submit").click()
+    _wait(driver, ".topbar")
+
+
+def _grid_districts(driver) -> set[str]:  # noqa: ANN001
+    cells = _wait(driver, "#risk-grid .ag-center-cols-container [col-id='district']")
+    return {c.text for c in cells}
+
+
+def _choose_district(driver, name: str) -> None:  # noqa: ANN001
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    box = _wait(driver, "#risk-district")[0]
+    box.click()
+    ActionChains(driver).send_keys(name).pause(0.5).send_keys(Keys.ENTER).perform()
+
+
+def test_login_map_list_filter_and_xlsx_download(server, browser) -> None:  # noqa: ANN001
+    base, _ = server
+    _login(browser, base, "admin")
+    assert len(_wait(browser, "#overview-map-box .leaflet-interactive", 10)) >= 10
+    assert "crashes expected" in _wait(browser, ".kpi-card")[0].text
+    browser.get(base + "/risk-list")
+    deadline = time.monotonic() + WAIT_S
+    while _grid_districts(browser) != {"Gurugram"} and time.monotonic() < deadline:
+        if len(_grid_districts(browser)) > 1:
+            _choose_district(browser, "Gurugram")
+        time.sleep(1.0)
+    assert _grid_districts(browser) == {"Gurugram"}
+    _wait(browser, "#risk-dl-xlsx")[0].click()
+    deadline = time.monotonic() + WAIT_S
+    while not list(browser.download_dir.glob("*.xlsx")) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    files = list(browser.download_dir.glob("*.xlsx"))
+    assert files and files[0].name.startswith("risk_list_gurugram_")
+    time.sleep(0.5)
+    book = openpyxl.load_workbook(files[0])
+    sheet = next(ws for ws in book.worksheets if ws.title not in ("Summary", "Enforcement gap", "MoRTH blackspots"))
+    assert tuple(c.value for c in sheet[1]) == RISK_COLUMNS
+
+
+def test_scoped_user_sees_only_their_district(server, browser) -> None:  # noqa: ANN001
+    base, app = server
+    _login(browser, base, "karnal_sp")
+    browser.get(base + "/risk-list")
+    deadline = time.monotonic() + WAIT_S
+    while not _grid_districts(browser) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _grid_districts(browser) == {"Karnal"}
+    dropdown = _wait(browser, "#risk-district")[0]
+    assert dropdown.get_attribute("disabled") is not None and "Karnal" in dropdown.text
+    # the same session, crafting the callback request for another district
+    session = requests.Session()  # same cookie and user agent (session protection is 'strong')
+    session.headers["User-Agent"] = browser.execute_script("return navigator.userAgent")
+    for c in browser.get_cookies():
+        session.cookies.set(c["name"], c["value"])
+    body = callback_payload(app, "risk-grid.rowData", {"risk-district": "Panipat", "risk-window": 30, "risk-severity": "all",
+                                                        "risk-band": "low", "risk-top": 500, "risk-merge": []})
+    resp = session.post(base + "/_dash-update-component", json=body, timeout=30)
+    rows = resp.json()["response"]["risk-grid"]["rowData"]
+    assert rows and {r["district"] for r in rows} == {"Karnal"}
+    anonymous = requests.post(base + "/_dash-update-component", json=body, timeout=30)
+    assert anonymous.status_code == 401 and "rowData" not in anonymous.text
