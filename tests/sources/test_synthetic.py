@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from roadsafety import schemas
-from roadsafety.config import HARYANA_BBOX
+from roadsafety.config import HARYANA_BBOX, Settings
 from roadsafety.sources.canonical import read_canonical_accidents, read_canonical_challans
 from roadsafety.sources.synthetic import SynthSummary, generate_world, period
 from roadsafety.sources.synthetic_time import festival_dates
@@ -57,7 +57,7 @@ def timed(accidents: pl.DataFrame) -> pl.DataFrame:
 
 
 def test_same_seed_gives_identical_files_and_other_seed_differs(tmp_path: Path) -> None:
-    kwargs = dict(years=1, scale=0.02, end=END, progress=False)
+    kwargs = {"years": 1, "scale": 0.02, "end": END, "progress": False}
     first = _digest(generate_world(tmp_path / "a", seed=3, **kwargs).out_dir)
     again = _digest(generate_world(tmp_path / "b", seed=3, **kwargs).out_dir)
     other = _digest(generate_world(tmp_path / "c", seed=4, **kwargs).out_dir)
@@ -221,7 +221,7 @@ def test_night_truck_profile_on_highways(timed: pl.DataFrame) -> None:
 
 
 def test_parquet_has_the_same_rows_as_csv(tmp_path: Path) -> None:
-    kwargs = dict(years=1, scale=0.02, seed=11, end=END, progress=False)
+    kwargs = {"years": 1, "scale": 0.02, "seed": 11, "end": END, "progress": False}
     csv = generate_world(tmp_path / "csv", fmt="csv", **kwargs)
     pq = generate_world(tmp_path / "pq", fmt="parquet", **kwargs)
     assert pq.accidents_path.suffix == ".parquet"
@@ -242,3 +242,18 @@ def test_festival_dates_use_holidays_and_fallbacks() -> None:
     assert dt.date(2011, 3, 20) in fest["Holi"]  # missing there: fallback table
     assert fest["New Year's Eve"] == [dt.date(2011, 12, 31)]
     assert len(festival_dates(range(2040, 2041))["Diwali"]) == 1  # beyond the calendar: typical date
+
+
+def test_ingested_units_are_the_truth_units(tmp_settings: Settings, tmp_path: Path) -> None:
+    """Round trip through the real ingest: every unit it builds is a planted truth unit."""
+    from roadsafety.store.connection import read_connection
+    from roadsafety.store.ingest import ingest_batch
+
+    world = generate_world(tmp_path / "w", years=1, scale=0.03, seed=2, end=END, progress=False)
+    result = ingest_batch(tmp_settings, read_canonical_accidents(world.accidents_path))
+    assert result.loaded == world.n_accidents and result.quarantined == 0
+    with read_connection(tmp_settings.db_path) as con:
+        units = con.execute("SELECT DISTINCT unit_id FROM accidents WHERE unit_id IS NOT NULL").pl()
+    truth = pl.read_csv(world.truth_path)
+    assert units.height > 100
+    assert set(units["unit_id"]) <= set(truth["unit_id"])

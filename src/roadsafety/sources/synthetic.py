@@ -22,7 +22,12 @@ from tqdm import tqdm
 
 from roadsafety import schemas
 from roadsafety.sources.synthetic_accidents import build_accidents, build_truth
-from roadsafety.sources.synthetic_challans import challan_month, make_challan_world, month_starts
+from roadsafety.sources.synthetic_challans import (
+    ChallanWorld,
+    challan_month,
+    make_challan_world,
+    month_starts,
+)
 from roadsafety.sources.synthetic_geo import World, load_world
 from roadsafety.sources.synthetic_sites import build_sites, choose_cameras
 from roadsafety.sources.synthetic_time import festival_dates, hour_grid
@@ -118,7 +123,24 @@ def _reference_tables(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
     return districts, world.police_stations.select("police_station", "district", "latitude", "longitude")
 
 
-def _write_challans(path: Path, fmt: Format, cw, start: dt.date, stop: dt.date,
+def _paths(out_dir: Path, fmt: Format) -> dict[str, Path]:
+    paths = {name: out_dir / f"{name}.{fmt}" for name in ("accidents", "challans")}
+    return paths | {name: out_dir / f"{name}.csv" for name in ("districts", "police_stations", "truth")}
+
+
+def _write_static(world: World, accidents: pl.DataFrame, truth: pl.DataFrame,
+                  paths: dict[str, Path], fmt: Format) -> None:
+    """Write the accidents, the reference tables and the truth."""
+    _write_table(accidents, paths["accidents"], fmt)
+    districts, stations = _reference_tables(world)
+    districts.write_csv(paths["districts"])
+    stations.write_csv(paths["police_stations"])
+    truth.write_csv(paths["truth"])
+    log.info("wrote %d accidents and %d truth units to %s", accidents.height, truth.height,
+             paths["truth"].parent)
+
+
+def _write_challans(path: Path, fmt: Format, cw: ChallanWorld, start: dt.date, stop: dt.date,
                     rng: np.random.Generator, progress: bool) -> int:
     writer = _ChunkWriter(path, fmt)
     months = list(month_starts(start, stop))
@@ -162,14 +184,8 @@ def generate_world(out_dir: Path, *, years: int = 3, scale: float = 1.0, seed: i
     codes = dict(world.districts.select("district", "code").iter_rows())
     accidents, exp_fg = build_accidents(sites, grid, festivals, codes, h3_resolution, rng)
     truth = build_truth(sites, exp_fg).select(TRUTH_COLUMNS)
-    paths = {name: out_dir / f"{name}.{fmt}" for name in ("accidents", "challans")}
-    paths |= {name: out_dir / f"{name}.csv" for name in ("districts", "police_stations", "truth")}
-    _write_table(accidents, paths["accidents"], fmt)
-    districts, stations = _reference_tables(world)
-    districts.write_csv(paths["districts"])
-    stations.write_csv(paths["police_stations"])
-    truth.write_csv(paths["truth"])
-    log.info("wrote %d accidents, %d truth units to %s", accidents.height, truth.height, out_dir)
+    paths = _paths(out_dir, fmt)
+    _write_static(world, accidents, truth, paths, fmt)
     cw = make_challan_world(sites, cameras, world.districts, scale, start, grid.n, rng)
     n_challans = _write_challans(paths["challans"], fmt, cw, start, stop, rng, progress)
     log.info("wrote %d challans (%s to %s) to %s", n_challans, start,

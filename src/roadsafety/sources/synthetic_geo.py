@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-import h3
 import numpy as np
 import polars as pl
 
@@ -120,7 +119,7 @@ def local_sites(world: World, rng: np.random.Generator) -> pl.DataFrame:
     """Scattered local-road sites around each town (urban streets near big towns, ODR elsewhere)."""
     rows = []
     for town, _district, lat, lon, size in world.towns.rows():
-        n = max(3, int(round(18 * size)))
+        n = max(3, round(18 * size))
         radius = rng.gamma(2.0, 1.1 * np.sqrt(size), n)
         angle = rng.uniform(0, 2 * np.pi, n)
         centre = _to_km(np.array([lat]), np.array([lon]))[0]

@@ -31,10 +31,13 @@ NEITHER_PS_EXCLUDED = CITY_DISTRICTS
 BLACKSPOT_CATEGORIES = ("NH", "expressway", "SH", "urban")
 
 
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip()).upper()
+
+
 def unit_label(police_station: str, road_name: str) -> str:
     """The ``POLICE STATION | ROAD NAME`` unit id used for unlocated records (upper, single spaces)."""
-    norm = lambda s: re.sub(r"\s+", " ", s.strip()).upper()  # noqa: E731
-    return f"{norm(police_station)} | {norm(road_name)}"
+    return f"{_normalise(police_station)} | {_normalise(road_name)}"
 
 
 def _base_rates(sites: pl.DataFrame, rng: np.random.Generator) -> np.ndarray:
@@ -97,6 +100,17 @@ def _units(sites: pl.DataFrame) -> pl.Series:
     return pl.Series("unit_id", units, dtype=pl.Utf8)
 
 
+def _placed_sites(world: World, rng: np.random.Generator, h3_resolution: int) -> pl.DataFrame:
+    """Road and local sites with admin areas, profile class, rounded coordinates and H3 cell."""
+    sites = pl.concat([road_sites(world), local_sites(world, rng)], how="diagonal_relaxed")
+    sites = attach_admin(sites, world).with_row_index("site").with_columns(
+        profile_class(pl.col("road_category")).alias("klass"),
+        pl.col("latitude", "longitude").round(6))
+    cells = [h3.latlng_to_cell(la, lo, h3_resolution)
+             for la, lo in zip(sites["latitude"].to_list(), sites["longitude"].to_list())]
+    return sites.with_columns(pl.Series("h3_cell", cells))
+
+
 def build_sites(world: World, rng: np.random.Generator, scale: float,
                 h3_resolution: int) -> pl.DataFrame:
     """All sites of the world with planted rates, severity effects, GPS flag, cell and unit.
@@ -112,13 +126,7 @@ def build_sites(world: World, rng: np.random.Generator, scale: float,
         longitude, police_station, district, klass, h3_cell, gps, unit_id, is_blackspot, rate,
         sev_fg, sev_fatal, enforcement``.
     """
-    sites = pl.concat([road_sites(world), local_sites(world, rng)], how="diagonal_relaxed")
-    sites = attach_admin(sites, world).with_row_index("site").with_columns(
-        profile_class(pl.col("road_category")).alias("klass"),
-        pl.col("latitude", "longitude").round(6))
-    cells = [h3.latlng_to_cell(la, lo, h3_resolution)
-             for la, lo in zip(sites["latitude"].to_list(), sites["longitude"].to_list())]
-    sites = sites.with_columns(pl.Series("h3_cell", cells))
+    sites = _placed_sites(world, rng, h3_resolution)
     rate = _base_rates(sites, rng)
     gps = _choose_unlocated(sites, rate, rng)
     sites = sites.with_columns(pl.Series("gps", gps))
