@@ -234,6 +234,10 @@ def test_parquet_has_the_same_rows_as_csv(tmp_path: Path) -> None:
     import pyarrow.parquet as papq
 
     assert papq.ParquetFile(pq.challans_path).num_row_groups >= 12  # one per month: streamed
+    generate_world(tmp_path / "csv", fmt="parquet", **kwargs)  # a rerun in the other format
+    names = {p.name for p in (tmp_path / "csv").iterdir()}
+    assert {"accidents.parquet", "challans.parquet"} <= names
+    assert not {"accidents.csv", "challans.csv"} & names  # stale facts would not match truth.csv
 
 
 def test_festival_dates_use_holidays_and_fallbacks() -> None:

@@ -124,6 +124,13 @@ def _reference_tables(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _paths(out_dir: Path, fmt: Format) -> dict[str, Path]:
+    """Output paths; removes the other format's fact files, which would not match the new truth."""
+    other = "parquet" if fmt == "csv" else "csv"
+    for name in ("accidents", "challans"):
+        stale = out_dir / f"{name}.{other}"
+        if stale.exists():
+            log.info("removing %s from an earlier run (it would not match the new truth)", stale)
+            stale.unlink()
     paths = {name: out_dir / f"{name}.{fmt}" for name in ("accidents", "challans")}
     return paths | {name: out_dir / f"{name}.csv" for name in ("districts", "police_stations", "truth")}
 
