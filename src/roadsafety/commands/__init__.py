@@ -15,7 +15,7 @@ import typer
 
 from roadsafety.config import ConfigError, Settings
 
-COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo")
+COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo", "forecasting")
 
 log = logging.getLogger("roadsafety")
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,0 +1,102 @@
+"""Forecasting commands: retrain, backtest, forecast."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from roadsafety.commands import UserError, handle_errors, settings_of
+
+log = logging.getLogger("roadsafety")
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+@handle_errors
+def retrain(
+    ctx: typer.Context,
+    as_of: Optional[str] = typer.Option(
+        None, "--as-of", help="Train on records strictly before this day (default: day after the latest crash)."),
+    folds: int = typer.Option(2, min=0, max=5, help="Year-ahead backtest folds."),
+) -> None:
+    """Train a new model version, backtest it, and promote it if it is not worse than the champion."""
+    from roadsafety.forecasts.pipeline import retrain as run_retrain
+
+    result = run_retrain(settings_of(ctx), _date(as_of, "--as-of"), n_folds=folds)
+    score = "n/a" if result.score is None else f"{result.score:.3f}"
+    typer.echo(f"version {result.version_id} (data before {result.as_of}): score {score}; "
+               f"{'promoted' if result.promoted else 'NOT promoted'} — {result.reason}; "
+               f"{result.n_units} units, {result.n_train_rows} training rows, {result.seconds:.0f}s")
+
+
+@handle_errors
+def backtest(
+    ctx: typer.Context,
+    version: Optional[str] = typer.Option(None, "--version", help="Model version (default: champion)."),
+    level: str = typer.Option("unit", help="unit or unit_window."),
+) -> None:
+    """Print the stored backtest metrics (mean over folds) of the champion or a version."""
+    from roadsafety.store import model_store
+    from roadsafety.store.connection import read_connection
+
+    with read_connection(settings_of(ctx).db_path) as con:
+        row = model_store.version(con, version) if version else model_store.champion(con)
+        if row is None:
+            raise UserError(f"no model version {version!r}" if version else "no champion: run retrain")
+        metrics = model_store.read_backtest_metrics(con, row["version_id"])
+    _print_metrics(row, metrics.filter(metrics["level"] == level))
+
+
+def _print_metrics(row: dict, metrics) -> None:
+    import polars as pl
+
+    table = Table(title=f"backtest {row['version_id']} (data before {row['as_of']}, status {row['status']})")
+    if metrics.is_empty():
+        Console().print(f"{table.title}: no backtest metrics (too little history for a fold)")
+        return
+    wide = (metrics.with_columns(col=pl.concat_str(["metric", "k"], separator="@").str.strip_suffix("@"))
+            .group_by("model", "col").agg(pl.col("value").mean())
+            .pivot(on="col", index="model", values="value").sort("model"))
+    for col in wide.columns:
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in wide.iter_rows():
+        table.add_row(*[r[0]] + ["" if v is None else f"{v:.3f}" for v in r[1:]])
+    Console(width=200).print(table)
+
+
+@handle_errors
+def forecast(
+    ctx: typer.Context,
+    start: Optional[str] = typer.Option(None, "--start", help="First day (default: today)."),
+    end: Optional[str] = typer.Option(None, "--end", help="Last day, inclusive (default: start + 6 days)."),
+    force: bool = typer.Option(False, "--force", help="Recompute even if this run exists."),
+) -> None:
+    """Write the champion's forecast for every unit from --start to --end; print the run id."""
+    from roadsafety.forecasts.pipeline import forecast as run_forecast
+
+    first = _date(start, "--start") or date.today()
+    last = _date(end, "--end") or first + timedelta(days=6)
+    if last < first:
+        raise UserError(f"--end {last} is before --start {first}")
+    if (last - first).days > 365:
+        raise UserError("--start/--end: a window is at most one year")
+    typer.echo(run_forecast(settings_of(ctx), first, last, force=force))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the forecasting commands."""
+    app.command("retrain")(retrain)
+    app.command("backtest")(backtest)
+    app.command("forecast")(forecast)

@@ -1,0 +1,157 @@
+"""Build one forecast run of a model version: every unit's row of ``forecasts`` plus the run's
+``period_forecasts`` and ``unit_hour_profile`` rows (no warehouse writes here; the pipeline writes).
+
+Choices (documented in docs/forecasting.md):
+
+- features at ``origin = min(window start, model cut-off)``; the window ``[start, end]`` sets the
+  exposure and calendar composition;
+- ``expected_crashes`` from the crash model, ``expected_fatal_grievous`` from the fatal+grievous
+  model; without a trained model (tiny data) the 3-year naive rate stands in (logged);
+- intervals: negative binomial around the mean with the version's backtest dispersion;
+- ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``); ``risk_band`` by
+  rank: top 1% ``very_high``, next to 5% ``high``, next to 20% ``medium``, the rest ``low``;
+- ``peak_window`` and ``unit_hour_profile``: the hour-of-week profile (stats helper's
+  :mod:`roadsafety.models.profile` when present, else :mod:`roadsafety.forecasts.peaks`); profile rows
+  are stored for the :data:`PROFILE_TOP` highest-ranked units only (168 rows each).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from roadsafety.config import Settings
+from roadsafety.features import panel
+from roadsafety.forecasts import explain, peaks
+from roadsafety.models import backtest, baselines, lgbm, registry
+from roadsafety.store import model_store
+from roadsafety.store.connection import StoreError, read_connection
+
+log = logging.getLogger(__name__)
+
+PROFILE_TOP = 500
+MAX_WINDOW_DAYS = 366
+BANDS = ((0.01, "very_high"), (0.05, "high"), (0.20, "medium"))
+
+
+class WindowError(StoreError):
+    """The forecast window is empty, reversed or longer than a year."""
+
+
+def check_window(start: date, end: date) -> None:
+    """Raise :class:`WindowError` unless ``start <= end`` and the window is at most a year."""
+    if end < start:
+        raise WindowError(f"window end {end} is before its start {start}")
+    if (end - start).days + 1 > MAX_WINDOW_DAYS:
+        raise WindowError(f"window {start}..{end} is longer than {MAX_WINDOW_DAYS} days")
+
+
+def run_id_for(version_id: str, start: date, end: date) -> str:
+    """Deterministic run id: one run per version and window."""
+    return f"fc_{version_id}_{start:%Y%m%d}_{end:%Y%m%d}"
+
+
+def _expected(prep, pair: backtest.ModelPair, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``expected_crashes`` and ``expected_fatal_grievous`` (with naive fallbacks)."""
+    if "expected_lightgbm" in frame.columns:
+        frame = frame.with_columns(expected_crashes=pl.col("expected_lightgbm"))
+    else:
+        log.warning("no trained crash model: forecasting with the 3-year naive rate")
+        frame = frame.with_columns(expected_crashes=pl.col("expected_naive_3y"))
+    if "expected_lightgbm_fg" in frame.columns:
+        return frame.with_columns(expected_fatal_grievous=pl.col("expected_lightgbm_fg"))
+    fg, n = pl.col(panel.roll_name("fatal_grievous", 156)), pl.col(panel.roll_name("crashes", 156))
+    return frame.with_columns(expected_fatal_grievous=pl.col("expected_crashes") * (fg + 1) / (n + 2))
+
+
+def _rank(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rank 1 = riskiest; risk bands by rank quantile."""
+    n = frame.height
+    ranked = frame.with_columns(_s=pl.col("expected_crashes") + pl.col("expected_fatal_grievous")) \
+        .sort(["_s", "unit_id"], descending=[True, False]).with_row_index("rank", offset=1)
+    band = pl.lit("low")
+    for q, name in reversed(BANDS):
+        band = pl.when(pl.col("rank") <= max(1, round(q * n))).then(pl.lit(name)).otherwise(band)
+    return ranked.with_columns(rank=pl.col("rank").cast(pl.Int32), risk_band=band).drop("_s")
+
+
+def _intervals(frame: pl.DataFrame, alpha: float) -> pl.DataFrame:
+    lo80, hi80 = lgbm.nb_interval(frame["expected_crashes"], alpha, 0.8)
+    lo95, hi95 = lgbm.nb_interval(frame["expected_crashes"], alpha, 0.95)
+    return frame.with_columns(crashes_lo80=lo80, crashes_hi80=hi80, crashes_lo95=lo95, crashes_hi95=hi95)
+
+
+def _factors(pair: backtest.ModelPair, frame: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    feats = frame.join(units.select("unit_idx", "road_name", "police_station", "district"),
+                       on="unit_idx", how="left", maintain_order="left")
+    if pair.crashes is None:
+        return feats.select("unit_idx", top_factors=pl.lit(explain.NONE_TEXT))
+    contrib = lgbm.contributions(pair.crashes, feats)
+    return explain.top_factors(contrib, feats)
+
+
+def _periods(settings: Settings, accidents: pl.DataFrame, origin: date, start: date, end: date) -> pl.DataFrame:
+    try:
+        from roadsafety.models import periods
+    except ImportError:
+        log.warning("models.periods not available: no period forecasts")
+        return pl.DataFrame()
+    counts = accidents.select(week_start=pl.col("occurred_at").dt.date(), district="district",
+                              crashes=pl.lit(1))
+    try:
+        return periods.forecast_periods(counts, settings.calendar, as_of=origin, start=start, end=end)
+    except (ValueError, RuntimeError, ArithmeticError) as exc:
+        log.warning("period forecasts failed (%s): none for this run", exc)
+        return pl.DataFrame()
+
+
+def build_run(settings: Settings, prep, champ: dict, start: date, end: date
+              ) -> tuple[dict, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
+    """Compute a full run for ``[start, end]`` with the champion row ``champ``.
+
+    Returns:
+        ``(forecast_runs row, (forecasts, period_forecasts, unit_hour_profile))``.
+    """
+    from pathlib import Path
+
+    pair, meta = registry.read_artifacts(Path(champ["artifact_dir"]))
+    cfg = panel.PanelConfig(**{k: tuple(map(tuple, v)) if k == "horizon_mix" else
+                               (tuple(v) if isinstance(v, list) else v) for k, v in meta["panel"].items()})
+    units = prep.ctx.inputs.units
+    samples = panel.forecast_samples(units, prep.cutoff, panel.to_day(start), (end - start).days + 1)
+    frame = backtest.predict_frame(prep.ctx, pair, samples, cfg)
+    frame = _expected(prep, pair, frame)
+    alpha = pair.crashes.alpha if pair.crashes is not None else 0.5
+    frame = frame.join(units.select("unit_idx", "unit_id"), on="unit_idx", how="left")
+    frame = _intervals(_rank(frame), alpha)
+    frame = frame.join(_factors(pair, frame, units), on="unit_idx", how="left")
+    origin = date(1970, 1, 1) + timedelta(days=prep.cutoff)
+    frame = frame.join(_recent(settings, origin), on="unit_id", how="left")
+    profile, peak = peaks.profiles(prep.ctx.inputs.events, units, frame, PROFILE_TOP)
+    frame = frame.join(peak, on="unit_idx", how="left")
+    forecasts = _forecast_rows(frame, start, end)
+    run = {"run_id": run_id_for(champ["version_id"], start, end), "version_id": champ["version_id"],
+           "created_at": datetime.now().replace(microsecond=0), "window_start": start,
+           "window_end": end, "status": "complete", "n_units": forecasts.height, "data_cutoff": origin}
+    periods_frame = _periods(settings, prep.accidents, origin, start, end)
+    return run, (forecasts, periods_frame, profile)
+
+
+def _recent(settings: Settings, origin: date) -> pl.DataFrame:
+    with read_connection(settings.db_path) as con:
+        return model_store.recent_challans(con, origin - timedelta(days=90), origin)
+
+
+def _forecast_rows(frame: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    eb = pl.col("expected_empirical_bayes") if "expected_empirical_bayes" in frame.columns else pl.lit(None)
+    return frame.select(
+        "unit_id", window_start=pl.lit(start), window_end=pl.lit(end),
+        expected_crashes="expected_crashes", expected_fatal_grievous="expected_fatal_grievous",
+        crashes_lo80="crashes_lo80", crashes_hi80="crashes_hi80", crashes_lo95="crashes_lo95",
+        crashes_hi95="crashes_hi95", eb_expected=eb.cast(pl.Float64), risk_band="risk_band", rank="rank",
+        peak_window="peak_window", top_factors="top_factors",
+        morth_blackspot=pl.col("morth_blackspot").fill_null(False),
+        recent_challans=pl.col("recent_challans").fill_null(0).cast(pl.Int64),
+    ).sort("rank")
