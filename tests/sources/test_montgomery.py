@@ -49,6 +49,8 @@ def citations(tmp_path: Path) -> Path:
     ("POSSESSING SUSPENDED LIC.", "no_documents"),
     ("STOP LIGHTS (*)", "other"),
     ("riding without helmet", "no_helmet"),
+    ("Over Speeding (LMV)", "overspeeding"),
+    ("Jumping Red Light", "red_light"),
 ])
 def test_offence_keywords(text: str, offence: str) -> None:
     got = pl.select(offence_expr(pl.lit(text))).item()
