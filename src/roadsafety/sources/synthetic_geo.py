@@ -116,9 +116,14 @@ def road_sites(world: World) -> pl.DataFrame:
 
 
 def local_sites(world: World, rng: np.random.Generator) -> pl.DataFrame:
-    """Scattered local-road sites around each town (urban streets near big towns, ODR elsewhere)."""
+    """Scattered local-road sites around each town (urban streets near big towns, ODR elsewhere).
+
+    Towns named ``... Border`` (corridor end points on the state border) get none.
+    """
     rows = []
     for town, _district, lat, lon, size in world.towns.rows():
+        if town.endswith(" Border"):  # state-border points: local roads would fall outside Haryana
+            continue
         n = max(3, round(18 * size))
         radius = rng.gamma(2.0, 1.1 * np.sqrt(size), n)
         angle = rng.uniform(0, 2 * np.pi, n)
