@@ -148,7 +148,7 @@ def eligible_from(units: pl.DataFrame, events: pl.DataFrame, pairs_k1: pl.DataFr
         .select("unit_idx", "first_day")
     )
     return (pl.concat([first, via_nbr]).group_by("unit_idx")
-            .agg(eligible_day=pl.col("first_day").min()))
+            .agg(eligible_day=pl.col("first_day").min()).sort("unit_idx"))
 
 
 def _origins(cutoff: int, start: int, horizon: int, step: int, min_hist: int) -> list[int]:
@@ -185,7 +185,8 @@ def training_samples(eligible: pl.DataFrame, cutoff: int, data_start: int,
                      .select("unit_idx", "origin", horizon=pl.lit(horizon, pl.Int64)))
     if not parts:
         return pl.DataFrame(schema=SAMPLE_SCHEMA)
-    return pl.concat(parts).with_columns(wstart=pl.col("origin")).select(list(SAMPLE_SCHEMA))
+    out = pl.concat(parts).with_columns(wstart=pl.col("origin")).select(list(SAMPLE_SCHEMA))
+    return out.sort(["horizon", "origin", "unit_idx"], descending=[True, True, False])
 
 
 def forecast_samples(units: pl.DataFrame, cutoff: int, wstart: int, horizon: int) -> pl.DataFrame:

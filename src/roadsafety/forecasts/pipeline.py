@@ -160,7 +160,9 @@ def retrain(settings: Settings, as_of: date | None = None, *, cfg: panel.PanelCo
     began, now = time.monotonic(), datetime.now().replace(microsecond=0)
     as_of = as_of or default_as_of(settings)
     settings.models_dir.mkdir(parents=True, exist_ok=True)
-    vid = registry.new_version_id(now, settings.models_dir)
+    with read_connection(settings.db_path) as con:
+        taken = model_store.version_ids(con)
+    vid = registry.new_version_id(now, settings.models_dir, taken)
     try:
         prep = prepare(settings, as_of)
         metrics, score, alphas = run_backtest(prep, cfg, params, n_folds)

@@ -34,11 +34,11 @@ class PromotionPolicy:
     rel_tol: float = 0.05
 
 
-def new_version_id(now: datetime, models_dir: Path) -> str:
-    """A fresh version id like ``v20261128T220501`` (suffixed when that directory exists)."""
+def new_version_id(now: datetime, models_dir: Path, taken: frozenset[str] = frozenset()) -> str:
+    """A fresh version id like ``v20261128T220501`` (suffixed when that directory or id exists)."""
     base = "v" + now.strftime("%Y%m%dT%H%M%S")
     vid, n = base, 1
-    while (models_dir / vid).exists():
+    while (models_dir / vid).exists() or vid in taken:
         vid, n = f"{base}_{n}", n + 1
     return vid
 

@@ -80,6 +80,11 @@ def champion(con: duckdb.DuckDBPyConnection) -> dict | None:
     return rows.row(0, named=True) if rows.height else None
 
 
+def version_ids(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Every registered version id."""
+    return frozenset(r[0] for r in con.execute("SELECT version_id FROM model_versions").fetchall())
+
+
 def version(con: duckdb.DuckDBPyConnection, version_id: str) -> dict | None:
     """One ``model_versions`` row by id."""
     rows = con.execute("SELECT * FROM model_versions WHERE version_id = ?", [version_id]).pl()
