@@ -143,3 +143,17 @@ def test_real_baac_file(real_data: Path) -> None:
     new = _by_id(frame.filter(pl.col("accident_id") == "201900000008"))["201900000008"]
     assert (new["latitude"], new["longitude"], new["police_station"]) == (45.52219, 4.8748, "38544")
     assert (new["occurred_at"], new["severity"]) == ("2019-11-29 16:40", "minor")
+
+
+def test_point_outside_its_departement_is_unlocated(tmp_path: Path) -> None:
+    rows = [
+        _row("201000000007", "10", "5", "5", "1000", "4330000.0", "537000.0", "130", "55", "2", "4.0",
+             "0.0", "RUE X", "", "", "\"[{u'grav': 4}]\""),  # Marseille, in 13: kept
+        _row("201000000008", "10", "5", "5", "1000", "4330000.0", "537000.0", "450", "55", "2", "4.0",
+             "0.0", "RUE X", "", "", "\"[{u'grav': 4}]\""),  # Marseille, but Loiret (45): dropped
+    ]
+    path = tmp_path / "b.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    frame = read_baac(path).frame
+    assert frame["latitude"].to_list() == [43.3, None]
+    assert '"lat":"4330000.0"' in frame["raw"][1]

@@ -6,7 +6,8 @@ One row per accident (``Num_Acc``); victims and vehicles are Python-literal list
 - year ``an`` is ``5``..``18`` before 2019 and ``2019``/``2020`` after; ``hrmn`` is ``HHMM``
   without leading zeros before 2019 (``615`` = 06:15) and ``HH:MM`` after;
 - ``lat``/``long`` are scaled integers before 2019 (``4491700.0`` = 44.917), decimal commas after
-  (``44,6963150``); ``0`` means missing;
+  (``44,6963150``); ``0`` means missing; a point outside its département's packaged box
+  (``data/baac_departements.csv``) is a keying error and also counts as missing (raw kept);
 - ``dep`` is ``130``-style before 2019 and ``13`` after; ``com`` is the commune number within the
   département before 2019 (``55.0``) and the full INSEE code after (``13055``);
 - ``voie`` is a road number (``7.0``) or, after 2019, often a street name; ``pr``/``pr1`` use
@@ -139,9 +140,28 @@ def _coordinate(col: str, limit: float) -> pl.Expr:
     return pl.when(plain).then(value).otherwise(value / 100_000)
 
 
+@cache
+def departement_boxes() -> dict[str, tuple[float, float, float, float]]:
+    """Packaged ``{dep: (min_lon, min_lat, max_lon, max_lat)}`` (about 0.1° beyond each border)."""
+    text = resources.files("roadsafety.sources.data").joinpath("baac_departements.csv").read_text("utf-8")
+    return {r["dep"]: (float(r["min_lon"]), float(r["min_lat"]), float(r["max_lon"]), float(r["max_lat"]))
+            for r in csv.DictReader(text.splitlines())}
+
+
+def _outside_departement(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
+    """True where the point lies outside its département's box (unknown départements: False)."""
+    outside = pl.lit(False)
+    for dep, (min_lon, min_lat, max_lon, max_lat) in departement_boxes().items():
+        away = ~(lat.is_between(min_lat, max_lat) & lon.is_between(min_lon, max_lon))
+        outside = pl.when(_district() == dep).then(away).otherwise(outside)
+    return outside
+
+
 def _coordinates() -> list[pl.Expr]:
     lat, lon = _coordinate("lat", 90.0), _coordinate("long", 180.0)
     missing = lat.is_null() | lon.is_null() | (lat == 0) | (lon == 0)
+    # A point hundreds of km from its own département is a keying error: keep the row, unlocated.
+    missing = missing | _outside_departement(lat, lon).fill_null(False)
     return [
         pl.when(missing).then(None).otherwise(lat.round(7)).alias("latitude"),
         pl.when(missing).then(None).otherwise(lon.round(7)).alias("longitude"),
