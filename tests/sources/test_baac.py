@@ -19,8 +19,7 @@ HEADER = "Num_Acc,an,mois,jour,hrmn,lat,long,dep,com,agg,catr,voie,adr,pr,pr1,at
 
 def _row(num, an, mois, jour, hrmn, lat, lon, dep, com, agg, catr, voie, adr, pr, pr1, usagers,
          vehicules="\"[{u'catv': 7, u'num_veh': u'A01'}, {u'catv': 33, u'occutc': nan}]\""):
-    return ",".join([num, an, mois, jour, hrmn, lat, lon, dep, com, agg, catr, voie, adr, pr, pr1,
-                     "1.0", "3", usagers, vehicules])
+    return f"{num},{an},{mois},{jour},{hrmn},{lat},{lon},{dep},{com},{agg},{catr},{voie},{adr},{pr},{pr1},1.0,3,{usagers},{vehicules}"
 
 
 ROWS = [

@@ -114,8 +114,8 @@ def fatal_folder(tmp_path: Path) -> Path:
            ["FIR_No,PS_Name,Latitude,Longitude", "50,ADARSHNAGR,28.71101,77.17322"])
     _write(root / "2021" / "ps_name_change.csv", ["wrong,correct", "ADARSHNAGR,ADARSHNAGAR"])
     _write(root / "2020" / "Fatal crash data 2020_corrected.csv", [
-        "S. no.,FIR No.,Police station,Date of crash ,Time of crash (24 hr format),Responsible road user,"
-        "Place of occurrence,Road name,Geocordinates (Latitude),Geocordinates (longitude),Total injured,Total killed",
+        ("S. no.,FIR No.,Police station,Date of crash ,Time of crash (24 hr format),Responsible road user,"
+        "Place of occurrence,Road name,Geocordinates (Latitude),Geocordinates (longitude),Total injured,Total killed"),
         "1,20,DARYA GANJ,17-Jan-20,01:20,Motorised two wheeler,DELHI GATE,N.SUBHASH MARG,28.644259,77.240461,2,1",
         "2,21,DARYA GANJ,18-Jan-20,Unknown,Heavy vehicles,ITO,RING ROAD,28.64,77.25,#VALUE!,1",
     ])

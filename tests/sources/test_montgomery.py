@@ -15,15 +15,15 @@ from roadsafety.sources.offences import offence_expr
 HEADER = ("Date Of Stop,Time Of Stop,Agency,SubAgency,Description,Location,Latitude,Longitude,Accident,"
           "Belts,Alcohol,VehicleType,Violation Type,Charge,Article,Race,Gender,Driver City")
 ROWS = [
-    '11/23/2016,10:56:00,MCP,"2nd district, Bethesda",EXCEEDING THE POSTED SPEED LIMIT OF 30 MPH,355 @ 410,'
-    '38.98447,-77.0941383333,No,No,No,02 - Automobile,Citation,21-801.1,Transportation Article,WHITE,M,ROCKVILLE',
-    '11/23/2016,10:56:00,MCP,"2nd district, Bethesda",EXCEEDING THE POSTED SPEED LIMIT OF 30 MPH,355 @ 410,'
-    '38.98447,-77.0941383333,No,No,No,02 - Automobile,Citation,21-801.1,Transportation Article,WHITE,M,ROCKVILLE',
-    '06/01/2016,23:10:00,MCP,"4th district, Wheaton",DRIVING VEHICLE WHILE UNDER THE INFLUENCE OF ALCOHOL,'
-    'GEORGIA AVE,0,0,No,No,Yes,02 - Automobile,ESERO,21-902(a1),Transportation Article,BLACK,F,WHEATON',
+    ('11/23/2016,10:56:00,MCP,"2nd district, Bethesda",EXCEEDING THE POSTED SPEED LIMIT OF 30 MPH,355 @ 410,'
+    '38.98447,-77.0941383333,No,No,No,02 - Automobile,Citation,21-801.1,Transportation Article,WHITE,M,ROCKVILLE'),
+    ('11/23/2016,10:56:00,MCP,"2nd district, Bethesda",EXCEEDING THE POSTED SPEED LIMIT OF 30 MPH,355 @ 410,'
+    '38.98447,-77.0941383333,No,No,No,02 - Automobile,Citation,21-801.1,Transportation Article,WHITE,M,ROCKVILLE'),
+    ('06/01/2016,23:10:00,MCP,"4th district, Wheaton",DRIVING VEHICLE WHILE UNDER THE INFLUENCE OF ALCOHOL,'
+    'GEORGIA AVE,0,0,No,No,Yes,02 - Automobile,ESERO,21-902(a1),Transportation Article,BLACK,F,WHEATON'),
     # shifted: unquoted comma in Location pushes every later column one to the right
-    '06/07/2016,08:17:00,MCP,"4th district, Wheaton",FAILURE TO DISPLAY REGISTRATION CARD,SHERWOOD DR / RANDOL,'
-    'PH RD,,,No,No,No,MD,BLACK,Warning,13-409(b),Transportation Article,BLACK',
+    ('06/07/2016,08:17:00,MCP,"4th district, Wheaton",FAILURE TO DISPLAY REGISTRATION CARD,SHERWOOD DR / RANDOL,'
+    'PH RD,,,No,No,No,MD,BLACK,Warning,13-409(b),Transportation Article,BLACK'),
     # truncated last row
     '06/27/2016,09:23:00,MCP,"4th district, Wheaton",DRIVING ON SUSPENDED LICENSE,16800 GEORGIA AVE,,,No,,,,,,,,,',
 ]
