@@ -125,3 +125,19 @@ def test_registry_formats() -> None:
         get_reader("accidents", "mapping")
     with pytest.raises(SourceError, match="no challans adapter"):
         get_reader("challans", "baac")
+
+
+def test_cli_ingest_with_mapping_and_errors(cli_env: dict[str, str], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from roadsafety.cli import app
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["ingest", "accidents", str(EXPORT), "--mapping", str(EXAMPLE)])
+    assert ok.exit_code == 0, ok.output
+    assert "rows read 7 = loaded 4" in ok.output and "quarantined 3" in ok.output
+    bad = _write(tmp_path, '[columns]\naccident_id = "x"\n')
+    failed = runner.invoke(app, ["ingest", "accidents", str(EXPORT), "--mapping", str(bad)])
+    assert failed.exit_code == 2 and "must map occurred_at" in failed.output
+    unknown = runner.invoke(app, ["ingest", "accidents", str(EXPORT), "--format", "nope"])
+    assert unknown.exit_code == 2 and "delhi-fir" in unknown.output
