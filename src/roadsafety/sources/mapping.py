@@ -5,7 +5,7 @@ See docs/mapping.md for the file format and a worked example. In short::
     kind = "accidents"            # must match `roadsafety ingest accidents|challans`
     source = "haryana_irad"       # source name stored with every row
     encoding = "utf-8"            # any Python codec: latin1, cp1252, utf-8-sig ...
-    delimiter = ","
+    delimiter = ","               # CSV/TSV; .xlsx (sheet = "...") and .parquet are read as they are
     [columns]                     # canonical column = source column (header, trimmed)
     occurred_at = "Accident Date"
     [dates]
@@ -24,7 +24,6 @@ See docs/mapping.md for the file format and a worked example. In short::
 
 from __future__ import annotations
 
-import io
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,15 +32,17 @@ import polars as pl
 
 from roadsafety import schemas
 from roadsafety.sources.base import SourceBatch, SourceError
-from roadsafety.sources.batching import finish_batch, normalise_name, read_text, reject_when
+from roadsafety.sources.batching import finish_batch, normalise_name, reject_when
 from roadsafety.sources.offences import offence_expr
 from roadsafety.sources.sections import severity_expr
+from roadsafety.sources.tabular import read_table_text
 
 SRC = "src::"
 NUMERIC = ("latitude", "longitude", "killed", "injured", "chainage_km", "fine_amount")
 ALLOWED = {"severity": schemas.SEVERITIES, "offence": schemas.OFFENCES,
            "road_category": schemas.ROAD_CATEGORIES}
-TOP_KEYS = {"kind", "source", "encoding", "delimiter", "skip_rows", "decimal_comma", "columns",
+ISO_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+TOP_KEYS = {"kind", "source", "encoding", "delimiter", "skip_rows", "sheet", "decimal_comma", "columns",
             "dates", "id", "values", "sections", "constants", "offence_keywords", "raw_columns"}
 
 
@@ -57,6 +58,7 @@ class MappingSpec:
     encoding: str = "utf-8"
     delimiter: str = ","
     skip_rows: int = 0
+    sheet: str | None = None
     decimal_comma: bool = False
     time_column: str | None = None
     time_formats: tuple[str, ...] = ("%H:%M", "%H:%M:%S", "%I:%M %p")
@@ -149,11 +151,12 @@ def load_mapping(path: Path, kind: str) -> MappingSpec:
     sections_column, sections_table = _sections(path, doc)
     if sections_column and kind != "accidents":
         raise _fail(path, "[sections] applies to accidents only")
-    formats = dates.get("formats", ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+    formats = dates.get("formats", list(ISO_FORMATS))
     return MappingSpec(
         path=path, kind=kind, source=str(doc.get("source", path.stem)), columns=columns,
         date_formats=tuple(formats), encoding=str(doc.get("encoding", "utf-8")),
         delimiter=str(doc.get("delimiter", ",")), skip_rows=int(doc.get("skip_rows", 0)),
+        sheet=doc.get("sheet"),
         decimal_comma=bool(doc.get("decimal_comma", False)),
         time_column=dates.get("time_column"),
         time_formats=tuple(dates.get("time_formats", MappingSpec.time_formats)),
@@ -167,14 +170,9 @@ def load_mapping(path: Path, kind: str) -> MappingSpec:
 
 def _load(path: Path, spec: MappingSpec) -> pl.DataFrame:
     try:
-        text = read_text(path, spec.encoding)
+        frame = read_table_text(path, spec.encoding, spec.delimiter, spec.skip_rows, spec.sheet)
     except LookupError as exc:
         raise _fail(spec.path, f"unknown encoding {spec.encoding!r}") from exc
-    try:
-        frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=spec.delimiter,
-                            infer_schema_length=0, skip_rows=spec.skip_rows)
-    except pl.exceptions.PolarsError as exc:
-        raise SourceError(f"{path}: not readable as CSV with delimiter {spec.delimiter!r} ({exc})") from exc
     header = [c.strip() for c in frame.columns]
     missing = [c for c in spec.source_columns() if c not in header]
     if missing:
@@ -192,7 +190,8 @@ def _text(col: str) -> pl.Expr:
 def _timestamp(spec: MappingSpec, col: str) -> pl.Expr:
     raw = _text(col)
     parts = []
-    for fmt in spec.date_formats:
+    # ISO text last: Excel date cells arrive as YYYY-MM-DD HH:MM:SS whatever the sheet displays.
+    for fmt in dict.fromkeys([*spec.date_formats, *ISO_FORMATS]):
         has_time = any(d in fmt for d in ("%H", "%I", "%M", "%T", "%R"))
         parsed = raw.str.strptime(pl.Datetime, fmt, strict=False)
         parts.append(parsed.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d"))
