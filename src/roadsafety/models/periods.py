@@ -25,7 +25,9 @@ Model per series (documented choices):
 - When SARIMAX fails or gives non-finite output: ETS (additive error, no trend/season). When the
   series is short (< :data:`MIN_WEEKS` weeks) or has fewer than :data:`MIN_CRASHES` crashes: the
   mean of the last 52 weeks with Poisson intervals.
-- Intervals are the union of the model's Gaussian interval and the Poisson interval around the
+- Intervals: the model's Gaussian sd is widened by a factor learnt on the last year of history
+  (refit without it, compare errors with the predicted variance: :func:`_interval_scale`, 1-3),
+  then the interval is the union of that Gaussian interval and the Poisson interval around the
   forecast mean (counts are never tighter than Poisson), floored at 0.
 - ``high_risk``: the forecast is at least :data:`HIGH_RISK_UPLIFT` above the district's typical
   week (mean of its last 52 weeks), or the week is among the top :data:`TOP_WEEK_SHARE` of the
@@ -64,6 +66,8 @@ MAX_HISTORY_WEEKS = 208
 HIGH_RISK_UPLIFT = 0.10
 TOP_WEEK_SHARE = 0.10
 SEASONAL_DRIVER = 0.05
+CALIBRATION_WEEKS = 52
+MAX_SCALE = 3.0
 Z = {0.80: stats.norm.ppf(0.90), 0.95: stats.norm.ppf(0.975)}
 
 
@@ -184,6 +188,26 @@ def _mean_forecast(y: np.ndarray, steps: int) -> SeriesForecast:
     return SeriesForecast(np.full(steps, level), np.zeros(steps), "mean")
 
 
+def _interval_scale(y: np.ndarray, x: np.ndarray, names: list[str]) -> float:
+    """Widening factor for the model's sd, from a hold-out of the last year of history.
+
+    Refits without the last :data:`CALIBRATION_WEEKS` weeks, forecasts them, and returns
+    ``sqrt(mean(error²) / mean(predicted variance))`` clipped to ``[1, MAX_SCALE]`` (1 when the
+    history is too short). The model's own variance ignores level drift and parameter error.
+    """
+    cut = len(y) - CALIBRATION_WEEKS
+    if cut < max(MIN_WEEKS, CALIBRATION_WEEKS) or y[:cut].sum() < MIN_CRASHES:
+        return 1.0
+    kept = [n for i, n in enumerate(names) if np.ptp(x[:cut, i]) > 0]
+    cols = [names.index(n) for n in kept]
+    try:
+        held = _fit_sarimax(y[:cut], x[:cut][:, cols], x[cut:][:, cols], kept)
+    except (ValueError, np.linalg.LinAlgError, IndexError):
+        return 1.0
+    ratio = np.mean((y[cut:] - held.mean) ** 2) / max(float(np.mean(held.sd**2)), 1e-9)
+    return float(np.clip(np.sqrt(ratio), 1.0, MAX_SCALE))
+
+
 def forecast_series(y: np.ndarray, x: np.ndarray, x_new: np.ndarray, names: list[str], *,
                     maxiter: int = 50) -> SeriesForecast:
     """Forecast one weekly series: SARIMAX, else ETS, else the recent mean (see module docstring)."""
@@ -191,7 +215,9 @@ def forecast_series(y: np.ndarray, x: np.ndarray, x_new: np.ndarray, names: list
     if len(y) < MIN_WEEKS or y.sum() < MIN_CRASHES:
         return _mean_forecast(y, steps)
     try:
-        return _fit_sarimax(y, x, x_new, names)
+        fc = _fit_sarimax(y, x, x_new, names)
+        fc.sd = fc.sd * _interval_scale(y, x, names)
+        return fc
     except (ValueError, np.linalg.LinAlgError, IndexError) as exc:
         log.warning("periods: SARIMAX failed (%s); ETS", exc)
     try:

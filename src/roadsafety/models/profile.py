@@ -21,13 +21,20 @@ timed crashes.
 Shrinkage (three levels: region → district → unit; prior strengths in "equivalent crashes"). A
 168-bin profile has too many cells for the few crashes of most units (and the 3-hour × day cells of
 a district hold only tens of crashes), so each level first shrinks its own **marginals** toward its
-parent's: hour of day ``(c_h + κ_h·P_h) / (N + κ_h)`` with κ_h = :data:`HOUR_PRIOR` (24, one per
-hour) and day of week ``(c_w + κ_w·P_w) / (N + κ_w)`` with κ_w = :data:`DAY_PRIOR` (28, four per
+parent's: hour of day ``(c_h + κ_h·P_h) / (N + κ_h)`` with κ_h = :data:`HOUR_PRIOR` (96, four per
+hour) and day of week ``(c_w + κ_w·P_w) / (N + κ_w)`` with κ_w = :data:`DAY_PRIOR` (112, sixteen per
 day). Its prior profile is the parent's tilted by those ratios, ``F_b ∝ P_b · (hour/P_h) ·
 (day/P_w)``, and its profile is ``(c_b + κ·F_b) / (N + κ)`` with κ = :data:`INTERACTION_PRIOR`
-(1000): only places with hundreds of timed crashes keep day × hour interactions of their own. The
+(5000): only places with thousands of timed crashes keep day × hour interactions of their own. The
 region shrinks toward a flat week, districts toward the region, units toward their district (units
 without a district toward the region). With no timed crashes a unit gets its district's profile.
+
+The strengths were chosen on validation years, never test years: BAAC (France, H3 cells) trained
+2012-2014, scored on 2015-2016 timed crashes of the 300 busiest cells, and a seeded synthetic Haryana
+world (train 2019-2022, score 2023-2024). Mean log(168·share) of held-out crashes: BAAC 0.169 with
+these priors vs 0.064 with (1000, 24, 28) and 0 for a flat week; synthetic -0.003 vs -0.112 (its
+planted patterns are close to flat, so weak shrinkage over-fits). Held-out crashes fall in the
+peak window 1.80× (BAAC) and 1.43× (synthetic) as often as its share of the week.
 
 Peak window rule: the ``hours``-long (default 3) block of the day, possibly passing midnight, with the
 largest share summed over the week; then the days on which that window carries the most risk: the
@@ -48,9 +55,9 @@ import polars as pl
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 REGION = "(all)"
-INTERACTION_PRIOR = 1000.0
-HOUR_PRIOR = 24.0
-DAY_PRIOR = 28.0
+INTERACTION_PRIOR = 5000.0
+HOUR_PRIOR = 96.0
+DAY_PRIOR = 112.0
 MIN_EXCESS = 0.10
 BINS = 168
 PROFILE_COLUMNS = ("unit_id", "dow", "hour", "share")
