@@ -80,7 +80,7 @@ def test_new_encodings(baac_file: Path) -> None:
     assert row["occurred_at"] == "2019-11-29 16:40"
     assert (row["latitude"], row["longitude"]) == (45.52219, 4.8748)
     assert (row["district"], row["police_station"]) == ("38", "38544")
-    assert (row["road_name"], row["road_category"], row["chainage_km"]) == ("VICTOR HUGO(RUE)", "urban", None)
+    assert (row["road_name"], row["road_category"], row["chainage_km"]) == ("RUE VICTOR HUGO", "urban", None)
     assert (row["severity"], row["killed"], row["injured"]) == ("fatal", 2, 1)
 
 
@@ -89,7 +89,7 @@ def test_missing_coordinates_and_address_road(baac_file: Path) -> None:
     communal = rows["200900000003"]
     assert communal["latitude"] is None and communal["longitude"] is None
     assert communal["occurred_at"] == "2009-02-03 00:05"
-    assert (communal["road_name"], communal["road_category"]) == ("ROUTE DE PARIS", "ODR")
+    assert (communal["road_name"], communal["road_category"]) == ("ROUTE PARIS", "ODR")
     assert communal["police_station"] == "45012"
     motorway = rows["200700000004"]
     assert motorway["latitude"] is None

@@ -28,6 +28,7 @@ import polars as pl
 
 from roadsafety.sources.base import SourceBatch, SourceError
 from roadsafety.sources.batching import finish_batch, normalise_name, raw_json, reject_when
+from roadsafety.sources.french_streets import street_key
 
 SOURCE = "baac"
 NEEDED = ("Num_Acc", "an", "mois", "jour", "hrmn", "dep", "com", "catr", "voie", "usagers")
@@ -180,12 +181,17 @@ def _commune() -> pl.Expr:
     return pl.when(short).then(_district() + com.str.zfill(3)).otherwise(com)
 
 
+def _street(text: pl.Expr) -> pl.Expr:
+    """One spelling per street (``PRADO (AVENUE DU)`` → ``AVENUE PRADO``), see french_streets."""
+    return normalise_name(text).map_elements(street_key, return_dtype=pl.Utf8, skip_nulls=True)
+
+
 def _road_name() -> pl.Expr:
     catr, number = _num("catr"), _num("voie")
     prefix = catr.replace_strict(ROAD_PREFIX, default=None, return_dtype=pl.Utf8)
     numbered = pl.when((number > 0) & prefix.is_not_null()).then(prefix + number.cast(pl.Utf8))
-    street = pl.when(number.is_null()).then(normalise_name(pl.col("voie")))
-    address = normalise_name(pl.col("adr").str.replace(r"^\s*\d+\s*(?i:bis|ter)?\s*,?\s*", ""))
+    street = pl.when(number.is_null()).then(_street(pl.col("voie")))
+    address = _street(pl.col("adr").str.replace(r"^\s*\d+\s*(?i:bis|ter)?\s*,?\s*", ""))
     # Communal road numbers (C1 in every commune) say little; the street address says more.
     communal = pl.coalesce(street, address, numbered)
     return pl.when(catr == 4).then(communal).otherwise(pl.coalesce(numbered, street, address))
