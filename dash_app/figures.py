@@ -15,6 +15,7 @@ from dash import html
 
 BAND_COLORS = {"very_high": "#a50026", "high": "#f46d43", "medium": "#fdc03b", "low": "#74add1"}
 BAND_LABELS = {"very_high": "Very high", "high": "High", "medium": "Medium", "low": "Low"}
+BAND_FORMATTER = {"function": "({very_high: 'Very high', high: 'High', medium: 'Medium', low: 'Low'})[params.value] || params.value"}
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAP_CELLS = 600
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=13)
@@ -91,7 +92,7 @@ def map_layers(units: pl.DataFrame, max_cells: int = MAP_CELLS) -> list:
         rows = located.filter(pl.col("risk_band") == band).to_dicts()
         if not rows:
             continue
-        style = {"color": BAND_COLORS[band], "weight": 1, "fillColor": BAND_COLORS[band], "fillOpacity": 0.65}
+        style = {"color": BAND_COLORS[band], "weight": 2, "fillColor": BAND_COLORS[band], "fillOpacity": 0.65}
         layers.append(dl.GeoJSON(id={"type": "map-band", "band": band}, style=style, hoverStyle={"weight": 3},
                                  data={"type": "FeatureCollection", "features": [_cell_feature(r) for r in rows]}))
     return layers
@@ -103,20 +104,21 @@ def map_bounds(units: pl.DataFrame, districts: pl.DataFrame | None = None) -> li
     lons = units["longitude"].drop_nulls().to_list() + ([] if districts is None else districts["longitude"].to_list())
     if not lats:
         return [[8.0, 68.0], [37.0, 97.0]]  # India
-    pad = 0.02
-    return [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
+    pad = max(0.02, 0.08 * max(max(lats) - min(lats), max(lons) - min(lons)))
+    return [[min(lats) - pad, min(lons) - pad], [max(lats) + 1.5 * pad, max(lons) + pad]]
 
 
 def risk_map(units: pl.DataFrame, tile_url: str | None, attribution: str | None, map_id: str) -> dl.Map:
     """Leaflet map of forecast risk; with no tile URL it draws on a plain background (intranet)."""
     children = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
     children += map_layers(units)
+    # district names just above each district's units, for orientation when there are no tiles
     hq = units.filter(pl.col("latitude").is_not_null()).group_by("district").agg(
-        pl.col("latitude").mean(), pl.col("longitude").mean())
+        pl.col("latitude").max(), pl.col("longitude").mean())
     for row in hq.sort("district").to_dicts():
         children.append(dl.CircleMarker(center=[row["latitude"], row["longitude"]], radius=0, opacity=0,
-                                        children=dl.Tooltip(row["district"], permanent=True, direction="center",
-                                                            className="district-label")))
+                                        children=dl.Tooltip(row["district"], permanent=True, direction="top",
+                                                            offset=[0, -8], className="district-label")))
     return dl.Map(id=map_id, children=children, bounds=map_bounds(units), className="risk-map",
                   attributionControl=bool(tile_url), zoomSnap=0.25)
 

@@ -28,7 +28,8 @@ def layout(unit: str | None = None, cells: str | None = None, **_: str) -> html.
         heading("Corridor detail", "Why a stretch is risky, when, and what happened there recently."),
         html.Div(className="controls", children=[html.Div(className="control control-wide", children=[
             html.Label("Stretch", htmlFor=f"{P}-pick"),
-            dcc.Dropdown(id=f"{P}-pick", value=unit, placeholder="Choose one of the riskiest stretches")])]),
+            dcc.Dropdown(id=f"{P}-pick", value=unit, options=[{"label": unit, "value": unit}] if unit else [],
+                         placeholder="Choose one of the riskiest stretches")])]),
         dcc.Store(id=f"{P}-cells", data=cells),
         dcc.Loading(html.Div(id=f"{P}-body")),
     ])
@@ -102,11 +103,11 @@ def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
         ]),
         html.Div(className="card", children=[html.H3("Recent crashes"), dag.AgGrid(
             columnDefs=CRASH_COLUMNS, rowData=figures.records(detail.crashes), className="ag-theme-alpine",
-            dashGridOptions={"domLayout": "autoHeight", "suppressCellFocus": True}, style={"width": "100%"})]),
+            dashGridOptions={"suppressCellFocus": True}, style={"width": "100%", "height": "340px"})]),
         html.Div(className="card", children=[html.H3("Recent challans"), html.P(f"Last 90 days by offence: {mix}", className="muted"),
                                              dag.AgGrid(columnDefs=CHALLAN_COLUMNS, rowData=figures.records(detail.challans),
-                                                        className="ag-theme-alpine", style={"width": "100%"},
-                                                        dashGridOptions={"domLayout": "autoHeight", "suppressCellFocus": True})]),
+                                                        className="ag-theme-alpine", style={"width": "100%", "height": "340px"},
+                                                        dashGridOptions={"suppressCellFocus": True})]),
     ])
 
 

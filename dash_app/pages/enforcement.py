@@ -18,12 +18,12 @@ GAP_COLUMNS = [
     {"field": "road_name", "headerName": "Road", "minWidth": 120, "pinned": "left"},
     {"field": "police_station", "headerName": "Police station", "minWidth": 150},
     {"field": "district", "headerName": "District", "width": 110},
-    {"field": "risk_band", "headerName": "Band", "width": 110, "cellClass": {"function": "'band band-' + params.value"}},
+    {"field": "risk_band", "headerName": "Band", "width": 100, "valueFormatter": figures.BAND_FORMATTER, "cellClass": {"function": "'band band-' + params.value"}},
     {"field": "expected_crashes_per_90d", "headerName": "Crashes expected / 90 d", "valueFormatter": _NUM, "width": 170},
     {"field": "recent_challans", "headerName": "Challans, last 90 d", "width": 150},
     {"field": "challans_per_expected_crash", "headerName": "Challans per crash", "valueFormatter": _NUM, "width": 150},
     {"field": "peak_window", "headerName": "When (peak)", "minWidth": 170},
-    {"field": "unit_id", "headerName": "Unit", "minWidth": 160},
+    {"field": "gap_reason", "headerName": "Why listed", "minWidth": 260, "flex": 1, "wrapText": True, "autoHeight": True},
 ]
 
 
@@ -40,7 +40,7 @@ def layout(**_: str) -> html.Div:
         html.Div(className="card", children=[
             html.H3("Enforcement gap: high risk, few challans"),
             dag.AgGrid(id=f"{P}-grid", columnDefs=GAP_COLUMNS, rowData=[], className="ag-theme-alpine grid",
-                       defaultColDef={"sortable": True, "resizable": True},
+                       defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True, "autoHeaderHeight": True},
                        dashGridOptions={"suppressCellFocus": True}, style={"height": "50vh", "width": "100%"}),
         ]),
     ])

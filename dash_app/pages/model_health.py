@@ -17,6 +17,9 @@ METRIC_LABELS = {"hit_rate": "Hit rate", "pai": "PAI", "pei_star": "PEI*", "pois
                  "mae": "MAE", "coverage80": "80% interval coverage", "coverage95": "95% interval coverage"}
 
 
+K_LABELS = {"top1pct": "(top 1% of units)", "top5pct": "(top 5% of units)", "budget100": "(top 100 units)"}
+
+
 def layout(**_: str) -> html.Div:
     """Page skeleton."""
     return html.Div(className="page", children=[
@@ -30,7 +33,7 @@ def backtest_pivot(backtest: pl.DataFrame) -> tuple[list[dict], list[dict]]:
     if backtest.is_empty():
         return [], []
     b = backtest.with_columns(
-        pl.format("{} {}", pl.col("metric").replace(METRIC_LABELS), pl.col("k")).str.strip_chars().alias("measure"))
+        pl.format("{} {}", pl.col("metric").replace(METRIC_LABELS), pl.col("k").replace(K_LABELS)).str.strip_chars().alias("measure"))
     wide = b.pivot(on="model", index=["level", "measure"], values="value", aggregate_function="mean").sort("level", "measure")
     models = [c for c in wide.columns if c not in ("level", "measure")]
     order = sorted(models, key=lambda m: (m not in ("lightgbm", "champion"), m))
@@ -47,7 +50,8 @@ def _grid(columns: list[dict], rows: list[dict]) -> dag.AgGrid:
 
 
 def _auto_grid(frame: pl.DataFrame) -> dag.AgGrid:
-    return _grid([{"field": c, "minWidth": 110} for c in frame.columns], figures.records(frame))
+    cols = [{"field": c, "headerName": c.replace("_", " ").capitalize(), "minWidth": 110} for c in frame.columns]
+    return _grid(cols, figures.records(frame))
 
 
 def champion_card(champ: dict | None, runs: dict) -> html.Div:

@@ -14,11 +14,11 @@ PATH = "/periods"
 TITLE = "Periods"
 P = "periods"
 CAL_COLUMNS = [
-    {"field": "period_start", "headerName": "Week from", "width": 120},
-    {"field": "period_end", "headerName": "to", "width": 120},
-    {"field": "expected", "headerName": "Crashes expected", "width": 140},
-    {"field": "range80", "headerName": "80% range", "width": 120},
-    {"field": "risk", "headerName": "Risk", "width": 110, "cellClass": {"function": "params.value == 'High' ? 'band band-high' : ''"}},
+    {"field": "period_start", "headerName": "Week from", "width": 112},
+    {"field": "period_end", "headerName": "to", "width": 112},
+    {"field": "expected", "headerName": "Crashes expected", "width": 95},
+    {"field": "range80", "headerName": "80% range", "width": 90},
+    {"field": "risk", "headerName": "Risk", "width": 80, "cellClass": {"function": "params.value == 'High' ? 'band band-high' : ''"}},
     {"field": "drivers", "headerName": "Why", "minWidth": 240, "flex": 1, "wrapText": True, "autoHeight": True},
 ]
 
@@ -34,6 +34,7 @@ def layout(**_: str) -> html.Div:
             html.Div(className="card", children=[
                 html.H3("Upcoming weeks"),
                 dag.AgGrid(id=f"{P}-calendar", columnDefs=CAL_COLUMNS, rowData=[], className="ag-theme-alpine",
+                           defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
                            dashGridOptions={"domLayout": "autoHeight", "suppressCellFocus": True},
                            style={"width": "100%"}),
             ]),

@@ -12,6 +12,7 @@ The app never computes forecasts: it shows the runs the batch job (or ``demo``) 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -267,4 +268,4 @@ def audit_events(store: AppStore, limit: int = 50) -> pl.DataFrame:
     events = read_audit_log(store.db_path)[-limit:][::-1]
     if not events:
         return pl.DataFrame()
-    return pl.DataFrame([{**e, "detail": str(e.get("detail", ""))} for e in events]).select("when", "user", "action", "detail")
+    return pl.DataFrame([{**e, "detail": json.dumps(e.get("detail", {}), default=str)} for e in events]).select("when", "user", "action", "detail")

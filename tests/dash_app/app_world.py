@@ -30,7 +30,10 @@ def _units(rng: np.random.Generator, cells_per_road: int) -> pl.DataFrame:
     for d, (lat, lon) in DISTRICTS.items():
         for r_i, road in enumerate(ROADS[d]):
             for k in range(cells_per_road):
-                la, lo = lat + 0.006 * k * (1 if r_i == 0 else 0.3), lon + 0.006 * k * (0.2 if r_i == 0 else 1)
+                if cells_per_road <= 40:  # a short road: a line of cells
+                    la, lo = lat + 0.006 * k * (1 if r_i == 0 else 0.3), lon + 0.006 * k * (0.2 if r_i == 0 else 1)
+                else:  # benchmark scale: a dense block of cells per road
+                    la, lo = lat + 0.0055 * (k % 40), lon + 0.0055 * (k // 40) + 0.25 * r_i
                 cell = h3.latlng_to_cell(la, lo, 8)
                 clat, clon = h3.cell_to_latlng(cell)
                 rows.append((cell, "h3", cell, road, f"PS {d} {'Sadar' if r_i == 0 else 'City'}", d, clat, clon, float(k)))
@@ -94,11 +97,13 @@ def _forecasts(units: pl.DataFrame, run_id: str, days: int) -> pl.DataFrame:
         (pl.col("rank") <= 3).alias("morth_blackspot"), (pl.col("rank") * 7 % 40).cast(pl.Int64).alias("recent_challans"))
 
 
-def _periods(run_id: str, start: date) -> pl.DataFrame:
+def _periods(run_id: str, start: date, units: pl.DataFrame) -> pl.DataFrame:
     rows = []
     monday = start - timedelta(days=start.weekday())
+    weekly = units.group_by("district").agg(pl.col("rate").sum() * 7 / 365)
+    per = dict(zip(weekly["district"], weekly["rate"]))
     for d in [*DISTRICTS, "(all)"]:
-        base = 60.0 if d == "(all)" else 20.0
+        base = sum(per.values()) if d == "(all)" else per[d]
         for w in range(10):
             e = base * (1.3 if w in (2, 3) else 1.0)
             rows.append((run_id, d, monday + timedelta(weeks=w), monday + timedelta(weeks=w, days=6), e,
@@ -153,7 +158,7 @@ def build_world(db_path: Path, *, seed: int = 0, years: int = 3, scale: float = 
                 con.register("frame", frame.to_arrow())
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")
                 con.unregister("frame")
-        for name, frame in (("period_forecasts", _periods("run-30", today)), ("backtest_metrics", _backtest("v1"))):
+        for name, frame in (("period_forecasts", _periods("run-30", today, units)), ("backtest_metrics", _backtest("v1"))):
             con.register("frame", frame.to_arrow())
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")
             con.unregister("frame")

@@ -1,0 +1,132 @@
+"""Server time of each app callback on 10 synthetic years, against the 300 ms budget (as ratios).
+
+Usage::
+
+    .venv/bin/python benchmarks/app_callbacks.py                 # builds a 10-year seeded world
+    .venv/bin/python benchmarks/app_callbacks.py --db PATH       # any warehouse with a champion forecast
+
+Each callback is posted to ``/_dash-update-component`` through the Flask test client (so the time
+includes auth, the query, the figure and JSON encoding, but no network). "cold" is the first call
+after the warehouse file changed (it builds the cached snapshot); "warm" is the median of 5 calls.
+Results go to ``benchmarks/out/app_callbacks.json``. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "dash_app"))
+
+BUDGET_MS = 300.0
+log = logging.getLogger("bench")
+USER, PASSWORD = "bench", "bench-only-password"
+
+
+def build(tmp: Path, db: Path | None) -> Path:
+    """The warehouse to measure (a copy when given) with a benchmark admin user."""
+    import shutil
+
+    from app_world import build_world
+
+    from dash_app.users import add_user
+    from roadsafety.store.connection import write_connection
+
+    target = tmp / "bench.duckdb"
+    if db is None:
+        t0 = time.perf_counter()
+        build_world(target, years=10, scale=0.3, cells_per_road=1500, challans_per_year=500_000, seed=3)
+        log.info("built 10-year world in %.0f s", time.perf_counter() - t0)
+    else:
+        shutil.copyfile(db, target)
+    with write_connection(target) as con:
+        add_user(con, USER, PASSWORD, "admin", None)
+        counts = con.execute("SELECT (SELECT count(*) FROM accidents), (SELECT count(*) FROM challans), "
+                             "(SELECT count(*) FROM spatial_units)").fetchone()
+    log.info("warehouse: %d accidents, %d challans, %d units", *counts)
+    return target
+
+
+def cases(app, district: str, unit: str) -> dict[str, tuple[str, dict]]:  # noqa: ANN001
+    """Callback (output id part) and inputs for every measured case."""
+    grid = {"risk-window": 7, "risk-severity": "all", "risk-band": "low", "risk-top": 100, "risk-merge": []}
+    return {
+        "overview (state)": ("overview-kpis.children", {"overview-window": 7}),
+        "overview (district)": ("overview-kpis.children", {"overview-district": district, "overview-window": 30}),
+        "risk list (state, 100 rows)": ("risk-grid.rowData", grid),
+        "risk list (district, merged)": ("risk-grid.rowData", grid | {"risk-district": district, "risk-merge": ["merge"]}),
+        "police stations": ("risk-ps.options", {"risk-district": district}),
+        "periods (state)": ("periods-weekly.figure", {}),
+        "periods (district)": ("periods-weekly.figure", {"periods-district": district}),
+        "corridor detail": ("corridor-body.children", {"corridor-pick": unit}),
+        "corridor options": ("corridor-pick.options", {"corridor-pick": unit}),
+        "enforcement (state)": ("enf-note.children", {"enf-window": 7}),
+        "model health": ("health-body.children", {}),
+        "district options": ("overview-district.options", {}),
+    }
+
+
+def timed(client, body: dict) -> float:  # noqa: ANN001
+    """Milliseconds for one callback request (fails loudly on an error response)."""
+    t0 = time.perf_counter()
+    resp = client.post("/_dash-update-component", json=body)
+    ms = (time.perf_counter() - t0) * 1000
+    if resp.status_code not in (200, 204):
+        raise RuntimeError(f"callback failed: {resp.status_code} {resp.data[:300]!r}")
+    return ms
+
+
+def measure(db: Path, tmp: Path) -> list[dict]:
+    """Cold and warm times of every case."""
+    import os
+
+    from app_world import callback_payload
+
+    from dash_app import queries
+    from dash_app.app import create_app
+
+    app = create_app(db, key_dir=tmp / "keys")
+    client = app.server.test_client()
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD})
+    client.get("/")
+    units = queries.forecast_units(queries.AppStore(db), 7, None).sort("rank")
+    district, unit = units["district"][0], units["unit_id"][0]
+    results = []
+    for name, (output, values) in cases(app, district, unit).items():
+        body = callback_payload(app, output, values)
+        os.utime(db)  # new file version: the next call is cold
+        cold = timed(client, body)
+        warm = statistics.median(timed(client, body) for _ in range(5))
+        results.append({"callback": name, "cold_ms": round(cold, 1), "warm_ms": round(warm, 1),
+                        "warm_ratio": round(warm / BUDGET_MS, 3), "cold_ratio": round(cold / BUDGET_MS, 3)})
+        log.info("%-30s cold %7.1f ms (%.2fx)  warm %7.1f ms (%.2fx budget)", name, cold, cold / BUDGET_MS, warm, warm / BUDGET_MS)
+    return results
+
+
+def main() -> None:
+    """Build or copy the warehouse, measure, write the JSON report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=None)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    with tempfile.TemporaryDirectory(prefix="roadsafety-bench-") as tmp:
+        db = build(Path(tmp), args.db)
+        results = measure(db, Path(tmp))
+    out = REPO / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "app_callbacks.json").write_text(json.dumps({"budget_ms": BUDGET_MS, "results": results}, indent=2))
+    worst = max(r["warm_ratio"] for r in results)
+    log.info("worst warm ratio %.2f of the %d ms budget; report in benchmarks/out/app_callbacks.json", worst, BUDGET_MS)
+
+
+if __name__ == "__main__":
+    main()

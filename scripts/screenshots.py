@@ -1,0 +1,153 @@
+"""Regenerate docs/screenshots/*.png: every app page in headless Chromium, desktop and a 390px phone.
+
+Usage::
+
+    .venv/bin/python scripts/screenshots.py                # seeded test world (no pipeline needed)
+    .venv/bin/python scripts/screenshots.py --db data/roadsafety.duckdb   # e.g. after `roadsafety demo`
+
+The warehouse is copied to a temporary folder and a throw-away admin user is added to the copy, so
+the real warehouse is never written. Needs Debian ``chromium`` and ``chromium-driver``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "dash_app"))
+
+log = logging.getLogger("screenshots")
+USER, PASSWORD = "screenshots", "screenshots-only-pw"
+PAGES = (("overview", "/", ".leaflet-interactive"), ("risk_list", "/risk-list", "#risk-grid .ag-row"),
+         ("periods", "/periods", "#periods-weekly .main-svg"), ("corridor", "/corridor?unit={unit}", "#corridor-body .kpi-card"),
+         ("enforcement", "/enforcement", "#enf-grid .ag-row"), ("model_health", "/model-health", "#health-body .card"))
+PHONE_PAGES = ("overview", "risk_list", "corridor")
+
+
+def prepare_db(source: Path | None, tmp: Path) -> Path:
+    """A copy of the warehouse (or a new seeded world) with the screenshot user added."""
+    from app_world import build_world
+
+    from dash_app.users import add_user
+    from roadsafety.store.connection import write_connection
+
+    db = tmp / "screens.duckdb"
+    if source is None:
+        build_world(db, years=5, cells_per_road=20, seed=7)
+    else:
+        shutil.copyfile(source, db)
+    with write_connection(db) as con:
+        add_user(con, USER, PASSWORD, "admin", None)
+    return db
+
+
+def start_server(db: Path, tmp: Path) -> tuple[object, str]:
+    """The app under waitress on a free loopback port."""
+    from waitress import create_server
+
+    from dash_app.app import create_app
+
+    srv = create_server(create_app(db, key_dir=tmp / "keys").server, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=srv.run, daemon=True).start()
+    return srv, f"http://127.0.0.1:{srv.effective_port}"
+
+
+def browser(width: int, height: int):  # noqa: ANN201
+    """Headless Chromium at the given window size."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--hide-scrollbars", f"--window-size={width},{height}"):
+        opts.add_argument(arg)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def wait_for(driver, css: str, timeout: float = 40) -> None:  # noqa: ANN001
+    """Wait until ``css`` matches, then let charts settle."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
+    time.sleep(1.5)
+
+
+def login(driver, base: str, out: Path | None) -> None:  # noqa: ANN001
+    """Sign in (saving the login page first when ``out`` is given)."""
+    driver.get(base + "/login")
+    wait_for(driver, "#username", 20)
+    if out is not None:
+        driver.save_screenshot(str(out / "login.png"))
+    driver.find_element("id", "username").send_keys(USER)
+    driver.find_element("id", "password").send_keys(PASSWORD)
+    driver.find_element("id", "login-submit").click()
+    wait_for(driver, ".topbar")
+
+
+def full_height(driver, width: int) -> None:  # noqa: ANN001
+    """Resize the window to the page's full height (capped) so the screenshot shows it all."""
+    height = driver.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
+    driver.set_window_size(width, min(max(int(height) + 40, 700), 3200))
+    time.sleep(0.8)
+
+
+def top_unit(db: Path) -> str:
+    """The 7-day forecast's rank-1 unit (for the corridor page)."""
+    from dash_app import queries
+
+    units = queries.forecast_units(queries.AppStore(db), 7, None)
+    return units.sort("rank")["unit_id"][0]
+
+
+def shoot(base: str, out: Path, unit: str, width: int, height: int, suffix: str, names: tuple[str, ...]) -> None:
+    """Save one PNG per page at the given size."""
+    from urllib.parse import quote
+
+    driver = browser(width, height)
+    try:
+        login(driver, base, out if suffix == "" else None)
+        for name, path, ready in PAGES:
+            if name not in names:
+                continue
+            driver.set_window_size(width, height)
+            driver.get(base + path.format(unit=quote(unit)))
+            wait_for(driver, ready)
+            full_height(driver, width)
+            driver.refresh()  # lay the page out again at its full height (the map fits its bounds)
+            wait_for(driver, ready)
+            driver.save_screenshot(str(out / f"{name}{suffix}.png"))
+            log.info("saved %s%s.png", name, suffix)
+    finally:
+        driver.quit()
+
+
+def main() -> None:
+    """Parse options and write the screenshots."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=None, help="warehouse to show (copied); default: seeded world")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="roadsafety-shots-") as tmp:
+        db = prepare_db(args.db, Path(tmp))
+        srv, base = start_server(db, Path(tmp))
+        try:
+            unit = top_unit(db)
+            shoot(base, args.out, unit, 1366, 1000, "", tuple(p[0] for p in PAGES))
+            shoot(base, args.out, unit, 390, 844, "_phone", PHONE_PAGES)
+        finally:
+            srv.close()
+
+
+if __name__ == "__main__":
+    main()
