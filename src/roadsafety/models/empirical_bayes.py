@@ -62,6 +62,7 @@ DEFAULT_NUMERIC = ("log_neighbour_crashes",)
 MIN_K = 1e-6
 MAX_COEF = 25.0
 UNITS_PER_PARAM = 5
+NB_METHODS = ("newton", "bfgs")
 
 
 @dataclass(frozen=True)
@@ -183,13 +184,19 @@ def _mom_k(y: np.ndarray, mu: np.ndarray) -> float:
 def _fit_nb(
     y: np.ndarray, x: np.ndarray, years: np.ndarray, maxiter: int
 ) -> tuple[np.ndarray, float, bool]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = sm.NegativeBinomial(y, x, exposure=years, loglike_method="nb2").fit(
-            method="newton", maxiter=maxiter, disp=0
-        )
-    params = np.asarray(res.params, dtype=float)
-    return params[:-1], float(params[-1]), bool(res.mle_retvals.get("converged", False))
+    """NB2 maximum likelihood: Newton first, BFGS when Newton diverges (it can return NaN)."""
+    params = np.full(x.shape[1] + 1, np.nan)
+    for method in NB_METHODS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.NegativeBinomial(y, x, exposure=years, loglike_method="nb2").fit(
+                method=method, maxiter=maxiter, disp=0
+            )
+        params = np.asarray(res.params, dtype=float)
+        converged = bool(res.mle_retvals.get("converged", False))
+        if converged and _plausible(params[:-1], float(params[-1])):
+            return params[:-1], float(params[-1]), True
+    return params[:-1], float(params[-1]), False
 
 
 def _fit_poisson(y: np.ndarray, x: np.ndarray, years: np.ndarray, maxiter: int) -> np.ndarray:
