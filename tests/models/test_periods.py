@@ -22,27 +22,48 @@ from roadsafety.models.periods import (
 FOGGY = CalendarConfig(country=None, fog_months=(12, 1))
 
 
-def daily_world(cal: CalendarConfig = FOGGY, fog_uplift: float = 1.0, seed: int = 3) -> pl.DataFrame:
+def daily_world(
+    cal: CalendarConfig = FOGGY, fog_uplift: float = 1.0, seed: int = 3
+) -> pl.DataFrame:
     """Seeded daily Poisson counts for three districts, 2019-2023, with a fog-season uplift."""
     rng = np.random.default_rng(seed)
     days = calendar_days(date(2019, 1, 1), date(2023, 12, 31), cal)
     fog = days["is_fog_season"].cast(pl.Float64).to_numpy()
     frames = [
-        pl.DataFrame({"date": days["date"], "district": name,
-                      "crashes": rng.poisson(rate * (1 + fog_uplift * fog))})
+        pl.DataFrame(
+            {
+                "date": days["date"],
+                "district": name,
+                "crashes": rng.poisson(rate * (1 + fog_uplift * fog)),
+            }
+        )
         for name, rate in (("North", 2.0), ("South", 1.0), ("East", 0.5))
     ]
     return pl.concat(frames)
 
 
 def test_weekly_counts_fills_zeros_and_builds_total() -> None:
-    counts = pl.DataFrame({
-        "date": [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 17), date(2024, 1, 10), date(2024, 1, 23)],
-        "district": ["A", "A", "B", None, "A"],
-        "crashes": [1, 2, 5, 4, 9],
-    })
-    grid = weekly_counts(counts, as_of=date(2024, 1, 24), date_col="date")  # week of 22 Jan incomplete
-    assert grid["week_start"].unique().sort().to_list() == [date(2024, 1, 1), date(2024, 1, 8), date(2024, 1, 15)]
+    counts = pl.DataFrame(
+        {
+            "date": [
+                date(2024, 1, 2),
+                date(2024, 1, 3),
+                date(2024, 1, 17),
+                date(2024, 1, 10),
+                date(2024, 1, 23),
+            ],
+            "district": ["A", "A", "B", None, "A"],
+            "crashes": [1, 2, 5, 4, 9],
+        }
+    )
+    grid = weekly_counts(
+        counts, as_of=date(2024, 1, 24), date_col="date"
+    )  # week of 22 Jan incomplete
+    assert grid["week_start"].unique().sort().to_list() == [
+        date(2024, 1, 1),
+        date(2024, 1, 8),
+        date(2024, 1, 15),
+    ]
     assert set(grid["district"]) == {"A", "B", ALL}
     a = grid.filter(pl.col("district") == "A")["crashes"].to_list()
     total = grid.filter(pl.col("district") == ALL)["crashes"].to_list()
@@ -50,8 +71,14 @@ def test_weekly_counts_fills_zeros_and_builds_total() -> None:
 
 
 def test_forecast_shape_and_interval_order() -> None:
-    out = forecast_periods(daily_world(), FOGGY, as_of=date(2023, 1, 1), start=date(2023, 1, 4),
-                           end=date(2023, 3, 31), date_col="date")
+    out = forecast_periods(
+        daily_world(),
+        FOGGY,
+        as_of=date(2023, 1, 1),
+        start=date(2023, 1, 4),
+        end=date(2023, 3, 31),
+        date_col="date",
+    )
     assert out.columns == list(PERIOD_COLUMNS)
     assert set(out["district"]) == {"North", "South", "East", ALL}
     starts = out.filter(pl.col("district") == ALL)["period_start"].to_list()
@@ -64,8 +91,14 @@ def test_forecast_shape_and_interval_order() -> None:
 
 
 def test_fog_season_is_forecast_higher_and_flagged() -> None:
-    out = forecast_periods(daily_world(fog_uplift=1.0), FOGGY, as_of=date(2023, 3, 6),
-                           start=date(2023, 3, 6), end=date(2024, 2, 25), date_col="date")
+    out = forecast_periods(
+        daily_world(fog_uplift=1.0),
+        FOGGY,
+        as_of=date(2023, 3, 6),
+        start=date(2023, 3, 6),
+        end=date(2024, 2, 25),
+        date_col="date",
+    )
     north = out.filter(pl.col("district") == "North")
     fog = north.filter(pl.col("period_start").dt.month().is_in([12, 1]))
     clear = north.filter(pl.col("period_start").dt.month().is_in([4, 5, 6, 7, 8, 9]))
@@ -78,17 +111,36 @@ def test_no_leakage_from_data_after_cutoff() -> None:
     world = daily_world()
     as_of = date(2022, 6, 6)
     altered = world.with_columns(
-        crashes=pl.when(pl.col("date") >= as_of).then(pl.col("crashes") * 10).otherwise(pl.col("crashes")))
-    a = forecast_periods(world, FOGGY, as_of=as_of, start=as_of, end=date(2022, 9, 1), date_col="date")
-    b = forecast_periods(altered, FOGGY, as_of=as_of, start=as_of, end=date(2022, 9, 1), date_col="date")
+        crashes=pl.when(pl.col("date") >= as_of)
+        .then(pl.col("crashes") * 10)
+        .otherwise(pl.col("crashes"))
+    )
+    a = forecast_periods(
+        world, FOGGY, as_of=as_of, start=as_of, end=date(2022, 9, 1), date_col="date"
+    )
+    b = forecast_periods(
+        altered, FOGGY, as_of=as_of, start=as_of, end=date(2022, 9, 1), date_col="date"
+    )
     assert a.equals(b)
 
 
 def test_short_and_empty_history_fall_back_to_mean() -> None:
-    counts = pl.DataFrame({"date": [date(2024, 1, 1), date(2024, 1, 9)], "district": ["Tiny", "Tiny"],
-                           "crashes": [2, 4]})
-    out = forecast_periods(counts, CalendarConfig(), as_of=date(2024, 1, 15), start=date(2024, 1, 15),
-                           end=date(2024, 1, 28), date_col="date", districts=["Empty"])
+    counts = pl.DataFrame(
+        {
+            "date": [date(2024, 1, 1), date(2024, 1, 9)],
+            "district": ["Tiny", "Tiny"],
+            "crashes": [2, 4],
+        }
+    )
+    out = forecast_periods(
+        counts,
+        CalendarConfig(),
+        as_of=date(2024, 1, 15),
+        start=date(2024, 1, 15),
+        end=date(2024, 1, 28),
+        date_col="date",
+        districts=["Empty"],
+    )
     tiny = out.filter(pl.col("district") == "Tiny")
     assert tiny["expected"].to_list() == pytest.approx([3.0, 3.0])
     assert tiny["hi95"].to_list() == [7.0, 7.0]  # Poisson(3) 97.5% quantile
@@ -99,19 +151,31 @@ def test_short_and_empty_history_fall_back_to_mean() -> None:
 
 def test_no_data_at_all_still_returns_rows() -> None:
     empty = pl.DataFrame(schema={"week_start": pl.Date, "district": pl.Utf8, "crashes": pl.Int64})
-    out = forecast_periods(empty, CalendarConfig(), as_of=date(2024, 1, 1), start=date(2024, 1, 1),
-                           end=date(2024, 1, 7))
+    out = forecast_periods(
+        empty,
+        CalendarConfig(),
+        as_of=date(2024, 1, 1),
+        start=date(2024, 1, 1),
+        end=date(2024, 1, 7),
+    )
     assert out["district"].to_list() == [ALL] and out["expected"].to_list() == [0.0]
 
 
-def test_sarimax_failure_falls_back_to_ets(monkeypatch: pytest.MonkeyPatch,
-                                           caplog: pytest.LogCaptureFixture) -> None:
+def test_sarimax_failure_falls_back_to_ets(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def broken(*_: object, **__: object) -> None:
         raise np.linalg.LinAlgError("singular")
 
     monkeypatch.setattr(periods, "_fit_sarimax", broken)
-    out = forecast_periods(daily_world(), FOGGY, as_of=date(2023, 1, 2), start=date(2023, 1, 2),
-                           end=date(2023, 1, 29), date_col="date")
+    out = forecast_periods(
+        daily_world(),
+        FOGGY,
+        as_of=date(2023, 1, 2),
+        start=date(2023, 1, 2),
+        end=date(2023, 1, 29),
+        date_col="date",
+    )
     assert "ETS" in caplog.text
     north = out.filter(pl.col("district") == "North")["expected"]
     assert north.min() > 5 and north.max() < 40  # around North's ~14-28 crashes a week
@@ -119,8 +183,9 @@ def test_sarimax_failure_falls_back_to_ets(monkeypatch: pytest.MonkeyPatch,
 
 def test_backtest_reports_sensible_coverage() -> None:
     world = daily_world(fog_uplift=0.0)
-    metrics = backtest_periods(world, FOGGY, origins=[date(2022, 7, 4), date(2023, 1, 2)],
-                               horizon_weeks=8, date_col="date")
+    metrics = backtest_periods(
+        world, FOGGY, origins=[date(2022, 7, 4), date(2023, 1, 2)], horizon_weeks=8, date_col="date"
+    )
     assert set(metrics["metric"]) == {"coverage80", "coverage95", "mae"}
     assert metrics["fold"].unique().sort().to_list() == [0, 1]
     cov80 = metrics.filter(pl.col("metric") == "coverage80")["value"]

@@ -30,18 +30,28 @@ def at(dow: int, hour: int, week: int = 0) -> datetime:
 
 
 def events() -> pl.DataFrame:
-    """'hot' crashes on Fri/Sat/Sun nights 22-01h; 'few' has 2; 'untimed' has only date-only records."""
+    """'hot': Fri-Sun nights 22-01h; 'few' has 2 crashes; 'untimed' has only date-only records."""
     rows = [("hot", "A", at(d, h, w), True) for w in range(10) for d in (4, 5, 6) for h in (22, 23)]
     rows += [("hot", "A", at(d, 0, w), True) for w in range(10) for d in (5, 6, 0)]
     rows += [("few", "A", at(1, 9), True), ("few", "A", at(2, 14), True)]
     rows += [("untimed", "A", at(3, 0, w), False) for w in range(5)]
     rows += [("b1", "B", at(d, 8, w), True) for w in range(3) for d in range(7)]
     rows += [("nodistrict", None, at(2, 17), True)]
-    return pl.DataFrame(rows, schema={"unit_id": pl.Utf8, "district": pl.Utf8,
-                                      "occurred_at": pl.Datetime, "has_time": pl.Boolean}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "unit_id": pl.Utf8,
+            "district": pl.Utf8,
+            "occurred_at": pl.Datetime,
+            "has_time": pl.Boolean,
+        },
+        orient="row",
+    )
 
 
-def tilt_shrink(counts: np.ndarray, parent: np.ndarray, priors: ProfilePriors | None = None) -> np.ndarray:
+def tilt_shrink(
+    counts: np.ndarray, parent: np.ndarray, priors: ProfilePriors | None = None
+) -> np.ndarray:
     """Reference implementation of the documented shrinkage, in plain numpy."""
     priors = priors or ProfilePriors()
     c, p = counts.reshape(7, 24), parent.reshape(7, 24)
@@ -70,17 +80,27 @@ def test_profiles_have_168_bins_summing_to_one() -> None:
 def test_untimed_unit_gets_its_district_profile_and_untimed_rows_are_ignored() -> None:
     ev = events()
     prof = hour_profiles(ev)
-    district_a = district_profiles(ev).filter(pl.col("district") == "A").sort("dow", "hour")["share"]
+    district_a = (
+        district_profiles(ev).filter(pl.col("district") == "A").sort("dow", "hour")["share"]
+    )
     assert share_of(prof, "untimed") == pytest.approx(district_a.to_numpy())
-    moved = ev.with_columns(occurred_at=pl.when(pl.col("has_time")).then(pl.col("occurred_at"))
-                            .otherwise(pl.col("occurred_at") + timedelta(hours=13)))
+    moved = ev.with_columns(
+        occurred_at=pl.when(pl.col("has_time"))
+        .then(pl.col("occurred_at"))
+        .otherwise(pl.col("occurred_at") + timedelta(hours=13))
+    )
     assert hour_profiles(moved).equals(prof)
 
 
 def test_unit_shrinks_toward_district_as_documented() -> None:
     ev = events()
     prof = hour_profiles(ev)
-    district_a = district_profiles(ev).filter(pl.col("district") == "A").sort("dow", "hour")["share"].to_numpy()
+    district_a = (
+        district_profiles(ev)
+        .filter(pl.col("district") == "A")
+        .sort("dow", "hour")["share"]
+        .to_numpy()
+    )
     own = np.zeros(BINS)
     own[1 * 24 + 9] = own[2 * 24 + 14] = 1
     assert share_of(prof, "few") == pytest.approx(tilt_shrink(own, district_a))
@@ -109,12 +129,19 @@ def test_peak_window_of_weekend_night_unit() -> None:
     table = peak_windows(prof)
     assert table.filter(pl.col("unit_id") == "hot")["peak_window"].item() == "Fri-Sun 22:00-01:00"
     b1 = parse_peak_window(table.filter(pl.col("unit_id") == "b1")["peak_window"].item())
-    assert {hour for _, hour in b1} >= {8}  # its own 08h crashes set the time; days come from priors
+    assert {hour for _, hour in b1} >= {
+        8
+    }  # its own 08h crashes set the time; days come from priors
 
 
 def test_flat_profile_is_daily() -> None:
-    flat = pl.DataFrame({"dow": [d for d in range(7) for _ in range(24)],
-                         "hour": [h for _ in range(7) for h in range(24)], "share": [1 / BINS] * BINS})
+    flat = pl.DataFrame(
+        {
+            "dow": [d for d in range(7) for _ in range(24)],
+            "hour": [h for _ in range(7) for h in range(24)],
+            "share": [1 / BINS] * BINS,
+        }
+    )
     assert peak_window(flat).startswith("daily ")
     assert peak_window(flat, hours=4).endswith("00:00-04:00")
 
@@ -134,27 +161,59 @@ def test_round_trip_parse_covers_what_format_says(seed: int) -> None:
 def test_peak_window_takes_heaviest_time_block_and_its_best_day(seed: int) -> None:
     rng = np.random.default_rng(seed)
     shares = rng.gamma(0.5, size=BINS)
-    frame = pl.DataFrame({"dow": [d for d in range(7) for _ in range(24)],
-                          "hour": [h for _ in range(7) for h in range(24)], "share": shares / shares.sum()})
+    frame = pl.DataFrame(
+        {
+            "dow": [d for d in range(7) for _ in range(24)],
+            "hour": [h for _ in range(7) for h in range(24)],
+            "share": shares / shares.sum(),
+        }
+    )
     text = peak_window(frame)
     week = frame["share"].to_numpy().reshape(7, 24)
     by_hour = week.sum(axis=0)
     best_start = max(range(24), key=lambda s: sum(by_hour[(s + i) % 24] for i in range(3)))
     assert text.split(" ")[1].startswith(f"{best_start:02d}:00-")
-    day_mass = [sum(week[(d + (best_start + i) // 24) % 7, (best_start + i) % 24] for i in range(3))
-                for d in range(7)]
+    day_mass = [
+        sum(week[(d + (best_start + i) // 24) % 7, (best_start + i) % 24] for i in range(3))
+        for d in range(7)
+    ]
     best_day = int(np.argmax(day_mass))
     assert (best_day, best_start) in parse_peak_window(text)
 
 
 def test_parse_examples_and_errors() -> None:
     assert parse_peak_window("Fri-Sun 22:00-02:00") == {
-        (4, 22), (4, 23), (5, 0), (5, 1), (5, 22), (5, 23), (6, 0), (6, 1), (6, 22), (6, 23), (0, 0), (0, 1)}
+        (4, 22),
+        (4, 23),
+        (5, 0),
+        (5, 1),
+        (5, 22),
+        (5, 23),
+        (6, 0),
+        (6, 1),
+        (6, 22),
+        (6, 23),
+        (0, 0),
+        (0, 1),
+    }
     assert parse_peak_window("Mon,Wed 08:00-10:00; Sat-Mon 23:00-24:00") == {
-        (0, 8), (0, 9), (2, 8), (2, 9), (5, 23), (6, 23), (0, 23)}
+        (0, 8),
+        (0, 9),
+        (2, 8),
+        (2, 9),
+        (5, 23),
+        (6, 23),
+        (0, 23),
+    }
     assert len(parse_peak_window("daily 00:00-00:00")) == BINS
     assert parse_peak_window("Tue 07:30-08:15") == {(1, 7), (1, 8)}
-    for bad in ("", "Funday 01:00-02:00", "Mon 25:00-02:00", "daily 1-2", "Mon-Tue-Wed 01:00-02:00"):
+    for bad in (
+        "",
+        "Funday 01:00-02:00",
+        "Mon 25:00-02:00",
+        "daily 1-2",
+        "Mon-Tue-Wed 01:00-02:00",
+    ):
         with pytest.raises(ValueError):
             parse_peak_window(bad)
 
@@ -164,10 +223,16 @@ def test_block_shares_sum_hours() -> None:
     blocks = block_shares(prof)
     assert blocks.columns == ["unit_id", "dow", "block", "start_hour", "share"]
     assert (blocks.group_by("unit_id").len()["len"] == 56).all()
-    hot = blocks.filter(pl.col("unit_id") == "hot", pl.col("dow") == 4, pl.col("block") == 7)["share"].item()
-    hot_hours = prof.filter(pl.col("unit_id") == "hot", pl.col("dow") == 4, pl.col("hour") >= 21)["share"].sum()
+    hot = blocks.filter(pl.col("unit_id") == "hot", pl.col("dow") == 4, pl.col("block") == 7)[
+        "share"
+    ].item()
+    hot_hours = prof.filter(pl.col("unit_id") == "hot", pl.col("dow") == 4, pl.col("hour") >= 21)[
+        "share"
+    ].sum()
     assert hot == pytest.approx(hot_hours)
-    assert blocks.group_by("unit_id").agg(pl.col("share").sum())["share"].to_list() == pytest.approx([1.0] * 5)
+    assert blocks.group_by("unit_id").agg(pl.col("share").sum())[
+        "share"
+    ].to_list() == pytest.approx([1.0] * 5)
 
 
 def test_no_timed_events_gives_uniform_profiles() -> None:
@@ -198,7 +263,14 @@ def test_sparse_noise_units_mostly_get_daily_windows() -> None:
     rng = np.random.default_rng(11)
     n = 20_000
     hours = rng.integers(0, 24 * 364, n)
-    ev = pl.DataFrame({"unit_id": [f"u{i % 200}" if i < 800 else "background" for i in range(n)],
-                       "district": "A", "occurred_at": [MONDAY + timedelta(hours=int(h)) for h in hours]})
-    windows = peak_windows(hour_profiles(ev)).filter(pl.col("unit_id") != "background")["peak_window"]
+    ev = pl.DataFrame(
+        {
+            "unit_id": [f"u{i % 200}" if i < 800 else "background" for i in range(n)],
+            "district": "A",
+            "occurred_at": [MONDAY + timedelta(hours=int(h)) for h in hours],
+        }
+    )
+    windows = peak_windows(hour_profiles(ev)).filter(pl.col("unit_id") != "background")[
+        "peak_window"
+    ]
     assert windows.str.starts_with("daily ").mean() > 0.8

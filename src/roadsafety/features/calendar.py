@@ -1,16 +1,17 @@
 """Calendar features shared by every model: days, weeks and whole forecast windows.
 
-Pure Polars, no I/O. Everything regional comes from :class:`roadsafety.config.CalendarConfig`:
-with ``country=None`` there are no holidays and no festivals (all those flags are false) and the
-seasons are on only when their months are configured; nothing assumes India.
+Pure Polars, no I/O. Everything regional comes from :class:`roadsafety.config.CalendarConfig`: with
+``country=None`` there are no holidays and no festivals (all those flags are false) and the seasons
+are on only when their months are configured; nothing assumes India.
 
 API (all frames are eager ``pl.DataFrame``):
 
 - :func:`calendar_days` ``(start, end, cal)`` → one row per day, columns :data:`DAY_COLUMNS`:
-  ``date, dow (0=Mon), month, is_weekend, is_holiday, holiday_name, is_holiday_window,
-  festival, is_festival, is_fog_season, is_monsoon``.
-- :func:`calendar_weeks` ``(start, end, cal)`` → one row per Monday-starting week touching the range,
-  columns ``week_start, week_end`` + the share columns below + ``festivals`` (names, ``'; '``-joined).
+  ``date, dow (0=Mon), month, is_weekend, is_holiday, holiday_name, is_holiday_window, festival,
+  is_festival, is_fog_season, is_monsoon``.
+- :func:`calendar_weeks` ``(start, end, cal)`` → one row per Monday-starting week touching the
+  range, columns ``week_start, week_end`` + the share columns below + ``festivals`` (names, ``';
+  '``-joined).
 - :func:`window_calendar` ``(start, end, cal)`` → dict with ``n_days`` and the shares
   :data:`SHARE_COLUMNS` (``fog_share, monsoon_share, holiday_share, holiday_window_share,
   festival_share, weekend_share``) plus ``festivals`` for any window (one day to years).
@@ -18,15 +19,16 @@ API (all frames are eager ``pl.DataFrame``):
 Rules (documented choices):
 
 - Holidays: ``holidays.country_holidays(cal.country, subdiv=cal.subdivision)`` with English names
-  when the country offers them. An unknown country/subdivision logs a warning and yields no holidays.
+  when the country offers them. An unknown country/subdivision logs a warning and yields no
+  holidays.
 - Holiday window: within ±:data:`HOLIDAY_HALF_WIDTH` days of any public holiday.
 - Festival: within ±:data:`FESTIVAL_HALF_WIDTH` days of a *named* high-traffic festival found in the
   country's holiday names (:data:`NAMED_FESTIVALS`: Diwali, Holi, Dussehra, Eid al-Fitr, Christmas),
-  plus New Year's Eve (31 Dec and 1 Jan only) whenever the country's holiday calendar loaded. The ``festival``
-  column holds the name (the earliest-listed one when windows overlap).
-- Fog season: the month is in ``cal.fog_months``. Finer rule: ``fog_from_day`` (default 1) makes each
-  contiguous run of fog months (wrapping over the year end) start on that day of its first month,
-  e.g. ``fog_months=(12, 1), fog_from_day=15`` gives 15 December to 31 January (Haryana).
+  plus New Year's Eve (31 Dec and 1 Jan only) whenever the country's holiday calendar loaded. The
+  ``festival`` column holds the name (the earliest-listed one when windows overlap).
+- Fog season: the month is in ``cal.fog_months``. Finer rule: ``fog_from_day`` (default 1) makes
+  each contiguous run of fog months (wrapping over the year end) start on that day of its first
+  month, e.g. ``fog_months=(12, 1), fog_from_day=15`` gives 15 December to 31 January (Haryana).
 - Monsoon: the month is in ``cal.monsoon_months``.
 """
 
@@ -113,7 +115,7 @@ def public_holidays(start: date, end: date, cal: CalendarConfig) -> dict[date, s
 
 
 def _festival_offsets(name: str) -> range:
-    """Day offsets around a festival's date: ±FESTIVAL_HALF_WIDTH; New Year's Eve is 31 Dec-1 Jan."""
+    """Day offsets around a festival's date: ±FESTIVAL_HALF_WIDTH; New Year's Eve: 31 Dec-1 Jan."""
     if name == NEW_YEARS_EVE:
         return range(2)
     return range(-FESTIVAL_HALF_WIDTH, FESTIVAL_HALF_WIDTH + 1)

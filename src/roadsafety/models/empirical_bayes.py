@@ -5,17 +5,17 @@ Pure functions, no I/O. The Highway Safety Manual method on exposure-free covari
 1. :func:`fit_spf` fits ``crashes ~ covariates`` with a negative binomial (NB2, statsmodels
    ``NegativeBinomial``) and ``exposure = years`` observed, so ``exp(Xβ)`` is the SPF's expected
    crashes **per year** (μ) for a unit like this one, and ``alpha`` is the overdispersion ``k``.
-2. :func:`empirical_bayes` combines μ with each unit's own record over its observation period:
-   ``Σμ = μ · years``, ``w = 1 / (1 + k·Σμ)``, ``EB = w·Σμ + (1 − w)·observed`` (the posterior mean of
+2. :func:`empirical_bayes` combines μ with each unit's own record over its observation period: ``Σμ
+   = μ · years``, ``w = 1 / (1 + k·Σμ)``, ``EB = w·Σμ + (1 − w)·observed`` (the posterior mean of
    the unit's gamma-distributed rate), then rescales it to the forecast window (``window_years``).
 
-Input frame (one row per unit; ``units``): ``unit_id``, the count column (default ``crashes``: crashes
-over the observation period), ``years`` (observation length in years, > 0; partial years allowed) and
-any covariates. Covariates are named by keyword (``categorical=``, ``numeric=``); columns absent from
-the frame are dropped with a logged warning (missing inputs drop features, never the run). Null
-categories become ``'unknown'``; levels with fewer than ``min_level_units`` units or
-``min_level_crashes`` crashes are pooled into ``'other'`` (or the reference level); null numerics get
-the training median.
+Input frame (one row per unit; ``units``): ``unit_id``, the count column (default ``crashes``:
+crashes over the observation period), ``years`` (observation length in years, > 0; partial years
+allowed) and any covariates. Covariates are named by keyword (``categorical=``, ``numeric=``);
+columns absent from the frame are dropped with a logged warning (missing inputs drop features, never
+the run). Null categories become ``'unknown'``; levels with fewer than ``min_level_units`` units or
+``min_level_crashes`` crashes are pooled into ``'other'`` (or the reference level); null numerics
+get the training median.
 
 Robustness: when the NB fit fails, does not converge, or gives a non-finite/implausible result, the
 SPF falls back to a Poisson GLM with a method-of-moments ``k`` (logged warning); with too few units
@@ -27,8 +27,8 @@ expectation for the window), ``eb_expected`` (EB expectation for the window), ``
 ``observed``, ``sum_mu`` (Σμ over the observation period) and the EB predictive (negative binomial)
 interval bounds for the window ``lo80, hi80, lo95, hi95``.
 
-:class:`SpfModel` is a frozen dataclass; ``to_dict()`` / ``SpfModel.from_dict()`` give a JSON-safe form
-for the model registry.
+:class:`SpfModel` is a frozen dataclass; ``to_dict()`` / ``SpfModel.from_dict()`` give a JSON-safe
+form for the model registry.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ NB_METHODS = ("newton", "bfgs")
 
 @dataclass(frozen=True)
 class SpfModel:
-    """A fitted SPF: coefficients by design-matrix column, overdispersion ``k`` and how it was fitted.
+    """A fitted SPF: coefficients per design column, overdispersion ``k`` and how it was fitted.
 
     Attributes:
         params: coefficient per design column (``const``, ``<cat>=<level>``, numeric names).

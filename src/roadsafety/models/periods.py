@@ -2,15 +2,16 @@
 
 Pure functions, no I/O. API:
 
-- :func:`weekly_counts` ``(counts, as_of=...)`` → complete district × week grid (zeros filled) of the
-  weeks that ended before ``as_of``, plus the region total under :data:`ALL` (``'(all)'``; rows with a
-  null district count there only). ``counts`` may hold weekly counts or one row per day/crash date:
-  dates are truncated to their Monday and summed.
+- :func:`weekly_counts` ``(counts, as_of=...)`` → complete district × week grid (zeros filled) of
+  the weeks that ended before ``as_of``, plus the region total under :data:`ALL` (``'(all)'``; rows
+  with a null district count there only). ``counts`` may hold weekly counts or one row per day/crash
+  date: dates are truncated to their Monday and summed.
 - :func:`forecast_periods` ``(counts, cal, as_of=, start=, end=)`` → one row per district (and
   ``'(all)'``) and Monday-starting week touching ``[start, end]``, columns exactly those of table
   ``period_forecasts`` minus ``run_id`` (:data:`PERIOD_COLUMNS`).
-- :func:`backtest_periods` ``(counts, cal, origins=, horizon_weeks=)`` → long frame ``fold, fold_start,
-  fold_end, metric, value`` with ``coverage80``, ``coverage95``, ``mae`` over held-out district-weeks.
+- :func:`backtest_periods` ``(counts, cal, origins=, horizon_weeks=)`` → long frame ``fold,
+  fold_start, fold_end, metric, value`` with ``coverage80``, ``coverage95``, ``mae`` over held-out
+  district-weeks.
 
 Model per series (documented choices):
 
@@ -26,12 +27,12 @@ Model per series (documented choices):
   series is short (< :data:`MIN_WEEKS` weeks) or has fewer than :data:`MIN_CRASHES` crashes: the
   mean of the last 52 weeks with Poisson intervals.
 - Intervals: the model's Gaussian sd is widened by a factor learnt on the last year of history
-  (refit without it, compare errors with the predicted variance: :func:`_interval_scale`, 1-3),
-  then the interval is the union of that Gaussian interval and the Poisson interval around the
-  forecast mean (counts are never tighter than Poisson), floored at 0.
-- ``high_risk``: the forecast is at least :data:`HIGH_RISK_UPLIFT` above the district's typical
-  week (mean of its last 52 weeks), or the week is among the top :data:`TOP_WEEK_SHARE` of the
-  district's forecast weeks and above typical.
+  (refit without it, compare errors with the predicted variance: :func:`_interval_scale`, 1-3), then
+  the interval is the union of that Gaussian interval and the Poisson interval around the forecast
+  mean (counts are never tighter than Poisson), floored at 0.
+- ``high_risk``: the forecast is at least :data:`HIGH_RISK_UPLIFT` above the district's typical week
+  (mean of its last 52 weeks), or the week is among the top :data:`TOP_WEEK_SHARE` of the district's
+  forecast weeks and above typical.
 - ``drivers``: '; '-joined readable reasons for the week: festival names in the week (``Diwali``…),
   ``public holiday``, ``fog season``, ``monsoon`` (each only when the fitted coefficient raises the
   count, or always for the fallbacks) and ``seasonal high`` (annual cycle ≥ 5% above typical).
@@ -54,10 +55,24 @@ from roadsafety.features.calendar import calendar_weeks
 log = logging.getLogger(__name__)
 
 ALL = "(all)"
-PERIOD_COLUMNS = ("district", "period_start", "period_end", "expected", "lo80", "hi80", "lo95",
-                  "hi95", "high_risk", "drivers")
-CALENDAR_REGRESSORS = {"fog_share": "fog season", "monsoon_share": "monsoon",
-                       "festival_share": "festival", "holiday_share": "public holiday"}
+PERIOD_COLUMNS = (
+    "district",
+    "period_start",
+    "period_end",
+    "expected",
+    "lo80",
+    "hi80",
+    "lo95",
+    "hi95",
+    "high_risk",
+    "drivers",
+)
+CALENDAR_REGRESSORS = {
+    "fog_share": "fog season",
+    "monsoon_share": "monsoon",
+    "festival_share": "festival",
+    "holiday_share": "public holiday",
+}
 FOURIER = ("sin1", "cos1", "sin2", "cos2")
 MIN_WEEKS = 16
 MIN_CRASHES = 10
@@ -109,28 +124,38 @@ def weekly_counts(
     if missing:
         raise ValueError(f"counts frame lacks column(s): {', '.join(missing)}")
     last = monday(as_of) - timedelta(days=7)
-    rows = (counts.select(pl.col(date_col).cast(pl.Date).dt.truncate("1w").alias("week_start"),
-                          pl.col(district_col).cast(pl.Utf8).alias("district"),
-                          pl.col(count_col).cast(pl.Float64).fill_null(0.0).alias("crashes"))
-            .filter(pl.col("week_start") <= last))
+    rows = counts.select(
+        pl.col(date_col).cast(pl.Date).dt.truncate("1w").alias("week_start"),
+        pl.col(district_col).cast(pl.Utf8).alias("district"),
+        pl.col(count_col).cast(pl.Float64).fill_null(0.0).alias("crashes"),
+    ).filter(pl.col("week_start") <= last)
     if rows.is_empty():
-        return pl.DataFrame(schema={"district": pl.Utf8, "week_start": pl.Date, "crashes": pl.Float64})
-    first = max(rows["week_start"].min(), last - timedelta(weeks=MAX_HISTORY_WEEKS - 1))  # type: ignore[type-var]
+        return pl.DataFrame(
+            schema={"district": pl.Utf8, "week_start": pl.Date, "crashes": pl.Float64}
+        )
+    earliest = last - timedelta(weeks=MAX_HISTORY_WEEKS - 1)
+    first = max(rows["week_start"].min(), earliest)  # type: ignore[type-var]
     weeks = pl.DataFrame({"week_start": pl.date_range(first, last, "1w", eager=True)})
     total = rows.with_columns(district=pl.lit(ALL))
     both = pl.concat([rows.filter(pl.col("district").is_not_null()), total])
     summed = both.group_by("district", "week_start").agg(pl.col("crashes").sum())
     grid = both.select("district").unique().join(weeks, how="cross")
-    return (grid.join(summed, on=["district", "week_start"], how="left")
-            .with_columns(pl.col("crashes").fill_null(0.0)).sort("district", "week_start"))
+    return (
+        grid.join(summed, on=["district", "week_start"], how="left")
+        .with_columns(pl.col("crashes").fill_null(0.0))
+        .sort("district", "week_start")
+    )
 
 
-def _regressor_frame(first: date, last: date, cal: CalendarConfig, fog_from_day: int) -> pl.DataFrame:
+def _regressor_frame(
+    first: date, last: date, cal: CalendarConfig, fog_from_day: int
+) -> pl.DataFrame:
     """Calendar shares and annual Fourier terms for every week from ``first`` to ``last``."""
     weeks = calendar_weeks(first, last + timedelta(days=6), cal, fog_from_day=fog_from_day)
     angle = 2 * np.pi * (pl.col("week_start").dt.ordinal_day().cast(pl.Float64) + 3.0) / 365.25
-    return weeks.with_columns(sin1=angle.sin(), cos1=angle.cos(), sin2=(2 * angle).sin(),
-                              cos2=(2 * angle).cos())
+    return weeks.with_columns(
+        sin1=angle.sin(), cos1=angle.cos(), sin2=(2 * angle).sin(), cos2=(2 * angle).cos()
+    )
 
 
 def to_design_matrix(frame: pl.DataFrame, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -141,14 +166,16 @@ def to_design_matrix(frame: pl.DataFrame, names: list[str]) -> tuple[np.ndarray,
 
 
 def _usable(history: pl.DataFrame) -> list[str]:
-    """Regressors that vary over the history (constant ones would be collinear with the constant)."""
+    """Regressors that vary over the history (constant ones are collinear with the constant)."""
     names = list(CALENDAR_REGRESSORS)
     if history.height >= FOURIER_MIN_WEEKS:
         names += list(FOURIER)
     return [n for n in names if history[n].n_unique() > 1]
 
 
-def _fit_sarimax(y: np.ndarray, x: np.ndarray, x_new: np.ndarray, names: list[str]) -> SeriesForecast:
+def _fit_sarimax(
+    y: np.ndarray, x: np.ndarray, x_new: np.ndarray, names: list[str]
+) -> SeriesForecast:
     """Regression on the calendar with AR(1) errors (statsmodels ARIMA, SARIMAX state space).
 
     Estimated by Burg + feasible GLS (closed form, ~10x faster than numerical MLE), forecast by
@@ -165,7 +192,9 @@ def _fit_sarimax(y: np.ndarray, x: np.ndarray, x_new: np.ndarray, names: list[st
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(sd))):
         raise ValueError("non-finite SARIMAX forecast")
     params = np.asarray(res.params, dtype=float)
-    return SeriesForecast(mean, sd, "sarimax", {n: float(params[i + 1]) for i, n in enumerate(names)})
+    return SeriesForecast(
+        mean, sd, "sarimax", {n: float(params[i + 1]) for i, n in enumerate(names)}
+    )
 
 
 def _fit_ets(y: np.ndarray, steps: int, maxiter: int) -> SeriesForecast:
@@ -208,9 +237,10 @@ def _interval_scale(y: np.ndarray, x: np.ndarray, names: list[str]) -> float:
     return float(np.clip(np.sqrt(ratio), 1.0, MAX_SCALE))
 
 
-def forecast_series(y: np.ndarray, x: np.ndarray, x_new: np.ndarray, names: list[str], *,
-                    maxiter: int = 50) -> SeriesForecast:
-    """Forecast one weekly series: SARIMAX, else ETS, else the recent mean (see module docstring)."""
+def forecast_series(
+    y: np.ndarray, x: np.ndarray, x_new: np.ndarray, names: list[str], *, maxiter: int = 50
+) -> SeriesForecast:
+    """Forecast one weekly series: SARIMAX, else ETS, else the recent mean (module docstring)."""
     steps = len(x_new)
     if len(y) < MIN_WEEKS or y.sum() < MIN_CRASHES:
         return _mean_forecast(y, steps)
@@ -251,8 +281,11 @@ def _drivers(future: pl.DataFrame, fc: SeriesForecast, typical: float) -> list[s
         parts = [f for f in row["festivals"].split("; ") if f] if raises["festival_share"] else []
         if raises["holiday_share"] and row["holiday_share"] > 0 and not parts:
             parts.append("public holiday")
-        parts += [CALENDAR_REGRESSORS[n] for n in ("fog_share", "monsoon_share")
-                  if raises[n] and row[n] > 0]
+        parts += [
+            CALENDAR_REGRESSORS[n]
+            for n in ("fog_share", "monsoon_share")
+            if raises[n] and row[n] > 0
+        ]
         if typical > 0 and seas >= SEASONAL_DRIVER * typical:
             parts.append("seasonal high")
         texts.append("; ".join(parts))
@@ -296,7 +329,7 @@ def forecast_periods(
     fog_from_day: int = 1,
     maxiter: int = 50,
 ) -> pl.DataFrame:
-    """Weekly forecasts with 80%/95% intervals, high-risk flags and drivers per district and ``'(all)'``.
+    """Weekly forecasts, 80%/95% intervals, high-risk flags and drivers per district and (all).
 
     Args:
         counts: crash counts by date (or week) and district, data strictly before ``as_of`` is used.
@@ -311,8 +344,9 @@ def forecast_periods(
     Returns:
         Frame with :data:`PERIOD_COLUMNS` (table ``period_forecasts`` minus ``run_id``).
     """
-    grid = weekly_counts(counts, as_of=as_of, date_col=date_col, district_col=district_col,
-                         count_col=count_col)
+    grid = weekly_counts(
+        counts, as_of=as_of, date_col=date_col, district_col=district_col, count_col=count_col
+    )
     first_future, last_future = monday(as_of), monday(max(end, as_of))
     first_hist = grid["week_start"].min() if grid.height else first_future
     regs = _regressor_frame(first_hist, last_future, cal, fog_from_day)  # type: ignore[arg-type]
@@ -321,7 +355,9 @@ def forecast_periods(
     frames = []
     for name in names:
         history = grid.filter(pl.col("district") == name).join(regs, on="week_start", how="left")
-        frames.append(_forecast_district(history, future, maxiter).with_columns(district=pl.lit(name)))
+        frames.append(
+            _forecast_district(history, future, maxiter).with_columns(district=pl.lit(name))
+        )
     out = pl.concat(frames).filter(pl.col("period_end") >= start, pl.col("period_start") <= end)
     return out.select(PERIOD_COLUMNS).sort("district", "period_start")
 
@@ -340,7 +376,8 @@ def backtest_periods(
     """Rolling-origin check of the period forecasts on held-out weeks.
 
     For each origin the model sees complete weeks before it and forecasts the next
-    ``horizon_weeks`` weeks; these are compared with the actual counts (all districts and ``'(all)'``).
+    ``horizon_weeks`` weeks; these are compared with the actual counts (all districts and
+    ``'(all)'``).
 
     Returns:
         Long frame ``fold, fold_start, fold_end, metric, value`` with metrics ``coverage80``,
@@ -350,18 +387,48 @@ def backtest_periods(
     for fold, origin in enumerate(sorted(origins)):
         start = monday(origin) if origin.weekday() == 0 else monday(origin) + timedelta(days=7)
         end = start + timedelta(weeks=horizon_weeks) - timedelta(days=1)
-        fc = forecast_periods(counts, cal, as_of=start, start=start, end=end, date_col=date_col,
-                              district_col=district_col, count_col=count_col, maxiter=maxiter)
-        actual = weekly_counts(counts, as_of=end + timedelta(days=1), date_col=date_col,
-                               district_col=district_col, count_col=count_col)
-        both = fc.join(actual, left_on=["district", "period_start"],
-                       right_on=["district", "week_start"], how="left").with_columns(
-            pl.col("crashes").fill_null(0.0))
+        fc = forecast_periods(
+            counts,
+            cal,
+            as_of=start,
+            start=start,
+            end=end,
+            date_col=date_col,
+            district_col=district_col,
+            count_col=count_col,
+            maxiter=maxiter,
+        )
+        actual = weekly_counts(
+            counts,
+            as_of=end + timedelta(days=1),
+            date_col=date_col,
+            district_col=district_col,
+            count_col=count_col,
+        )
+        both = fc.join(
+            actual,
+            left_on=["district", "period_start"],
+            right_on=["district", "week_start"],
+            how="left",
+        ).with_columns(pl.col("crashes").fill_null(0.0))
         metrics = both.select(
-            coverage80=((pl.col("crashes") >= pl.col("lo80")) & (pl.col("crashes") <= pl.col("hi80"))).mean(),
-            coverage95=((pl.col("crashes") >= pl.col("lo95")) & (pl.col("crashes") <= pl.col("hi95"))).mean(),
+            coverage80=(
+                (pl.col("crashes") >= pl.col("lo80")) & (pl.col("crashes") <= pl.col("hi80"))
+            ).mean(),
+            coverage95=(
+                (pl.col("crashes") >= pl.col("lo95")) & (pl.col("crashes") <= pl.col("hi95"))
+            ).mean(),
             mae=(pl.col("crashes") - pl.col("expected")).abs().mean(),
         ).row(0, named=True)
         rows += [(fold, start, end, m, float(v)) for m, v in metrics.items()]
-    return pl.DataFrame(rows, schema={"fold": pl.Int32, "fold_start": pl.Date, "fold_end": pl.Date,
-                                      "metric": pl.Utf8, "value": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "fold": pl.Int32,
+            "fold_start": pl.Date,
+            "fold_end": pl.Date,
+            "metric": pl.Utf8,
+            "value": pl.Float64,
+        },
+        orient="row",
+    )
