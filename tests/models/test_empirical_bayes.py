@@ -189,3 +189,46 @@ def test_unseen_and_rare_levels_map_safely() -> None:
 def test_missing_required_column_raises() -> None:
     with pytest.raises(ValueError, match="years"):
         fit_spf(five_units().drop("years"))
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_baac_cells_eb_ranks_at_least_as_well_as_counts(real_data) -> None:
+    """BAAC H3 cells: 2012-2014 history, 2015-2016 crashes (validation years, never the test years)."""
+    import h3
+
+    path = real_data / "baac_france_5dep.csv.gz"
+    if not path.exists():
+        pytest.skip(f"{path} absent")
+    from roadsafety.sources.baac import read_baac
+
+    raw = read_baac(path).frame.filter(
+        pl.col("latitude").is_not_null(), pl.col("longitude").is_not_null()
+    )
+    cells = [h3.latlng_to_cell(a, b, 8) for a, b in zip(raw["latitude"], raw["longitude"])]
+    crashes = raw.select(
+        "road_category",
+        unit_id=pl.Series(cells),
+        year=pl.col("occurred_at").str.slice(0, 4).cast(pl.Int32),
+    )
+    train = crashes.filter(pl.col("year").is_between(2012, 2014))
+    units = train.group_by("unit_id").agg(
+        pl.len().alias("crashes"), pl.col("road_category").mode().first()
+    )
+    seen = dict(zip(units["unit_id"], units["crashes"]))
+    ring = [sum(seen.get(c, 0) for c in h3.grid_disk(u, 1) if c != u) for u in units["unit_id"]]
+    units = units.with_columns(years=pl.lit(3.0), log_neighbour_crashes=pl.Series(np.log1p(ring)))
+    model = fit_spf(units)
+    assert model.method == "nb" and 0 < model.k < 5
+    future = crashes.filter(pl.col("year").is_between(2015, 2016)).group_by("unit_id").len("actual")
+    scored = (
+        empirical_bayes(units, model, window_years=2.0)
+        .join(units, on="unit_id")
+        .join(future, on="unit_id", how="left")
+        .with_columns(pl.col("actual").fill_null(0))
+    )
+    hits = {
+        col: scored.sort([col, "unit_id"], descending=True).head(100)["actual"].sum()
+        for col in ("eb_expected", "crashes")
+    }
+    assert hits["eb_expected"] >= 0.97 * hits["crashes"]

@@ -191,3 +191,39 @@ def test_backtest_reports_sensible_coverage() -> None:
     cov80 = metrics.filter(pl.col("metric") == "coverage80")["value"]
     cov95 = metrics.filter(pl.col("metric") == "coverage95")["value"]
     assert (cov80 >= 0.6).all() and (cov95 >= cov80).all() and (cov95 >= 0.85).all()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_baac_departement_weeks_coverage_and_accuracy(real_data) -> None:
+    """Validation years only (2016-2017); the project's test years 2018-2019 are never used here."""
+    path = real_data / "baac_france_5dep.csv.gz"
+    if not path.exists():
+        pytest.skip(f"{path} absent")
+    from roadsafety.sources.baac import read_baac
+
+    frame = read_baac(path).frame
+    counts = frame.select(
+        date=pl.col("occurred_at").str.slice(0, 10).str.to_date(),
+        district="district",
+        crashes=pl.lit(1),
+    )
+    origins = [date(2016, 1, 4), date(2017, 1, 2)]
+    metrics = backtest_periods(
+        counts, CalendarConfig(country="FR"), origins=origins, horizon_weeks=52, date_col="date"
+    )
+    value = {
+        m: metrics.filter(pl.col("metric") == m)["value"].mean()
+        for m in ("coverage80", "coverage95", "mae")
+    }
+    assert 0.65 <= value["coverage80"] <= 0.95 and value["coverage95"] >= 0.85
+    naive = []
+    for origin in origins:
+        grid = weekly_counts(counts, as_of=date(origin.year + 1, 1, 2), date_col="date")
+        level = grid.filter(
+            pl.col("week_start") < origin, pl.col("week_start") >= origin - timedelta(weeks=52)
+        )
+        level = level.group_by("district").agg(m=pl.col("crashes").mean())
+        future = grid.filter(pl.col("week_start") >= origin).join(level, on="district")
+        naive.append(future.select((pl.col("crashes") - pl.col("m")).abs().mean()).item())
+    assert value["mae"] <= float(np.mean(naive))  # beats last year's weekly mean

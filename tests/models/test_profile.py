@@ -274,3 +274,59 @@ def test_sparse_noise_units_mostly_get_daily_windows() -> None:
         "peak_window"
     ]
     assert windows.str.starts_with("daily ").mean() > 0.8
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_baac_profiles_predict_validation_hours(real_data) -> None:
+    """Profiles of the 300 busiest BAAC cells (2012-2014) score 2015-2016 crashes better than flat.
+
+    Validation years only; the project's test years (2018-2019) are not used.
+    """
+    import h3
+
+    path = real_data / "baac_france_5dep.csv.gz"
+    if not path.exists():
+        pytest.skip(f"{path} absent")
+    from roadsafety.sources.baac import read_baac
+
+    raw = read_baac(path).frame.filter(
+        pl.col("latitude").is_not_null(), pl.col("longitude").is_not_null()
+    )
+    cells = [h3.latlng_to_cell(a, b, 8) for a, b in zip(raw["latitude"], raw["longitude"])]
+    crashes = raw.select(
+        unit_id=pl.Series(cells),
+        district="district",
+        has_time=pl.col("occurred_at").str.len_chars() > 10,
+        occurred_at=pl.col("occurred_at").str.to_datetime(strict=False),
+    )
+    year = pl.col("occurred_at").dt.year()
+    train = crashes.filter(year.is_between(2012, 2014))
+    busy = (
+        train.group_by("unit_id")
+        .len()
+        .sort("len", "unit_id", descending=True)
+        .head(300)
+        .select("unit_id")
+    )
+    held = crashes.filter(year.is_between(2015, 2016), pl.col("has_time")).join(busy, on="unit_id")
+    held = held.select(
+        "unit_id",
+        dow=pl.col("occurred_at").dt.weekday().cast(pl.Int32) - 1,
+        hour=pl.col("occurred_at").dt.hour().cast(pl.Int32),
+    )
+    prof = hour_profiles(train, units=busy)
+    scored = held.join(prof, on=["unit_id", "dow", "hour"])
+    assert scored.height == held.height > 1000
+    assert float(np.mean(np.log(scored["share"].to_numpy() * BINS))) > 0.1
+    windows = peak_windows(prof.join(busy, on="unit_id"))
+    covered = {w: parse_peak_window(w) for w in windows["peak_window"].unique()}
+    joined = held.join(windows, on="unit_id")
+    inside = np.mean(
+        [
+            (d, h) in covered[w]
+            for d, h, w in joined.select("dow", "hour", "peak_window").iter_rows()
+        ]
+    )
+    week_share = np.mean([len(covered[w]) / BINS for w in joined["peak_window"]])
+    assert inside / week_share > 1.5
