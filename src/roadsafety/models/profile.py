@@ -64,16 +64,6 @@ PROFILE_COLUMNS = ("unit_id", "dow", "hour", "share")
 _WINDOW = re.compile(r"^(?P<days>\S+) (?P<h1>\d{1,2}):(?P<m1>\d{2})-(?P<h2>\d{1,2}):(?P<m2>\d{2})$")
 
 
-def _bins() -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "dow": [d for d in range(7) for _ in range(24)],
-            "hour": [h for _ in range(7) for h in range(24)],
-        },
-        schema={"dow": pl.Int32, "hour": pl.Int32},
-    )
-
-
 def _timed(events: pl.DataFrame, time_col: str, has_time_col: str) -> pl.DataFrame:
     """Crashes with a known time, with their ``dow``/``hour`` bin and district key."""
     known = (
@@ -99,40 +89,70 @@ class ProfilePriors:
     day: float = DAY_PRIOR
 
 
-def _tilt_shrink(
-    timed: pl.DataFrame,
-    members: pl.DataFrame,
-    key: str,
-    parent: pl.DataFrame,
-    parent_key: str,
-    priors: ProfilePriors,
-) -> pl.DataFrame:
-    """Shares per member × bin: Dirichlet shrinkage toward the parent tilted by shrunk marginals."""
-    par = parent.with_columns(
-        hour_p=pl.col("share").sum().over(parent_key, "hour"),
-        day_p=pl.col("share").sum().over(parent_key, "dow"),
+def to_count_matrix(timed: pl.DataFrame, key: str, names: list[str]) -> np.ndarray:
+    """Crash rows → numpy counts ``[len(names), 168]`` per key and hour-of-week bin.
+
+    Rows whose key is not in ``names`` are ignored.
+    """
+    index = pl.DataFrame(
+        {key: names, "_i": np.arange(len(names), dtype=np.int64)},
+        schema={key: pl.Utf8, "_i": pl.Int64},
     )
-    frame = (
-        members.join(_bins(), how="cross")
-        .join(par, on=[parent_key, "dow", "hour"], how="left")
-        .join(
-            timed.group_by(key, "dow", "hour").agg(pl.len().alias("c")),
-            on=[key, "dow", "hour"],
-            how="left",
-        )
-        .with_columns(pl.col("c").fill_null(0))
-        .with_columns(
-            c_h=pl.col("c").sum().over(key, "hour"),
-            c_w=pl.col("c").sum().over(key, "dow"),
-            n=pl.col("c").sum().over(key),
-        )
+    flat = (
+        timed.join(index, on=key, how="inner")
+        .select(pl.col("_i") * BINS + pl.col("dow") * 24 + pl.col("hour"))
+        .to_series()
+        .to_numpy()
     )
-    hour_u = (pl.col("c_h") + priors.hour * pl.col("hour_p")) / (pl.col("n") + priors.hour)
-    day_u = (pl.col("c_w") + priors.day * pl.col("day_p")) / (pl.col("n") + priors.day)
-    tilt = pl.col("share") * hour_u / pl.col("hour_p") * day_u / pl.col("day_p")
-    prior = tilt / tilt.sum().over(key)
-    share = (pl.col("c") + priors.interaction * prior) / (pl.col("n") + priors.interaction)
-    return frame.select(key, "dow", "hour", share.alias("share"))
+    counts = np.bincount(flat.astype(np.int64), minlength=len(names) * BINS)
+    return counts.reshape(len(names), BINS).astype(np.float64)
+
+
+def tilt_shrink(counts: np.ndarray, parent: np.ndarray, priors: ProfilePriors) -> np.ndarray:
+    """Shares ``[n, 168]``: Dirichlet shrinkage toward the parent tilted by shrunk marginals.
+
+    Args:
+        counts: crashes per row and bin ``[n, 168]`` (bin = dow·24 + hour).
+        parent: the parent profile of each row ``[n, 168]`` (rows sum to 1, all positive).
+        priors: prior strengths (module docstring).
+    """
+    c, p = counts.reshape(-1, 7, 24), parent.reshape(-1, 7, 24)
+    n = c.sum(axis=(1, 2), keepdims=True)
+    p_h, p_w = p.sum(axis=1, keepdims=True), p.sum(axis=2, keepdims=True)
+    hour = (c.sum(axis=1, keepdims=True) + priors.hour * p_h) / (n + priors.hour)
+    day = (c.sum(axis=2, keepdims=True) + priors.day * p_w) / (n + priors.day)
+    prior = p * (hour / p_h) * (day / p_w)
+    prior /= prior.sum(axis=(1, 2), keepdims=True)
+    return ((c + priors.interaction * prior) / (n + priors.interaction)).reshape(-1, BINS)
+
+
+def _to_frame(names: list[str], shares: np.ndarray, key: str) -> pl.DataFrame:
+    """``key, dow, hour, share`` rows (168 per name, in the matrix's order)."""
+    take = np.repeat(np.arange(len(names), dtype=np.int64), BINS)
+    bins = np.arange(BINS, dtype=np.int32)
+    return pl.DataFrame(
+        {
+            key: pl.Series(names, dtype=pl.Utf8).gather(take),
+            "dow": np.tile(bins // 24, len(names)),
+            "hour": np.tile(bins % 24, len(names)),
+            "share": shares.reshape(-1),
+        }
+    )
+
+
+def _district_matrix(
+    timed: pl.DataFrame, districts: list[str], priors: ProfilePriors
+) -> tuple[list[str], np.ndarray]:
+    """District names (the region last, as :data:`REGION`) and their shares ``[m + 1, 168]``."""
+    region = tilt_shrink(
+        to_count_matrix(timed.with_columns(district=pl.lit(REGION)), "district", [REGION]),
+        np.full((1, BINS), 1.0 / BINS),
+        priors,
+    )
+    names = sorted((set(timed["district"].to_list()) | set(districts)) - {REGION})
+    counts = to_count_matrix(timed, "district", names)
+    shrunk = tilt_shrink(counts, np.broadcast_to(region, counts.shape), priors)
+    return [*names, REGION], np.vstack([shrunk, region])
 
 
 def district_profiles(
@@ -143,31 +163,36 @@ def district_profiles(
     time_col: str = "occurred_at",
     has_time_col: str = "has_time",
 ) -> pl.DataFrame:
-    """Hour-of-week profile per district, shrunk toward the region (which is under :data:`REGION`).
+    """Hour-of-week profile per district, shrunk toward the region (under :data:`REGION`).
 
     The region itself is shrunk toward a flat week the same way.
 
     Returns:
-        ``district, dow, hour, share`` (168 rows per district, shares sum to 1).
+        ``district, dow, hour, share`` (168 rows per district, shares sum to 1), sorted.
     """
     timed = _timed(events, time_col, has_time_col)
-    flat = _bins().with_columns(parent=pl.lit(""), share=pl.lit(1.0 / BINS))
-    region = _tilt_shrink(
-        timed.with_columns(district=pl.lit(REGION)),
-        pl.DataFrame({"district": [REGION], "parent": [""]}),
-        "district",
-        flat,
-        "parent",
-        priors,
+    names, shares = _district_matrix(timed, districts or [], priors)
+    return _to_frame(names, shares, "district").sort("district", "dow", "hour")
+
+
+def _members(events: pl.DataFrame, units: pl.DataFrame | None) -> pl.DataFrame:
+    """``unit_id, district`` for every unit (first non-null district; :data:`REGION` if none)."""
+    extra = units if units is not None else pl.DataFrame(schema={"unit_id": pl.Utf8})
+    if "district" not in extra.columns:
+        extra = extra.with_columns(district=pl.lit(None, pl.Utf8))
+    both = pl.concat(
+        [
+            frame.select(pl.col("unit_id").cast(pl.Utf8), pl.col("district").cast(pl.Utf8))
+            for frame in (events.filter(pl.col("unit_id").is_not_null()), extra)
+        ]
     )
-    names = sorted((set(timed["district"].to_list()) | set(districts or [])) - {REGION})
-    members = pl.DataFrame(
-        {"district": names, "parent": REGION}, schema={"district": pl.Utf8, "parent": pl.Utf8}
+    return (
+        both.sort("district", nulls_last=True)
+        .group_by("unit_id")
+        .agg(pl.col("district").first())
+        .with_columns(pl.col("district").fill_null(REGION))
+        .sort("unit_id")
     )
-    shrunk = _tilt_shrink(
-        timed, members, "district", region.rename({"district": "parent"}), "parent", priors
-    )
-    return pl.concat([shrunk, region]).sort("district", "dow", "hour")
 
 
 def hour_profiles(
@@ -182,40 +207,22 @@ def hour_profiles(
 
     Args:
         events: crashes with ``unit_id``, ``district``, ``time_col`` and optionally
-        ``has_time_col``.
-        units: extra units (``unit_id``, optional ``district``) to profile even without timed
-        crashes.
+            ``has_time_col``.
+        units: extra units (``unit_id``, optional ``district``) to profile even without
+            timed crashes.
         priors: prior strengths (:class:`ProfilePriors`).
 
     Returns:
-        ``unit_id, dow, hour, share`` with 168 rows per unit, sorted.
+        ``unit_id, dow, hour, share`` with 168 rows per unit, sorted by unit, dow and hour.
     """
-    located = events.filter(pl.col("unit_id").is_not_null())
-    extra = units if units is not None else pl.DataFrame(schema={"unit_id": pl.Utf8})
-    if "district" not in extra.columns:
-        extra = extra.with_columns(district=pl.lit(None, pl.Utf8))
-    members = (
-        pl.concat(
-            [
-                located.select("unit_id", pl.col("district").cast(pl.Utf8)),
-                extra.select("unit_id", pl.col("district").cast(pl.Utf8)),
-            ]
-        )
-        .sort("district", nulls_last=True)
-        .group_by("unit_id")
-        .agg(pl.col("district").first())
-        .with_columns(pl.col("district").fill_null(REGION))
-    )
-    districts = district_profiles(
-        events,
-        districts=members["district"].unique().to_list(),
-        priors=priors,
-        time_col=time_col,
-        has_time_col=has_time_col,
-    )
-    timed = _timed(located, time_col, has_time_col)
-    out = _tilt_shrink(timed, members, "unit_id", districts, "district", priors)
-    return out.sort("unit_id", "dow", "hour")
+    members = _members(events, units)
+    timed = _timed(events.filter(pl.col("unit_id").is_not_null()), time_col, has_time_col)
+    names, dist = _district_matrix(timed, members["district"].unique().to_list(), priors)
+    row = {name: i for i, name in enumerate(names)}
+    parent = dist[np.array([row[d] for d in members["district"]], dtype=np.int64)]
+    ids = members["unit_id"].to_list()
+    shares = tilt_shrink(to_count_matrix(timed, "unit_id", ids), parent, priors)
+    return _to_frame(ids, shares, "unit_id")
 
 
 def block_shares(profiles: pl.DataFrame) -> pl.DataFrame:
@@ -235,25 +242,24 @@ def block_shares(profiles: pl.DataFrame) -> pl.DataFrame:
 
 
 def to_week_matrix(profiles: pl.DataFrame) -> tuple[list[str], np.ndarray]:
-    """The only place a profile frame becomes numpy: ``(unit ids, shares[n_units, 7, 24])``.
+    """Profile frame → ``(unit ids sorted, shares[n_units, 7, 24])``; missing bins count as 0.
 
-    Missing bins count as 0; a frame without ``unit_id`` is treated as one unit ``''``.
+    A frame without ``unit_id`` is treated as one unit ``''``.
     """
     frame = profiles if "unit_id" in profiles.columns else profiles.with_columns(unit_id=pl.lit(""))
+    frame = frame.with_columns(pl.col("unit_id").cast(pl.Utf8))
     ids = frame["unit_id"].unique().sort().to_list()
-    full = (
-        pl.DataFrame({"unit_id": ids}, schema={"unit_id": frame.schema["unit_id"]})
-        .join(_bins(), how="cross")
-        .join(
-            frame.select(
-                "unit_id", pl.col("dow").cast(pl.Int32), pl.col("hour").cast(pl.Int32), "share"
-            ),
-            on=["unit_id", "dow", "hour"],
-            how="left",
-        )
-        .sort("unit_id", "dow", "hour")
+    index = pl.DataFrame(
+        {"unit_id": ids, "_i": np.arange(len(ids), dtype=np.int64)},
+        schema={"unit_id": pl.Utf8, "_i": pl.Int64},
     )
-    return ids, full["share"].fill_null(0.0).to_numpy().reshape(len(ids), 7, 24)
+    cells = frame.join(index, on="unit_id").select(
+        pos=pl.col("_i") * BINS + pl.col("dow").cast(pl.Int64) * 24 + pl.col("hour").cast(pl.Int64),
+        share=pl.col("share").cast(pl.Float64).fill_null(0.0),
+    )
+    week = np.zeros(len(ids) * BINS)
+    week[cells["pos"].to_numpy()] = cells["share"].to_numpy()
+    return ids, week.reshape(len(ids), 7, 24)
 
 
 def _best_windows(week: np.ndarray, hours: int) -> tuple[np.ndarray, np.ndarray]:
@@ -302,18 +308,20 @@ def format_window(days: list[int], start_hour: int, hours: int) -> str:
     return f"{format_days(days)} {start_hour:02d}:00-{end:02d}:00"
 
 
-def _chosen_days(day_share: np.ndarray) -> list[int]:
-    """Top-k days maximising excess share (share of the window's weekly risk − k/7), k ≤ 5.
+def _chosen_days(day_share: np.ndarray) -> np.ndarray:
+    """Per row, a boolean mask of the chosen days ``[n, 7]``.
 
-    All days (``daily``) when no k reaches :data:`MIN_EXCESS`.
+    The top-k days (k ≤ 5) maximising their excess share (their share of the window's weekly risk
+    minus k/7); all days (``daily``) when no k reaches :data:`MIN_EXCESS`.
     """
-    total = float(day_share.sum())
-    if total <= 0:
-        return list(range(7))
-    order = np.argsort(-day_share, kind="stable")
-    excess = [float(day_share[order[:k]].sum()) / total - k / 7 for k in range(1, 6)]
-    best = int(np.argmax(excess))
-    return list(range(7)) if excess[best] < MIN_EXCESS else sorted(order[: best + 1].tolist())
+    total = np.maximum(day_share.sum(axis=1, keepdims=True), 1e-300)
+    order = np.argsort(-day_share, axis=1, kind="stable")
+    ranked = np.take_along_axis(day_share, order, axis=1) / total
+    excess = np.cumsum(ranked, axis=1)[:, :5] - np.arange(1, 6) / 7
+    k = np.argmax(excess, axis=1) + 1
+    k = np.where(excess.max(axis=1) < MIN_EXCESS, 7, k)
+    rank_of_day = np.argsort(order, axis=1)
+    return rank_of_day < k[:, None]
 
 
 def peak_windows(profiles: pl.DataFrame, *, hours: int = 3) -> pl.DataFrame:
@@ -330,12 +338,16 @@ def peak_windows(profiles: pl.DataFrame, *, hours: int = 3) -> pl.DataFrame:
         raise ValueError(f"hours must be 1..23, got {hours}")
     ids, week = to_week_matrix(profiles)
     start, day_share = _best_windows(week, hours)
-    texts = [
-        format_window(_chosen_days(day_share[i]), int(start[i]), hours) for i in range(len(ids))
-    ]
+    codes = _chosen_days(day_share) @ (1 << np.arange(7)) * 24 + start  # day-set bits × start hour
+    memo: dict[int, str] = {}
+    texts = []
+    for code in codes.tolist():
+        if code not in memo:
+            days = [d for d in range(7) if (code // 24) >> d & 1]
+            memo[code] = format_window(days, code % 24, hours)
+        texts.append(memo[code])
     return pl.DataFrame(
-        {"unit_id": ids, "peak_window": texts},
-        schema={"unit_id": profiles.schema.get("unit_id", pl.Utf8), "peak_window": pl.Utf8},
+        {"unit_id": ids, "peak_window": texts}, schema={"unit_id": pl.Utf8, "peak_window": pl.Utf8}
     )
 
 
