@@ -65,7 +65,7 @@ def _accidents(rng: np.random.Generator, units: pl.DataFrame, start: date, years
     })
 
 
-def _challan_sql(n: int, start: date, days: int, seed: int) -> str:
+def _challan_sql(n: int, start: date, days: int, seed: int, n_units: int) -> str:
     offences = "['no_helmet','overspeeding','no_seatbelt','red_light','drunk_driving','wrong_side']"
     return f"""INSERT INTO challans (challan_id, issued_at, latitude, longitude, offence, offence_raw,
         vehicle_class, fine_amount, district, police_station, road_name, camera_id, vehicle_reg_hash,
@@ -76,8 +76,8 @@ def _challan_sql(n: int, start: date, days: int, seed: int) -> str:
                'two_wheeler', 1000, u.district, u.police_station, u.road_name, NULL, '{SECRET_HASH}',
                'challan', TRUE, u.h3_cell IS NOT NULL, u.h3_cell, u.unit_id, 'world', 'world.csv', i, '{{}}', 'x', 'ingest-2'
         FROM range({n}) t(i)
-        JOIN (SELECT *, row_number() OVER (ORDER BY unit_id) - 1 AS k, count(*) OVER () AS m FROM spatial_units) u
-          ON u.k = hash(i, {seed + 1}) % u.m"""
+        JOIN (SELECT *, row_number() OVER (ORDER BY unit_id) - 1 AS k FROM spatial_units) u
+          ON u.k = hash(i, {seed + 1}) % {n_units}"""
 
 
 def _forecasts(units: pl.DataFrame, run_id: str, days: int) -> pl.DataFrame:
@@ -145,7 +145,8 @@ def build_world(db_path: Path, *, seed: int = 0, years: int = 3, scale: float = 
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")
             con.unregister("frame")
         con.execute("INSERT INTO districts SELECT * FROM (VALUES " + ", ".join(f"('{d}', 'Haryana', {a}, {o})" for d, (a, o) in DISTRICTS.items()) + ")")
-        con.execute(_challan_sql(int(challans_per_year * years * scale), today - timedelta(days=365 * years), 365 * years, seed))
+        con.execute(_challan_sql(int(challans_per_year * years * scale), today - timedelta(days=365 * years), 365 * years, seed,
+                                 units.height))
         con.execute("INSERT INTO model_versions VALUES ('v1', now(), ?, 'champion', 0.42, '{}', '{}', '', now(), 'promoted'), "
                     "('v2', now() + INTERVAL 1 MINUTE, ?, 'rejected', 0.30, '{}', '{}', '', NULL, 'worse than champion')", [today, today])
         con.execute("INSERT INTO champion VALUES ('default', 'v1', now())")

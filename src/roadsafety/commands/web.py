@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+import time
 from typing import Optional
 
 import typer
@@ -45,8 +47,20 @@ def serve(
     if not secure and not _loopback(host):
         log.warning("serving on %s without --secure-cookies: put HTTPS in front and enable it", host)
     app = create_app(settings.db_path, key_dir=settings.privacy.key_path.parent, secure_cookies=secure)
+    threading.Thread(target=_keep_warm, args=(app.server.extensions["roadsafety_store"],), daemon=True).start()
     log.info("serving %s on http://%s:%d (Ctrl+C to stop)", settings.db_path, host, port)
     waitress_serve(app.server, host=host, port=port, threads=threads, ident="roadsafety")
+
+
+def _keep_warm(store: object, interval_s: float = 30.0) -> None:
+    """Rebuild the app's snapshot in the background after start-up and after each warehouse swap,
+    so the first officer after the nightly job does not wait for it (errors are logged, not fatal)."""
+    while True:
+        try:
+            store.snapshot()  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - a missing/broken warehouse must not kill the server
+            log.warning("could not pre-load the app snapshot: %s", exc)
+        time.sleep(interval_s)
 
 
 def _read_password(from_stdin: bool) -> str:
