@@ -33,7 +33,7 @@ def test_risk_list_csv_and_audit_row(world, tmp_path):
     assert result.exit_code == 0, result.output
     rows = pl.read_csv(out, infer_schema=False)
     assert tuple(rows.columns) == RISK_COLUMNS and rows.height == 5
-    assert not any(";" in (c or "") for c in rows["h3_cell"])          # CSV: one row per unit by default
+    assert not any(";" in (c or "") for c in rows["h3_cell"])  # CSV: one row per unit by default
     with read_connection(world.db_path) as con:
         audit = read_audit(con)
     assert audit.height == 1
@@ -44,14 +44,20 @@ def test_risk_list_csv_and_audit_row(world, tmp_path):
 
 
 def test_merge_flag_and_other_lists(world, tmp_path):
-    assert run(world, "risk-list", *WINDOW, "--merge", "--out", str(tmp_path / "m.csv")).exit_code == 0
+    assert (
+        run(world, "risk-list", *WINDOW, "--merge", "--out", str(tmp_path / "m.csv")).exit_code == 0
+    )
     assert ";" in pl.read_csv(tmp_path / "m.csv", infer_schema=False)["h3_cell"][0]
     assert run(world, "enforcement-gap", *WINDOW, "--out", str(tmp_path / "g.xlsx")).exit_code == 0
     result = run(world, "blackspots", "--as-of", "2025-01-01", "--out", str(tmp_path / "b.geojson"))
     assert result.exit_code == 0, result.output
     assert len(json.loads((tmp_path / "b.geojson").read_text())["features"]) == 2
     with read_connection(world.db_path) as con:
-        assert sorted(read_audit(con)["export_kind"]) == ["blackspots", "enforcement_gap", "risk_list"]
+        assert sorted(read_audit(con)["export_kind"]) == [
+            "blackspots",
+            "enforcement_gap",
+            "risk_list",
+        ]
 
 
 @pytest.mark.parametrize(

@@ -37,16 +37,21 @@ def test_same_run_and_options_give_identical_rows(world, kw):
 
 def test_ranking_key_and_tie_break(world):
     rows = rows_of(world)
-    assert rows["expected_crashes"].to_list() == sorted(rows["expected_crashes"].to_list(), reverse=True)
+    assert rows["expected_crashes"].to_list() == sorted(
+        rows["expected_crashes"].to_list(), reverse=True
+    )
     tied = rows.filter(pl.col("expected_crashes") == 3.0)["unit_id"].to_list()
-    assert tied == sorted(tied) and len(tied) == 2   # equal on both keys: unit id decides
+    assert tied == sorted(tied) and len(tied) == 2  # equal on both keys: unit id decides
     fg = rows_of(world, severity="fatal_grievous")
-    assert fg["unit_id"][0] == world.lone_cell        # highest fatal+grievous, second on all crashes
+    assert fg["unit_id"][0] == world.lone_cell  # highest fatal+grievous, second on all crashes
 
 
 def test_filters(world):
     assert set(rows_of(world, district="  panipat ")["district"]) == {"Panipat"}
-    assert set(rows_of(world, police_station="city panipat")["unit_id"]) == {world.ps_unit, world.ps_unit_nogeo}
+    assert set(rows_of(world, police_station="city panipat")["unit_id"]) == {
+        world.ps_unit,
+        world.ps_unit_nogeo,
+    }
     assert set(rows_of(world, min_band="high")["risk_band"]) <= {"high", "very_high"}
     assert rows_of(world, top=3).height == 3
 
@@ -54,7 +59,9 @@ def test_filters(world):
 def test_unlocated_units_are_listed_as_station_and_road(world):
     rows = rows_of(world).filter(pl.col("unit_id") == world.ps_unit_nogeo)
     assert rows["h3_cell"].to_list() == [None] and rows["latitude"].to_list() == [None]
-    assert rows["police_station"].to_list() == ["CITY PANIPAT"] and rows["road_name"].to_list() == ["DELHI ROAD"]
+    assert rows["police_station"].to_list() == ["CITY PANIPAT"] and rows["road_name"].to_list() == [
+        "DELHI ROAD"
+    ]
 
 
 def test_unknown_h3_unit_gets_its_cell_and_centre(world):
@@ -71,7 +78,7 @@ def test_adjacent_high_cells_on_one_road_merge_into_a_corridor(world):
     assert all(h3.is_valid_cell(c) and h3.get_resolution(c) == 8 for c in cells)
     assert top["unit_id"] == f"corridor:NH-44:{cells[0]}"
     assert top["expected_crashes"] == pytest.approx(4.0 + 3.0 + 2.5)
-    assert top["peak_window"] == "Fri-Sun 22:00-02:00"                # the dominant cell's
+    assert top["peak_window"] == "Fri-Sun 22:00-02:00"  # the dominant cell's
     assert top["top_factors"].startswith("corridor of 3 cells, km 110.0-112.0")
     # the 6th road cell is high but not adjacent to the corridor; medium/low cells never merge
     assert world.road_cells[5] in rows["unit_id"].to_list()
@@ -85,8 +92,13 @@ def test_top_counts_rows_after_merging(world):
 
 @pytest.mark.parametrize(
     ("kw", "option"),
-    [({"top": 0}, "--top"), ({"severity": "worst"}, "--severity"), ({"min_band": "red"}, "--min-band"),
-     ({"district": "Atlantis"}, "--district"), ({"police_station": "Nowhere"}, "--police-station")],
+    [
+        ({"top": 0}, "--top"),
+        ({"severity": "worst"}, "--severity"),
+        ({"min_band": "red"}, "--min-band"),
+        ({"district": "Atlantis"}, "--district"),
+        ({"police_station": "Nowhere"}, "--police-station"),
+    ],
 )
 def test_bad_options_name_the_option(world, kw, option):
     with pytest.raises(ExportError, match=option):
@@ -96,3 +108,18 @@ def test_bad_options_name_the_option(world, kw, option):
 def test_unknown_run_is_an_error(world):
     with read_connection(world.db_path) as con, pytest.raises(ExportError, match="does not exist"):
         build_risk_rows(con, "no-such-run", RiskListFilter())
+
+
+def test_station_road_unit_without_centroid_is_placed_at_its_police_station(world):
+    with write_connection(world.db_path) as con:
+        con.execute("INSERT INTO police_stations VALUES ('CITY PANIPAT', 'Panipat', 29.41, 76.95)")
+    rows = {r["unit_id"]: r for r in rows_of(world).iter_rows(named=True)}
+    assert (rows[world.ps_unit_nogeo]["latitude"], rows[world.ps_unit_nogeo]["longitude"]) == (
+        29.41,
+        76.95,
+    )
+    assert (rows[world.ps_unit]["latitude"], rows[world.ps_unit]["longitude"]) == (
+        29.39,
+        76.97,
+    )  # own centroid kept
+    assert rows[world.ps_unit_nogeo]["h3_cell"] is None

@@ -18,7 +18,13 @@ from shapely.geometry import shape
 from roadsafety.exports.blackspots import build_blackspots
 from roadsafety.exports.enforcement_gap import build_enforcement_gap
 from roadsafety.exports.meta import ExportBundle, ExportMeta
-from roadsafety.exports.risk_list import RISK_COLUMNS, ExportError, RiskListFilter, build_risk_rows, load_run
+from roadsafety.exports.risk_list import (
+    RISK_COLUMNS,
+    ExportError,
+    RiskListFilter,
+    build_risk_rows,
+    load_run,
+)
 from roadsafety.exports.writers import format_of, write_export
 from roadsafety.store.connection import read_connection
 
@@ -36,13 +42,25 @@ def bundle(world) -> tuple[ExportBundle, ExportMeta]:
         rows = build_risk_rows(con, world.run_id, filters)
         gap = build_enforcement_gap(con, world.run_id, RiskListFilter())
         spots = build_blackspots(con, date(2025, 1, 1), world.run_id, RiskListFilter())
-    meta = ExportMeta("risk_list", world.run_id, info.version_id, info.window_start, info.window_end,
-                      info.data_cutoff, filters.as_params())
+    meta = ExportMeta(
+        "risk_list",
+        world.run_id,
+        info.version_id,
+        info.window_start,
+        info.window_end,
+        info.data_cutoff,
+        filters.as_params(),
+    )
     return ExportBundle(rows, gap, spots), meta
 
 
 def test_format_comes_from_the_extension():
-    assert [format_of(p) for p in ("a.CSV", "b.xlsx", "c.pdf", "d.geojson")] == ["csv", "xlsx", "pdf", "geojson"]
+    assert [format_of(p) for p in ("a.CSV", "b.xlsx", "c.pdf", "d.geojson")] == [
+        "csv",
+        "xlsx",
+        "pdf",
+        "geojson",
+    ]
     with pytest.raises(ExportError, match="--out"):
         format_of("list.txt")
 
@@ -59,8 +77,15 @@ def test_csv_round_trips_the_rows(bundle, tmp_path: Path):
 def test_xlsx_has_contract_columns_on_every_risk_sheet(bundle, tmp_path: Path):
     b, meta = bundle
     book = openpyxl.load_workbook(write_export(b, tmp_path / "list.xlsx", "xlsx", meta))
-    assert book.sheetnames == ["Summary", "Risk list", "Karnal", "Panipat", "No district",
-                               "Enforcement gap", "MoRTH blackspots"]
+    assert book.sheetnames == [
+        "Summary",
+        "Risk list",
+        "Karnal",
+        "Panipat",
+        "No district",
+        "Enforcement gap",
+        "MoRTH blackspots",
+    ]
     for name in book.sheetnames[1:]:
         sheet = book[name]
         header = [c.value for c in sheet[1]][: len(RISK_COLUMNS)]
@@ -69,7 +94,7 @@ def test_xlsx_has_contract_columns_on_every_risk_sheet(bundle, tmp_path: Path):
     karnal = book["Karnal"]
     assert {karnal.cell(r, 6).value for r in range(2, karnal.max_row + 1)} == {"Karnal"}
     assert book["Risk list"].max_row == b.rows.height + 1
-    assert book["Risk list"].column_dimensions["M"].width > 30       # top_factors is readable
+    assert book["Risk list"].column_dimensions["M"].width > 30  # top_factors is readable
     summary = [c.value for row in book["Summary"].iter_rows() for c in row if c.value]
     assert "v20250101T000000" in summary and "2025-01-01" in summary
 
@@ -78,14 +103,19 @@ def test_xlsx_has_contract_columns_on_every_risk_sheet(bundle, tmp_path: Path):
 def test_pdf_renders_and_names_the_top_corridor(bundle, tmp_path: Path):
     b, meta = bundle
     pdf = write_export(b, tmp_path / "list.pdf", "pdf", meta)
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+        check=True,
+    )
     assert (tmp_path / "p-1.png").stat().st_size > 5000
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    assert "Risk list: Karnal" in text and "Risk list: Panipat" in text
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Enforcement drive sheet: Karnal" in text and "Enforcement drive sheet: Panipat" in text
     assert "corridor of 3 cells, km 110.0-112.0" in text and "NH-44" in text
     assert "Fri-Sun 22:00-02:00" in text
     assert "v20250101T000000" in text and "cut-off 2025-01-01" in text
-    assert text.count("\f") >= 3                                   # one page per district at least
+    assert text.count("\f") >= 3  # one page per district at least
 
 
 def test_geojson_validates_and_each_feature_matches_its_row(bundle, tmp_path: Path):
@@ -106,9 +136,13 @@ def test_geojson_validates_and_each_feature_matches_its_row(bundle, tmp_path: Pa
             continue
         poly = shape(geom)
         assert poly.is_valid
-        cell_area = sum(shape({"type": "Polygon", "coordinates": [[[x, y] for y, x in h3.cell_to_boundary(c)]]}).area
-                        for c in cells)
-        assert poly.area == pytest.approx(cell_area, rel=1e-4)          # exactly the listed cells
+        cell_area = sum(
+            shape(
+                {"type": "Polygon", "coordinates": [[[x, y] for y, x in h3.cell_to_boundary(c)]]}
+            ).area
+            for c in cells
+        )
+        assert poly.area == pytest.approx(cell_area, rel=1e-4)  # exactly the listed cells
         for cell in cells:
             lat, lng = h3.cell_to_latlng(cell)
             assert poly.buffer(1e-9).contains(shape({"type": "Point", "coordinates": [lng, lat]}))

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -30,18 +29,45 @@ from roadsafety.store.connection import read_connection
 from roadsafety.store.export_store import find_champion_run
 
 log = logging.getLogger(__name__)
-export_app = typer.Typer(help="Risk lists for enforcement drives (CSV, XLSX, PDF, GeoJSON).", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Risk lists for enforcement drives (CSV, XLSX, PDF, GeoJSON).", no_args_is_help=True
+)
 MAX_WINDOW_DAYS = 366
 DATE_FORMATS = ["%Y-%m-%d"]
 
-OUT = typer.Option(..., "--out", help="File to write; format from the extension: .csv .xlsx .pdf .geojson")
-START = typer.Option(None, "--start", formats=DATE_FORMATS, help="First day of the window (default today).")
-END = typer.Option(None, "--end", formats=DATE_FORMATS, help="Last day, inclusive (default start + 6 days).")
+OUT = typer.Option(
+    ..., "--out", help="File to write; format from the extension: .csv .xlsx .pdf .geojson"
+)
+START = typer.Option(
+    None, "--start", formats=DATE_FORMATS, help="First day of the window (default today)."
+)
+END = typer.Option(
+    None, "--end", formats=DATE_FORMATS, help="Last day, inclusive (default start + 6 days)."
+)
 TOP = typer.Option(None, "--top", help="Keep the first N rows (a merged corridor is one row).")
 DISTRICT = typer.Option(None, "--district", help="Only this district (case-insensitive).")
-STATION = typer.Option(None, "--police-station", help="Only this police station (case-insensitive).")
-SEVERITY = typer.Option("all", "--severity", help="Ranking key: all (expected crashes) or fatal_grievous.")
-MIN_BAND = typer.Option(None, "--min-band", help="Drop rows below this band: low, medium, high, very_high.")
+STATION = typer.Option(
+    None, "--police-station", help="Only this police station (case-insensitive)."
+)
+SEVERITY = typer.Option(
+    "all", "--severity", help="Ranking key: all (expected crashes) or fatal_grievous."
+)
+MIN_BAND = typer.Option(
+    None, "--min-band", help="Drop rows below this band: low, medium, high, very_high."
+)
+
+MERGE = typer.Option(
+    None,
+    "--merge/--no-merge",
+    help="Merge adjacent high-risk cells along a road into corridors (default: on for xlsx/pdf/geojson, off for csv).",
+)
+GAP_MIN_BAND = typer.Option("high", "--min-band", help="Lowest band listed (default high).")
+AS_OF = typer.Option(
+    None,
+    "--as-of",
+    formats=DATE_FORMATS,
+    help="Cut-off for the 3-year rule (default: the forecast's data cut-off); with it, no forecast is created.",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -65,7 +91,9 @@ def window(start: datetime | None, end: datetime | None) -> tuple[date, date]:
     if last < first:
         raise UserError(f"--end {last} is before --start {first}")
     if (last - first).days + 1 > MAX_WINDOW_DAYS:
-        raise UserError(f"--end {last}: the window is longer than one year ({MAX_WINDOW_DAYS} days at most)")
+        raise UserError(
+            f"--end {last}: the window is longer than one year ({MAX_WINDOW_DAYS} days at most)"
+        )
     return first, last
 
 
@@ -76,20 +104,33 @@ def resolve_run(settings: Settings, start: date, end: date, create: bool = True)
     if run_id is not None or not create:
         return run_id
     if importlib.util.find_spec("roadsafety.forecasts.pipeline") is None:
-        raise UserError(f"no forecast of the champion model for {start}..{end}; run `roadsafety forecast` first")
+        raise UserError(
+            f"no forecast of the champion model for {start}..{end}; run `roadsafety forecast` first"
+        )
     from roadsafety.forecasts.pipeline import ensure_forecast
 
     log.info("no forecast for %s..%s yet: forecasting with the champion model", start, end)
     return ensure_forecast(settings, start, end)
 
 
-def meta_of(kind: str, settings: Settings, run_id: str | None, params: dict, notes: tuple[str, ...] = ()) -> ExportMeta:
+def meta_of(
+    kind: str, settings: Settings, run_id: str | None, params: dict, notes: tuple[str, ...] = ()
+) -> ExportMeta:
     """Export context from the run (or an empty one for a rule-only list)."""
     if run_id is None:
         return ExportMeta(kind, None, None, None, None, params.get("as_of"), params, notes=notes)
     with read_connection(settings.db_path) as con:
         info = load_run(con, run_id)
-    return ExportMeta(kind, run_id, info.version_id, info.window_start, info.window_end, info.data_cutoff, params, notes=notes)
+    return ExportMeta(
+        kind,
+        run_id,
+        info.version_id,
+        info.window_start,
+        info.window_end,
+        info.data_cutoff,
+        params,
+        notes=notes,
+    )
 
 
 def finish(settings: Settings, bundle: ExportBundle, out: Path, fmt: str, meta: ExportMeta) -> None:
@@ -100,27 +141,51 @@ def finish(settings: Settings, bundle: ExportBundle, out: Path, fmt: str, meta: 
 
 
 def _notes(filters: RiskListFilter) -> tuple[str, ...]:
-    key = "expected fatal + grievous crashes" if filters.severity == "fatal_grievous" else "expected crashes"
-    merged = ("Adjacent high/very-high cells on one road are merged into corridor rows (h3_cell lists them "
-              "with ';'; expected values summed)." if filters.merge else "One row per spatial unit (no corridor merging).")
-    return (f"Ranked by {key}; ties by the other expected value, then unit id.", merged,
-            "Units without coordinates appear as 'POLICE STATION | ROAD'.")
+    key = (
+        "expected fatal + grievous crashes"
+        if filters.severity == "fatal_grievous"
+        else "expected crashes"
+    )
+    merged = (
+        "Adjacent high/very-high cells on one road are merged into corridor rows (h3_cell lists them "
+        "with ';'; expected values summed)."
+        if filters.merge
+        else "One row per spatial unit (no corridor merging)."
+    )
+    return (
+        f"Ranked by {key}; ties by the other expected value, then unit id.",
+        merged,
+        "Units without coordinates appear as 'POLICE STATION | ROAD'.",
+    )
 
 
 @export_app.command("risk-list")
 @handle_errors
 def risk_list(
-    ctx: typer.Context, out: Path = OUT, start: Optional[datetime] = START, end: Optional[datetime] = END,
-    top: Optional[int] = TOP, district: Optional[str] = DISTRICT, police_station: Optional[str] = STATION,
-    severity: str = SEVERITY, min_band: Optional[str] = MIN_BAND,
-    merge: Optional[bool] = typer.Option(None, "--merge/--no-merge", help="Merge adjacent high-risk cells along a road into corridors (default: on for xlsx/pdf/geojson, off for csv)."),
+    ctx: typer.Context,
+    out: Path = OUT,
+    start: datetime | None = START,
+    end: datetime | None = END,
+    top: int | None = TOP,
+    district: str | None = DISTRICT,
+    police_station: str | None = STATION,
+    severity: str = SEVERITY,
+    min_band: str | None = MIN_BAND,
+    merge: bool | None = MERGE,
 ) -> None:
     """Ranked risk list of places and times for enforcement drives."""
     settings = settings_of(ctx)
     with user_errors():
         fmt = format_of(out)
         first, last = window(start, end)
-        filters = RiskListFilter(top, district, police_station, severity, min_band, fmt != "csv" if merge is None else merge)
+        filters = RiskListFilter(
+            top,
+            district,
+            police_station,
+            severity,
+            min_band,
+            fmt != "csv" if merge is None else merge,
+        )
         filters.validate()
         run_id = resolve_run(settings, first, last)
         meta = meta_of("risk_list", settings, run_id, filters.as_params(), _notes(filters))
@@ -128,18 +193,30 @@ def risk_list(
             rows = build_risk_rows(con, run_id, filters)
             gap = blackspots = None
             if fmt == "xlsx":
-                gap = build_enforcement_gap(con, run_id, RiskListFilter(top, district, police_station, severity))
-                blackspots = build_blackspots(con, meta.data_cutoff or first, run_id, RiskListFilter(None, district, police_station, severity))
+                gap = build_enforcement_gap(
+                    con, run_id, RiskListFilter(top, district, police_station, severity)
+                )
+                blackspots = build_blackspots(
+                    con,
+                    meta.data_cutoff or first,
+                    run_id,
+                    RiskListFilter(None, district, police_station, severity),
+                )
         finish(settings, ExportBundle(rows, gap, blackspots), out, fmt, meta)
 
 
 @export_app.command("enforcement-gap")
 @handle_errors
 def enforcement_gap(
-    ctx: typer.Context, out: Path = OUT, start: Optional[datetime] = START, end: Optional[datetime] = END,
-    top: Optional[int] = TOP, district: Optional[str] = DISTRICT, police_station: Optional[str] = STATION,
+    ctx: typer.Context,
+    out: Path = OUT,
+    start: datetime | None = START,
+    end: datetime | None = END,
+    top: int | None = TOP,
+    district: str | None = DISTRICT,
+    police_station: str | None = STATION,
     severity: str = SEVERITY,
-    min_band: Optional[str] = typer.Option("high", "--min-band", help="Lowest band listed (default high)."),
+    min_band: str | None = GAP_MIN_BAND,
 ) -> None:
     """High forecast risk with few recent challans per expected crash."""
     settings = settings_of(ctx)
@@ -149,7 +226,9 @@ def enforcement_gap(
         filters = RiskListFilter(top, district, police_station, severity, min_band)
         filters.validate()
         run_id = resolve_run(settings, first, last)
-        notes = ("Challans in the 90 days before the data cut-off per expected crash (scaled to 90 days); fewest first.",)
+        notes = (
+            "Challans in the 90 days before the data cut-off per expected crash (scaled to 90 days); fewest first.",
+        )
         meta = meta_of("enforcement_gap", settings, run_id, filters.as_params(), notes)
         with read_connection(settings.db_path) as con:
             rows = build_enforcement_gap(con, run_id, filters)
@@ -159,10 +238,15 @@ def enforcement_gap(
 @export_app.command("blackspots")
 @handle_errors
 def blackspots(
-    ctx: typer.Context, out: Path = OUT, start: Optional[datetime] = START, end: Optional[datetime] = END,
-    top: Optional[int] = TOP, district: Optional[str] = DISTRICT, police_station: Optional[str] = STATION,
+    ctx: typer.Context,
+    out: Path = OUT,
+    start: datetime | None = START,
+    end: datetime | None = END,
+    top: int | None = TOP,
+    district: str | None = DISTRICT,
+    police_station: str | None = STATION,
     severity: str = SEVERITY,
-    as_of: Optional[datetime] = typer.Option(None, "--as-of", formats=DATE_FORMATS, help="Cut-off for the 3-year rule (default: the forecast's data cut-off); with it, no forecast is created."),
+    as_of: datetime | None = AS_OF,
 ) -> None:
     """MoRTH blackspots (>= 5 fatal/grievous crashes or >= 10 deaths in 3 calendar years), beside the forecast."""
     settings = settings_of(ctx)
@@ -173,7 +257,13 @@ def blackspots(
         filters.validate()
         run_id = resolve_run(settings, first, last, create=as_of is None)
         params = {**filters.as_params(), "as_of": as_of.date() if as_of else None}
-        meta = meta_of("blackspots", settings, run_id, params, ("MoRTH rule per spatial unit over the 3 calendar years before the cut-off.",))
+        meta = meta_of(
+            "blackspots",
+            settings,
+            run_id,
+            params,
+            ("MoRTH rule per spatial unit over the 3 calendar years before the cut-off.",),
+        )
         cutoff = as_of.date() if as_of else meta.data_cutoff
         if cutoff is None:
             raise UserError("--as-of is needed: the forecast run has no data cut-off")

@@ -13,7 +13,7 @@ import getpass
 import hashlib
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -41,12 +41,17 @@ def os_user() -> str:
 
 
 def make_record(
-    path: Path, fmt: str, meta: ExportMeta, row_count: int, user: str | None = None, user_kind: str = "os"
+    path: Path,
+    fmt: str,
+    meta: ExportMeta,
+    row_count: int,
+    user: str | None = None,
+    user_kind: str = "os",
 ) -> AuditRecord:
     """The audit record of one written export file."""
     return AuditRecord(
         audit_id=uuid.uuid4().hex,
-        exported_at=datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+        exported_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
         user_name=user or os_user(),
         user_kind=user_kind if user else "os",
         export_kind=meta.kind,
@@ -66,8 +71,13 @@ def record_export(con: duckdb.DuckDBPyConnection, record: AuditRecord) -> None:
 
 
 def audit_export(
-    db_path: Path, path: Path, fmt: str, meta: ExportMeta, row_count: int,
-    user: str | None = None, user_kind: str = "os",
+    db_path: Path,
+    path: Path,
+    fmt: str,
+    meta: ExportMeta,
+    row_count: int,
+    user: str | None = None,
+    user_kind: str = "os",
 ) -> AuditRecord:
     """Record an export in the warehouse (one short write session) and return the record."""
     record = make_record(path, fmt, meta, row_count, user=user, user_kind=user_kind)

@@ -30,7 +30,12 @@ from roadsafety.exports.risk_list import (
 from roadsafety.store.export_store import read_severe_history
 
 BLACKSPOT_COLUMNS = (
-    "years", "crashes_3y", "fatal_grievous_3y", "deaths_3y", "rule_met", "forecast_rank",
+    "years",
+    "crashes_3y",
+    "fatal_grievous_3y",
+    "deaths_3y",
+    "rule_met",
+    "forecast_rank",
 )
 MIN_FATAL_GRIEVOUS = 5
 MIN_DEATHS = 10
@@ -46,18 +51,29 @@ def apply_rule(history: pl.DataFrame) -> pl.DataFrame:
     fg = pl.col("fatal_grievous") >= MIN_FATAL_GRIEVOUS
     deaths = pl.col("deaths") >= MIN_DEATHS
     reason = (
-        pl.when(fg & deaths).then(pl.lit(f">= {MIN_FATAL_GRIEVOUS} fatal/grievous crashes and >= {MIN_DEATHS} deaths"))
-        .when(fg).then(pl.lit(f">= {MIN_FATAL_GRIEVOUS} fatal/grievous crashes"))
+        pl.when(fg & deaths)
+        .then(pl.lit(f">= {MIN_FATAL_GRIEVOUS} fatal/grievous crashes and >= {MIN_DEATHS} deaths"))
+        .when(fg)
+        .then(pl.lit(f">= {MIN_FATAL_GRIEVOUS} fatal/grievous crashes"))
         .otherwise(pl.lit(f">= {MIN_DEATHS} deaths"))
     )
     return history.filter(fg | deaths).with_columns(reason.alias("rule_met"))
 
 
-def _forecast_part(con: duckdb.DuckDBPyConnection, run_id: str | None, severity: str) -> pl.DataFrame:
+def _forecast_part(
+    con: duckdb.DuckDBPyConnection, run_id: str | None, severity: str
+) -> pl.DataFrame:
     schema = {
-        "unit_id": pl.Utf8, "expected_crashes": pl.Float64, "expected_fatal_grievous": pl.Float64,
-        "risk_band": pl.Utf8, "peak_window": pl.Utf8, "top_factors": pl.Utf8,
-        "window_start": pl.Date, "window_end": pl.Date, "model_version": pl.Utf8, "forecast_rank": pl.Int64,
+        "unit_id": pl.Utf8,
+        "expected_crashes": pl.Float64,
+        "expected_fatal_grievous": pl.Float64,
+        "risk_band": pl.Utf8,
+        "peak_window": pl.Utf8,
+        "top_factors": pl.Utf8,
+        "window_start": pl.Date,
+        "window_end": pl.Date,
+        "model_version": pl.Utf8,
+        "forecast_rank": pl.Int64,
     }
     if run_id is None:
         return pl.DataFrame(schema=schema)
@@ -80,7 +96,14 @@ def build_blackspots(
     filters.validate()
     start, end = rule_years(cutoff)
     history = complete_units(read_severe_history(con, start, end))
-    history = filter_units(history, RiskListFilter(district=filters.district, police_station=filters.police_station)) if not history.is_empty() else history
+    history = (
+        filter_units(
+            history,
+            RiskListFilter(district=filters.district, police_station=filters.police_station),
+        )
+        if not history.is_empty()
+        else history
+    )
     spots = apply_rule(history)
     if run_id is not None:
         load_run(con, run_id)

@@ -63,9 +63,12 @@ def _stretch_text(ordered: pl.DataFrame) -> str:
     if km.null_count() == 0:
         return f"corridor of {n} cells, km {km.min():.1f}-{km.max():.1f}"
     cells = ordered["h3_cell"].to_list()
-    length = h3.great_circle_distance(
-        h3.cell_to_latlng(cells[0]), h3.cell_to_latlng(cells[-1]), unit="km"
-    ) + h3.average_hexagon_edge_length(h3.get_resolution(cells[0]), unit="km") * 2
+    length = (
+        h3.great_circle_distance(
+            h3.cell_to_latlng(cells[0]), h3.cell_to_latlng(cells[-1]), unit="km"
+        )
+        + h3.average_hexagon_edge_length(h3.get_resolution(cells[0]), unit="km") * 2
+    )
     return f"corridor of {n} cells, about {length:.1f} km"
 
 
@@ -75,7 +78,9 @@ def _corridor_row(part: pl.DataFrame, key: str) -> dict:
     dominant = part.sort([key, "unit_id"], descending=[True, False]).row(0, named=True)
     cells = ordered["h3_cell"].to_list()
     centres = [h3.cell_to_latlng(c) for c in cells]
-    factors = [_stretch_text(ordered)] + ([dominant["top_factors"]] if dominant["top_factors"] else [])
+    factors = [_stretch_text(ordered)] + (
+        [dominant["top_factors"]] if dominant["top_factors"] else []
+    )
     row = dict(dominant)
     row.update(
         unit_id=f"corridor:{road_key(dominant['road_name'])}:{cells[0]}",
@@ -107,7 +112,9 @@ def merge_corridors(units: pl.DataFrame, key: str) -> pl.DataFrame:
         pl.col("road_name").map_elements(road_key, return_dtype=pl.Utf8).alias("_road"),
     )
     eligible = (
-        pl.col("h3_cell").is_not_null() & (pl.col("_road") != "") & pl.col("risk_band").is_in(HIGH_BANDS)
+        pl.col("h3_cell").is_not_null()
+        & (pl.col("_road") != "")
+        & pl.col("risk_band").is_in(HIGH_BANDS)
     )
     candidates, rest = units.filter(eligible), units.filter(~eligible)
     singles, merged = [rest], []

@@ -20,7 +20,13 @@ import polars as pl
 
 from roadsafety.exports.risk_list import RISK_COLUMNS, RiskListFilter, build_units
 
-GAP_COLUMNS = ("risk_rank", "recent_challans", "expected_crashes_per_90d", "challans_per_expected_crash", "gap_reason")
+GAP_COLUMNS = (
+    "risk_rank",
+    "recent_challans",
+    "expected_crashes_per_90d",
+    "challans_per_expected_crash",
+    "gap_reason",
+)
 DAYS_SCALE = 90
 
 
@@ -63,7 +69,9 @@ def build_enforcement_gap(
         Rows with RISK_COLUMNS + GAP_COLUMNS, ranked from 1 (``risk_rank`` is the unit's place in
         the full risk list with the same severity key).
     """
-    ranked = build_units(con, run_id, replace(filters, top=None, merge=False, min_band=filters.min_band or "high"))
+    ranked = build_units(
+        con, run_id, replace(filters, top=None, merge=False, min_band=filters.min_band or "high")
+    )
     units = gap_measures(ranked.rename({"rank": "risk_rank"}))
     units = units.sort(
         ["challans_per_expected_crash", "expected_crashes", "unit_id"],

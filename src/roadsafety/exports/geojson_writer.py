@@ -65,9 +65,13 @@ def to_feature_collection(rows: pl.DataFrame, meta: ExportMeta) -> dict:
         "type": "FeatureCollection",
         "name": meta.title,
         "export": {
-            "kind": meta.kind, "run_id": meta.run_id, "model_version": meta.model_version,
-            "data_cutoff": _plain(meta.data_cutoff), "window_start": _plain(meta.window_start),
-            "window_end": _plain(meta.window_end), "generated_at": meta.generated_at.isoformat(),
+            "kind": meta.kind,
+            "run_id": meta.run_id,
+            "model_version": meta.model_version,
+            "data_cutoff": _plain(meta.data_cutoff),
+            "window_start": _plain(meta.window_start),
+            "window_end": _plain(meta.window_end),
+            "generated_at": meta.generated_at.isoformat(),
         },
         "features": features,
     }

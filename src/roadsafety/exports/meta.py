@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import polars as pl
 
@@ -38,7 +38,9 @@ class ExportMeta:
     window_end: date | None
     data_cutoff: date | None
     params: dict = field(default_factory=dict)
-    generated_at: datetime = field(default_factory=lambda: datetime.utcnow().replace(microsecond=0))
+    generated_at: datetime = field(
+        default_factory=lambda: datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    )
     notes: tuple[str, ...] = ()
 
     @property

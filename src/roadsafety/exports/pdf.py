@@ -4,7 +4,8 @@ Each section: the district and forecast window, a small offline map of the liste
 (:mod:`roadsafety.exports.pdf_map`), then the ranked table — where (road, stretch or coordinates),
 police station, when (peak window), expected crashes and fatal+grievous, band, and why (top
 factors). Gap and blackspot lists use the same layout with their own columns. The footer of every
-page carries the model version, data cut-off, run id, generation time and page number.
+page carries the model version, data cut-off, run id, generation time and page number. Without an
+explicit ``top`` in ``meta.params`` a district lists its first 25 rows (a sheet, not a register).
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    BaseDocTemplate, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle,
+    BaseDocTemplate,
+    Frame,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
 )
 
 from roadsafety.exports.meta import ExportMeta
@@ -26,8 +34,12 @@ from roadsafety.exports.pdf_map import BAND_COLOURS, draw_map
 from roadsafety.exports.xlsx import NO_DISTRICT
 
 MARGIN = 12 * mm
+DEFAULT_ROWS_PER_DISTRICT = (
+    25  # without an explicit top N, a drive sheet lists a district's first 25
+)
 BODY_WIDTH = A4[0] - 2 * MARGIN
 BAND_LABELS = {"very_high": "very high", "high": "high", "medium": "medium", "low": "low"}
+SECTION_TITLES = {"risk_list": "Enforcement drive sheet"}
 RANK_KEYS = {"all": "expected crashes", "fatal_grievous": "expected fatal + grievous crashes"}
 
 
@@ -38,7 +50,11 @@ def _esc(text: object) -> str:
 def split_factors(row: dict) -> tuple[str | None, str]:
     """(corridor stretch text or None, remaining reasons) from a row's top_factors."""
     parts = [p.strip() for p in (row.get("top_factors") or "").split(";") if p.strip()]
-    if str(row.get("unit_id", "")).startswith("corridor:") and parts and parts[0].startswith("corridor"):
+    if (
+        str(row.get("unit_id", "")).startswith("corridor:")
+        and parts
+        and parts[0].startswith("corridor")
+    ):
         return parts[0], "; ".join(parts[1:])
     return None, "; ".join(parts)
 
@@ -49,10 +65,12 @@ def where_text(row: dict) -> str:
     stretch, _ = split_factors(row)
     if stretch:
         detail = stretch
-    elif row.get("latitude") is not None:
+    elif row.get("h3_cell"):
         detail = f"{row['latitude']:.4f} N, {row['longitude']:.4f} E"
+    elif row.get("latitude") is not None:
+        detail = f"whole road in the station area (approx. {row['latitude']:.3f} N, {row['longitude']:.3f} E)"
     else:
-        detail = "no coordinates"
+        detail = "whole road in the station area (no coordinates)"
     return f"<b>{road}</b><br/>{_esc(detail)}"
 
 
@@ -67,25 +85,32 @@ COMMON_START: list[Column] = [
     ("Police station", 26, lambda r: _esc(r.get("police_station") or "")),
 ]
 COLUMNS: dict[str, list[Column]] = {
-    "risk_list": COMMON_START + [
+    "risk_list": COMMON_START
+    + [
         ("When (peak)", 27, lambda r: _esc(r.get("peak_window") or "")),
         ("Exp. crashes", 15, lambda r: _num(r["expected_crashes"], 2)),
         ("Exp. fatal+ grievous", 15, lambda r: _num(r["expected_fatal_grievous"], 2)),
         ("Band", 15, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
         ("Why", 36, lambda r: _esc(split_factors(r)[1])),
     ],
-    "enforcement_gap": COMMON_START + [
+    "enforcement_gap": COMMON_START
+    + [
         ("When (peak)", 27, lambda r: _esc(r.get("peak_window") or "")),
         ("Exp. crashes", 15, lambda r: _num(r["expected_crashes"], 2)),
         ("Band", 15, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
         ("Challans 90 d", 16, lambda r: str(r["recent_challans"])),
         ("Challans per exp. crash", 35, lambda r: _num(r["challans_per_expected_crash"], 2)),
     ],
-    "blackspots": COMMON_START + [
+    "blackspots": COMMON_START
+    + [
         ("F+G crashes 3 y", 17, lambda r: str(r["fatal_grievous_3y"])),
         ("Deaths 3 y", 15, lambda r: str(r["deaths_3y"])),
         ("Rule met", 36, lambda r: _esc(r["rule_met"])),
-        ("Forecast rank", 15, lambda r: "" if r["forecast_rank"] is None else str(r["forecast_rank"])),
+        (
+            "Forecast rank",
+            15,
+            lambda r: "" if r["forecast_rank"] is None else str(r["forecast_rank"]),
+        ),
         ("Band", 25, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
     ],
 }
@@ -95,9 +120,18 @@ def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     return {
         "title": ParagraphStyle("t", parent=base["Title"], fontSize=15, alignment=0, spaceAfter=2),
-        "sub": ParagraphStyle("s", parent=base["Normal"], fontSize=9, leading=11, textColor=colors.HexColor("#333333")),
+        "sub": ParagraphStyle(
+            "s", parent=base["Normal"], fontSize=9, leading=11, textColor=colors.HexColor("#333333")
+        ),
         "cell": ParagraphStyle("c", parent=base["Normal"], fontSize=7.5, leading=9),
-        "head": ParagraphStyle("h", parent=base["Normal"], fontSize=7.5, leading=9, textColor=colors.white, fontName="Helvetica-Bold"),
+        "head": ParagraphStyle(
+            "h",
+            parent=base["Normal"],
+            fontSize=7.5,
+            leading=9,
+            textColor=colors.white,
+            fontName="Helvetica-Bold",
+        ),
     }
 
 
@@ -110,16 +144,28 @@ def ranked_table(rows: pl.DataFrame, kind: str, styles: dict) -> Table:
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F3864")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9AA5B1")),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
     ]
     for i, row in enumerate(rows.iter_rows(named=True), start=1):
         data.append([Paragraph(fn(row), styles["cell"]) for _, _, fn in columns])
         if band_col is not None and row.get("risk_band") in BAND_COLOURS:
-            style.append(("BACKGROUND", (band_col, i), (band_col, i), BAND_COLOURS[row["risk_band"]]))
+            style.append(
+                ("BACKGROUND", (band_col, i), (band_col, i), BAND_COLOURS[row["risk_band"]])
+            )
             if row["risk_band"] == "very_high":
-                data[-1][band_col] = Paragraph(f'<font color="white"><b>{BAND_LABELS["very_high"]}</b></font>', styles["cell"])
+                data[-1][band_col] = Paragraph(
+                    f'<font color="white"><b>{BAND_LABELS["very_high"]}</b></font>', styles["cell"]
+                )
         if i % 2 == 0:
-            style.append(("BACKGROUND", (0, i), (band_col - 1 if band_col else -1, i), colors.HexColor("#F2F4F7")))
+            style.append(
+                (
+                    "BACKGROUND",
+                    (0, i),
+                    (band_col - 1 if band_col else -1, i),
+                    colors.HexColor("#F2F4F7"),
+                )
+            )
     table = Table(data, colWidths=[w * mm for _, w, _ in columns], repeatRows=1)
     table.setStyle(TableStyle(style))
     return table
@@ -135,12 +181,20 @@ def _legend() -> str:
 def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles: dict) -> list:
     """Flowables of one district: heading, context line, map (when drawable) and table."""
     severity = RANK_KEYS.get(meta.params.get("severity", "all"), "expected crashes")
+    shown = f"{rows.height}"
+    if meta.params.get("top") is None and rows.height > DEFAULT_ROWS_PER_DISTRICT:
+        shown = f"first {DEFAULT_ROWS_PER_DISTRICT} of {rows.height} (choose with --top)"
+        rows = rows.head(DEFAULT_ROWS_PER_DISTRICT)
     located = rows.filter(pl.col("h3_cell").is_not_null() | pl.col("latitude").is_not_null()).height
     story = [
-        Paragraph(f"{_esc(meta.title)}: {_esc(district)}", styles["title"]),
+        Paragraph(
+            f"{_esc(SECTION_TITLES.get(meta.kind, meta.title))}: {_esc(district)}", styles["title"]
+        ),
         Paragraph(
             f"<b>Window:</b> {meta.window_text()} &nbsp; <b>Ranked by:</b> {severity} &nbsp; "
-            f"<b>Rows:</b> {rows.height}", styles["sub"]),
+            f"<b>Rows:</b> {shown}",
+            styles["sub"],
+        ),
         Spacer(1, 3 * mm),
     ]
     drawing = draw_map(rows, BODY_WIDTH, 62 * mm)
@@ -149,7 +203,11 @@ def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles
     note = f"Map: numbers are ranks; {_legend()}."
     if located < rows.height:
         note += f" {rows.height - located} row(s) without coordinates are not drawn."
-    story += [Paragraph(note, styles["sub"]), Spacer(1, 3 * mm), ranked_table(rows, meta.kind, styles)]
+    story += [
+        Paragraph(note, styles["sub"]),
+        Spacer(1, 3 * mm),
+        ranked_table(rows, meta.kind, styles),
+    ]
     return story
 
 
@@ -161,21 +219,32 @@ def _footer(meta: ExportMeta) -> Callable:
         canvas.drawString(MARGIN, 7 * mm, meta.footer_text())
         canvas.drawRightString(A4[0] - MARGIN, 7 * mm, f"Page {doc.page}")
         canvas.restoreState()
+
     return draw
 
 
 def by_district(rows: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     """Rows grouped by district, districts ordered by their best rank."""
     keyed = rows.with_columns(pl.col("district").fill_null(NO_DISTRICT).alias("_d"))
-    order = keyed.group_by("_d").agg(pl.col("rank").min().alias("_best")).sort(["_best", "_d"])["_d"]
+    order = (
+        keyed.group_by("_d").agg(pl.col("rank").min().alias("_best")).sort(["_best", "_d"])["_d"]
+    )
     return [(d, keyed.filter(pl.col("_d") == d).drop("_d").sort("rank")) for d in order]
 
 
 def write_pdf(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
     """Write the drive sheets to ``path`` and return it."""
-    doc = BaseDocTemplate(str(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
-                          topMargin=MARGIN, bottomMargin=14 * mm, title=f"{meta.title} {meta.window_text()}",
-                          author="roadsafety", subject=meta.footer_text())
+    doc = BaseDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=14 * mm,
+        title=f"{meta.title} {meta.window_text()}",
+        author="roadsafety",
+        subject=meta.footer_text(),
+    )
     frame = Frame(MARGIN, 14 * mm, BODY_WIDTH, A4[1] - MARGIN - 14 * mm, id="body")
     doc.addPageTemplates([PageTemplate(id="sheet", frames=[frame], onPage=_footer(meta))])
     styles = _styles()
@@ -185,7 +254,9 @@ def write_pdf(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
             story.append(PageBreak())
         story += district_section(district, part, meta, styles)
     if not story:
-        story = [Paragraph(f"{_esc(meta.title)}", styles["title"]),
-                 Paragraph(f"No units match these options ({meta.window_text()}).", styles["sub"])]
+        story = [
+            Paragraph(f"{_esc(meta.title)}", styles["title"]),
+            Paragraph(f"No units match these options ({meta.window_text()}).", styles["sub"]),
+        ]
     doc.build(story)
     return path

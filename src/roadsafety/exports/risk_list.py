@@ -13,7 +13,9 @@ Ranking: ``severity='all'`` ranks by ``expected_crashes`` (ties: ``expected_fata
 then ``unit_id``). Filters apply first, corridors merge next (see :mod:`roadsafety.exports.corridors`;
 a corridor ranks by its summed value), then the top N rows are kept: ``top`` counts rows, so a merged
 corridor is one row. Units the forecast names but ``spatial_units`` does not know (for example empty
-H3 neighbour cells) get their cell and centre from the unit id when it is an H3 index.
+H3 neighbour cells) get their cell and centre from the unit id when it is an H3 index. A police
+station + road unit without a centroid of its own is placed at its police station (the mean of the
+station's located crashes, table ``police_stations``) when that is known, else has no coordinates.
 """
 
 from __future__ import annotations
@@ -28,9 +30,22 @@ from roadsafety.exports.corridors import BAND_ORDER, merge_corridors
 from roadsafety.store.export_store import RunInfo, read_forecast_units, read_run_info
 
 RISK_COLUMNS = (
-    "rank", "unit_id", "h3_cell", "road_name", "police_station", "district", "latitude",
-    "longitude", "expected_crashes", "expected_fatal_grievous", "risk_band", "peak_window",
-    "top_factors", "window_start", "window_end", "model_version",
+    "rank",
+    "unit_id",
+    "h3_cell",
+    "road_name",
+    "police_station",
+    "district",
+    "latitude",
+    "longitude",
+    "expected_crashes",
+    "expected_fatal_grievous",
+    "risk_band",
+    "peak_window",
+    "top_factors",
+    "window_start",
+    "window_end",
+    "model_version",
 )
 SEVERITY_KEYS = {"all": "expected_crashes", "fatal_grievous": "expected_fatal_grievous"}
 BANDS = tuple(BAND_ORDER)
@@ -65,15 +80,23 @@ class RiskListFilter:
         if self.top is not None and self.top < 1:
             raise ExportError(f"--top must be at least 1, got {self.top}")
         if self.severity not in SEVERITY_KEYS:
-            raise ExportError(f"--severity must be one of {', '.join(SEVERITY_KEYS)}, got {self.severity!r}")
+            raise ExportError(
+                f"--severity must be one of {', '.join(SEVERITY_KEYS)}, got {self.severity!r}"
+            )
         if self.min_band is not None and self.min_band not in BAND_ORDER:
-            raise ExportError(f"--min-band must be one of {', '.join(BANDS)}, got {self.min_band!r}")
+            raise ExportError(
+                f"--min-band must be one of {', '.join(BANDS)}, got {self.min_band!r}"
+            )
 
     def as_params(self) -> dict:
         """The filter as a JSON-ready dict (for audit rows and summaries)."""
         return {
-            "top": self.top, "district": self.district, "police_station": self.police_station,
-            "severity": self.severity, "min_band": self.min_band, "merge": self.merge,
+            "top": self.top,
+            "district": self.district,
+            "police_station": self.police_station,
+            "severity": self.severity,
+            "min_band": self.min_band,
+            "merge": self.merge,
         }
 
 
@@ -94,18 +117,34 @@ def _cell_or_none(unit_id: str) -> str | None:
 
 
 def complete_units(units: pl.DataFrame) -> pl.DataFrame:
-    """Fill the cell and centre of H3 units that ``spatial_units`` does not describe."""
+    """Fill the cell and centre of H3 units that ``spatial_units`` does not describe, and give
+    police station + road units without coordinates their police station's location."""
     units = units.with_columns(
         pl.coalesce(
             "h3_cell", pl.col("unit_id").map_elements(_cell_or_none, return_dtype=pl.Utf8)
         ).alias("h3_cell")
     )
     missing = pl.col("h3_cell").is_not_null() & pl.col("latitude").is_null()
-    centre = pl.col("h3_cell").map_elements(lambda c: list(h3.cell_to_latlng(c)), return_dtype=pl.List(pl.Float64))
-    return units.with_columns(
+    centre = pl.col("h3_cell").map_elements(
+        lambda c: list(h3.cell_to_latlng(c)), return_dtype=pl.List(pl.Float64)
+    )
+    units = units.with_columns(
         pl.when(missing).then(centre.list.get(0)).otherwise(pl.col("latitude")).alias("latitude"),
         pl.when(missing).then(centre.list.get(1)).otherwise(pl.col("longitude")).alias("longitude"),
     )
+    if "ps_latitude" not in units.columns:
+        return units
+    no_point = pl.col("latitude").is_null() | pl.col("longitude").is_null()
+    return units.with_columns(
+        pl.when(no_point)
+        .then(pl.col("ps_latitude"))
+        .otherwise(pl.col("latitude"))
+        .alias("latitude"),
+        pl.when(no_point)
+        .then(pl.col("ps_longitude"))
+        .otherwise(pl.col("longitude"))
+        .alias("longitude"),
+    ).drop("ps_latitude", "ps_longitude")
 
 
 def _match(units: pl.DataFrame, column: str, value: str, option: str) -> pl.DataFrame:
@@ -115,7 +154,9 @@ def _match(units: pl.DataFrame, column: str, value: str, option: str) -> pl.Data
     if kept.is_empty():
         known = sorted(v for v in units[column].drop_nulls().unique().to_list() if v)
         sample = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
-        raise ExportError(f"{option} {value!r} matches no unit in this forecast; known: {sample or 'none'}")
+        raise ExportError(
+            f"{option} {value!r} matches no unit in this forecast; known: {sample or 'none'}"
+        )
     return kept
 
 
@@ -141,7 +182,9 @@ def rank_rows(rows: pl.DataFrame, severity: str, top: int | None) -> pl.DataFram
     return rows.with_columns(pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias("rank"))
 
 
-def build_units(con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter) -> pl.DataFrame:
+def build_units(
+    con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter
+) -> pl.DataFrame:
     """Filtered, merged and ranked rows with every column (contract and extras such as n_cells)."""
     filters.validate()
     info = load_run(con, run_id)
@@ -150,7 +193,11 @@ def build_units(con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFi
         raise ExportError(f"forecast run {run_id!r} has no rows")
     units = filter_units(complete_units(units), filters)
     key = SEVERITY_KEYS[filters.severity]
-    units = merge_corridors(units, key) if filters.merge else units.with_columns(pl.lit(1, dtype=pl.Int64).alias("n_cells"))
+    units = (
+        merge_corridors(units, key)
+        if filters.merge
+        else units.with_columns(pl.lit(1, dtype=pl.Int64).alias("n_cells"))
+    )
     return rank_rows(units, filters.severity, filters.top).with_columns(
         pl.lit(info.window_start, dtype=pl.Date).alias("window_start"),
         pl.lit(info.window_end, dtype=pl.Date).alias("window_end"),
@@ -158,7 +205,9 @@ def build_units(con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFi
     )
 
 
-def build_risk_rows(con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter) -> pl.DataFrame:
+def build_risk_rows(
+    con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter
+) -> pl.DataFrame:
     """The ranked risk list of a forecast run, with exactly :data:`RISK_COLUMNS`.
 
     Args:

@@ -19,7 +19,13 @@ from roadsafety.exports.risk_list import ExportError
 from roadsafety.exports.xlsx import write_xlsx
 
 FORMATS = ("csv", "xlsx", "pdf", "geojson")
-EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx", ".pdf": "pdf", ".geojson": "geojson", ".json": "geojson"}
+EXTENSIONS = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".pdf": "pdf",
+    ".geojson": "geojson",
+    ".json": "geojson",
+}
 MEDIA_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -42,7 +48,9 @@ def format_of(path: Path | str) -> str:
     return EXTENSIONS[suffix]
 
 
-def write_export(bundle: ExportBundle | pl.DataFrame, path: Path | str, fmt: str, meta: ExportMeta) -> Path:
+def write_export(
+    bundle: ExportBundle | pl.DataFrame, path: Path | str, fmt: str, meta: ExportMeta
+) -> Path:
     """Write rows (or a bundle: rows plus companion lists for the workbook) in ``fmt`` to ``path``.
 
     The parent directory is created when missing. Returns the path written.

@@ -20,10 +20,24 @@ from roadsafety.exports.csv_writer import round_for_output
 from roadsafety.exports.meta import ExportBundle, ExportMeta
 
 WIDTHS = {
-    "rank": 6, "unit_id": 30, "h3_cell": 18, "road_name": 16, "police_station": 18, "district": 14,
-    "latitude": 11, "longitude": 11, "expected_crashes": 12, "expected_fatal_grievous": 12,
-    "risk_band": 10, "peak_window": 22, "top_factors": 60, "window_start": 11, "window_end": 11,
-    "model_version": 18, "gap_reason": 50, "rule_met": 30,
+    "rank": 6,
+    "unit_id": 30,
+    "h3_cell": 18,
+    "road_name": 16,
+    "police_station": 18,
+    "district": 14,
+    "latitude": 11,
+    "longitude": 11,
+    "expected_crashes": 12,
+    "expected_fatal_grievous": 12,
+    "risk_band": 10,
+    "peak_window": 22,
+    "top_factors": 60,
+    "window_start": 11,
+    "window_end": 11,
+    "model_version": 18,
+    "gap_reason": 50,
+    "rule_met": 30,
 }
 FIXED_SHEETS = ("Summary", "Risk list", "Enforcement gap", "MoRTH blackspots")
 NO_DISTRICT = "No district"
@@ -45,7 +59,16 @@ def sheet_names(districts: list[str | None]) -> dict[str | None, str]:
 
 def _formats(book: xlsxwriter.Workbook) -> dict:
     return {
-        "header": book.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "white", "text_wrap": True, "valign": "top", "border": 1}),
+        "header": book.add_format(
+            {
+                "bold": True,
+                "bg_color": "#1F3864",
+                "font_color": "white",
+                "text_wrap": True,
+                "valign": "top",
+                "border": 1,
+            }
+        ),
         "float": book.add_format({"num_format": "0.00"}),
         "coord": book.add_format({"num_format": "0.000000"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
@@ -73,7 +96,9 @@ def write_list_sheet(book: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, f
     sheet.set_row(0, 30)
     for j, (col, dtype) in enumerate(rows.schema.items()):
         sheet.write_string(0, j, col, fmt["header"])
-        sheet.set_column(j, j, WIDTHS.get(col, max(10, min(len(col) + 2, 24))), _cell_format(col, dtype, fmt))
+        sheet.set_column(
+            j, j, WIDTHS.get(col, max(10, min(len(col) + 2, 24))), _cell_format(col, dtype, fmt)
+        )
         for i, value in enumerate(rows[col].to_list(), start=1):
             if value is None:
                 continue
@@ -108,7 +133,9 @@ def _write_pairs(sheet, start: int, pairs: list[tuple[str, str]], fmt: dict) -> 
     return start + len(pairs) + 1
 
 
-def write_summary(book: xlsxwriter.Workbook, bundle: ExportBundle, meta: ExportMeta, fmt: dict) -> None:
+def write_summary(
+    book: xlsxwriter.Workbook, bundle: ExportBundle, meta: ExportMeta, fmt: dict
+) -> None:
     """The Summary sheet: context, parameters, per-district totals and notes."""
     sheet = book.add_worksheet("Summary")
     sheet.set_column(0, 0, 26)
@@ -140,7 +167,9 @@ def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
     book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
     fmt = _formats(book)
     write_summary(book, bundle, meta, fmt)
-    write_list_sheet(book, "Risk list" if meta.kind == "risk_list" else meta.title, bundle.rows, fmt)
+    write_list_sheet(
+        book, "Risk list" if meta.kind == "risk_list" else meta.title, bundle.rows, fmt
+    )
     if meta.kind == "risk_list":
         order = district_totals(bundle.rows)["district"].to_list()
         names = sheet_names([None if d == NO_DISTRICT else d for d in order])

@@ -78,15 +78,22 @@ def read_run_info(con: duckdb.DuckDBPyConnection, run_id: str) -> RunInfo | None
 
 
 def read_forecast_units(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
-    """Every forecast row of a run joined with its spatial unit's attributes."""
+    """Every forecast row of a run joined with its spatial unit's attributes.
+
+    ``ps_latitude``/``ps_longitude`` are the unit's police station location (the mean of its located
+    crashes, from ``police_stations``), used for units that have no coordinates of their own.
+    """
     return con.sql(
         """SELECT f.unit_id, f.window_start, f.window_end,
                   f.expected_crashes, f.expected_fatal_grievous, f.risk_band,
                   f.rank AS model_rank, f.peak_window, f.top_factors,
                   f.morth_blackspot, f.recent_challans,
                   u.kind, u.h3_cell, u.road_name, u.road_category, u.police_station,
-                  u.district, u.latitude, u.longitude, u.chainage_km
+                  u.district, u.latitude, u.longitude, u.chainage_km,
+                  p.latitude AS ps_latitude, p.longitude AS ps_longitude
            FROM forecasts f LEFT JOIN spatial_units u ON u.unit_id = f.unit_id
+           LEFT JOIN police_stations p ON p.police_station = u.police_station
+                AND p.district = coalesce(u.district, '')
            WHERE f.run_id = ?
            ORDER BY f.unit_id""",
         params=[run_id],
@@ -112,8 +119,11 @@ def read_severe_history(con: duckdb.DuckDBPyConnection, start: date, end: date) 
            SELECT h.unit_id, h.crashes, h.fatal_grievous, h.fatal_crashes,
                   CAST(h.deaths AS BIGINT) AS deaths,
                   u.kind, u.h3_cell, u.road_name, u.road_category, u.police_station, u.district,
-                  u.latitude, u.longitude, u.chainage_km
+                  u.latitude, u.longitude, u.chainage_km,
+                  p.latitude AS ps_latitude, p.longitude AS ps_longitude
            FROM h LEFT JOIN spatial_units u ON u.unit_id = h.unit_id
+           LEFT JOIN police_stations p ON p.police_station = u.police_station
+                AND p.district = coalesce(u.district, '')
            ORDER BY h.unit_id""",
         params=[start, end],
     ).pl()
@@ -132,10 +142,18 @@ def insert_audit(con: duckdb.DuckDBPyConnection, record: AuditRecord) -> None:
                format, path, params, run_id, model_version, row_count, file_sha256)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
-            record.audit_id, record.exported_at, record.user_name, record.user_kind,
-            record.export_kind, record.format, record.path,
+            record.audit_id,
+            record.exported_at,
+            record.user_name,
+            record.user_kind,
+            record.export_kind,
+            record.format,
+            record.path,
             json.dumps(record.params, sort_keys=True, default=str),
-            record.run_id, record.model_version, record.row_count, record.file_sha256,
+            record.run_id,
+            record.model_version,
+            record.row_count,
+            record.file_sha256,
         ],
     )
 
