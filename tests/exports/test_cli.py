@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from roadsafety.cli import app
+from roadsafety.commands import UserError
 from roadsafety.commands.exports import resolve_run
 from roadsafety.config import load_settings, with_db
 from roadsafety.exports.audit import file_sha256
@@ -69,7 +70,7 @@ def test_merge_flag_and_other_lists(world, tmp_path):
         (["--district", "Atlantis"], "--district"),
         (["--police-station", "Nowhere"], "--police-station"),
         (["--end", "2024-12-01"], "--end"),
-        (["--end", "2026-06-01"], "--end"),
+        (["--end", "2026-01-02"], "--end"),
         (["--start", "2025-02-30"], "--start"),
     ],
 )
@@ -96,3 +97,19 @@ def test_run_is_reused_or_created_by_ensure_forecast(world, monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
     assert resolve_run(settings, date(2030, 1, 1), date(2030, 1, 7)) == world.run_id
     assert calls == [(date(2030, 1, 1), date(2030, 1, 7))]
+
+
+def test_window_defaults_and_the_one_year_limit_is_leap_safe():
+    from datetime import datetime
+
+    from roadsafety.commands.exports import window
+
+    assert window(datetime(2025, 1, 1), None) == (date(2025, 1, 1), date(2025, 1, 7))
+    # start D, end D + 1 year: 367 days inclusive when a 29 February falls inside, still one year
+    assert window(datetime(2019, 7, 1), datetime(2020, 7, 1)) == (
+        date(2019, 7, 1),
+        date(2020, 7, 1),
+    )
+    assert window(datetime(2020, 2, 29), datetime(2021, 2, 28))[1] == date(2021, 2, 28)
+    with pytest.raises(UserError, match="--end"):
+        window(datetime(2020, 2, 29), datetime(2021, 3, 1))

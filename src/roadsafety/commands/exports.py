@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 export_app = typer.Typer(
     help="Risk lists for enforcement drives (CSV, XLSX, PDF, GeoJSON).", no_args_is_help=True
 )
-MAX_WINDOW_DAYS = 366
 DATE_FORMATS = ["%Y-%m-%d"]
 
 OUT = typer.Option(
@@ -84,15 +83,23 @@ def user_errors() -> Iterator[None]:
         raise UserError(str(exc)) from exc
 
 
+def one_year_after(day: date) -> date:
+    """The same day one calendar year later (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 def window(start: datetime | None, end: datetime | None) -> tuple[date, date]:
     """The inclusive window from the options (default: the next 7 days from today)."""
     first = start.date() if start else date.today()
     last = end.date() if end else first + timedelta(days=6)
     if last < first:
         raise UserError(f"--end {last} is before --start {first}")
-    if (last - first).days + 1 > MAX_WINDOW_DAYS:
+    if last > one_year_after(first):
         raise UserError(
-            f"--end {last}: the window is longer than one year ({MAX_WINDOW_DAYS} days at most)"
+            f"--end {last}: the window is longer than one year (at most {one_year_after(first)})"
         )
     return first, last
 

@@ -178,9 +178,19 @@ def _legend() -> str:
     )
 
 
+def ranking_text(rows: pl.DataFrame, meta: ExportMeta) -> str:
+    """What the rows of this export are ranked by, in words."""
+    if meta.kind == "enforcement_gap":
+        return "fewest challans (last 90 days) per expected crash"
+    if meta.kind == "blackspots":
+        years = rows["years"][0] if "years" in rows.columns and rows.height else "the last 3 years"
+        return f"fatal/grievous crashes, then deaths, in {years}"
+    return RANK_KEYS.get(meta.params.get("severity", "all"), "expected crashes")
+
+
 def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles: dict) -> list:
     """Flowables of one district: heading, context line, map (when drawable) and table."""
-    severity = RANK_KEYS.get(meta.params.get("severity", "all"), "expected crashes")
+    severity = ranking_text(rows, meta)
     shown = f"{rows.height}"
     if meta.params.get("top") is None and rows.height > DEFAULT_ROWS_PER_DISTRICT:
         shown = f"first {DEFAULT_ROWS_PER_DISTRICT} of {rows.height} (choose with --top)"
