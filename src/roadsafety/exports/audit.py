@@ -4,23 +4,31 @@
   (``user=None`` means the OS user running the command; the app passes its logged-in user name
   with ``user_kind='app'``).
 * :func:`record_export` ``(con, record)`` — insert it on an open write connection.
-* :func:`audit_export` ``(db_path, ...)`` — make and insert in one short write session.
+* :func:`audit_export` ``(db_path, ...)`` — make and insert in one short write session; when the
+  warehouse is locked by a long write, the record waits in a JSON-lines file beside it and is
+  inserted by the next audit (never lost, never blocking an officer's export for long).
 """
 
 from __future__ import annotations
 
 import getpass
 import hashlib
+import json
+import logging
 import os
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from roadsafety.exports.meta import ExportMeta
-from roadsafety.store.connection import write_connection
+from roadsafety.store.connection import StoreBusyError, write_connection
 from roadsafety.store.export_store import AuditRecord, insert_audit
+
+log = logging.getLogger(__name__)
+AUDIT_LOCK_TIMEOUT_S = 20.0
 
 
 def file_sha256(path: Path) -> str:
@@ -70,6 +78,29 @@ def record_export(con: duckdb.DuckDBPyConnection, record: AuditRecord) -> None:
     insert_audit(con, record)
 
 
+def pending_path(db_path: Path) -> Path:
+    """JSON-lines file beside the warehouse holding audit records not yet written into it."""
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ".export_audit.jsonl")
+
+
+def _park(db_path: Path, record: AuditRecord) -> None:
+    with pending_path(db_path).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(asdict(record), default=str) + "\n")
+
+
+def _parked(db_path: Path) -> list[AuditRecord]:
+    path = pending_path(db_path)
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        doc["exported_at"] = datetime.fromisoformat(doc["exported_at"])
+        records.append(AuditRecord(**doc))
+    return records
+
+
 def audit_export(
     db_path: Path,
     path: Path,
@@ -78,9 +109,24 @@ def audit_export(
     row_count: int,
     user: str | None = None,
     user_kind: str = "os",
+    lock_timeout_s: float = AUDIT_LOCK_TIMEOUT_S,
 ) -> AuditRecord:
-    """Record an export in the warehouse (one short write session) and return the record."""
+    """Record an export in the warehouse (one short write session) and return the record.
+
+    When another process holds the warehouse write lock longer than ``lock_timeout_s`` (a long
+    retrain), the record is parked in :func:`pending_path` and written with the next audit, so an
+    export never waits long and no record is lost.
+    """
     record = make_record(path, fmt, meta, row_count, user=user, user_kind=user_kind)
-    with write_connection(db_path) as con:
-        record_export(con, record)
+    try:
+        with write_connection(db_path, lock_timeout_s=lock_timeout_s) as con:
+            parked = _parked(db_path)
+            for earlier in parked + [record]:
+                record_export(con, earlier)
+        if parked:
+            pending_path(db_path).unlink(missing_ok=True)
+            log.info("wrote %d parked export audit record(s)", len(parked))
+    except StoreBusyError:
+        _park(db_path, record)
+        log.warning("warehouse busy: export audit record parked in %s", pending_path(db_path))
     return record
