@@ -154,3 +154,16 @@ def test_empty_list_still_writes_every_format(bundle, tmp_path: Path):
     for fmt in ("csv", "xlsx", "pdf", "geojson"):
         assert write_export(empty, tmp_path / f"e.{fmt}", fmt, meta).stat().st_size > 0
     assert json.loads((tmp_path / "e.geojson").read_text())["features"] == []
+
+
+@needs_poppler
+def test_pdf_of_units_without_coordinates_has_no_map_but_lists_them(bundle, tmp_path: Path):
+    b, meta = bundle
+    rows = b.rows.filter(pl.col("h3_cell").is_null() & pl.col("latitude").is_null())
+    assert rows.height == 1
+    pdf = write_export(rows, tmp_path / "nogeo.pdf", "pdf", meta)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "DELHI ROAD" in text and "whole road in the station area" in text
+    assert "No map: none of these rows has coordinates" in text

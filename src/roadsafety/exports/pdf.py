@@ -211,7 +211,9 @@ def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles
     if drawing is not None:
         story += [drawing, Spacer(1, 1 * mm)]
     note = f"Map: numbers are ranks; {_legend()}."
-    if located < rows.height:
+    if drawing is None:
+        note = "No map: none of these rows has coordinates (police station + road units)."
+    elif located < rows.height:
         note += f" {rows.height - located} row(s) without coordinates are not drawn."
     story += [
         Paragraph(note, styles["sub"]),
