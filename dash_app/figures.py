@@ -113,7 +113,8 @@ def risk_map(units: pl.DataFrame, tile_url: str | None, attribution: str | None,
     children = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
     children += map_layers(units)
     # district names just above each district's units, for orientation when there are no tiles
-    hq = units.filter(pl.col("latitude").is_not_null()).group_by("district").agg(
+    known = pl.col("district").is_not_null() & ~pl.col("district").str.starts_with("(")
+    hq = units.filter(pl.col("latitude").is_not_null() & known).group_by("district").agg(
         pl.col("latitude").max(), pl.col("longitude").mean())
     for row in hq.sort("district").to_dicts():
         children.append(dl.CircleMarker(center=[row["latitude"], row["longitude"]], radius=0, opacity=0,
@@ -143,7 +144,7 @@ def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> 
         for lo, hi, name, color in (("lo95", "hi95", "95% range", "rgba(244,109,67,0.15)"),
                                     ("lo80", "hi80", "80% range", "rgba(244,109,67,0.32)")):
             fig.add_scatter(x=x + x[::-1], y=forecast[hi].to_list() + forecast[lo].to_list()[::-1], fill="toself",
-                            fillcolor=color, line=dict(width=0), name=name, hoverinfo="skip")
+                            fillcolor=color, line=dict(width=0), mode="lines", name=name, hoverinfo="skip")
         fig.add_scatter(x=x, y=forecast["expected"].to_list(), mode="lines+markers", name="Forecast",
                         line=dict(color="#a50026", width=2.5))
     fig = _base_layout(fig, title)

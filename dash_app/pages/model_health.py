@@ -17,6 +17,7 @@ METRIC_LABELS = {"hit_rate": "Hit rate", "pai": "PAI", "pei_star": "PEI*", "pois
                  "mae": "MAE", "coverage80": "80% interval coverage", "coverage95": "95% interval coverage"}
 
 
+LEVEL_LABELS = {"unit": "Place", "unit_window": "Place x 3-h block"}
 K_LABELS = {"top1pct": "(top 1% of units)", "top5pct": "(top 5% of units)", "budget100": "(top 100 units)"}
 
 
@@ -32,12 +33,12 @@ def backtest_pivot(backtest: pl.DataFrame) -> tuple[list[dict], list[dict]]:
     """(columnDefs, rows): one row per metric and cut-off, one column per model."""
     if backtest.is_empty():
         return [], []
-    b = backtest.with_columns(
+    b = backtest.with_columns(pl.col("level").replace(LEVEL_LABELS)).with_columns(
         pl.format("{} {}", pl.col("metric").replace(METRIC_LABELS), pl.col("k").replace(K_LABELS)).str.strip_chars().alias("measure"))
     wide = b.pivot(on="model", index=["level", "measure"], values="value", aggregate_function="mean").sort("level", "measure")
     models = [c for c in wide.columns if c not in ("level", "measure")]
     order = sorted(models, key=lambda m: (m not in ("lightgbm", "champion"), m))
-    cols = [{"field": "level", "headerName": "Level", "width": 100}, {"field": "measure", "headerName": "Measure", "minWidth": 180}]
+    cols = [{"field": "level", "headerName": "Level", "width": 150}, {"field": "measure", "headerName": "Measure", "minWidth": 180}]
     cols += [{"field": m, "headerName": m.replace("_", " "), "width": 140,
               "valueFormatter": {"function": "params.value == null ? '' : d3.format('.3f')(params.value)"}} for m in order]
     return cols, figures.records(wide)

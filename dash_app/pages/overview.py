@@ -35,13 +35,14 @@ def layout(**_: str) -> html.Div:
 
 
 def alert_items(rows: pl.DataFrame) -> html.Div | None:
-    """Boxed list of upcoming high-risk weeks with their drivers (None when there are none)."""
+    """Boxed list of the weeks ahead to watch, high-risk ones marked (None when there are none)."""
     if rows.is_empty():
         return None
     items = [html.Li([html.B(f"Week of {r['period_start']:%a %d %b}: "),
+                      html.Span("HIGH RISK - ", className="alert-high") if r["high_risk"] else "",
                       f"about {figures.fmt_num(r['expected'], 0)} crashes expected",
                       f" ({r['drivers']})" if r["drivers"] else ""]) for r in rows.iter_rows(named=True)]
-    return html.Div(className="notice notice-warn", children=[html.B("High-risk weeks ahead"), html.Ul(items)])
+    return html.Div(className="notice notice-warn", children=[html.B("Weeks ahead to watch"), html.Ul(items)])
 
 
 def corridor_href(unit_id: str) -> str:

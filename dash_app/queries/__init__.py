@@ -161,7 +161,7 @@ def kpis(store: AppStore, district: str | None) -> pl.DataFrame:
 
 
 def alerts(store: AppStore, district: str | None, today: date | None = None, weeks: int = 6) -> pl.DataFrame:
-    """Upcoming high-risk weeks (period forecasts flagged ``high_risk``) for the district or state."""
+    """Upcoming weeks flagged ``high_risk`` or with named drivers (fog, festivals), district or state."""
     periods = store.snapshot().periods
     if periods.is_empty():
         return periods
@@ -169,7 +169,7 @@ def alerts(store: AppStore, district: str | None, today: date | None = None, wee
     key = district or snap.ALL_DISTRICTS
     rows = periods.filter(
         (pl.col("district").str.to_lowercase() == key.casefold())
-        & pl.col("high_risk")
+        & (pl.col("high_risk") | (pl.col("drivers").fill_null("") != ""))
         & (pl.col("period_end") >= today)
         & (pl.col("period_start") <= today + timedelta(weeks=weeks))
     )

@@ -25,7 +25,7 @@ def test_overview_kpis_map_and_alerts(as_user) -> None:  # noqa: ANN001
     with as_user("admin"):
         kpis, alerts, risk_map, title = overview.update(None, 7)
     assert len(kpis) == 2 and "crashes expected" in _text(kpis)
-    assert "High-risk weeks ahead" in _text(alerts)
+    assert "Weeks ahead to watch" in _text(alerts) and "HIGH RISK" in _text(alerts)
     assert "all districts" in title
     layers = [c for c in risk_map.children if type(c).__name__ == "GeoJSON"]
     assert layers and sum(len(layer.data["features"]) for layer in layers) > 20
