@@ -148,14 +148,20 @@ def complete_units(units: pl.DataFrame) -> pl.DataFrame:
 
 
 def _match(units: pl.DataFrame, column: str, value: str, option: str) -> pl.DataFrame:
-    wanted = " ".join(value.split()).casefold()
-    norm = pl.col(column).fill_null("").str.strip_chars().str.to_lowercase()
+    wanted = " ".join(value.split()).lower()
+    norm = (
+        pl.col(column)
+        .fill_null("")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.to_lowercase()
+    )
     kept = units.filter(norm == wanted)
     if kept.is_empty():
         known = sorted(v for v in units[column].drop_nulls().unique().to_list() if v)
         sample = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
         raise ExportError(
-            f"{option} {value!r} matches no unit in this forecast; known: {sample or 'none'}"
+            f"{option} {value!r} matches no unit here; known values: {sample or 'none'}"
         )
     return kept
 
