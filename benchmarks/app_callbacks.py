@@ -59,7 +59,7 @@ def build(tmp: Path, db: Path | None) -> Path:
     return target
 
 
-def cases(app, district: str, unit: str) -> dict[str, tuple[str, dict]]:  # noqa: ANN001
+def cases(app, district: str, unit: str) -> dict[str, tuple[str, dict]]:
     """Callback (output id part) and inputs for every measured case."""
     grid = {"risk-window": 7, "risk-severity": "all", "risk-band": "low", "risk-top": 100, "risk-merge": []}
     return {
@@ -78,7 +78,7 @@ def cases(app, district: str, unit: str) -> dict[str, tuple[str, dict]]:  # noqa
     }
 
 
-def timed(client, body: dict) -> float:  # noqa: ANN001
+def timed(client, body: dict) -> float:
     """Milliseconds for one callback request (fails loudly on an error response)."""
     t0 = time.perf_counter()
     resp = client.post("/_dash-update-component", json=body)
@@ -117,7 +117,7 @@ def measure(db: Path, tmp: Path) -> list[dict]:
     return results
 
 
-def first_views(app, client, units) -> list[dict]:  # noqa: ANN001
+def first_views(app, client, units) -> list[dict]:
     """Median time of the first request for new units / filters (snapshot warm, memo cold)."""
     from app_world import callback_payload
 

@@ -18,9 +18,10 @@ import hmac
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import flask
 from dash.exceptions import PreventUpdate

@@ -18,14 +18,14 @@ BAND_LABELS = {"very_high": "Very high", "high": "High", "medium": "Medium", "lo
 BAND_FORMATTER = {"function": "({very_high: 'Very high', high: 'High', medium: 'Medium', low: 'Low'})[params.value] || params.value"}
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAP_CELLS = 600
-FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=13)
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 
 
 def _base_layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
     fig.update_layout(
-        title=dict(text=title, x=0.01, font=dict(size=15)), height=height, font=FONT,
-        margin=dict(l=48, r=16, t=48, b=40), plot_bgcolor="white", paper_bgcolor="white",
-        legend=dict(orientation="h", y=-0.18, x=0), hovermode="x unified",
+        title={"text": title, "x": 0.01, "font": {"size": 15}}, height=height, font=FONT,
+        margin={"l": 48, "r": 16, "t": 48, "b": 40}, plot_bgcolor="white", paper_bgcolor="white",
+        legend={"orientation": "h", "y": -0.18, "x": 0}, hovermode="x unified",
     )
     fig.update_xaxes(showgrid=False, linecolor="#888")
     fig.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero")
@@ -35,7 +35,7 @@ def _base_layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
 def empty_figure(message: str) -> go.Figure:
     """A blank figure that says why there is nothing to draw."""
     fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font=dict(size=14, color="#555"), x=0.5, y=0.5,
+    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#555"}, x=0.5, y=0.5,
                        xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
@@ -144,9 +144,9 @@ def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> 
         for lo, hi, name, color in (("lo95", "hi95", "95% range", "rgba(244,109,67,0.15)"),
                                     ("lo80", "hi80", "80% range", "rgba(244,109,67,0.32)")):
             fig.add_scatter(x=x + x[::-1], y=forecast[hi].to_list() + forecast[lo].to_list()[::-1], fill="toself",
-                            fillcolor=color, line=dict(width=0), mode="lines", name=name, hoverinfo="skip")
+                            fillcolor=color, line={"width": 0}, mode="lines", name=name, hoverinfo="skip")
         fig.add_scatter(x=x, y=forecast["expected"].to_list(), mode="lines+markers", name="Forecast",
-                        line=dict(color="#a50026", width=2.5))
+                        line={"color": "#a50026", "width": 2.5})
     fig = _base_layout(fig, title)
     fig.update_yaxes(title_text="crashes per week")
     return fig
@@ -161,7 +161,7 @@ def heatmap_figure(profile: pl.DataFrame, title: str) -> go.Figure:
         grid[int(row["dow"])][int(row["hour"])] = 100.0 * float(row["share"] or 0.0)
     fig = go.Figure(go.Heatmap(
         z=grid, x=[f"{h:02d}" for h in range(24)], y=list(DAYS), colorscale="YlOrRd",
-        colorbar=dict(title="% of week", thickness=12),
+        colorbar={"title": "% of week", "thickness": 12},
         hovertemplate="%{y} %{x}:00 - %{z:.1f}% of the week's crashes<extra></extra>"))
     fig = _base_layout(fig, title, height=300)
     fig.update_layout(hovermode="closest")
@@ -194,7 +194,7 @@ def enforcement_figure(gap: pl.DataFrame) -> go.Figure:
             continue
         text = [f"{r or 'Unnamed road'} - {p or ''}" for r, p in zip(part["road_name"].to_list(), part["police_station"].to_list())]
         fig.add_scatter(x=part["expected_crashes_per_90d"].to_list(), y=part["recent_challans"].to_list(), mode="markers",
-                        name=BAND_LABELS[band], marker=dict(color=color, size=9, line=dict(width=0.5, color="#333")),
+                        name=BAND_LABELS[band], marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#333"}},
                         text=text, hovertemplate="%{text}<br>%{x:.2f} expected crashes / 90 days<br>%{y} challans<extra></extra>")
     fig = _base_layout(fig, "Where risk is vs where challans are issued")
     fig.update_layout(hovermode="closest")
@@ -211,7 +211,7 @@ def offence_figure(offences: pl.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=agg["challans"].to_list(), y=[o.replace("_", " ") for o in agg["offence"].to_list()],
                            orientation="h", marker_color="#4575b4"))
     fig = _base_layout(fig, "Challans by offence, last 90 days", height=320)
-    fig.update_layout(hovermode="closest", margin=dict(l=130))
+    fig.update_layout(hovermode="closest", margin={"l": 130})
     return fig
 
 

@@ -59,7 +59,7 @@ def start_server(db: Path, tmp: Path) -> tuple[object, str]:
     return srv, f"http://127.0.0.1:{srv.effective_port}"
 
 
-def browser(width: int, height: int):  # noqa: ANN201
+def browser(width: int, height: int):
     """Headless Chromium at the given window size."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -72,7 +72,7 @@ def browser(width: int, height: int):  # noqa: ANN201
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
 
 
-def wait_for(driver, css: str, timeout: float = 40) -> None:  # noqa: ANN001
+def wait_for(driver, css: str, timeout: float = 40) -> None:
     """Wait until ``css`` matches, then let charts settle."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -81,7 +81,7 @@ def wait_for(driver, css: str, timeout: float = 40) -> None:  # noqa: ANN001
     time.sleep(1.5)
 
 
-def login(driver, base: str, out: Path | None) -> None:  # noqa: ANN001
+def login(driver, base: str, out: Path | None) -> None:
     """Sign in (saving the login page first when ``out`` is given)."""
     driver.get(base + "/login")
     wait_for(driver, "#username", 20)
@@ -93,7 +93,7 @@ def login(driver, base: str, out: Path | None) -> None:  # noqa: ANN001
     wait_for(driver, ".topbar")
 
 
-def full_height(driver, width: int) -> None:  # noqa: ANN001
+def full_height(driver, width: int) -> None:
     """Resize the window to the page's full height (capped) so the screenshot shows it all."""
     height = driver.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
     driver.set_window_size(width, min(max(int(height) + 40, 700), 3200))

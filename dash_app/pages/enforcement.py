@@ -7,7 +7,14 @@ from dash import Dash, Input, Output, dcc, html
 
 from dash_app import figures, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
-from dash_app.components import NO_FORECAST, district_control, heading, notice, register_district_options, window_control
+from dash_app.components import (
+    NO_FORECAST,
+    district_control,
+    heading,
+    notice,
+    register_district_options,
+    window_control,
+)
 
 PATH = "/enforcement"
 TITLE = "Enforcement"

@@ -10,7 +10,14 @@ from dash.exceptions import PreventUpdate
 
 from dash_app import downloads, figures, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
-from dash_app.components import NO_FORECAST, district_control, heading, notice, register_district_options, window_control
+from dash_app.components import (
+    NO_FORECAST,
+    district_control,
+    heading,
+    notice,
+    register_district_options,
+    window_control,
+)
 from dash_app.pages.overview import corridor_href
 
 PATH = "/risk-list"
@@ -111,7 +118,7 @@ def register_callbacks(app: Dash) -> None:
                   *[State(f"{P}-{k}", "value") for k in ("district", "ps", "window", "severity", "band", "top", "merge")],
                   prevent_initial_call=True)
     @secured
-    def download(_c, _x, _p, district, ps, window, severity, band, top, merge):  # noqa: ANN001, ANN202
+    def download(_c, _x, _p, district, ps, window, severity, band, top, merge):
         fmt = str(ctx.triggered_id).rsplit("-", 1)[-1]
         scope = require_scope()
         params = list_params(scoped_district(scope, district), ps, severity, band, top, merge)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
-import polars as pl
 
 from dash_app.queries.snapshot import UnitDetail
 

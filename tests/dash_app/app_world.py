@@ -171,7 +171,7 @@ def build_world(db_path: Path, *, seed: int = 0, years: int = 3, scale: float = 
     return db_path
 
 
-def callback_payload(app, output_part: str, values: dict) -> dict:  # noqa: ANN001
+def callback_payload(app, output_part: str, values: dict) -> dict:
     """A hand-crafted ``/_dash-update-component`` body for the callback whose output contains
     ``output_part``, with ``values`` (by input id) for its inputs (None for the others)."""
     key = next(k for k in app.callback_map if output_part in k)

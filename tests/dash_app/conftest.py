@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from app_world import build_world
 from flask_login import login_user
 
 from dash_app.app import create_app
 from dash_app.auth import AppUser
-from app_world import build_world
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +30,7 @@ def world_db(tmp_path: Path, world_template: Path) -> Path:
 
 
 @pytest.fixture
-def app(world_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def app(world_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A fresh app on the private warehouse (session key in tmp)."""
     monkeypatch.delenv("ROADSAFETY_SECRET_KEY", raising=False)
     monkeypatch.delenv("ROADSAFETY_TILE_URL", raising=False)
@@ -38,7 +38,7 @@ def app(world_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noq
 
 
 @pytest.fixture
-def as_user(app) -> Callable:  # noqa: ANN001
+def as_user(app) -> Callable:
     """``with as_user('karnal_sp'):`` runs code in a request context logged in as that user."""
 
     @contextmanager

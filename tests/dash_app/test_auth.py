@@ -16,19 +16,19 @@ GRID_INPUTS = {"risk-district": "Panipat", "risk-window": 7, "risk-severity": "a
                "risk-top": 500, "risk-merge": []}
 
 
-def _login(client, username: str, password: str = PASSWORD, next_url: str = ""):  # noqa: ANN001, ANN202
+def _login(client, username: str, password: str = PASSWORD, next_url: str = ""):
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     return client.post("/login" + next_url, data={"csrf": token, "username": username, "password": password})
 
 
-def _grid_rows(app, client, values: dict):  # noqa: ANN001, ANN202
+def _grid_rows(app, client, values: dict):
     client.get("/")  # first request sets up the callback map
     resp = client.post("/_dash-update-component", json=callback_payload(app, "risk-grid.rowData", values))
     return resp
 
 
-def test_anonymous_gets_no_page_and_no_data(app) -> None:  # noqa: ANN001
+def test_anonymous_gets_no_page_and_no_data(app) -> None:
     client = app.server.test_client()
     assert client.get("/risk-list").status_code == 302
     assert "/login" in client.get("/").headers["Location"]
@@ -40,7 +40,7 @@ def test_anonymous_gets_no_page_and_no_data(app) -> None:  # noqa: ANN001
     assert resp.status_code == 401 and b"Karnal" not in resp.data
 
 
-def test_login_sets_hardened_cookie_and_audits(app, world_db: Path) -> None:  # noqa: ANN001
+def test_login_sets_hardened_cookie_and_audits(app, world_db: Path) -> None:
     client = app.server.test_client()
     bad = _login(client, "admin", "wrong password!")
     assert bad.status_code == 200 and b"Wrong user name or password" in bad.data
@@ -64,13 +64,13 @@ def test_secure_cookie_flag_and_open_redirect(world_db: Path, tmp_path: Path) ->
     assert (tmp_path / "k" / "app_secret.key").stat().st_mode & 0o777 == 0o600
 
 
-def test_missing_csrf_token_is_refused(app) -> None:  # noqa: ANN001
+def test_missing_csrf_token_is_refused(app) -> None:
     client = app.server.test_client()
     resp = client.post("/login", data={"username": "admin", "password": PASSWORD})
     assert resp.status_code == 200 and b"expired" in resp.data
 
 
-def test_crafted_callback_for_another_district_returns_only_own(app) -> None:  # noqa: ANN001
+def test_crafted_callback_for_another_district_returns_only_own(app) -> None:
     client = app.server.test_client()
     _login(client, "karnal_sp")
     resp = _grid_rows(app, client, GRID_INPUTS)
@@ -79,14 +79,14 @@ def test_crafted_callback_for_another_district_returns_only_own(app) -> None:  #
     assert b"Panipat" not in resp.data
 
 
-def test_state_user_can_filter_by_district(app) -> None:  # noqa: ANN001
+def test_state_user_can_filter_by_district(app) -> None:
     client = app.server.test_client()
     _login(client, "admin")
     rows = _grid_rows(app, client, GRID_INPUTS).get_json()["response"]["risk-grid"]["rowData"]
     assert {r["district"] for r in rows} == {"Panipat"}
 
 
-def test_disabled_user_loses_the_session(app, world_db: Path) -> None:  # noqa: ANN001
+def test_disabled_user_loses_the_session(app, world_db: Path) -> None:
     client = app.server.test_client()
     _login(client, "karnal_sp")
     assert client.get("/_dash-layout").status_code == 200
@@ -97,5 +97,5 @@ def test_disabled_user_loses_the_session(app, world_db: Path) -> None:  # noqa: 
 
 
 @pytest.mark.parametrize("name", ["", "nobody"])
-def test_unknown_users_are_refused(app, name: str) -> None:  # noqa: ANN001
+def test_unknown_users_are_refused(app, name: str) -> None:
     assert _login(app.server.test_client(), name).status_code == 200

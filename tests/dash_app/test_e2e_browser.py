@@ -38,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, world_template: Path) -> It
 
 
 @pytest.fixture
-def browser(tmp_path: Path):  # noqa: ANN201
+def browser(tmp_path: Path):
     if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
         pytest.skip("chromium / chromium-driver not installed (apt-get install chromium chromium-driver)")
     from selenium import webdriver
@@ -57,7 +57,7 @@ def browser(tmp_path: Path):  # noqa: ANN201
     driver.quit()
 
 
-def _wait(driver, css: str, count: int = 1):  # noqa: ANN001, ANN202
+def _wait(driver, css: str, count: int = 1):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -65,7 +65,7 @@ def _wait(driver, css: str, count: int = 1):  # noqa: ANN001, ANN202
                                                and d.find_elements(By.CSS_SELECTOR, css))
 
 
-def _login(driver, base: str, user: str) -> None:  # noqa: ANN001
+def _login(driver, base: str, user: str) -> None:
     from selenium.webdriver.common.by import By
 
     driver.get(base + "/")
@@ -75,12 +75,12 @@ def _login(driver, base: str, user: str) -> None:  # noqa: ANN001
     _wait(driver, ".topbar")
 
 
-def _grid_districts(driver) -> set[str]:  # noqa: ANN001
+def _grid_districts(driver) -> set[str]:
     cells = _wait(driver, "#risk-grid .ag-center-cols-container [col-id='district']")
     return {c.text for c in cells}
 
 
-def _choose_district(driver, name: str) -> None:  # noqa: ANN001
+def _choose_district(driver, name: str) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
@@ -89,11 +89,15 @@ def _choose_district(driver, name: str) -> None:  # noqa: ANN001
     ActionChains(driver).send_keys(name).pause(0.5).send_keys(Keys.ENTER).perform()
 
 
-def test_login_map_list_filter_and_xlsx_download(server, browser) -> None:  # noqa: ANN001
+def test_login_map_list_filter_and_xlsx_download(server, browser) -> None:
     base, _ = server
     _login(browser, base, "admin")
     assert len(_wait(browser, "#overview-map-box .leaflet-interactive", 10)) >= 10
     assert "crashes expected" in _wait(browser, ".kpi-card")[0].text
+    cell = _wait(browser, "#overview-map-box path.leaflet-interactive")[-1]
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", cell)
+    _wait(browser, "#corridor-body .kpi-card")  # a tap on a map cell opens its detail
+    assert "/corridor?unit=" in browser.current_url
     browser.get(base + "/risk-list")
     deadline = time.monotonic() + WAIT_S
     while _grid_districts(browser) != {"Gurugram"} and time.monotonic() < deadline:
@@ -113,7 +117,7 @@ def test_login_map_list_filter_and_xlsx_download(server, browser) -> None:  # no
     assert tuple(c.value for c in sheet[1]) == RISK_COLUMNS
 
 
-def test_scoped_user_sees_only_their_district(server, browser) -> None:  # noqa: ANN001
+def test_scoped_user_sees_only_their_district(server, browser) -> None:
     base, app = server
     _login(browser, base, "karnal_sp")
     browser.get(base + "/risk-list")

@@ -21,7 +21,7 @@ def _text(obj: object) -> str:
     return json.dumps(obj, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
 
 
-def test_overview_kpis_map_and_alerts(as_user) -> None:  # noqa: ANN001
+def test_overview_kpis_map_and_alerts(as_user) -> None:
     with as_user("admin"):
         kpis, alerts, risk_map, title = overview.update(None, 7)
     assert len(kpis) == 2 and "crashes expected" in _text(kpis)
@@ -31,7 +31,7 @@ def test_overview_kpis_map_and_alerts(as_user) -> None:  # noqa: ANN001
     assert layers and sum(len(layer.data["features"]) for layer in layers) > 20
 
 
-def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path) -> None:  # noqa: ANN001
+def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path) -> None:
     with as_user("karnal_sp"):
         rows, _ = risk_list.update_grid("Panipat", None, 7, "all", "low", 500, [])
         _, _, risk_map, title = overview.update("Panipat", 30)
@@ -41,7 +41,7 @@ def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path
     assert denied and denied[0]["user"] == "karnal_sp" and denied[0]["detail"]["asked_district"] == "Panipat"
 
 
-def test_risk_grid_filters(as_user) -> None:  # noqa: ANN001
+def test_risk_grid_filters(as_user) -> None:
     with as_user("admin"):
         rows, summary = risk_list.update_grid("Gurugram", None, 30, "fatal_grievous", "high", 50, [])
     assert rows and all(r["risk_band"] in ("high", "very_high") and r["district"] == "Gurugram" for r in rows)
@@ -49,7 +49,7 @@ def test_risk_grid_filters(as_user) -> None:  # noqa: ANN001
     assert "model v1" in summary
 
 
-def test_xlsx_download_is_the_export_and_is_audited(as_user, world_db: Path) -> None:  # noqa: ANN001
+def test_xlsx_download_is_the_export_and_is_audited(as_user, world_db: Path) -> None:
     params = risk_list.list_params("Karnal", None, "all", "low", 5, [])
     from dash_app import downloads
     from dash_app.auth import app_store, require_scope
@@ -64,7 +64,7 @@ def test_xlsx_download_is_the_export_and_is_audited(as_user, world_db: Path) -> 
     assert event["user"] == "karnal_sp" and event["detail"]["export_record"]["row_count"] == 5
 
 
-def test_viewer_cannot_download(as_user, world_db: Path) -> None:  # noqa: ANN001
+def test_viewer_cannot_download(as_user, world_db: Path) -> None:
     from dash_app import downloads
     from dash_app.auth import app_store, require_scope
 
@@ -74,7 +74,7 @@ def test_viewer_cannot_download(as_user, world_db: Path) -> None:  # noqa: ANN00
     assert [e["action"] for e in read_audit_log(world_db)][-1] == "denied"
 
 
-def test_periods_page(as_user) -> None:  # noqa: ANN001
+def test_periods_page(as_user) -> None:
     with as_user("karnal_sp"):
         weekly, heat, calendar = periods.update(None)
     assert "Karnal" in weekly.layout.title.text and len(weekly.data) == 4
@@ -82,11 +82,11 @@ def test_periods_page(as_user) -> None:  # noqa: ANN001
     assert [r["risk"] for r in calendar].count("High") == 2
 
 
-def test_corridor_detail_and_scope(as_user) -> None:  # noqa: ANN001
+def test_corridor_detail_and_scope(as_user) -> None:
     with as_user("admin"):
         opts = corridor.pick_options("x", None)
         body = corridor.update(opts[0]["value"], None)
-        panipat = [o["value"] for o in opts if "Panipat" in o["label"]][0]
+        panipat = next(o["value"] for o in opts if "Panipat" in o["label"])
     text = _text(body)
     assert "Next 7 days" in text and "Recent challans" in text and "MoRTH" in text
     assert SECRET_HASH not in text
@@ -94,7 +94,7 @@ def test_corridor_detail_and_scope(as_user) -> None:  # noqa: ANN001
         assert "outside your district" in _text(corridor.update(panipat, None))
 
 
-def test_enforcement_and_model_health(as_user) -> None:  # noqa: ANN001
+def test_enforcement_and_model_health(as_user) -> None:
     with as_user("admin"):
         note, scatter, offences, gap = enforcement.update(None, 7)
         health = model_health.update("x")
@@ -107,8 +107,9 @@ def test_enforcement_and_model_health(as_user) -> None:  # noqa: ANN001
         assert "Audit: latest app events" not in _text(model_health.update("x"))
 
 
-def test_callbacks_refuse_anonymous_requests(app) -> None:  # noqa: ANN001
-    guarded = overview.register_callbacks.__globals__["secured"](overview.update)
-    with app.server.test_request_context("/_dash-update-component", method="POST"):
-        with pytest.raises(PreventUpdate):
-            guarded(None, 7)
+def test_callbacks_refuse_anonymous_requests(app) -> None:
+    from dash_app.auth import secured
+
+    guarded = secured(overview.update)
+    with app.server.test_request_context("/_dash-update-component", method="POST"), pytest.raises(PreventUpdate):
+        guarded(None, 7)

@@ -12,7 +12,7 @@ from roadsafety.cli import app as cli
 from roadsafety.store.connection import ensure_warehouse, read_connection
 
 
-def _run(db: Path, *args: str, stdin: str | None = None):  # noqa: ANN202
+def _run(db: Path, *args: str, stdin: str | None = None):
     return CliRunner().invoke(cli, ["--db", str(db), *args], input=stdin)
 
 

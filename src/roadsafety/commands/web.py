@@ -12,7 +12,6 @@ import os
 import sys
 import threading
 import time
-from typing import Optional
 
 import typer
 
@@ -31,7 +30,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 for the LAN)."),
     port: int = typer.Option(8050, "--port", help="TCP port."),
     threads: int = typer.Option(8, "--threads", help="Waitress worker threads."),
-    secure_cookies: Optional[bool] = typer.Option(
+    secure_cookies: bool | None = typer.Option(
         None, "--secure-cookies/--no-secure-cookies",
         help="Send the session cookie only over HTTPS (default: env ROADSAFETY_SECURE_COOKIES, else off)."),
 ) -> None:
@@ -75,7 +74,7 @@ def users_add(
     ctx: typer.Context,
     username: str = typer.Argument(..., help="Sign-in name (letters, digits, '.', '_')."),
     role: str = typer.Option("viewer", "--role", help="viewer (look), analyst (look and download) or admin."),
-    district: Optional[str] = typer.Option(None, "--district", help="Limit the user to one district (default: all)."),
+    district: str | None = typer.Option(None, "--district", help="Limit the user to one district (default: all)."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
 ) -> None:
     """Add a user (password asked without echo)."""
