@@ -7,6 +7,7 @@
   district whatever the callback inputs say.
 * The user is re-read (cached per warehouse version) on every request, so disabling a user or
   changing their scope takes effect at once.
+* Five failed logins for one user name lock it out of the form for 15 minutes (in memory).
 * Session cookie: HttpOnly, SameSite=Lax, ``Secure`` when configured; the secret key comes from
   ``ROADSAFETY_SECRET_KEY`` or a generated key file outside the warehouse (mode 0600).
 """
@@ -18,6 +19,8 @@ import hmac
 import logging
 import os
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +35,8 @@ from dash_app.users import append_audit, hash_password, verify_password
 
 log = logging.getLogger(__name__)
 
+MAX_FAILURES = 5
+LOCKOUT_S = 15 * 60
 PUBLIC_PATHS = ("/login", "/healthz")
 JSON_PREFIXES = ("/_dash-", "/download")
 
@@ -134,14 +139,35 @@ def _login_view() -> flask.Response | str:
     return render_login(_csrf_token(), error)
 
 
+def _throttled(username: str, failed: bool | None = None) -> bool:
+    """True when ``username`` had MAX_FAILURES failed logins in the last LOCKOUT_S seconds.
+
+    ``failed=True`` records a failure, ``failed=False`` (a success) clears the record.
+    """
+    ext = flask.current_app.extensions
+    lock, failures = ext["roadsafety_login_lock"], ext["roadsafety_login_failures"]
+    now, key = time.monotonic(), username.casefold()
+    with lock:
+        recent = [t for t in failures.get(key, []) if now - t < LOCKOUT_S]
+        if failed:
+            recent.append(now)
+        failures[key] = [] if failed is False else recent
+        return len(recent) >= MAX_FAILURES and failed is None
+
+
 def _authenticate(username: str, password: str) -> tuple[AppUser | None, str | None]:
+    if _throttled(username):
+        audit("login_failed", {"reason": "too many failures"}, user=username or "-")
+        return None, "Too many failed attempts for this user; try again in 15 minutes."
     record = app_store().user(username) if username else None
     # a missing user still costs one argon2 verification, so timing does not reveal user names
     dummy = flask.current_app.extensions["roadsafety_dummy_hash"]
     ok = verify_password(record.password_hash if record else dummy, password)
     if record is None or not ok or record.disabled:
         audit("login_failed", {"reason": "disabled" if record and ok else "bad credentials"}, user=username or "-")
+        _throttled(username, failed=True)
         return None, "Wrong user name or password, or the account is disabled."
+    _throttled(username, failed=False)
     return AppUser(record.username, record.role, record.district), None
 
 
@@ -157,6 +183,8 @@ def init_auth(server: flask.Flask, store: AppStore, key_dir: Path, secure_cookie
     """Wire session login, the login/logout routes and the guard into the Flask server."""
     server.extensions["roadsafety_store"] = store
     server.extensions["roadsafety_dummy_hash"] = hash_password(secrets.token_hex(16))
+    server.extensions["roadsafety_login_lock"] = threading.Lock()
+    server.extensions["roadsafety_login_failures"] = {}
     server.config.update(
         SECRET_KEY=secret_key(key_dir),
         SESSION_COOKIE_HTTPONLY=True,

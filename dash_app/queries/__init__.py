@@ -167,9 +167,8 @@ def alerts(store: AppStore, district: str | None, today: date | None = None, wee
         return periods
     today = today or date.today()
     key = district or snap.ALL_DISTRICTS
-    rows = periods.filter(
-        (pl.col("district").str.to_lowercase() == key.casefold())
-        & (pl.col("high_risk") | (pl.col("drivers").fill_null("") != ""))
+    rows = _in_district(periods, key).filter(
+        (pl.col("high_risk") | (pl.col("drivers").fill_null("") != ""))
         & (pl.col("period_end") >= today)
         & (pl.col("period_start") <= today + timedelta(weeks=weeks))
     )
@@ -180,16 +179,15 @@ def period_series(store: AppStore, district: str | None) -> tuple[pl.DataFrame, 
     """(weekly history of crashes, weekly forecast with 80/95% bands) for a district or the state."""
     s = store.snapshot()
     key = district or snap.ALL_DISTRICTS
-    history = s.weekly_history.filter(pl.col("district").str.to_lowercase() == key.casefold())
-    forecast = s.periods.filter(pl.col("district").str.to_lowercase() == key.casefold())
-    return history.sort("week"), forecast.sort("period_start")
+    history = _in_district(s.weekly_history, key)
+    forecast = _in_district(s.periods, key)
+    return (history.sort("week") if not history.is_empty() else history,
+            forecast.sort("period_start") if not forecast.is_empty() else forecast)
 
 
 def hour_profile(store: AppStore, district: str | None) -> pl.DataFrame:
     """Expected share of crashes per (dow, hour), summed over the district's units."""
-    prof = store.snapshot().district_profile
-    key = district or snap.ALL_DISTRICTS
-    return prof.filter(pl.col("district").str.to_lowercase() == key.casefold())
+    return _in_district(store.snapshot().district_profile, district or snap.ALL_DISTRICTS)
 
 
 def risk_rows(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:

@@ -99,3 +99,13 @@ def test_disabled_user_loses_the_session(app, world_db: Path) -> None:
 @pytest.mark.parametrize("name", ["", "nobody"])
 def test_unknown_users_are_refused(app, name: str) -> None:
     assert _login(app.server.test_client(), name).status_code == 200
+
+
+def test_repeated_failures_lock_the_user_out(app, world_db: Path) -> None:  # noqa: ANN001
+    client = app.server.test_client()
+    for _ in range(5):
+        assert b"Wrong user name" in _login(client, "viewer", "not the password").data
+    locked = _login(client, "viewer")  # right password, but locked for now
+    assert locked.status_code == 200 and b"Too many failed attempts" in locked.data
+    assert _login(client, "admin").status_code == 302  # other users are not affected
+    assert read_audit_log(world_db)[-2]["detail"]["reason"] == "too many failures"

@@ -113,3 +113,26 @@ def test_callbacks_refuse_anonymous_requests(app) -> None:
     guarded = secured(overview.update)
     with app.server.test_request_context("/_dash-update-component", method="POST"), pytest.raises(PreventUpdate):
         guarded(None, 7)
+
+
+def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
+    from flask_login import login_user
+
+    from dash_app.app import create_app
+    from dash_app.auth import AppUser
+    from roadsafety.store.connection import ensure_warehouse
+
+    db = tmp_path / "empty.duckdb"
+    ensure_warehouse(db)
+    app = create_app(db, key_dir=tmp_path / "keys")
+    with app.server.test_request_context("/"):
+        login_user(AppUser("hq", "admin", None))
+        kpis, _, _, _ = overview.update(None, 7)
+        rows, summary = risk_list.update_grid(None, None, 7, "all", "low", 100, [])
+        weekly, heat, calendar = periods.update(None)
+        note, *_ = enforcement.update(None, 30)
+        health = _text(model_health.update("x"))
+        body = _text(corridor.update(None, None))
+    assert "No forecast has been published yet" in _text(kpis) and rows == [] and "retrain" in _text(summary)
+    assert "No weekly" in weekly.layout.annotations[0].text and calendar == []
+    assert "No forecast" in _text(note) and "No champion model yet" in health and "Choose a stretch" in body
