@@ -18,6 +18,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
@@ -116,21 +119,55 @@ COLUMNS: dict[str, list[Column]] = {
 }
 
 
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+
+
+def body_fonts() -> tuple[str, str]:
+    """(regular, bold) font names: DejaVu Sans when installed (wide Unicode coverage for place
+    names), else the built-in Helvetica (Latin-1 only)."""
+    if "DejaVuSans" in pdfmetrics.getRegisteredFontNames():
+        return "DejaVuSans", "DejaVuSans-Bold"
+    for folder in FONT_DIRS:
+        regular, bold = folder / "DejaVuSansCondensed.ttf", folder / "DejaVuSansCondensed-Bold.ttf"
+        if regular.exists() and bold.exists():
+            pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
+            pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+            registerFontFamily(
+                "DejaVuSans",
+                normal="DejaVuSans",
+                bold="DejaVuSans-Bold",
+                italic="DejaVuSans",
+                boldItalic="DejaVuSans-Bold",
+            )
+            return "DejaVuSans", "DejaVuSans-Bold"
+    return "Helvetica", "Helvetica-Bold"
+
+
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
+    regular, bold = body_fonts()
     return {
-        "title": ParagraphStyle("t", parent=base["Title"], fontSize=15, alignment=0, spaceAfter=2),
-        "sub": ParagraphStyle(
-            "s", parent=base["Normal"], fontSize=9, leading=11, textColor=colors.HexColor("#333333")
+        "title": ParagraphStyle(
+            "t", parent=base["Title"], fontName=bold, fontSize=15, alignment=0, spaceAfter=2
         ),
-        "cell": ParagraphStyle("c", parent=base["Normal"], fontSize=7.5, leading=9),
+        "sub": ParagraphStyle(
+            "s",
+            parent=base["Normal"],
+            fontName=regular,
+            fontSize=9,
+            leading=11,
+            textColor=colors.HexColor("#333333"),
+        ),
+        "cell": ParagraphStyle(
+            "c", parent=base["Normal"], fontName=regular, fontSize=7.5, leading=9
+        ),
         "head": ParagraphStyle(
             "h",
             parent=base["Normal"],
+            fontName=bold,
             fontSize=7.5,
             leading=9,
             textColor=colors.white,
-            fontName="Helvetica-Bold",
         ),
     }
 
@@ -226,7 +263,7 @@ def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles
 def _footer(meta: ExportMeta) -> Callable:
     def draw(canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 7)
+        canvas.setFont(body_fonts()[0], 7)
         canvas.setFillColor(colors.HexColor("#444444"))
         canvas.drawString(MARGIN, 7 * mm, meta.footer_text())
         canvas.drawRightString(A4[0] - MARGIN, 7 * mm, f"Page {doc.page}")
