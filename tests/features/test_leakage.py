@@ -37,7 +37,8 @@ def _features(acc: pl.DataFrame, challans: pl.DataFrame, units: pl.DataFrame, cu
     train = panel.add_targets(build.build_features(train, ctx, cfg), ctx.own)
     fc = panel.forecast_samples(units, panel.to_day(cut), panel.to_day(cut) + 10, 30)
     return pl.concat([train, build.build_features(fc, ctx, cfg).with_columns(
-        y_crashes=pl.lit(None, pl.Float64), y_fatal_grievous=pl.lit(None, pl.Float64))])
+        y_crashes=pl.lit(None, pl.Float64), y_fatal_grievous=pl.lit(None, pl.Float64))],
+        how="diagonal")
 
 
 def _alter(acc: pl.DataFrame, ch: pl.DataFrame, cut: date, how: str) -> tuple[pl.DataFrame, pl.DataFrame]:

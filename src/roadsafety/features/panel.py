@@ -36,13 +36,16 @@ class PanelConfig:
         max_rows: cap on training rows (older origins are dropped first).
         min_history_days: least history before an origin (shrunk automatically for short data).
         recency_cap_days: value of ``days_since_*`` features when there was no event.
+        empty_keep_every: rows of units without own history yet (only a neighbour's) are thinned
+            to one in this many, deterministically, and weighted by it (unbiased, cheaper).
     """
 
     windows_weeks: tuple[int, ...] = (4, 13, 26, 52, 104, 156)
     killed_weeks: tuple[int, ...] = (52, 156)
     origin_step_days: int = 28
     horizon_mix: tuple[tuple[int, float], ...] = ((364, 0.55), (91, 0.2), (28, 0.15), (7, 0.1))
-    max_rows: int = 1_200_000
+    max_rows: int = 600_000
+    empty_keep_every: int = 3
     min_history_days: int = 364
     recency_cap_days: int = 3 * 365
 
@@ -138,7 +141,7 @@ def eligible_from(units: pl.DataFrame, events: pl.DataFrame, pairs_k1: pl.DataFr
     """First day each unit (or any of its k=1 neighbours) had a crash: when it enters the panel.
 
     Returns:
-        Frame ``unit_idx, eligible_day`` for units with a known first day.
+        Frame ``unit_idx, eligible_day, own_day`` (own first crash day, null if none).
     """
     first = events.group_by("unit_idx").agg(first_day=pl.col("day").min())
     via_nbr = (
@@ -147,8 +150,18 @@ def eligible_from(units: pl.DataFrame, events: pl.DataFrame, pairs_k1: pl.DataFr
         .join(first, left_on="nbr_idx", right_on="unit_idx", how="inner")
         .select("unit_idx", "first_day")
     )
-    return (pl.concat([first, via_nbr]).group_by("unit_idx")
-            .agg(eligible_day=pl.col("first_day").min()).sort("unit_idx"))
+    elig = pl.concat([first, via_nbr]).group_by("unit_idx").agg(eligible_day=pl.col("first_day").min())
+    return elig.join(first.rename({"first_day": "own_day"}), on="unit_idx", how="left").sort("unit_idx")
+
+
+def _thin(rows: pl.DataFrame, every: int) -> pl.DataFrame:
+    """Keep 1 in ``every`` rows of units without own history at the origin, weighted ``every``."""
+    empty = pl.col("own_day").is_null() | (pl.col("own_day") >= pl.col("origin"))
+    if every <= 1:
+        return rows.with_columns(weight=pl.lit(1.0))
+    keep = ~empty | ((pl.col("unit_idx") * 7919 + pl.col("origin")) % every == 0)
+    return rows.filter(keep).with_columns(
+        weight=pl.when(empty).then(pl.lit(float(every))).otherwise(pl.lit(1.0)))
 
 
 def _origins(cutoff: int, start: int, horizon: int, step: int, min_hist: int) -> list[int]:
@@ -167,7 +180,7 @@ def training_samples(eligible: pl.DataFrame, cutoff: int, data_start: int,
         cfg: panel layout.
 
     Returns:
-        Frame with :data:`SAMPLE_SCHEMA` columns (``wstart == origin``), most recent first.
+        Frame with :data:`SAMPLE_SCHEMA` columns (``wstart == origin``) and ``weight``.
     """
     span = cutoff - data_start
     parts = []
@@ -177,15 +190,16 @@ def training_samples(eligible: pl.DataFrame, cutoff: int, data_start: int,
         if not origins:
             continue
         frame = pl.DataFrame({"origin": origins}, schema={"origin": pl.Int64}).with_row_index("rank")
-        rows = eligible.join(frame, how="cross").filter(pl.col("eligible_day") < pl.col("origin"))
+        rows = _thin(eligible.join(frame, how="cross").filter(pl.col("eligible_day") < pl.col("origin")),
+                     cfg.empty_keep_every)
         budget = int(cfg.max_rows * share)
         per_origin = rows.group_by("rank").len().sort("rank").with_columns(cum=pl.col("len").cum_sum())
         keep = per_origin.filter(pl.col("cum") <= max(budget, int(per_origin["len"][0])))["rank"]
         parts.append(rows.filter(pl.col("rank").is_in(keep.implode()))
-                     .select("unit_idx", "origin", horizon=pl.lit(horizon, pl.Int64)))
+                     .select("unit_idx", "origin", "weight", horizon=pl.lit(horizon, pl.Int64)))
     if not parts:
-        return pl.DataFrame(schema=SAMPLE_SCHEMA)
-    out = pl.concat(parts).with_columns(wstart=pl.col("origin")).select(list(SAMPLE_SCHEMA))
+        return pl.DataFrame(schema={**SAMPLE_SCHEMA, "weight": pl.Float64})
+    out = pl.concat(parts).with_columns(wstart=pl.col("origin")).select(*SAMPLE_SCHEMA, "weight")
     return out.sort(["horizon", "origin", "unit_idx"], descending=[True, True, False])
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -97,7 +97,9 @@ def run_backtest(prep: Prepared, cfg: panel.PanelConfig, params: lgbm.LgbmParams
     frames = []
     for fold in folds:
         log.info("backtest fold %d: %s to %s", fold.fold, *fold.dates())
-        pair = backtest.fit_pair(prep.ctx, prep.eligible, fold.origin, cfg, params)
+        fold_cfg = replace(cfg, max_rows=cfg.max_rows // 2)
+        pair = backtest.fit_pair(prep.ctx, prep.eligible, fold.origin, fold_cfg, params,
+                                 with_fg=fold.fold == 1)
         units = backtest.scored_units(prep.eligible, fold.origin)
         frames.append((fold, backtest.fold_frame(prep.ctx, pair, fold, units, cfg)))
     alphas = _dispersions([f for _, f in frames])

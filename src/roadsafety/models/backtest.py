@@ -67,8 +67,8 @@ def plan_folds(data_start: int, cutoff: int, n_folds: int = 2, horizon: int = 36
 
 
 def fit_pair(ctx: build.FeatureContext, eligible: pl.DataFrame, cutoff: int,
-             cfg: panel.PanelConfig, params: lgbm.LgbmParams) -> ModelPair:
-    """Train both LightGBM count models on samples whose targets end by ``cutoff``."""
+             cfg: panel.PanelConfig, params: lgbm.LgbmParams, *, with_fg: bool = True) -> ModelPair:
+    """Train the crash model (and the fatal+grievous one) on samples whose targets end by ``cutoff``."""
     samples = panel.training_samples(eligible, cutoff, ctx.inputs.data_start, cfg)
     names = build.feature_names(ctx, cfg)
     if samples.height < 50:
@@ -78,7 +78,7 @@ def fit_pair(ctx: build.FeatureContext, eligible: pl.DataFrame, cutoff: int,
     log.info("training on %d unit-window samples, %d features", frame.height, len(names))
     crash = lgbm.fit_count_model(frame, names, "y_crashes", params)
     fg = lgbm.fit_count_model(frame, names, "y_fatal_grievous", params) \
-        if frame["y_fatal_grievous"].sum() > 0 else None
+        if with_fg and frame["y_fatal_grievous"].sum() > 0 else None
     return ModelPair(crash, fg, names, frame.height)
 
 

@@ -1,0 +1,104 @@
+"""Benchmark: a full `retrain` (features, 2 backtest folds, final fit, registration) on a synthetic world.
+
+Generates (once) a seeded synthetic world, ingests accidents and challans into a fresh warehouse,
+then runs `retrain` and a one-year `forecast` in fresh child processes so that peak memory
+(ru_maxrss) is measured per step. Prints wall time, the ratio to the 10-minute budget and peak
+memory, and writes them as JSON to ``<out>/retrain.json``.
+
+    .venv/bin/python benchmarks/retrain.py [--years 10] [--scale 1.0] [--out benchmarks/out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+BUDGET_S = 600.0
+END = date(2026, 1, 1)
+
+INGEST = """
+import sys
+from pathlib import Path
+from roadsafety.config import load_settings, with_db
+from roadsafety.sources.canonical import read_canonical_accidents, read_canonical_challans
+from roadsafety.store.ingest import ingest_batch
+settings = with_db(load_settings(), sys.argv[2])
+world = Path(sys.argv[1])
+a = ingest_batch(settings, read_canonical_accidents(next(world.glob('accidents.*'))))
+c = ingest_batch(settings, read_canonical_challans(next(world.glob('challans.*'))))
+print(a.loaded, c.loaded)
+"""
+
+RETRAIN = """
+import sys
+from datetime import date
+from roadsafety.config import load_settings, with_db
+from roadsafety.forecasts.pipeline import retrain
+r = retrain(with_db(load_settings(), sys.argv[1]), date.fromisoformat(sys.argv[2]))
+print(r.version_id, r.score, r.n_units, r.n_train_rows)
+"""
+
+FORECAST = """
+import sys
+from datetime import date
+from roadsafety.config import load_settings, with_db
+from roadsafety.forecasts.pipeline import forecast
+start = date.fromisoformat(sys.argv[2])
+print(forecast(with_db(load_settings(), sys.argv[1]), start, date(start.year, 12, 31), force=True))
+"""
+
+
+def run_child(code: str, *args: str) -> tuple[float, float, str]:
+    """Run python code in a child; return (seconds, peak RSS in MiB, last stdout line)."""
+    code += "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"child failed with exit code {proc.returncode}")
+    *lines, peak_kib = proc.stdout.strip().splitlines()
+    return elapsed, int(peak_kib) / 1024, lines[-1]
+
+
+def ensure_world(out: Path, years: int, scale: float) -> Path:
+    """Generate the synthetic world once (reused on later runs)."""
+    world = out / f"synth_y{years}_s{scale}_end{END:%Y%m%d}"
+    if not (world / "truth.csv").exists():
+        from roadsafety.sources.synthetic import generate_world
+
+        generate_world(world, years=years, scale=scale, seed=7, end=END, fmt="parquet")
+    return world
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    world = ensure_world(args.out, args.years, args.scale)
+    db = world / "bench.duckdb"
+    if not db.exists():
+        secs, peak, rows = run_child(INGEST, str(world), str(db))
+        sys.stderr.write(f"ingest: {secs:.0f}s, peak {peak:.0f} MiB, rows {rows}\n")
+    as_of = END.isoformat()
+    r_secs, r_peak, r_line = run_child(RETRAIN, str(db), as_of)
+    f_secs, f_peak, f_line = run_child(FORECAST, str(db), as_of)
+    result = {"years": args.years, "scale": args.scale, "retrain_s": round(r_secs, 1),
+              "retrain_peak_mib": round(r_peak), "retrain_vs_budget": round(r_secs / BUDGET_S, 3),
+              "retrain": r_line, "forecast_1y_s": round(f_secs, 1), "forecast_peak_mib": round(f_peak),
+              "forecast_run": f_line}
+    (args.out / "retrain.json").write_text(json.dumps(result, indent=2))
+    for k, v in result.items():
+        sys.stdout.write(f"{k}: {v}\n")
+
+
+if __name__ == "__main__":
+    main()
