@@ -101,7 +101,7 @@ def test_unknown_users_are_refused(app, name: str) -> None:
     assert _login(app.server.test_client(), name).status_code == 200
 
 
-def test_repeated_failures_lock_the_user_out(app, world_db: Path) -> None:  # noqa: ANN001
+def test_repeated_failures_lock_the_user_out(app, world_db: Path) -> None:
     client = app.server.test_client()
     for _ in range(5):
         assert b"Wrong user name" in _login(client, "viewer", "not the password").data

@@ -129,7 +129,7 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
         login_user(AppUser("hq", "admin", None))
         kpis, _, _, _ = overview.update(None, 7)
         rows, summary = risk_list.update_grid(None, None, 7, "all", "low", 100, [])
-        weekly, heat, calendar = periods.update(None)
+        weekly, _heat, calendar = periods.update(None)
         note, *_ = enforcement.update(None, 30)
         health = _text(model_health.update("x"))
         body = _text(corridor.update(None, None))
