@@ -68,6 +68,13 @@ def test_unknown_h3_unit_gets_its_cell_and_centre(world):
     row = rows_of(world).filter(pl.col("unit_id") == world.ghost_cell).row(0, named=True)
     assert row["h3_cell"] == world.ghost_cell
     assert row["latitude"] == pytest.approx(h3.cell_to_latlng(world.ghost_cell)[0])
+    # jurisdiction from the nearest described cell (two rings away), road not inferred
+    assert (row["district"], row["police_station"], row["road_name"]) == (
+        "Panipat",
+        "MODEL TOWN",
+        None,
+    )
+    assert world.ghost_cell in rows_of(world, district="Panipat")["unit_id"].to_list()
 
 
 def test_adjacent_high_cells_on_one_road_merge_into_a_corridor(world):

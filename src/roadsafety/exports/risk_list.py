@@ -116,6 +116,53 @@ def _cell_or_none(unit_id: str) -> str | None:
     return unit_id if h3.is_valid_cell(unit_id) else None
 
 
+JURISDICTION_RINGS = 3
+
+
+def _nearest_known(
+    cell: str, known: dict[str, tuple[str, str | None]]
+) -> tuple[str, str | None] | None:
+    """District and police station of the nearest described cell within a few rings (ties: the
+    smallest cell id), or None."""
+    for k in range(1, JURISDICTION_RINGS + 1):
+        hits = sorted(c for c in h3.grid_ring(cell, k) if c in known)
+        if hits:
+            return known[hits[0]]
+    return None
+
+
+def infer_jurisdiction(units: pl.DataFrame) -> pl.DataFrame:
+    """Give H3 cells with no district (cells the forecast adds around known ones) the district and
+    police station of the nearest cell that has them, so district filters and sheets include them.
+    The road name is not inferred (a neighbouring cell need not be on the same road)."""
+    orphan = pl.col("h3_cell").is_not_null() & pl.col("district").is_null()
+    if units.filter(orphan).is_empty():
+        return units
+    known = {
+        r["h3_cell"]: (r["district"], r["police_station"])
+        for r in units.filter(pl.col("h3_cell").is_not_null() & pl.col("district").is_not_null())
+        .select("h3_cell", "district", "police_station")
+        .iter_rows(named=True)
+    }
+    found = {c: _nearest_known(c, known) for c in units.filter(orphan)["h3_cell"]}
+    lookup = pl.DataFrame(
+        [(c, v[0], v[1]) for c, v in found.items() if v],
+        schema={"h3_cell": pl.Utf8, "_district": pl.Utf8, "_ps": pl.Utf8},
+        orient="row",
+    )
+    return (
+        units.join(lookup, on="h3_cell", how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("district", "_district").alias("district"),
+            pl.when(pl.col("district").is_null())
+            .then(pl.col("_ps"))
+            .otherwise(pl.col("police_station"))
+            .alias("police_station"),
+        )
+        .drop("_district", "_ps")
+    )
+
+
 def complete_units(units: pl.DataFrame) -> pl.DataFrame:
     """Fill the cell and centre of H3 units that ``spatial_units`` does not describe, and give
     police station + road units without coordinates their police station's location."""
@@ -132,6 +179,7 @@ def complete_units(units: pl.DataFrame) -> pl.DataFrame:
         pl.when(missing).then(centre.list.get(0)).otherwise(pl.col("latitude")).alias("latitude"),
         pl.when(missing).then(centre.list.get(1)).otherwise(pl.col("longitude")).alias("longitude"),
     )
+    units = infer_jurisdiction(units)
     if "ps_latitude" not in units.columns:
         return units
     no_point = pl.col("latitude").is_null() | pl.col("longitude").is_null()
