@@ -10,16 +10,19 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 || (tail -40 $(VENV)/install.log; exit 1)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]' >> $(VENV)/install.log 2>&1 || (grep -v "is ignored" $(VENV)/install.log | tail -40; exit 1)
 	touch $(STAMP)
 
 install: $(STAMP)
 
 # Debian packages the browser tests and PDF checks need (needs root; skipped when present).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null \
+		|| [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+		echo "installing Debian packages: chromium chromium-driver poppler-utils fonts-dejavu-core"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver poppler-utils fonts-dejavu-core >/dev/null; \
 	fi
 
 demo: $(STAMP)
