@@ -383,52 +383,38 @@ def backtest_periods(
         Long frame ``fold, fold_start, fold_end, metric, value`` with metrics ``coverage80``,
         ``coverage95`` (share of district-weeks inside the interval) and ``mae``.
     """
+    cols = {"date_col": date_col, "district_col": district_col, "count_col": count_col}
     rows = []
     for fold, origin in enumerate(sorted(origins)):
         start = monday(origin) if origin.weekday() == 0 else monday(origin) + timedelta(days=7)
         end = start + timedelta(weeks=horizon_weeks) - timedelta(days=1)
         fc = forecast_periods(
-            counts,
-            cal,
-            as_of=start,
-            start=start,
-            end=end,
-            date_col=date_col,
-            district_col=district_col,
-            count_col=count_col,
-            maxiter=maxiter,
+            counts, cal, as_of=start, start=start, end=end, maxiter=maxiter, **cols
         )
-        actual = weekly_counts(
-            counts,
-            as_of=end + timedelta(days=1),
-            date_col=date_col,
-            district_col=district_col,
-            count_col=count_col,
-        )
-        both = fc.join(
-            actual,
-            left_on=["district", "period_start"],
-            right_on=["district", "week_start"],
-            how="left",
-        ).with_columns(pl.col("crashes").fill_null(0.0))
-        metrics = both.select(
-            coverage80=(
-                (pl.col("crashes") >= pl.col("lo80")) & (pl.col("crashes") <= pl.col("hi80"))
-            ).mean(),
-            coverage95=(
-                (pl.col("crashes") >= pl.col("lo95")) & (pl.col("crashes") <= pl.col("hi95"))
-            ).mean(),
-            mae=(pl.col("crashes") - pl.col("expected")).abs().mean(),
-        ).row(0, named=True)
-        rows += [(fold, start, end, m, float(v)) for m, v in metrics.items()]
-    return pl.DataFrame(
-        rows,
-        schema={
-            "fold": pl.Int32,
-            "fold_start": pl.Date,
-            "fold_end": pl.Date,
-            "metric": pl.Utf8,
-            "value": pl.Float64,
-        },
-        orient="row",
+        actual = weekly_counts(counts, as_of=end + timedelta(days=1), **cols)
+        rows += [(fold, start, end, m, v) for m, v in _score(fc, actual).items()]
+    schema = {
+        "fold": pl.Int32,
+        "fold_start": pl.Date,
+        "fold_end": pl.Date,
+        "metric": pl.Utf8,
+        "value": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _score(forecast: pl.DataFrame, actual: pl.DataFrame) -> dict[str, float]:
+    """Interval coverage and MAE of weekly forecasts against the actual weekly counts."""
+    both = forecast.join(
+        actual,
+        left_on=["district", "period_start"],
+        right_on=["district", "week_start"],
+        how="left",
     )
+    y = pl.col("crashes").fill_null(0.0)
+    row = both.select(
+        coverage80=((y >= pl.col("lo80")) & (y <= pl.col("hi80"))).mean(),
+        coverage95=((y >= pl.col("lo95")) & (y <= pl.col("hi95"))).mean(),
+        mae=(y - pl.col("expected")).abs().mean(),
+    ).row(0, named=True)
+    return {name: float(value) for name, value in row.items()}
