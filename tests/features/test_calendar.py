@@ -103,3 +103,12 @@ def test_window_shares_bounded_and_consistent() -> None:
         assert 0.0 <= float(share[col]) <= 1.0
     one = window_calendar(date(2023, 11, 12), date(2023, 11, 12), HARYANA)
     assert one["holiday_share"] == 1.0 and one["festivals"] == "Diwali"
+
+
+def test_unknown_subdivision_falls_back_to_national_holidays(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cal = CalendarConfig(country="IN", subdivision="ZZ")
+    days = calendar_days(date(2023, 1, 1), date(2023, 12, 31), cal)
+    assert days.filter(pl.col("date") == date(2023, 1, 26))["is_holiday"].item()  # Republic Day
+    assert "no holiday calendar for IN/ZZ" in caplog.text

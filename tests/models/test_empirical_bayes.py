@@ -232,3 +232,16 @@ def test_baac_cells_eb_ranks_at_least_as_well_as_counts(real_data) -> None:
         for col in ("eb_expected", "crashes")
     }
     assert hits["eb_expected"] >= 0.97 * hits["crashes"]
+
+
+def test_non_finite_covariates_are_filled() -> None:
+    units = world(1500).with_columns(
+        log_neighbour_crashes=pl.when(pl.col("unit_id").is_in(["u1", "u2"]))
+        .then(float("inf"))
+        .when(pl.col("unit_id") == "u3")
+        .then(float("nan"))
+        .otherwise(pl.col("log_neighbour_crashes"))
+    )
+    model = fit_spf(units)
+    assert model.method == "nb" and math.isfinite(model.fill["log_neighbour_crashes"])
+    assert np.isfinite(empirical_bayes(units, model)["eb_expected"].to_numpy()).all()

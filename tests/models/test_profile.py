@@ -330,3 +330,15 @@ def test_baac_profiles_predict_validation_hours(real_data) -> None:
     )
     week_share = np.mean([len(covered[w]) / BINS for w in joined["peak_window"]])
     assert inside / week_share > 1.5
+
+
+def test_events_without_district_column_and_categorical_ids() -> None:
+    ev = events().drop("district").with_columns(pl.col("unit_id").cast(pl.Categorical))
+    prof = hour_profiles(ev)
+    assert prof.group_by("unit_id").len()["len"].to_list() == [BINS] * 5
+    assert (
+        peak_windows(prof)
+        .filter(pl.col("unit_id") == "hot")["peak_window"]
+        .item()
+        .startswith("Fri-Sun")
+    )

@@ -86,13 +86,28 @@ _FLAG_OF_SHARE = {
 }
 
 
+def _holiday_table(country: str, subdivision: str | None, years: range) -> dict | None:
+    """The ``holidays`` table (English names when offered), or None (logged) when unknown."""
+    try:
+        table = holidays.country_holidays(country, subdiv=subdivision, years=years)
+        if "en_US" in getattr(table, "supported_languages", ()):
+            table = holidays.country_holidays(
+                country, subdiv=subdivision, years=years, language="en_US"
+            )
+    except NotImplementedError as exc:
+        log.warning("no holiday calendar for %s/%s (%s)", country, subdivision, exc)
+        return None
+    return table
+
+
 def public_holidays(start: date, end: date, cal: CalendarConfig) -> dict[date, str]:
     """Public holidays between ``start`` and ``end`` (inclusive) for the configured country.
 
     Args:
         start: first day.
         end: last day (inclusive).
-        cal: calendar settings; ``country=None`` gives no holidays.
+        cal: calendar settings; ``country=None`` gives no holidays; an unknown subdivision falls
+            back to the country's national holidays, an unknown country to none (both logged).
 
     Returns:
         Mapping date → holiday name ('; '-joined when several fall on one day).
@@ -100,16 +115,10 @@ def public_holidays(start: date, end: date, cal: CalendarConfig) -> dict[date, s
     if cal.country is None or end < start:
         return {}
     years = range(start.year - 1, end.year + 2)
-    try:
-        table = holidays.country_holidays(cal.country, subdiv=cal.subdivision, years=years)
-        if "en_US" in getattr(table, "supported_languages", ()):
-            table = holidays.country_holidays(
-                cal.country, subdiv=cal.subdivision, years=years, language="en_US"
-            )
-    except NotImplementedError as exc:
-        log.warning(
-            "no holiday calendar for %s/%s (%s): holidays off", cal.country, cal.subdivision, exc
-        )
+    table = _holiday_table(cal.country, cal.subdivision, years)
+    if table is None and cal.subdivision is not None:
+        table = _holiday_table(cal.country, None, years)
+    if table is None:
         return {}
     return {d: str(name) for d, name in sorted(table.items())}
 

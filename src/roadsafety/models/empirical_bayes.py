@@ -142,8 +142,9 @@ def _learn_levels(
 def _learn_fill(units: pl.DataFrame, nums: tuple[str, ...]) -> dict[str, float]:
     fill: dict[str, float] = {}
     for col in nums:
-        series = units[col].cast(pl.Float64)
-        if series.drop_nulls().n_unique() >= 2:
+        series = units[col].cast(pl.Float64).drop_nulls()
+        series = series.filter(series.is_finite())
+        if series.n_unique() >= 2:
             fill[col] = float(series.median())  # type: ignore[arg-type]
     return fill
 
@@ -169,7 +170,7 @@ def to_design_matrix(units: pl.DataFrame, model: SpfModel) -> tuple[np.ndarray, 
         exprs += [(value == lvl).cast(pl.Float64).alias(f"{col}={lvl}") for lvl in levels[1:]]
     for col, med in model.fill.items():
         value = pl.col(col).cast(pl.Float64) if col in units.columns else pl.lit(None, pl.Float64)
-        exprs.append(value.fill_null(med).fill_nan(med).alias(col))
+        exprs.append(pl.when(value.is_finite()).then(value).otherwise(med).alias(col))
     names = [e.meta.output_name() for e in exprs]
     frame = units.with_columns(exprs).select(names)  # with_columns broadcasts the constant
     return frame.to_numpy().astype(np.float64), names

@@ -81,9 +81,10 @@ def _timed(events: pl.DataFrame, time_col: str, has_time_col: str) -> pl.DataFra
     if not isinstance(events.schema[time_col], pl.Datetime):  # dates only: no times known
         known = pl.lit(False)
         events = events.with_columns(pl.col(time_col).cast(pl.Datetime))
+    district = pl.col("district") if "district" in events.columns else pl.lit(None)
     return events.filter(known & pl.col(time_col).is_not_null()).select(
-        pl.col("unit_id"),
-        pl.col("district").cast(pl.Utf8).fill_null(REGION).alias("district"),
+        pl.col("unit_id").cast(pl.Utf8),
+        district.cast(pl.Utf8).fill_null(REGION).alias("district"),
         (pl.col(time_col).dt.weekday().cast(pl.Int32) - 1).alias("dow"),
         pl.col(time_col).dt.hour().cast(pl.Int32).alias("hour"),
     )
@@ -189,6 +190,8 @@ def _members(events: pl.DataFrame, units: pl.DataFrame | None) -> pl.DataFrame:
     extra = units if units is not None else pl.DataFrame(schema={"unit_id": pl.Utf8})
     if "district" not in extra.columns:
         extra = extra.with_columns(district=pl.lit(None, pl.Utf8))
+    if "district" not in events.columns:
+        events = events.with_columns(district=pl.lit(None, pl.Utf8))
     both = pl.concat(
         [
             frame.select(pl.col("unit_id").cast(pl.Utf8), pl.col("district").cast(pl.Utf8))
