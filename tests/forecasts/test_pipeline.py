@@ -62,6 +62,9 @@ def test_forecast_fills_every_column_for_every_unit(trained, days: int) -> None:
     assert (rows["crashes_hi95"] >= rows["crashes_hi80"]).all()
     assert rows["risk_band"].head(1).item() == "very_high"
     assert all(PEAK.match(p) for p in rows["peak_window"]), rows["peak_window"].head(5)
+    from roadsafety.models.profile import parse_peak_window
+
+    assert all(parse_peak_window(p) for p in rows["peak_window"].unique())
     assert rows["expected_crashes"].sum() == pytest.approx(rows["expected_crashes"].sum())
     assert _read(settings, "SELECT count(*) AS n FROM unit_hour_profile WHERE run_id = ?", [run_id])["n"][0] > 0
 

@@ -1,7 +1,9 @@
 """Hour-of-week profiles and peak windows for a forecast run.
 
-Uses the stats helper's :mod:`roadsafety.models.profile` when it is importable and exposes
-``unit_profiles``/``peak_window``; otherwise this module's own small method: each unit's timed crashes
+Uses the stats helper's :mod:`roadsafety.models.profile` (``hour_profiles`` shrunk region →
+district → unit, ``peak_windows`` with 3-hour windows) when it is importable: units without timed
+history take their district's window, and stored profile rows of such units are their district's.
+Otherwise this module's own small method (:func:`own_profiles`): each unit's timed crashes
 per hour of week (168 bins), shrunk toward its district's profile (prior :data:`UNIT_PRIOR` crashes),
 the district's toward the region's (prior :data:`DISTRICT_PRIOR`). The peak window is the
 :data:`WINDOW_HOURS`-hour block of the day (may pass midnight) carrying most of the unit's risk, on the
@@ -11,7 +13,11 @@ days where that block's share is at least the average day's; days compress to ``
 
 from __future__ import annotations
 
+import logging
+
 import polars as pl
+
+log = logging.getLogger(__name__)
 
 UNIT_PRIOR = 20.0
 DISTRICT_PRIOR = 50.0
@@ -71,8 +77,41 @@ def _peaks(shares: pl.DataFrame, key: str) -> pl.DataFrame:
         lambda s: peak_text(list(s)), return_dtype=pl.Utf8))
 
 
-def profiles(events: pl.DataFrame, units: pl.DataFrame, ranked: pl.DataFrame,
+def profiles(accidents: pl.DataFrame, events: pl.DataFrame, units: pl.DataFrame, ranked: pl.DataFrame,
              top: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Profile rows for the ``top`` ranked units and a peak window for every ranked unit.
+
+    Uses the stats helper's :mod:`roadsafety.models.profile` when available (see the module
+    docstring), else :func:`own_profiles`.
+    """
+    try:
+        from roadsafety.models import profile as sp
+    except ImportError:
+        log.warning("models.profile not available: using the simple hour-of-week profile")
+        return own_profiles(events, units, ranked, top)
+    ev = accidents.filter(pl.col("unit_id").is_not_null()).select(
+        "unit_id", "occurred_at", "has_time", district=pl.col("district").fill_null(sp.REGION))
+    dist_names = units["district"].fill_null(sp.REGION).unique().sort().to_list()
+    dist = sp.district_profiles(ev, districts=dist_names)
+    d_peak = sp.peak_windows(dist.rename({"district": "unit_id"})).rename(
+        {"unit_id": "district", "peak_window": "d"})
+    prof = sp.hour_profiles(ev)
+    u_peak = sp.peak_windows(prof)
+    region = d_peak.filter(pl.col("district") == sp.REGION)["d"]
+    fallback = region[0] if region.len() else "daily 00:00-03:00"
+    keyed = ranked.select("unit_idx", "unit_id", "rank").join(
+        units.select("unit_idx", district=pl.col("district").fill_null(sp.REGION)), on="unit_idx", how="left")
+    out = keyed.join(u_peak, on="unit_id", how="left").join(d_peak, on="district", how="left").select(
+        "unit_idx", peak_window=pl.coalesce("peak_window", "d", pl.lit(fallback)))
+    best = keyed.filter(pl.col("rank") <= top)
+    own = best.join(prof, on="unit_id", how="inner").select("unit_id", "dow", "hour", "share")
+    rest = best.join(own.select("unit_id").unique(), on="unit_id", how="anti").join(
+        dist, on="district", how="inner").select("unit_id", "dow", "hour", "share")
+    return _cast_profile(pl.concat([own, rest])), out
+
+
+def own_profiles(events: pl.DataFrame, units: pl.DataFrame, ranked: pl.DataFrame,
+                 top: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Profile rows for the ``top`` ranked units and a peak window for every unit.
 
     Args:

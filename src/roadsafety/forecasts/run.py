@@ -129,7 +129,7 @@ def build_run(settings: Settings, prep, champ: dict, start: date, end: date
     frame = frame.join(_factors(pair, frame, units), on="unit_idx", how="left")
     origin = date(1970, 1, 1) + timedelta(days=prep.cutoff)
     frame = frame.join(_recent(settings, origin), on="unit_id", how="left")
-    profile, peak = peaks.profiles(prep.ctx.inputs.events, units, frame, PROFILE_TOP)
+    profile, peak = peaks.profiles(prep.accidents, prep.ctx.inputs.events, units, frame, PROFILE_TOP)
     frame = frame.join(peak, on="unit_idx", how="left")
     forecasts = _forecast_rows(frame, start, end)
     run = {"run_id": run_id_for(champ["version_id"], start, end), "version_id": champ["version_id"],
