@@ -2,9 +2,10 @@
 
 Pure functions, no I/O. The Highway Safety Manual method on exposure-free covariates:
 
-1. :func:`fit_spf` fits ``crashes ~ covariates`` with a negative binomial (NB2, statsmodels
-   ``NegativeBinomial``) and ``exposure = years`` observed, so ``exp(Xβ)`` is the SPF's expected
-   crashes **per year** (μ) for a unit like this one, and ``alpha`` is the overdispersion ``k``.
+1. :func:`fit_spf` fits ``crashes ~ covariates`` with a negative binomial (NB2: statsmodels GLM by
+   IRLS for a given ``k``, ``k`` by profile likelihood) and ``exposure = years`` observed, so
+   ``exp(Xβ)`` is the SPF's expected crashes **per year** (μ) for a unit like this one, and
+   ``alpha`` is the overdispersion ``k``.
 2. :func:`empirical_bayes` combines μ with each unit's own record over its observation period: ``Σμ
    = μ · years``, ``w = 1 / (1 + k·Σμ)``, ``EB = w·Σμ + (1 − w)·observed`` (the posterior mean of
    the unit's gamma-distributed rate), then rescales it to the forecast window (``window_years``).
@@ -41,7 +42,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import statsmodels.api as sm
-from scipy import stats
+from scipy import optimize, stats
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ DEFAULT_NUMERIC = ("log_neighbour_crashes",)
 MIN_K = 1e-6
 MAX_COEF = 25.0
 UNITS_PER_PARAM = 5
-NB_METHODS = ("newton", "bfgs")
+K_BOUNDS = (float(np.log(1e-4)), float(np.log(50.0)))
 
 
 @dataclass(frozen=True)
@@ -185,19 +186,34 @@ def _mom_k(y: np.ndarray, mu: np.ndarray) -> float:
 def _fit_nb(
     y: np.ndarray, x: np.ndarray, years: np.ndarray, maxiter: int
 ) -> tuple[np.ndarray, float, bool]:
-    """NB2 maximum likelihood: Newton first, BFGS when Newton diverges (it can return NaN)."""
-    params = np.full(x.shape[1] + 1, np.nan)
-    for method in NB_METHODS:
+    """NB2 by profile likelihood: a GLM (IRLS) per overdispersion, Brent search over log k.
+
+    Far steadier than joint Newton/BFGS maximum likelihood, which diverges (NaN) or stalls when a
+    level has almost no crashes.
+    """
+    offset = np.log(years)
+    warm: dict[str, Any] = {"start": None}  # each fit starts from the previous coefficients
+
+    def fit(log_k: float) -> Any:
+        family = sm.families.NegativeBinomial(alpha=float(np.exp(log_k)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = sm.NegativeBinomial(y, x, exposure=years, loglike_method="nb2").fit(
-                method=method, maxiter=maxiter, disp=0
+            res = sm.GLM(y, x, family=family, offset=offset).fit(
+                start_params=warm["start"], maxiter=maxiter
             )
-        params = np.asarray(res.params, dtype=float)
-        converged = bool(res.mle_retvals.get("converged", False))
-        if converged and _plausible(params[:-1], float(params[-1])):
-            return params[:-1], float(params[-1]), True
-    return params[:-1], float(params[-1]), False
+        if np.all(np.isfinite(res.params)):
+            warm["start"] = res.params
+        return res
+
+    best = optimize.minimize_scalar(
+        lambda log_k: -fit(log_k).llf,
+        bounds=K_BOUNDS,
+        method="bounded",
+        options={"xatol": 1e-3},
+    )
+    res = fit(float(best.x))
+    beta = np.asarray(res.params, dtype=float)
+    return beta, float(np.exp(best.x)), bool(best.success and res.converged)
 
 
 def _fit_poisson(y: np.ndarray, x: np.ndarray, years: np.ndarray, maxiter: int) -> np.ndarray:
