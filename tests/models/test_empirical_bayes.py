@@ -245,3 +245,24 @@ def test_non_finite_covariates_are_filled() -> None:
     model = fit_spf(units)
     assert model.method == "nb" and math.isfinite(model.fill["log_neighbour_crashes"])
     assert np.isfinite(empirical_bayes(units, model)["eb_expected"].to_numpy()).all()
+
+
+def test_zero_crash_units_in_a_pooled_level_still_fit_nb() -> None:
+    """Many zero-crash units pooled with a rare level into 'other' (coefficient near -4.6) made
+    joint Newton ML return NaN; the profile-likelihood fit converges to sane values."""
+    units = world(2000)
+    zeros = units.head(1500).with_columns(
+        unit_id=pl.format("z{}", pl.col("unit_id")),
+        crashes=pl.lit(0, pl.Int64),
+        road_category=pl.lit(None, pl.Utf8),
+    )
+    rare = units.slice(1500, 10).with_columns(
+        unit_id=pl.format("r{}", pl.col("unit_id")),
+        crashes=pl.lit(1, pl.Int64),
+        road_category=pl.lit("ODR"),
+    )
+    model = fit_spf(pl.concat([units, zeros, rare]), min_level_units=50)
+    assert model.method == "nb" and model.converged
+    assert "road_category=other" in model.params and model.params["road_category=other"] < -3
+    assert 0.3 < model.k < 0.8  # the world's k is 0.5
+    assert all(abs(v) < 25 for v in model.params.values())
