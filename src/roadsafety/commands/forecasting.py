@@ -90,8 +90,8 @@ def forecast(
     last = _date(end, "--end") or first + timedelta(days=6)
     if last < first:
         raise UserError(f"--end {last} is before --start {first}")
-    if (last - first).days > 365:
-        raise UserError("--start/--end: a window is at most one year")
+    if (last - first).days + 1 > 367:
+        raise UserError("--start/--end: a window is at most one year (367 days)")
     typer.echo(run_forecast(settings_of(ctx), first, last, force=force))
 
 

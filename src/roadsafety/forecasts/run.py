@@ -32,7 +32,7 @@ from roadsafety.store.connection import StoreError, read_connection
 log = logging.getLogger(__name__)
 
 PROFILE_TOP = 500
-MAX_WINDOW_DAYS = 366
+MAX_WINDOW_DAYS = 367  # a calendar year, leap day and an inclusive end day included
 BANDS = ((0.01, "very_high"), (0.05, "high"), (0.20, "medium"))
 
 
