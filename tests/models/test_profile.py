@@ -134,7 +134,7 @@ def test_peak_window_of_weekend_night_unit() -> None:
     }  # its own 08h crashes set the time; days come from priors
 
 
-def test_flat_profile_is_daily() -> None:
+def test_flat_profile_is_all_day_and_a_daily_peak_is_found() -> None:
     flat = pl.DataFrame(
         {
             "dow": [d for d in range(7) for _ in range(24)],
@@ -142,8 +142,14 @@ def test_flat_profile_is_daily() -> None:
             "share": [1 / BINS] * BINS,
         }
     )
-    assert peak_window(flat).startswith("daily ")
-    assert peak_window(flat, hours=4).endswith("00:00-04:00")
+    assert peak_window(flat) == "daily 00:00-24:00"
+    assert len(parse_peak_window(peak_window(flat, hours=4))) == BINS
+    untimed = hour_profiles(events().with_columns(has_time=pl.lit(False)))
+    assert set(peak_windows(untimed)["peak_window"]) == {"daily 00:00-24:00"}
+    evening = flat.with_columns(
+        share=pl.when(pl.col("hour").is_between(18, 20)).then(2.0).otherwise(1.0) / (BINS + 21)
+    )
+    assert peak_window(evening) == "daily 18:00-21:00"
 
 
 @pytest.mark.parametrize("seed", range(6))

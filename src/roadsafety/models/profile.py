@@ -15,9 +15,9 @@ Pure functions, no I/O. API:
 
 Typical use (unit × 3-hour-block expectation = the unit's expected crashes × its block share)::
 
-    prof = hour_profiles(events, units=universe.select("unit_id", "district"))
-    peaks = peak_windows(prof)        # unit_id, peak_window
-    blocks = block_shares(prof)       # unit_id, dow, block, start_hour, share
+    prof = hour_profiles(events, units=universe.select("unit_id", "district")) peaks =
+    peak_windows(prof)        # unit_id, peak_window blocks = block_shares(prof)       # unit_id,
+    dow, block, start_hour, share
 
 Cost: ~50,000 units × 168 bins in a few seconds and about 1 GB (numpy core).
 
@@ -49,9 +49,11 @@ Peak window rule: the ``hours``-long (default 3) block of the day, possibly pass
 the largest share summed over the week; then the days on which that window carries the most risk:
 the top-k days (k ≤ 5) maximising their excess share (their share of the window's weekly risk minus
 k/7); when no k gives at least :data:`MIN_EXCESS` (0.10) the window is ``daily``. Days are written
-as ``daily``, a run ``Fri-Sun`` (may wrap: ``Sat-Mon``), one day, or a list ``Mon,Wed``. The end
-time is exclusive (``22:00-01:00`` covers 22, 23 and 0h); a window that passes midnight belongs to
-the day it starts on, as in DESIGN.md.
+as ``daily``, a run ``Fri-Sun`` (may wrap: ``Sat-Mon``), one day, or a list ``Mon,Wed``. A profile
+without a peak (the best block holds at most 2% more than its fair share ``hours/24``, e.g. no timed
+crash anywhere) gets :data:`ALL_DAY` (``'daily 00:00-24:00'``). The end time is exclusive
+(``22:00-01:00`` covers 22, 23 and 0h); a window that passes midnight belongs to the day it starts
+on, as in DESIGN.md.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ INTERACTION_PRIOR = 5000.0
 HOUR_PRIOR = 96.0
 DAY_PRIOR = 112.0
 MIN_EXCESS = 0.10
+FLAT_TOLERANCE = 0.02
+ALL_DAY = "daily 00:00-24:00"
 BINS = 168
 PROFILE_COLUMNS = ("unit_id", "dow", "hour", "share")
 _WINDOW = re.compile(r"^(?P<days>\S+) (?P<h1>\d{1,2}):(?P<m1>\d{2})-(?P<h2>\d{1,2}):(?P<m2>\d{2})$")
@@ -351,7 +355,9 @@ def peak_windows(profiles: pl.DataFrame, *, hours: int = 3) -> pl.DataFrame:
     ids, week = to_week_matrix(profiles)
     start, day_share = _best_windows(week, hours)
     codes = _chosen_days(day_share) @ (1 << np.arange(7)) * 24 + start  # day-set bits × start hour
-    memo: dict[int, str] = {}
+    block = day_share.sum(axis=1) / np.maximum(week.sum(axis=(1, 2)), 1e-300)
+    codes = np.where(block <= hours / 24 * (1 + FLAT_TOLERANCE), -1, codes)
+    memo: dict[int, str] = {-1: ALL_DAY}
     texts = []
     for code in codes.tolist():
         if code not in memo:
