@@ -34,6 +34,7 @@ Rules (documented choices):
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from datetime import date, timedelta
@@ -86,6 +87,7 @@ _FLAG_OF_SHARE = {
 }
 
 
+@functools.lru_cache(maxsize=32)
 def _holiday_table(country: str, subdivision: str | None, years: range) -> dict | None:
     """The ``holidays`` table (English names when offered), or None (logged) when unknown."""
     try:
