@@ -31,6 +31,8 @@ class PanelConfig:
     Attributes:
         windows_weeks: rolling-sum windows (weeks) for own-history features.
         killed_weeks: windows for the killed-count features.
+        rate_weeks: windows of yearly-rate features (count over the history actually available,
+            so early origins with truncated windows are comparable).
         origin_step_days: spacing of rolling origins.
         horizon_mix: horizon in days → share of the training rows.
         max_rows: cap on training rows (older origins are dropped first).
@@ -42,6 +44,7 @@ class PanelConfig:
 
     windows_weeks: tuple[int, ...] = (4, 13, 26, 52, 104, 156)
     killed_weeks: tuple[int, ...] = (52, 156)
+    rate_weeks: tuple[int, ...] = (156, 260)
     origin_step_days: int = 28
     horizon_mix: tuple[tuple[int, float], ...] = ((364, 0.55), (91, 0.2), (28, 0.15), (7, 0.1))
     max_rows: int = 600_000
@@ -55,10 +58,16 @@ def roll_name(what: str, weeks: int) -> str:
     return f"{what}_roll_sum_w{weeks}_lag0"
 
 
+def rate_name(what: str, weeks: int) -> str:
+    """Name of a yearly-rate feature, e.g. ``crashes_rate_w260``."""
+    return f"{what}_rate_w{weeks}"
+
+
 def history_feature_names(cfg: PanelConfig) -> list[str]:
     """Own-history feature names produced by :func:`history_features`."""
     names = [roll_name(w, k) for k in cfg.windows_weeks for w in ("crashes", "fatal_grievous")]
     names += [roll_name("killed", k) for k in cfg.killed_weeks]
+    names += [rate_name(w, k) for k in cfg.rate_weeks for w in ("crashes", "fatal_grievous")]
     return names + ["days_since_crash", "days_since_fatal_grievous", "history_days",
                     "night_share_w156", "crashes_same_window_last_year"]
 
@@ -117,6 +126,10 @@ def history_features(samples: pl.DataFrame, index: EventIndex, cfg: PanelConfig,
         cols[roll_name("fatal_grievous", k)] = window_sum(index, u, t - 7 * k, t, "fg")
     for k in cfg.killed_weeks:
         cols[roll_name("killed", k)] = window_sum(index, u, t - 7 * k, t, "killed")
+    for k in cfg.rate_weeks:
+        span = (t - data_start).clip(28, 7 * k).cast(pl.Float64)
+        cols[rate_name("crashes", k)] = window_sum(index, u, t - 7 * k, t) / span * 364.0
+        cols[rate_name("fatal_grievous", k)] = window_sum(index, u, t - 7 * k, t, "fg") / span * 364.0
     cap = float(cfg.recency_cap_days)
     cols["days_since_crash"] = days_since_last(index, u, t).fill_null(cap).clip(0, cap)
     cols["days_since_fatal_grievous"] = days_since_last(fg_index, u, t).fill_null(cap).clip(0, cap)
