@@ -17,7 +17,7 @@ import argparse
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -96,10 +96,10 @@ def run_dataset(ds: Dataset, data_dir: Path, work: Path) -> tuple[pl.DataFrame, 
     result = pipeline.retrain(settings, ds.as_of)
     with read_connection(settings.db_path) as con:
         champ = model_store.champion(con)
-    frames, notes = [], [f"retrain --as-of {ds.as_of}: {result.n_units} units, "
-                         f"{result.n_train_rows} training rows, {result.seconds:.0f}s; "
-                         f"validation score (LightGBM year-ahead hit rate @100, folds before the test "
-                         f"years) {result.score if result.score is None else round(result.score, 3)}"]
+    score = result.score if result.score is None else round(result.score, 3)
+    frames, notes = [], [(f"retrain --as-of {ds.as_of}: {result.n_units} units, "
+                          f"{result.n_train_rows} training rows, {result.seconds:.0f}s; validation score "
+                          f"(LightGBM year-ahead hit rate @100, folds before the test years) {score}")]
     for year in ds.test_years:
         frames.append(score_year(settings, champ, year))
         if year == ds.as_of.year:

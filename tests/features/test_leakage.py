@@ -7,9 +7,9 @@ from datetime import date, datetime
 import numpy as np
 import polars as pl
 import pytest
+from forecast_world import tiny_world
 from polars.testing import assert_frame_equal
 
-from forecast_world import tiny_world
 from roadsafety.config import CalendarConfig
 from roadsafety.features import build, panel
 from roadsafety.features.units import build_units, ring_pairs

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import h3
 import polars as pl
-
 from forecast_world import tiny_world
+
 from roadsafety.features.units import build_units, group_keys, ring_pairs
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from forecast_world import ingest_world, tiny_world
+
 from roadsafety.config import PrivacyConfig, Settings
 from roadsafety.forecasts import pipeline
 from roadsafety.store.connection import read_connection

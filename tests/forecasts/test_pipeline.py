@@ -8,9 +8,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from forecast_world import ingest_world, tiny_world
 from typer.testing import CliRunner
 
-from forecast_world import ingest_world, tiny_world
 from roadsafety.config import PrivacyConfig, Settings
 from roadsafety.forecasts import pipeline
 from roadsafety.store import model_store

@@ -9,8 +9,13 @@ import polars as pl
 
 from roadsafety.models import lgbm
 from roadsafety.models.backtest import ModelPair
-from roadsafety.models.registry import (PromotionPolicy, decide_promotion, new_version_id,
-                                        read_artifacts, write_artifacts)
+from roadsafety.models.registry import (
+    PromotionPolicy,
+    decide_promotion,
+    new_version_id,
+    read_artifacts,
+    write_artifacts,
+)
 
 
 def test_promotion_rule() -> None:

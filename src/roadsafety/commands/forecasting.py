@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -27,7 +26,7 @@ def _date(text: str | None, option: str) -> date | None:
 @handle_errors
 def retrain(
     ctx: typer.Context,
-    as_of: Optional[str] = typer.Option(
+    as_of: str | None = typer.Option(
         None, "--as-of", help="Train on records strictly before this day (default: day after the latest crash)."),
     folds: int = typer.Option(2, min=0, max=5, help="Year-ahead backtest folds."),
 ) -> None:
@@ -44,7 +43,7 @@ def retrain(
 @handle_errors
 def backtest(
     ctx: typer.Context,
-    version: Optional[str] = typer.Option(None, "--version", help="Model version (default: champion)."),
+    version: str | None = typer.Option(None, "--version", help="Model version (default: champion)."),
     level: str = typer.Option("unit", help="unit or unit_window."),
 ) -> None:
     """Print the stored backtest metrics (mean over folds) of the champion or a version."""
@@ -79,8 +78,8 @@ def _print_metrics(row: dict, metrics) -> None:
 @handle_errors
 def forecast(
     ctx: typer.Context,
-    start: Optional[str] = typer.Option(None, "--start", help="First day (default: today)."),
-    end: Optional[str] = typer.Option(None, "--end", help="Last day, inclusive (default: start + 6 days)."),
+    start: str | None = typer.Option(None, "--start", help="First day (default: today)."),
+    end: str | None = typer.Option(None, "--end", help="Last day, inclusive (default: start + 6 days)."),
     force: bool = typer.Option(False, "--force", help="Recompute even if this run exists."),
 ) -> None:
     """Write the champion's forecast for every unit from --start to --end; print the run id."""

@@ -17,7 +17,13 @@ from datetime import date
 
 import polars as pl
 
-from roadsafety.features.events import EventIndex, build_index, day_number, days_since_last, window_sum
+from roadsafety.features.events import (
+    EventIndex,
+    build_index,
+    day_number,
+    days_since_last,
+    window_sum,
+)
 from roadsafety.schemas import FATAL_GRIEVOUS
 
 NIGHT_HOURS = (22, 23, 0, 1, 2, 3, 4, 5)

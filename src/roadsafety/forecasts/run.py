@@ -25,7 +25,7 @@ import polars as pl
 from roadsafety.config import Settings
 from roadsafety.features import panel
 from roadsafety.forecasts import explain, peaks
-from roadsafety.models import backtest, baselines, lgbm, registry
+from roadsafety.models import backtest, lgbm, registry
 from roadsafety.store import model_store
 from roadsafety.store.connection import StoreError, read_connection
 

@@ -124,6 +124,9 @@ def predict_frame(ctx: build.FeatureContext, pair: ModelPair, samples: pl.DataFr
         frame = frame.with_columns(expected_lightgbm=mean, score_lightgbm=mean)
     if pair.fatal_grievous is not None:
         frame = frame.with_columns(expected_lightgbm_fg=lgbm.predict_mean(pair.fatal_grievous, frame))
+    if "expected_lightgbm" in frame.columns and "expected_empirical_bayes" in frame.columns:
+        blend = (pl.col("expected_lightgbm") + pl.col("expected_empirical_bayes")) / 2
+        frame = frame.with_columns(expected_blend=blend, score_blend=blend)
     return frame
 
 
