@@ -63,7 +63,8 @@ def _texts(cols: set[str]) -> dict[str, pl.Expr]:
             pl.format("fatal/grievous crash {} days ago", _num("days_since_fatal_grievous")))
         .when(pl.col(f52) >= 1).then(pl.format("{} fatal/grievous crashes in the last 12 months", _num(f52)))
         .otherwise(pl.format("{} deaths in the last 3 years", _num(k156))),
-        "neighbours": pl.format("high-risk neighbouring cells ({} crashes nearby in 3 years)", _num(nbr)),
+        "neighbours": pl.when(pl.col(nbr).is_not_null()).then(
+            pl.format("high-risk neighbouring cells ({} crashes nearby in 3 years)", _num(nbr))),
         "road": pl.format("high-crash road {}", pl.col("road_name").fill_null("(unnamed)")),
         "area": pl.format("high-crash area ({})", pl.col("police_station").fill_null(
             pl.col("district").fill_null("district"))),
@@ -105,7 +106,7 @@ def top_factors(contrib: pl.DataFrame, features: pl.DataFrame, key: str = "unit_
     texts = _texts(set(features.columns))
     needed = [g for g in long["group"].unique().to_list() if g in texts]
     rendered = features.select(key, *[texts[g].alias(g) for g in needed]).unpivot(
-        index=key, variable_name="group", value_name="text")
+        index=key, variable_name="group", value_name="text").drop_nulls("text")
     joined = long.join(rendered, on=[key, "group"], how="inner").sort("_o")
     per = joined.group_by(key, maintain_order=True).agg(pl.col("text").str.join("; ").alias("top_factors"))
     return features.select(key).join(per, on=key, how="left", maintain_order="left").with_columns(
