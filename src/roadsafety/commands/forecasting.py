@@ -68,11 +68,15 @@ def _print_metrics(row: dict, metrics) -> None:
     wide = (metrics.with_columns(col=pl.concat_str(["metric", "k"], separator="@").str.strip_suffix("@"))
             .group_by("model", "col").agg(pl.col("value").mean())
             .pivot(on="col", index="model", values="value").sort("model"))
+    order = [f"{m}@{k}" for m in ("hit_rate", "pai", "pei_star") for k in ("top1pct", "top5pct", "budget100")]
+    order += ["poisson_deviance", "mae", "coverage80", "coverage95"]
+    wide = wide.select("model", *[c for c in order if c in wide.columns])
     for col in wide.columns:
         table.add_column(col, justify="left" if col == "model" else "right")
     for r in wide.iter_rows():
         table.add_row(*[r[0]] + ["" if v is None else f"{v:.3f}" for v in r[1:]])
-    Console(width=200).print(table)
+    Console(width=220).print(table)
+    Console().print("lightgbm_fg ranks by expected fatal+grievous crashes and is scored against them.")
 
 
 @handle_errors
