@@ -134,3 +134,13 @@ def test_no_data_is_a_clear_error(tmp_path: Path) -> None:
         pipeline.retrain(settings)
     with pytest.raises(pipeline.ForecastError, match="retrain"):
         pipeline.ensure_forecast(settings, date(2022, 1, 1), date(2022, 1, 7))
+
+
+def test_blocked_promotion_keeps_champion(trained) -> None:
+    settings, _ = trained
+    with read_connection(settings.db_path) as con:
+        before = model_store.champion(con)["version_id"]
+    result = pipeline.retrain(settings, AS_OF, n_folds=1, block_promotion="volume drop in district X")
+    assert not result.promoted and "volume drop" in result.reason
+    with read_connection(settings.db_path) as con:
+        assert model_store.champion(con)["version_id"] == before

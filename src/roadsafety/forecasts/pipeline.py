@@ -156,8 +156,13 @@ def default_as_of(settings: Settings) -> date:
 
 def retrain(settings: Settings, as_of: date | None = None, *, cfg: panel.PanelConfig | None = None,
             params: lgbm.LgbmParams | None = None, n_folds: int = 2,
-            policy: registry.PromotionPolicy | None = None) -> RetrainResult:
-    """Train, backtest, register and (maybe) promote a new version; see the module docstring."""
+            policy: registry.PromotionPolicy | None = None,
+            block_promotion: str | None = None) -> RetrainResult:
+    """Train, backtest, register and (maybe) promote a new version; see the module docstring.
+
+    ``block_promotion`` (a reason, e.g. a failed data check of the batch job) keeps the current
+    champion serving whatever the score; with no champion at all the version is still promoted.
+    """
     cfg, params = cfg or panel.PanelConfig(), params or lgbm.LgbmParams()
     began, now = time.monotonic(), datetime.now().replace(microsecond=0)
     as_of = as_of or default_as_of(settings)
@@ -178,19 +183,23 @@ def retrain(settings: Settings, as_of: date | None = None, *, cfg: panel.PanelCo
     except Exception as exc:
         _record_failure(settings, vid, now, as_of, exc)
         raise
-    promoted, reason = _register(settings, vid, now, as_of, score, meta, metrics, art, policy)
+    promoted, reason = _register(settings, vid, now, as_of, score, meta, metrics, art, policy,
+                                 block_promotion)
     log.info("version %s: score %s, %s (%s)", vid, score, "promoted" if promoted else "not promoted", reason)
     return RetrainResult(vid, as_of, score, promoted, reason, prep.ctx.inputs.units.height,
                          pair.n_rows, str(art), time.monotonic() - began, metrics)
 
 
 def _register(settings: Settings, vid: str, now: datetime, as_of: date, score: float | None,
-              meta: dict, metrics: pl.DataFrame, art, policy) -> tuple[bool, str]:
+              meta: dict, metrics: pl.DataFrame, art, policy,
+              block: str | None) -> tuple[bool, str]:
     with write_connection(settings.db_path) as con:
         champ = model_store.champion(con)
         promoted, reason = registry.decide_promotion(
             score, champ["score"] if champ else None, champ is not None,
             policy or registry.PromotionPolicy())
+        if block and champ is not None:
+            promoted, reason = False, f"promotion blocked: {block}"
         model_store.register_version(con, {
             "version_id": vid, "created_at": now, "as_of": as_of,
             "status": "candidate" if promoted else "rejected", "score": score,
