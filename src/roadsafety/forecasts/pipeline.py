@@ -108,7 +108,8 @@ def run_backtest(prep: Prepared, cfg: panel.PanelConfig, params: lgbm.LgbmParams
         other = alphas["per_fold"][i - 1] if len(frames) > 1 else alphas["crashes"]
         total = _window_total(prep, fold)
         parts.append(backtest.label(backtest.unit_metrics(frame, total, other), fold))
-        pm = backtest.pair_metrics(frame, prep.ctx.inputs.events, fold)
+        shares = backtest.profile_block_shares(prep.accidents, prep.ctx.inputs.units, fold.origin)
+        pm = backtest.pair_metrics(frame, prep.ctx.inputs.events, fold, shares)
         if not pm.is_empty():
             parts.append(backtest.label(pm, fold))
     metrics = pl.concat(parts) if parts else pl.DataFrame(schema=backtest.METRICS_SCHEMA)

@@ -163,17 +163,46 @@ def unit_metrics(frame: pl.DataFrame, total: float, alpha: float) -> pl.DataFram
     return pl.concat(parts) if parts else pl.DataFrame()
 
 
-def pair_metrics(frame: pl.DataFrame, events: pl.DataFrame, fold: Fold) -> pl.DataFrame:
-    """Unit × 3-hour-block-of-week metrics for :data:`PAIR_MODELS`."""
+def profile_block_shares(accidents: pl.DataFrame, units: pl.DataFrame, origin: int) -> pl.DataFrame | None:
+    """Block shares from the stats helper's hour-of-week profiles (history before ``origin``).
+
+    Returns:
+        ``unit_idx, block, share`` (block = dow·8 + hour//3) for units with crashes, or None when
+        :mod:`roadsafety.models.profile` is unavailable.
+    """
+    try:
+        from roadsafety.models import profile as sp
+    except ImportError:
+        return None
+    before = date(1970, 1, 1) + timedelta(days=origin)
+    ev = accidents.filter(pl.col("unit_id").is_not_null() & (pl.col("occurred_at").dt.date() < before))
+    ev = ev.select("unit_id", "occurred_at", "has_time", district=pl.col("district").fill_null(sp.REGION))
+    if ev.is_empty():
+        return None
+    blocks = sp.block_shares(sp.hour_profiles(ev))
+    return blocks.join(units.select("unit_id", "unit_idx"), on="unit_id", how="inner").select(
+        "unit_idx", block=(pl.col("dow") * 8 + pl.col("block")).cast(pl.Int64), share="share")
+
+
+def pair_metrics(frame: pl.DataFrame, events: pl.DataFrame, fold: Fold,
+                 unit_shares: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Unit × 3-hour-block-of-week metrics for :data:`PAIR_MODELS`.
+
+    ``unit_shares`` (``unit_idx, block, share``, e.g. :func:`profile_block_shares`) replaces this
+    module's simple shrunk shares (:func:`block_shares`) for the units it covers.
+    """
+    test = events.filter((pl.col("day") >= fold.origin) & (pl.col("day") < fold.origin + fold.horizon)
+                         & pl.col("hour").is_not_null())
+    if test.is_empty():
+        log.info("no timed crashes in fold %d: unit x time-window metrics skipped", fold.fold)
+        return pl.DataFrame()
     shares = block_shares(events, fold.origin)
-    own = shares.filter(pl.col("unit_idx") >= 0)
+    own = shares.filter(pl.col("unit_idx") >= 0) if unit_shares is None else unit_shares
     regional = shares.filter(pl.col("unit_idx") < 0).drop("unit_idx")
     units = frame.select("unit_idx")
     has_own = units.join(own.select("unit_idx").unique(), on="unit_idx", how="semi")
     no_own = units.join(has_own, on="unit_idx", how="anti").join(regional, how="cross")
     grid = pl.concat([own.join(has_own, on="unit_idx", how="semi"), no_own.select(own.columns)])
-    test = events.filter((pl.col("day") >= fold.origin) & (pl.col("day") < fold.origin + fold.horizon)
-                         & pl.col("hour").is_not_null())
     actual = test.with_columns(block=((pl.col("day") + 3) % 7) * 8 + pl.col("hour") // 3) \
         .group_by("unit_idx", "block").agg(y=pl.len().cast(pl.Float64))
     grid = grid.join(actual, on=["unit_idx", "block"], how="left").with_columns(pl.col("y").fill_null(0.0))
