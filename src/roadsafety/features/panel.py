@@ -37,6 +37,8 @@ class PanelConfig:
     Attributes:
         windows_weeks: rolling-sum windows (weeks) for own-history features.
         killed_weeks: windows for the killed-count features.
+        year_lags: earlier yearly counts (``crashes_roll_sum_w52_lag1`` … ``_lag<n>``: the 52 weeks
+            ending ``lag`` years before the origin) and ``years_with_crash`` over 1 + n years.
         rate_weeks: windows of yearly-rate features (count over the history actually available,
             so early origins with truncated windows are comparable).
         origin_step_days: spacing of rolling origins.
@@ -51,6 +53,7 @@ class PanelConfig:
     windows_weeks: tuple[int, ...] = (4, 13, 26, 52, 104, 156)
     killed_weeks: tuple[int, ...] = (52, 156)
     rate_weeks: tuple[int, ...] = (156, 260)
+    year_lags: int = 4
     origin_step_days: int = 28
     horizon_mix: tuple[tuple[int, float], ...] = ((364, 0.55), (91, 0.2), (28, 0.15), (7, 0.1))
     max_rows: int = 600_000
@@ -59,9 +62,9 @@ class PanelConfig:
     recency_cap_days: int = 3 * 365
 
 
-def roll_name(what: str, weeks: int) -> str:
-    """Name of a rolling-sum feature, e.g. ``crashes_roll_sum_w52_lag0``."""
-    return f"{what}_roll_sum_w{weeks}_lag0"
+def roll_name(what: str, weeks: int, lag: int = 0) -> str:
+    """Name of a rolling-sum feature, e.g. ``crashes_roll_sum_w52_lag0`` (lag in windows)."""
+    return f"{what}_roll_sum_w{weeks}_lag{lag}"
 
 
 def rate_name(what: str, weeks: int) -> str:
@@ -74,6 +77,8 @@ def history_feature_names(cfg: PanelConfig) -> list[str]:
     names = [roll_name(w, k) for k in cfg.windows_weeks for w in ("crashes", "fatal_grievous")]
     names += [roll_name("killed", k) for k in cfg.killed_weeks]
     names += [rate_name(w, k) for k in cfg.rate_weeks for w in ("crashes", "fatal_grievous")]
+    names += [roll_name("crashes", 52, lag) for lag in range(1, cfg.year_lags + 1)]
+    names += ["years_with_crash"] if cfg.year_lags else []
     return names + ["days_since_crash", "days_since_fatal_grievous", "history_days",
                     "night_share_w156", "crashes_same_window_last_year"]
 
@@ -136,6 +141,7 @@ def history_features(samples: pl.DataFrame, index: EventIndex, cfg: PanelConfig,
         span = (t - data_start).clip(28, 7 * k).cast(pl.Float64)
         cols[rate_name("crashes", k)] = window_sum(index, u, t - 7 * k, t) / span * 364.0
         cols[rate_name("fatal_grievous", k)] = window_sum(index, u, t - 7 * k, t, "fg") / span * 364.0
+    cols.update(_year_lags(index, u, t, cfg.year_lags))
     cap = float(cfg.recency_cap_days)
     cols["days_since_crash"] = days_since_last(index, u, t).fill_null(cap).clip(0, cap)
     cols["days_since_fatal_grievous"] = days_since_last(fg_index, u, t).fill_null(cap).clip(0, cap)
@@ -145,6 +151,17 @@ def history_features(samples: pl.DataFrame, index: EventIndex, cfg: PanelConfig,
     cols["night_share_w156"] = pl.select(pl.when(timed > 0).then(night / timed)).to_series()
     cols["crashes_same_window_last_year"] = window_sum(index, u, t - 364, t - 364 + h.clip(1, 364))
     return samples.with_columns(**{k: v.rename(k) for k, v in cols.items()})
+
+
+def _year_lags(index: EventIndex, u: pl.Series, t: pl.Series, lags: int) -> dict[str, pl.Series]:
+    """Counts of each earlier 52-week year and the number of years (of 1 + lags) with a crash."""
+    if not lags:
+        return {}
+    years = [window_sum(index, u, t - 364 * (i + 1), t - 364 * i) for i in range(lags + 1)]
+    cols = {roll_name("crashes", 52, i): years[i] for i in range(1, lags + 1)}
+    cols["years_with_crash"] = pl.select(pl.sum_horizontal([(y > 0).cast(pl.Float64) for y in years])
+                                         ).to_series()
+    return cols
 
 
 def add_targets(samples: pl.DataFrame, index: EventIndex) -> pl.DataFrame:

@@ -20,7 +20,8 @@ NONE_TEXT = "no strong risk factor"
 GROUPS: dict[str, tuple[str, ...]] = {
     "recent": (roll_name("crashes", 4), roll_name("crashes", 13), roll_name("crashes", 26),
                roll_name("crashes", 52), "crashes_same_window_last_year", "days_since_crash"),
-    "history": (roll_name("crashes", 104), roll_name("crashes", 156), "crashes_rate_"),
+    "history": (roll_name("crashes", 104), roll_name("crashes", 156), "crashes_rate_",
+                "crashes_roll_sum_w52_lag", "years_with_crash"),
     "severity": ("fatal_grievous_", "killed_", "days_since_fatal_grievous"),
     "neighbours": ("nbr_",),
     "road": ("road_mean_", "road_cat_", "has_road_name"),
