@@ -31,6 +31,8 @@ from roadsafety.store.validation import check_batch
 
 log = logging.getLogger(__name__)
 
+CHUNK_ROWS = 1_000_000  # rows validated and prepared at a time: bounds memory on multi-million-row files
+
 CONTENT_EXCLUDE = {"source", "source_file", "source_row", "raw", "content_hash", "ingest_run_id",
                    "h3_cell", "unit_id", "located"}
 
@@ -121,18 +123,40 @@ def _content_sql(kind: str) -> str:
     return f"md5(concat_ws('\x1f', {parts}))"
 
 
-def stage_batch(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Load rows into temp table ``batch`` with content hashes; return in-file conflict rejects.
+def _append(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str, table: str) -> None:
+    """Append prepared rows (with their content hash) to ``table``."""
+    cols = ", ".join(f'"{c}"' for c in schemas.TABLES[kind])
+    con.register("incoming", rows.to_arrow())
+    con.execute(f"INSERT INTO {table} ({cols}) SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM incoming")
+    con.unregister("incoming")
+
+
+def direct_insert_possible(con: duckdb.DuckDBPyConnection, batch: SourceBatch) -> bool:
+    """True when no id repeats within the file and none is stored for this source yet.
+
+    Then every valid row is new and goes straight into the fact table (the common first load).
+    """
+    idc = schemas.ID_COLUMN[batch.kind]
+    ids = batch.frame.get_column(idc)
+    if ids.is_duplicated().any():
+        return False
+    con.register("incoming_ids", pl.DataFrame({"id": ids}).to_arrow())
+    stored = con.execute(
+        f'SELECT count(*) FROM {batch.kind} WHERE source = ? AND "{idc}" IN (SELECT id FROM incoming_ids)',
+        [batch.source]).fetchone()[0]
+    con.unregister("incoming_ids")
+    return stored == 0
+
+
+def dedupe_batch(con: duckdb.DuckDBPyConnection, kind: str) -> pl.DataFrame:
+    """Resolve id repeats in temp table ``batch``; return the rows quarantined as conflicts.
 
     Exact repeats of an id within the file keep their first row (the others count as duplicates);
     an id repeated with different content is ambiguous, so all its rows are quarantined.
     """
     idc = schemas.ID_COLUMN[kind]
-    con.register("incoming", rows.to_arrow())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM incoming")
-    con.unregister("incoming")
     n, distinct = con.execute(f'SELECT count(*), count(DISTINCT "{idc}") FROM batch').fetchone()
-    if n == distinct:  # the usual case: no id repeats within the file
+    if n == distinct:
         return pl.DataFrame(schema=REJECT_SCHEMA)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE repeated AS
@@ -212,25 +236,47 @@ def _write_run(con: duckdb.DuckDBPyConnection, batch: SourceBatch, result: Inges
     )
 
 
-def ingest_batch(settings: Settings, batch: SourceBatch, fmt: str | None = None) -> IngestResult:
+def load_chunks(con: duckdb.DuckDBPyConnection, settings: Settings, batch: SourceBatch, run_id: str,
+                table: str, chunk_rows: int) -> tuple[int, list[pl.DataFrame]]:
+    """Validate and prepare the batch chunk by chunk (bounded memory), appending to ``table``.
+
+    Returns the number of valid rows and the quarantine frames.
+    """
+    valid, rejects = 0, [batch.rejected]
+    for chunk in batch.frame.iter_slices(chunk_rows):
+        checked = check_batch(chunk, batch.kind)
+        rows = prepare_rows(checked.valid, batch, settings, run_id)
+        _append(con, rows, batch.kind, table)
+        valid += rows.height
+        rejects.append(checked.rejects)
+    return valid, rejects
+
+
+def ingest_batch(settings: Settings, batch: SourceBatch, fmt: str | None = None,
+                 chunk_rows: int = CHUNK_ROWS) -> IngestResult:
     """Validate and load a batch into the warehouse in one atomic write.
 
     Raises:
         AccountingError: if the row accounting does not add up (nothing is written).
     """
-    started, run_id = datetime.now(), new_run_id()
-    checked = check_batch(batch.frame, batch.kind)
-    rows = prepare_rows(checked.valid, batch, settings, run_id)
+    started, run_id, kind = datetime.now(), new_run_id(), batch.kind
     with write_connection(settings.db_path) as con:
         con.execute("BEGIN TRANSACTION")
-        conflicts = stage_batch(con, rows, batch.kind)
-        in_file_dups = rows.height - conflicts.height - con.execute("SELECT count(*) FROM batch").fetchone()[0]
-        inserted, updated, stored_dups = merge_batch(con, batch.kind, run_id)
-        rejects = pl.concat([batch.rejected, checked.rejects, conflicts]).with_columns(
+        if direct_insert_possible(con, batch):
+            valid, rejects = load_chunks(con, settings, batch, run_id, kind, chunk_rows)
+            inserted, updated, duplicates, conflicts = valid, 0, 0, pl.DataFrame(schema=REJECT_SCHEMA)
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS SELECT * FROM {kind} LIMIT 0")
+            valid, rejects = load_chunks(con, settings, batch, run_id, "batch", chunk_rows)
+            conflicts = dedupe_batch(con, kind)
+            in_file_dups = valid - conflicts.height - con.execute("SELECT count(*) FROM batch").fetchone()[0]
+            inserted, updated, stored_dups = merge_batch(con, kind, run_id)
+            duplicates = in_file_dups + stored_dups
+        rejects = pl.concat([*rejects, conflicts]).with_columns(
             pl.lit(run_id).alias("ingest_run_id"), pl.lit(batch.source_file).alias("source_file"))
         quarantined = rejects.get_column("row_number").n_unique()
-        result = IngestResult(run_id, batch.kind, batch.source, batch.source_file, batch.rows_read,
-                              inserted, updated, quarantined, in_file_dups + stored_dups)
+        result = IngestResult(run_id, kind, batch.source, batch.source_file, batch.rows_read,
+                              inserted, updated, quarantined, duplicates)
         if result.rows_read != result.loaded + result.quarantined + result.duplicates:
             raise AccountingError(f"{batch.source_file}: row accounting does not add up: {result.as_dict()}")
         con.register("rejects_in", rejects.select(list(schemas.QUARANTINE)).to_arrow())
@@ -240,7 +286,7 @@ def ingest_batch(settings: Settings, batch: SourceBatch, fmt: str | None = None)
         refresh_reference_tables(con, settings.region.h3_resolution)
         con.execute("COMMIT")
     log.info("%s %s: read %d, loaded %d (new %d, updated %d), quarantined %d, duplicates %d",
-             batch.kind, batch.source_file, result.rows_read, result.loaded, inserted, updated,
+             kind, batch.source_file, result.rows_read, result.loaded, inserted, updated,
              quarantined, result.duplicates)
     return result
 

@@ -66,22 +66,32 @@ def _reject(frame: pl.DataFrame, mask: pl.Expr, column: str, reason: str | pl.Ex
 
 
 def parse_timestamp(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Parse a text timestamp column; add ``has_time``; return (frame, rejects)."""
-    text = pl.col(column).cast(pl.Utf8).str.strip_chars()
-    attempts = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt, _ in TIMESTAMP_FORMATS]
-    with_time = [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt, t in TIMESTAMP_FORMATS if t]
-    parsed = frame.with_columns(
-        pl.coalesce(with_time).is_not_null().alias("has_time"),
-        pl.coalesce(attempts).alias("_ts"),
+    """Parse a text timestamp column; add ``has_time``; return (frame, rejects).
+
+    The first format is tried on every row; the others only on the rows it did not parse, so the
+    usual single-format file costs one parse.
+    """
+    text = frame.get_column(column).cast(pl.Utf8).str.strip_chars()
+    first, *others = [fmt for fmt, _ in TIMESTAMP_FORMATS]
+    parsed = text.str.strptime(pl.Datetime("us"), first, strict=False)
+    todo = parsed.is_null() & text.is_not_null()
+    if todo.any():
+        idx = todo.arg_true()
+        rest = text.gather(idx)
+        retry = pl.select(pl.coalesce([rest.str.strptime(pl.Datetime("us"), f, strict=False) for f in others]))
+        parsed = parsed.scatter(idx, retry.to_series())
+    out = frame.with_columns(
+        (parsed.is_not_null() & text.str.contains(r"\d:\d\d")).alias("has_time"),
+        parsed.alias("_ts"),
+        text.alias(column),
     )
-    blank = text.is_null() | (text == "")
+    blank = pl.col(column).is_null() | (pl.col(column) == "")
     rejects = pl.concat([
-        _reject(parsed, blank, column, "missing required value"),
-        _reject(parsed, ~blank & pl.col("_ts").is_null(), column,
+        _reject(out, blank, column, "missing required value"),
+        _reject(out, ~blank & pl.col("_ts").is_null(), column,
                 "malformed timestamp (expected YYYY-MM-DD[ HH:MM[:SS]])"),
     ])
-    out = parsed.with_columns(pl.col("_ts").alias(column)).drop("_ts")
-    return out, rejects
+    return out.with_columns(pl.col("_ts").alias(column)).drop("_ts"), rejects
 
 
 def parse_numbers(frame: pl.DataFrame, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
