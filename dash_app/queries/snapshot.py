@@ -69,14 +69,18 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return con.execute(sql, params or []).pl()
 
 
-def champion_runs(con: duckdb.DuckDBPyConnection) -> list[RunRef]:
-    """Every complete forecast run of the current champion, newest first."""
+def published_runs(con: duckdb.DuckDBPyConnection) -> list[RunRef]:
+    """Every complete (published) forecast run, newest first.
+
+    Runs are only ever made with the champion of their day, so the newest complete run is what to
+    serve. Right after a promotion the new champion has no run yet: the previous champion's runs
+    keep serving until the job publishes the new ones (never an empty page in between).
+    """
     rows = con.execute(
         """SELECT r.run_id, r.version_id, r.window_start, r.window_end,
                   coalesce(r.data_cutoff, m.as_of), r.created_at,
                   datediff('day', r.window_start, r.window_end) + 1
            FROM forecast_runs r
-           JOIN champion c ON c.version_id = r.version_id AND c.slot = 'default'
            LEFT JOIN model_versions m ON m.version_id = r.version_id
            WHERE r.status = 'complete'
            ORDER BY r.created_at DESC, r.run_id DESC"""
@@ -184,7 +188,6 @@ def _period_run(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> str 
             return run_id
     row = con.execute(
         """SELECT p.run_id FROM period_forecasts p JOIN forecast_runs r USING (run_id)
-           JOIN champion c ON c.version_id = r.version_id AND c.slot = 'default'
            WHERE r.status = 'complete' ORDER BY r.created_at DESC LIMIT 1"""
     ).fetchone()
     return row[0] if row else None
@@ -268,7 +271,7 @@ def offence_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def build_snapshot(con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], today: date) -> Snapshot:
     """Read everything the pages need in one pass."""
-    runs = pick_runs(champion_runs(con), windows, today)
+    runs = pick_runs(published_runs(con), windows, today)
     units = _unit_frame(con, runs)
     names = _frame(
         con,

@@ -50,7 +50,8 @@ def offence_mix(con: duckdb.DuckDBPyConnection, cutoff: date, recent_days: int) 
 
 def daily_accidents(con: duckdb.DuckDBPyConnection, cutoff: date, recent_days: int) -> pl.DataFrame:
     """Accidents per day over the recent window and the year before it (days with none absent)."""
-    return con.execute(DAILY_SQL, _params(cutoff, recent_days)).pl()
+    params = _params(cutoff, recent_days)
+    return con.execute(DAILY_SQL, {k: params[k] for k in ("cutoff", "history_start")}).pl()
 
 
 def latest_record_day(con: duckdb.DuckDBPyConnection) -> date | None:
