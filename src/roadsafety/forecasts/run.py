@@ -32,6 +32,8 @@ from roadsafety.store.connection import StoreError, read_connection
 log = logging.getLogger(__name__)
 
 PROFILE_TOP = 500
+CALIBRATION_DAYS = 364  # the year before the cut-off, whose outcome is known
+CALIBRATION_CLIP = (0.25, 4.0)
 MAX_WINDOW_DAYS = 367  # a calendar year, leap day and an inclusive end day included
 BANDS = ((0.01, "very_high"), (0.05, "high"), (0.20, "medium"))
 
@@ -64,6 +66,36 @@ def _expected(prep, pair: backtest.ModelPair, frame: pl.DataFrame) -> pl.DataFra
         return frame.with_columns(expected_fatal_grievous=pl.col("expected_lightgbm_fg"))
     fg, n = pl.col(panel.roll_name("fatal_grievous", 156)), pl.col(panel.roll_name("crashes", 156))
     return frame.with_columns(expected_fatal_grievous=pl.col("expected_crashes") * (fg + 1) / (n + 2))
+
+
+def _calibration(prep, pair: backtest.ModelPair, units: pl.DataFrame, cfg: panel.PanelConfig) -> float:
+    """Scale that makes the model's total for the year before the cut-off equal what happened there.
+
+    Applied to every unit alike, it leaves the ranking unchanged and keeps totals (the app's KPI
+    cards) honest: without it, empty neighbour cells and the window-length offset inflate the sum of
+    unit forecasts. Features for that year are computed at its start (data before it only).
+    """
+    if pair.crashes is None:
+        return 1.0
+    origin = prep.cutoff - CALIBRATION_DAYS
+    samples = panel.forecast_samples(units, origin, origin, CALIBRATION_DAYS)
+    frame = panel.add_targets(backtest.predict_frame(prep.ctx, pair, samples, cfg), prep.ctx.own)
+    predicted, actual = frame["expected_lightgbm"].sum(), frame["y_crashes"].sum()
+    if not predicted or not actual:
+        return 1.0
+    factor = min(max(actual / predicted, CALIBRATION_CLIP[0]), CALIBRATION_CLIP[1])
+    log.info("calibration: %.0f crashes predicted for the year before the cut-off, %d happened: x%.3f",
+             predicted, actual, factor)
+    return factor
+
+
+def _consistent(frame: pl.DataFrame, factor: float) -> pl.DataFrame:
+    """Apply the calibration; expected fatal+grievous never exceeds expected crashes."""
+    crashes = pl.col("expected_crashes") * factor
+    return frame.with_columns(
+        expected_crashes=crashes,
+        expected_fatal_grievous=pl.min_horizontal(pl.col("expected_fatal_grievous") * factor, crashes),
+    )
 
 
 def _rank(frame: pl.DataFrame) -> pl.DataFrame:
@@ -122,7 +154,7 @@ def build_run(settings: Settings, prep, champ: dict, start: date, end: date
     units = prep.ctx.inputs.units
     samples = panel.forecast_samples(units, prep.cutoff, panel.to_day(start), (end - start).days + 1)
     frame = backtest.predict_frame(prep.ctx, pair, samples, cfg)
-    frame = _expected(prep, pair, frame)
+    frame = _consistent(_expected(prep, pair, frame), _calibration(prep, pair, units, cfg))
     alpha = pair.crashes.alpha if pair.crashes is not None else 0.5
     frame = frame.join(units.select("unit_idx", "unit_id"), on="unit_idx", how="left")
     frame = _intervals(_rank(frame), alpha)
