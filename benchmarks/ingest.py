@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from harness import run_child
 
 BASELINE = """
 import duckdb, sys
@@ -38,16 +37,6 @@ print(result.loaded)
 """
 
 
-def run_child(code: str, *args: str) -> tuple[float, float, str]:
-    """Run python code in a child; return (seconds, peak RSS in MiB, stdout)."""
-    code += "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode:
-        raise SystemExit(f"child failed with exit code {proc.returncode}")
-    *lines, peak_kib = proc.stdout.strip().splitlines()
-    return elapsed, int(peak_kib) / 1024, lines[-1]
 
 
 def ensure_file(out: Path, years: int, scale: float) -> Path:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
+
+from harness import run_child
 
 BUDGET_S = 600.0
 END = date(2026, 1, 1)
@@ -53,17 +53,6 @@ print(forecast(with_db(load_settings(), sys.argv[1]), start, date(start.year, 12
 """
 
 
-def run_child(code: str, *args: str) -> tuple[float, float, str]:
-    """Run python code in a child; return (seconds, peak RSS in MiB, last stdout line)."""
-    code += "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True,
-                          check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode:
-        raise SystemExit(f"child failed with exit code {proc.returncode}")
-    *lines, peak_kib = proc.stdout.strip().splitlines()
-    return elapsed, int(peak_kib) / 1024, lines[-1]
 
 
 def ensure_world(out: Path, years: int, scale: float) -> Path:

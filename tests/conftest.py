@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from roadsafety.config import RegionConfig, Settings, PrivacyConfig, CalendarConfig
+from roadsafety.config import CalendarConfig, PrivacyConfig, RegionConfig, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.logging import RichHandler
@@ -24,8 +23,8 @@ app = typer.Typer(
 @handle_errors
 def main(
     ctx: typer.Context,
-    db: Optional[Path] = typer.Option(None, "--db", help="DuckDB warehouse file (env ROADSAFETY_DB)."),
-    config: Optional[Path] = typer.Option(
+    db: Path | None = typer.Option(None, "--db", help="DuckDB warehouse file (env ROADSAFETY_DB)."),
+    config: Path | None = typer.Option(
         None, "--config", help="TOML config file (env ROADSAFETY_CONFIG)."
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),

@@ -9,6 +9,7 @@ import functools
 import importlib
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import typer
@@ -45,6 +46,20 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(code=2) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def parse_date_option(text: str | None, option: str) -> date | None:
+    """A ``YYYY-MM-DD`` option value as a date (None stays None).
+
+    Raises:
+        UserError: naming the option when the text is not a date.
+    """
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def settings_of(ctx: typer.Context) -> Settings:

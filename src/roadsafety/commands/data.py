@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from roadsafety.commands import UserError, handle_errors, settings_of
+from roadsafety.commands import handle_errors, parse_date_option, settings_of
 
 log = logging.getLogger("roadsafety")
 
@@ -38,26 +36,17 @@ def synth(
     scale: float = typer.Option(1.0, min=0.001, help="1.0 = ~10,400 accidents and 500,000 challans a year."),
     seed: int = typer.Option(42, help="Random seed (same seed, same files)."),
     fmt: FileFormat = typer.Option(FileFormat.csv, "--format", help="csv or parquet."),
-    end: Optional[str] = typer.Option(None, help="Day after the last generated day (YYYY-MM-DD; default today)."),
+    end: str | None = typer.Option(None, help="Day after the last generated day (YYYY-MM-DD; default today)."),
 ) -> None:
     """Write a seeded synthetic Haryana world (accidents, challans, planted truth)."""
     from roadsafety.sources.synthetic import generate_world
 
     settings = settings_of(ctx)
     summary = generate_world(
-        out, years=years, scale=scale, seed=seed, fmt=fmt.value, end=_parse_date(end, "--end"),
+        out, years=years, scale=scale, seed=seed, fmt=fmt.value, end=parse_date_option(end, "--end"),
         h3_resolution=settings.region.h3_resolution,
     )
     typer.echo(str(summary))
-
-
-def _parse_date(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def ingest(
@@ -65,7 +54,7 @@ def ingest(
     kind: Kind = typer.Argument(..., help="accidents or challans"),
     file: Path = typer.Argument(..., help="CSV or Parquet file (or folder, for folder formats)."),
     fmt: str = typer.Option("canonical", "--format", "-f", help="Source format (see README)."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="TOML column mapping for another export."),
+    mapping: Path | None = typer.Option(None, "--mapping", help="TOML column mapping for another export."),
 ) -> None:
     """Validate and load a file; print rows read = loaded + quarantined + duplicates."""
     from roadsafety.sources.base import SourceError

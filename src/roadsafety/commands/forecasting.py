@@ -9,18 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from roadsafety.commands import UserError, handle_errors, settings_of
+from roadsafety.commands import UserError, handle_errors, parse_date_option, settings_of
 
 log = logging.getLogger("roadsafety")
-
-
-def _date(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 @handle_errors
@@ -33,7 +24,7 @@ def retrain(
     """Train a new model version, backtest it, and promote it if it is not worse than the champion."""
     from roadsafety.forecasts.pipeline import retrain as run_retrain
 
-    result = run_retrain(settings_of(ctx), _date(as_of, "--as-of"), n_folds=folds)
+    result = run_retrain(settings_of(ctx), parse_date_option(as_of, "--as-of"), n_folds=folds)
     score = "n/a" if result.score is None else f"{result.score:.3f}"
     typer.echo(f"version {result.version_id} (data before {result.as_of}): score {score}; "
                f"{'promoted' if result.promoted else 'NOT promoted'} — {result.reason}; "
@@ -89,8 +80,8 @@ def forecast(
     """Write the champion's forecast for every unit from --start to --end; print the run id."""
     from roadsafety.forecasts.pipeline import forecast as run_forecast
 
-    first = _date(start, "--start") or date.today()
-    last = _date(end, "--end") or first + timedelta(days=6)
+    first = parse_date_option(start, "--start") or date.today()
+    last = parse_date_option(end, "--end") or first + timedelta(days=6)
     if last < first:
         raise UserError(f"--end {last} is before --start {first}")
     if (last - first).days + 1 > 367:

@@ -19,11 +19,11 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from collections.abc import Iterator
 
 from roadsafety.config import Settings
 from roadsafety.jobs import checks as chk

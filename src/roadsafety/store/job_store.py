@@ -64,7 +64,7 @@ def write_job_run(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     """Insert (or replace) one job_runs row; dict and list values are stored as JSON."""
     values = {k: json.dumps(v, default=str) if isinstance(v, (dict, list)) else v for k, v in row.items()}
     cols = ", ".join(values)
-    con.execute(f"DELETE FROM job_runs WHERE job_id = ?", [values["job_id"]])
+    con.execute("DELETE FROM job_runs WHERE job_id = ?", [values["job_id"]])
     con.execute(f"INSERT INTO job_runs ({cols}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
 
 

@@ -1,0 +1,20 @@
+"""Shared by the benchmark scripts: run a step in a fresh child process, measuring time and peak memory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+
+def run_child(code: str, *args: str) -> tuple[float, float, str]:
+    """Run python ``code`` in a child; return (seconds, peak RSS in MiB, last stdout line)."""
+    code += "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True,
+                          check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"child failed with exit code {proc.returncode}")
+    *lines, peak_kib = proc.stdout.strip().splitlines()
+    return elapsed, int(peak_kib) / 1024, lines[-1]
