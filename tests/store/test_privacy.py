@@ -55,3 +55,14 @@ def test_hash_column_handles_blanks(tmp_path):
     h = out["vehicle_reg_hash"].to_list()
     assert h[1] is None and h[2] is None and h[0] == h[3]
     assert out.columns == ["vehicle_reg_hash"]
+
+
+def test_sql_hmac_matches_python_hmac():
+    import duckdb
+
+    key = b"0123456789abcdef" * 2
+    values = ["HR26AB1234", "DL3CXY9876", "X"]
+    con = duckdb.connect()
+    con.register("v", pl.DataFrame({"m": values + [None]}).to_arrow())
+    got = [r[0] for r in con.execute(f"SELECT {privacy.hmac_sql('m', key)} FROM v").fetchall()]
+    assert got == [privacy.hash_value(v, key) for v in values] + [None]

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import polars_h3 as plh3
+import pyarrow as pa
 
 from roadsafety import schemas
 from roadsafety.config import RegionConfig, Settings
@@ -101,12 +102,21 @@ def assign_units(frame: pl.DataFrame, region: RegionConfig) -> pl.DataFrame:
     )
 
 
+PII_STAGING = "_pii_vehicle_reg"  # normalised registration, hashed by the insert SQL, never stored
+
+
 def prepare_rows(valid: pl.DataFrame, batch: SourceBatch, settings: Settings, run_id: str) -> pl.DataFrame:
-    """Hash personal data, assign spatial units and add lineage; conform to the stored schema."""
+    """Assign spatial units and add lineage; conform to the stored schema.
+
+    Challans keep the normalised registration in ``_pii_vehicle_reg`` for :func:`_append`, which
+    replaces it by its keyed hash as the rows enter DuckDB.
+    """
     frame = valid
+    extra = []
     if batch.kind == "challans":
-        key = privacy.load_or_create_key(settings.privacy.key_path)
-        frame = privacy.hash_column(frame, "vehicle_reg", key)
+        frame = frame.with_columns(privacy.normalise_expr("vehicle_reg").alias(PII_STAGING),
+                                   pl.lit(None, pl.Utf8).alias("vehicle_reg_hash")).drop("vehicle_reg")
+        extra = [pl.col(PII_STAGING)]
     frame = assign_units(frame, settings.region).with_columns(
         pl.lit(batch.source).alias("source"),
         pl.lit(batch.source_file).alias("source_file"),
@@ -114,7 +124,7 @@ def prepare_rows(valid: pl.DataFrame, batch: SourceBatch, settings: Settings, ru
         pl.lit(None, pl.Utf8).alias("content_hash"),
     )
     table = schemas.TABLES[batch.kind]
-    return frame.select([pl.col(c).cast(t) for c, t in table.items()])
+    return frame.select([pl.col(c).cast(t) for c, t in table.items()] + extra)
 
 
 def _content_sql(kind: str) -> str:
@@ -123,11 +133,22 @@ def _content_sql(kind: str) -> str:
     return f"md5(concat_ws('\x1f', {parts}))"
 
 
-def _append(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str, table: str) -> None:
-    """Append prepared rows (with their content hash) to ``table``."""
+def _parallel_arrow(rows: pl.DataFrame, batch_rows: int = 122_880) -> pa.Table:
+    """Rows as an Arrow table of many record batches, so DuckDB scans (and hashes) them in parallel."""
+    table = rows.to_arrow()
+    return pa.Table.from_batches(table.to_batches(max_chunksize=batch_rows), schema=table.schema)
+
+
+def _append(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str, table: str,
+            key: bytes | None) -> None:
+    """Append prepared rows to ``table``, hashing personal data and adding the content hash."""
     cols = ", ".join(f'"{c}"' for c in schemas.TABLES[kind])
-    con.register("incoming", rows.to_arrow())
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM incoming")
+    source = "incoming"
+    if PII_STAGING in rows.columns:
+        source = (f"(SELECT * EXCLUDE ({PII_STAGING}) REPLACE ({privacy.hmac_sql(PII_STAGING, key)} "
+                  f"AS vehicle_reg_hash) FROM incoming)")
+    con.register("incoming", _parallel_arrow(rows))
+    con.execute(f"INSERT INTO {table} ({cols}) SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM {source}")
     con.unregister("incoming")
 
 
@@ -243,10 +264,11 @@ def load_chunks(con: duckdb.DuckDBPyConnection, settings: Settings, batch: Sourc
     Returns the number of valid rows and the quarantine frames.
     """
     valid, rejects = 0, [batch.rejected]
+    key = privacy.load_or_create_key(settings.privacy.key_path) if batch.kind == "challans" else None
     for chunk in batch.frame.iter_slices(chunk_rows):
         checked = check_batch(chunk, batch.kind)
         rows = prepare_rows(checked.valid, batch, settings, run_id)
-        _append(con, rows, batch.kind, table)
+        _append(con, rows, batch.kind, table, key)
         valid += rows.height
         rejects.append(checked.rejects)
     return valid, rejects

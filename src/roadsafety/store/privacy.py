@@ -49,6 +49,26 @@ def hash_value(value: str, key: bytes) -> str:
     return hmac.new(key, normalise_identifier(value).encode(), hashlib.sha256).hexdigest()
 
 
+def normalise_expr(column: str) -> pl.Expr:
+    """Polars form of :func:`normalise_identifier`; blank values become null."""
+    text = pl.col(column).cast(pl.Utf8).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def hmac_sql(column: str, key: bytes) -> str:
+    """DuckDB SQL computing HMAC-SHA256 of an already-normalised text column (hex, like hash_value).
+
+    HMAC(K, m) = SHA256((K xor opad) || SHA256((K xor ipad) || m)), with the key padded to the
+    64-byte block. Evaluated vectorised inside DuckDB: the clear value exists only in the in-memory
+    batch being inserted, never in a table.
+    """
+    block = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
+    ipad = bytes(b ^ 0x36 for b in block).hex()
+    opad = bytes(b ^ 0x5C for b in block).hex()
+    inner = f"unhex(sha256(unhex('{ipad}') || encode(\"{column}\")))"
+    return f"CASE WHEN \"{column}\" IS NULL THEN NULL ELSE sha256(unhex('{opad}') || {inner}) END"
+
+
 def _hash_normalised(values: list[str], key: bytes) -> list[str]:
     """HMAC-SHA256 of already-normalised values, reusing the keyed state (same result as hash_value)."""
     base = hmac.new(key, digestmod=hashlib.sha256)
