@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 def run_child(code: str, *args: str) -> tuple[float, float, str]:
@@ -18,3 +20,12 @@ def run_child(code: str, *args: str) -> tuple[float, float, str]:
         raise SystemExit(f"child failed with exit code {proc.returncode}")
     *lines, peak_kib = proc.stdout.strip().splitlines()
     return elapsed, int(peak_kib) / 1024, lines[-1]
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    """The options every benchmark takes: ``--years``, ``--scale`` of the synthetic world, ``--out``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    return parser.parse_args()

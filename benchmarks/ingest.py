@@ -10,13 +10,12 @@ merge, quarantine, atomic publish). Prints wall time, the ratio (aim: <= 2x) and
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from harness import run_child
+from harness import parse_args, run_child
 
 BASELINE = """
 import duckdb, sys
@@ -51,11 +50,7 @@ def ensure_file(out: Path, years: int, scale: float) -> Path:
 
 def main() -> None:
     """Run baseline and product ingest, print the comparison as text and JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
-    args = parser.parse_args()
+    args = parse_args(__doc__.splitlines()[0])
     path = ensure_file(args.out, args.years, args.scale)
     rows = sum(1 for _ in path.open()) - 1
     with tempfile.TemporaryDirectory() as tmp:

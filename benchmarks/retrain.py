@@ -10,13 +10,12 @@ memory, and writes them as JSON to ``<out>/retrain.json``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import date
 from pathlib import Path
 
-from harness import run_child
+from harness import parse_args, run_child
 
 BUDGET_S = 600.0
 END = date(2026, 1, 1)
@@ -67,11 +66,7 @@ def ensure_world(out: Path, years: int, scale: float) -> Path:
 
 def main() -> None:
     """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
-    args = parser.parse_args()
+    args = parse_args(__doc__.splitlines()[0])
     args.out.mkdir(parents=True, exist_ok=True)
     world = ensure_world(args.out, args.years, args.scale)
     db = world / "bench.duckdb"

@@ -86,42 +86,21 @@ _LINEAGE: dict[str, pl.DataType] = {
     "ingest_run_id": pl.Utf8(),
 }
 
+# Stored facts: the canonical columns with parsed timestamps (personal data only as a keyed hash),
+# then spatial units and lineage.
 ACCIDENTS: dict[str, pl.DataType] = {
-    "accident_id": pl.Utf8(),
-    "occurred_at": pl.Datetime("us"),
-    "latitude": pl.Float64(),
-    "longitude": pl.Float64(),
-    "severity": pl.Utf8(),
-    "killed": pl.Int32(),
-    "injured": pl.Int32(),
-    "district": pl.Utf8(),
-    "police_station": pl.Utf8(),
-    "road_name": pl.Utf8(),
-    "road_category": pl.Utf8(),
-    "chainage_km": pl.Float64(),
-    "vehicle_types": pl.Utf8(),
-    "weather": pl.Utf8(),
-    "light": pl.Utf8(),
-    "cause": pl.Utf8(),
+    **{col: pl.Datetime("us") if col == "occurred_at" else dtype for col, dtype in ACCIDENT_INPUT.items()},
     **_SPATIAL,
     **_LINEAGE,
 }
 
 CHALLANS: dict[str, pl.DataType] = {
-    "challan_id": pl.Utf8(),
-    "issued_at": pl.Datetime("us"),
-    "latitude": pl.Float64(),
-    "longitude": pl.Float64(),
-    "offence": pl.Utf8(),
-    "offence_raw": pl.Utf8(),
-    "vehicle_class": pl.Utf8(),
-    "fine_amount": pl.Float64(),
-    "district": pl.Utf8(),
-    "police_station": pl.Utf8(),
-    "road_name": pl.Utf8(),
-    "camera_id": pl.Utf8(),
-    "vehicle_reg_hash": pl.Utf8(),
-    "challan_type": pl.Utf8(),
+    **{
+        ("vehicle_reg_hash" if col == "vehicle_reg" else col): (
+            pl.Datetime("us") if col == "issued_at" else dtype
+        )
+        for col, dtype in CHALLAN_INPUT.items()
+    },
     **_SPATIAL,
     **_LINEAGE,
 }
