@@ -151,3 +151,18 @@ def test_challans_hash_registrations(tmp_settings, tmp_path):
     assert rows["offence"].to_list() == ["overspeeding", "no_helmet", "no_helmet"]
     q = table(tmp_settings.db_path, "SELECT column_name, raw_value FROM quarantine")
     assert q.rows() == [("offence", "teleporting")]  # the registration is not copied to quarantine
+
+
+@pytest.mark.parametrize("stamp, severity, expected", [
+    ("2024-01-05T22:15:00Z", "Serious Injury", ("grievous", True)),
+    ("2024-01-05 22:15:00+05:30", "Slight injury", ("minor", True)),
+    ("2024-01-05 22:15:00.000", "FATAL", ("fatal", True)),
+    ("2024-01-05", "Property damage only", ("non_injury", False)),
+])
+def test_common_export_variants_load(tmp_settings, tmp_path, stamp, severity, expected):
+    row = f"V1,{stamp},29.39,76.97,{severity},0,1,Panipat,PS Sadar,NH-44"
+    result = load(tmp_settings, write_csv(tmp_path / "a.csv", [row]))
+    assert result.loaded == 1
+    got = table(tmp_settings.db_path, "SELECT severity, has_time, occurred_at FROM accidents")
+    assert (got["severity"][0], got["has_time"][0]) == expected
+    assert str(got["occurred_at"][0]).startswith("2024-01-05")

@@ -35,6 +35,11 @@ SEVERITY_ALIASES = {
     "slight": "minor", "simple": "minor", "minor_injury": "minor", "simple_injury": "minor",
     "noninjury": "non_injury", "no_injury": "non_injury", "pdo": "non_injury",
     "damage_only": "non_injury", "property_damage": "non_injury",
+    "property_damage_only": "non_injury", "non_injury_accident": "non_injury",
+    "fatal_injury": "fatal", "killed_accident": "fatal",
+    "serious_injury": "grievous", "serious_injuries": "grievous", "grievous_injuries": "grievous",
+    "major_injury": "grievous", "slight_injury": "minor", "slight_injuries": "minor",
+    "minor_injuries": "minor", "injury": "minor",
 }
 ROAD_CATEGORY_ALIASES = {c.lower(): c for c in schemas.ROAD_CATEGORIES} | {
     "national_highway": "NH", "state_highway": "SH", "city": "urban", "street": "urban",
@@ -71,7 +76,9 @@ def parse_timestamp(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.
     The first format is tried on every row; the others only on the rows it did not parse, so the
     usual single-format file costs one parse.
     """
-    text = frame.get_column(column).cast(pl.Utf8).str.strip_chars()
+    # Local wall time is kept; a trailing UTC offset or 'Z' (as some exports write) is dropped.
+    text = frame.get_column(column).cast(pl.Utf8).str.strip_chars() \
+        .str.replace(r"(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))$", "")
     first, *others = [fmt for fmt, _ in TIMESTAMP_FORMATS]
     parsed = text.str.strptime(pl.Datetime("us"), first, strict=False)
     todo = parsed.is_null() & text.is_not_null()
