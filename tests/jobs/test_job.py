@@ -86,6 +86,11 @@ def test_job_runs_end_to_end_and_rejects_a_bad_file_without_stopping(job_setting
     assert logs and summary.job_id in logs[0].read_text()
     again = run_job(job_settings, today=date.today())  # nothing new: champion kept, nothing retrained
     assert again.model_decision.startswith("skipped: no new data") and again.outcome == "ok"
+    strict = replace(job_settings, job=replace(job_settings.job, missing_days_warn=0, missing_days_block=0))
+    before = champion(job_settings.db_path)
+    blocked = run_job(strict, force_retrain=True, today=date.today())  # a blocking check keeps the champion
+    assert blocked.model_decision.startswith("kept champion") and "missing_days" in blocked.model_decision
+    assert blocked.outcome == "warned" and champion(job_settings.db_path)[0] == before[0]
 
 
 def test_second_run_exits_cleanly_while_one_holds_the_lock(job_settings):
