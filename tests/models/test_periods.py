@@ -200,7 +200,7 @@ def test_baac_departement_weeks_coverage_and_accuracy(real_data) -> None:
     path = real_data / "baac_france_5dep.csv.gz"
     if not path.exists():
         pytest.skip(f"{path} absent")
-    from roadsafety.sources.baac import read_baac
+    from roadsafety.sources.france import read_baac
 
     frame = read_baac(path).frame
     counts = frame.select(

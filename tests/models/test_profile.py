@@ -294,7 +294,7 @@ def test_baac_profiles_predict_validation_hours(real_data) -> None:
     path = real_data / "baac_france_5dep.csv.gz"
     if not path.exists():
         pytest.skip(f"{path} absent")
-    from roadsafety.sources.baac import read_baac
+    from roadsafety.sources.france import read_baac
 
     raw = read_baac(path).frame.filter(
         pl.col("latitude").is_not_null(), pl.col("longitude").is_not_null()

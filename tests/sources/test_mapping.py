@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from roadsafety.sources import baac, montgomery
+from roadsafety.sources import france, maryland
 from roadsafety.sources.base import SourceError
 from roadsafety.sources.mapping import load_mapping, read_mapped
 from roadsafety.sources.registry import formats, get_reader
@@ -116,8 +116,8 @@ column = "Sections"
 
 
 def test_registry_formats() -> None:
-    assert get_reader("accidents", "baac") is baac.read_baac
-    assert get_reader("challans", "montgomery") is montgomery.read_montgomery
+    assert get_reader("accidents", "baac") is france.read_baac
+    assert get_reader("challans", "montgomery") is maryland.read_montgomery
     assert {"baac", "delhi-fir", "delhi-fatal", "canonical", "mapping"} <= set(formats("accidents"))
     with pytest.raises(SourceError, match="available: .*baac"):
         get_reader("accidents", "nope")

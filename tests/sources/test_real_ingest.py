@@ -1,7 +1,7 @@
 """Each real public file through its adapter and the validated ingest into a fresh warehouse.
 
 Row accounting must be exact (rows read = loaded + quarantined + duplicates), the stored severity
-split must match the adapter's (itself checked against independent counts in test_baac/test_delhi),
+split must match the adapter's (itself checked against independent counts in test_france/test_delhi),
 quarantine reasons are the adapter's, and re-loading a file changes nothing.
 """
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from roadsafety.sources.baac import read_baac
 from roadsafety.sources.delhi import read_delhi_fir
 from roadsafety.sources.delhi_fatal import read_delhi_fatal
-from roadsafety.sources.montgomery import read_montgomery
+from roadsafety.sources.france import read_baac
+from roadsafety.sources.maryland import read_montgomery
 from roadsafety.store.connection import read_connection
 from roadsafety.store.ingest import ingest_batch
 

@@ -12,15 +12,15 @@ Reader = Callable[[Path], SourceBatch]
 
 
 def _readers() -> dict[tuple[str, str], Reader]:
-    from roadsafety.sources import baac, canonical, delhi, delhi_fatal, montgomery
+    from roadsafety.sources import canonical, delhi, delhi_fatal, france, maryland
 
     return {
         ("accidents", "canonical"): canonical.read_canonical_accidents,
         ("challans", "canonical"): canonical.read_canonical_challans,
-        ("accidents", "baac"): baac.read_baac,
+        ("accidents", "baac"): france.read_baac,
         ("accidents", "delhi-fir"): delhi.read_delhi_fir,
         ("accidents", "delhi-fatal"): delhi_fatal.read_delhi_fatal,
-        ("challans", "montgomery"): montgomery.read_montgomery,
+        ("challans", "montgomery"): maryland.read_montgomery,
     }
 
 

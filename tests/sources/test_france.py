@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from roadsafety.sources.baac import read_baac
 from roadsafety.sources.base import SourceError
+from roadsafety.sources.france import read_baac
 
 HEADER = "Num_Acc,an,mois,jour,hrmn,lat,long,dep,com,agg,catr,voie,adr,pr,pr1,atm,lum,usagers,vehicules"
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from roadsafety.sources.base import SourceError
-from roadsafety.sources.montgomery import read_montgomery
+from roadsafety.sources.maryland import read_montgomery
 from roadsafety.sources.offences import offence_expr
 
 HEADER = ("Date Of Stop,Time Of Stop,Agency,SubAgency,Description,Location,Latitude,Longitude,Accident,"

@@ -7,7 +7,7 @@ One row per accident (``Num_Acc``); victims and vehicles are Python-literal list
   without leading zeros before 2019 (``615`` = 06:15) and ``HH:MM`` after;
 - ``lat``/``long`` are scaled integers before 2019 (``4491700.0`` = 44.917), decimal commas after
   (``44,6963150``); ``0`` means missing; a point outside its département's packaged box
-  (``data/baac_departements.csv``) is a keying error and also counts as missing (raw kept);
+  (``data/france_departements.csv``) is a keying error and also counts as missing (raw kept);
 - ``dep`` is ``130``-style before 2019 and ``13`` after; ``com`` is the commune number within the
   département before 2019 (``55.0``) and the full INSEE code after (``13055``);
 - ``voie`` is a road number (``7.0``) or, after 2019, often a street name; ``pr``/``pr1`` use
@@ -42,7 +42,7 @@ ROAD_CATEGORY = {1: "expressway", 2: "NH", 3: "SH", 5: "other", 6: "other", 7: "
 def codes() -> dict[str, dict[int, str]]:
     """The packaged BAAC code labels: ``{variable: {code: label}}`` (atm, lum, catv, catr)."""
     table: dict[str, dict[int, str]] = {}
-    text = resources.files("roadsafety.sources.data").joinpath("baac_codes.csv").read_text("utf-8")
+    text = resources.files("roadsafety.sources.data").joinpath("france_codes.csv").read_text("utf-8")
     for row in csv.DictReader(text.splitlines()):
         table.setdefault(row["variable"], {})[int(row["code"])] = row["label"]
     return table
@@ -144,7 +144,7 @@ def _coordinate(col: str, limit: float) -> pl.Expr:
 @cache
 def departement_boxes() -> dict[str, tuple[float, float, float, float]]:
     """Packaged ``{dep: (min_lon, min_lat, max_lon, max_lat)}`` (about 0.1° beyond each border)."""
-    text = resources.files("roadsafety.sources.data").joinpath("baac_departements.csv").read_text("utf-8")
+    text = resources.files("roadsafety.sources.data").joinpath("france_departements.csv").read_text("utf-8")
     return {r["dep"]: (float(r["min_lon"]), float(r["min_lat"]), float(r["max_lon"]), float(r["max_lat"]))
             for r in csv.DictReader(text.splitlines())}
 
