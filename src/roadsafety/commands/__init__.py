@@ -9,7 +9,7 @@ import functools
 import importlib
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import typer
@@ -60,6 +60,29 @@ def parse_date_option(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise UserError(f"{option}: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def one_year_after(day: date) -> date:
+    """The same day one calendar year later (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def window_option(first: date | None, last: date | None) -> tuple[date, date]:
+    """The inclusive ``--start``/``--end`` window (default: the next 7 days from today).
+
+    Raises:
+        UserError: when the end is before the start or more than one calendar year after it.
+    """
+    first = first or date.today()
+    last = last or first + timedelta(days=6)
+    if last < first:
+        raise UserError(f"--end {last} is before --start {first}")
+    if last > one_year_after(first):
+        raise UserError(f"--end {last}: the window is longer than one year (at most {one_year_after(first)})")
+    return first, last
 
 
 def settings_of(ctx: typer.Context) -> Settings:

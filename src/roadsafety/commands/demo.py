@@ -52,7 +52,8 @@ def ingest_step(settings: Settings, world: Path) -> None:
     """Ingest the world's files unless the same file content was loaded before."""
     from roadsafety.sources.registry import get_reader
     from roadsafety.store.connection import read_connection
-    from roadsafety.store.ingest import file_sha256, ingest_batch
+    from roadsafety.store.ingest import ingest_batch
+    from roadsafety.store.provenance import file_sha256
 
     for kind in ("accidents", "challans"):
         path = world / f"{kind}.csv"

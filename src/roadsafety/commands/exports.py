@@ -12,12 +12,12 @@ import importlib.util
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
 
-from roadsafety.commands import UserError, handle_errors, settings_of
+from roadsafety.commands import UserError, handle_errors, settings_of, window_option
 from roadsafety.config import Settings
 from roadsafety.exports.audit import audit_export
 from roadsafety.exports.blackspots import build_blackspots
@@ -83,25 +83,9 @@ def user_errors() -> Iterator[None]:
         raise UserError(str(exc)) from exc
 
 
-def one_year_after(day: date) -> date:
-    """The same day one calendar year later (29 February → 28 February)."""
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
-
-
 def window(start: datetime | None, end: datetime | None) -> tuple[date, date]:
     """The inclusive window from the options (default: the next 7 days from today)."""
-    first = start.date() if start else date.today()
-    last = end.date() if end else first + timedelta(days=6)
-    if last < first:
-        raise UserError(f"--end {last} is before --start {first}")
-    if last > one_year_after(first):
-        raise UserError(
-            f"--end {last}: the window is longer than one year (at most {one_year_after(first)})"
-        )
-    return first, last
+    return window_option(start.date() if start else None, end.date() if end else None)
 
 
 def resolve_run(settings: Settings, start: date, end: date, create: bool = True) -> str | None:

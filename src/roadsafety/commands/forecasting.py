@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from roadsafety.commands import UserError, handle_errors, parse_date_option, settings_of
+from roadsafety.commands import (
+    UserError,
+    handle_errors,
+    parse_date_option,
+    settings_of,
+    window_option,
+)
 
 log = logging.getLogger("roadsafety")
 
@@ -80,12 +85,7 @@ def forecast(
     """Write the champion's forecast for every unit from --start to --end; print the run id."""
     from roadsafety.forecasts.pipeline import forecast as run_forecast
 
-    first = parse_date_option(start, "--start") or date.today()
-    last = parse_date_option(end, "--end") or first + timedelta(days=6)
-    if last < first:
-        raise UserError(f"--end {last} is before --start {first}")
-    if (last - first).days + 1 > 367:
-        raise UserError("--start/--end: a window is at most one year (367 days)")
+    first, last = window_option(parse_date_option(start, "--start"), parse_date_option(end, "--end"))
     typer.echo(run_forecast(settings_of(ctx), first, last, force=force))
 
 

@@ -11,11 +11,8 @@
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import json
 import logging
-import os
 import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -26,26 +23,10 @@ import duckdb
 from roadsafety.exports.meta import ExportMeta
 from roadsafety.store.connection import StoreBusyError, write_connection
 from roadsafety.store.export_store import AuditRecord, insert_audit
+from roadsafety.store.provenance import file_sha256, os_user  # noqa: F401 - file_sha256 re-exported
 
 log = logging.getLogger(__name__)
 AUDIT_LOCK_TIMEOUT_S = 20.0
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def os_user() -> str:
-    """The operating-system user running this process ('unknown' when it cannot be told)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER") or "unknown"
 
 
 def make_record(

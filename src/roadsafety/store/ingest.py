@@ -9,13 +9,10 @@ is kept in ``record_history``.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import logging
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -27,6 +24,7 @@ from roadsafety.config import RegionConfig, Settings
 from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch
 from roadsafety.store import privacy
 from roadsafety.store.connection import write_connection
+from roadsafety.store.provenance import file_sha256, os_user
 from roadsafety.store.units import refresh_reference_tables
 from roadsafety.store.validation import check_batch
 
@@ -235,25 +233,13 @@ def merge_batch(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> tuple
     return total - same - upd, upd, same
 
 
-def file_sha256(path: str) -> str | None:
-    """SHA-256 of a file (None for a directory or missing path)."""
-    p = Path(path)
-    if not p.is_file():
-        return None
-    digest = hashlib.sha256()
-    with p.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _write_run(con: duckdb.DuckDBPyConnection, batch: SourceBatch, result: IngestResult, fmt: str,
                started: datetime, status: str = "ok", message: str | None = None) -> None:
     con.execute(
         "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [result.run_id, batch.kind, batch.source, fmt, batch.source_file, file_sha256(batch.source_file),
          started, result.rows_read, result.loaded, result.inserted, result.updated, result.quarantined,
-         result.duplicates, status, message, getpass.getuser()],
+         result.duplicates, status, message, os_user()],
     )
 
 
