@@ -12,7 +12,7 @@ import logging
 import os
 import secrets
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -73,17 +73,13 @@ def ingest_step(settings: Settings, world: Path) -> None:
 def model_step(settings: Settings, today: date) -> None:
     """Retrain unless the champion already saw all the data; then forecast the standard windows."""
     from roadsafety.forecasts import pipeline
-    from roadsafety.store.connection import read_connection
 
     as_of = pipeline.default_as_of(settings)
-    with read_connection(settings.db_path) as con:
-        champ = con.execute(
-            "SELECT m.as_of FROM champion c JOIN model_versions m USING (version_id)").fetchone()
-    if champ is None or champ[0] != as_of:
+    champ = pipeline.current_champion(settings)
+    if champ is None or champ["as_of"] != as_of:
         result = pipeline.retrain(settings, as_of)
         log.info("demo: trained %s (%s)", result.version_id, "promoted" if result.promoted else result.reason)
-    for days in settings.job.standard_windows:
-        pipeline.ensure_forecast(settings, today, today + timedelta(days=days - 1))
+    pipeline.publish_standard_forecasts(settings, today)
 
 
 def users_step(settings: Settings) -> dict[str, str]:

@@ -221,6 +221,18 @@ def _record_failure(settings: Settings, vid: str, now: datetime, as_of: date, ex
         log.warning("could not record the failed retrain: %s", err)
 
 
+def current_champion(settings: Settings) -> dict | None:
+    """The serving version's registry row (None without a champion)."""
+    with read_connection(settings.db_path) as con:
+        return model_store.champion(con)
+
+
+def publish_standard_forecasts(settings: Settings, today: date) -> list[str]:
+    """Champion forecasts for the standard windows from ``today`` (settings.job.standard_windows)."""
+    return [ensure_forecast(settings, today, today + timedelta(days=days - 1))
+            for days in settings.job.standard_windows]
+
+
 def ensure_forecast(settings: Settings, start: date, end: date) -> str:
     """Run id of a complete champion forecast for ``[start, end]``, created when absent."""
     return forecast(settings, start, end, force=False)

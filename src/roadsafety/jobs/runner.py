@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from roadsafety.config import Settings
@@ -168,11 +168,9 @@ def retrain_step(settings: Settings, summary: JobSummary, found: list[chk.Check]
     from roadsafety.forecasts import pipeline
 
     as_of = pipeline.default_as_of(settings)
-    with read_connection(settings.db_path) as con:
-        champ = con.execute(
-            "SELECT m.version_id, m.as_of FROM champion c JOIN model_versions m USING (version_id)").fetchone()
-    if champ and champ[1] == as_of and not summary.rows_loaded and not force:
-        summary.model_decision = f"skipped: no new data since champion {champ[0]} (cut-off {as_of})"
+    champ = pipeline.current_champion(settings)
+    if champ and champ["as_of"] == as_of and not summary.rows_loaded and not force:
+        summary.model_decision = f"skipped: no new data since champion {champ['version_id']} (cut-off {as_of})"
         log.info(summary.model_decision)
         return
     blocking = [c for c in found if c.level == "block"]
@@ -187,8 +185,7 @@ def publish_step(settings: Settings, summary: JobSummary, today: date) -> None:
     """Forecast the standard windows with the champion and write the outbox exports."""
     from roadsafety.forecasts import pipeline
 
-    for days in settings.job.standard_windows:
-        summary.forecast_runs.append(pipeline.ensure_forecast(settings, today, today + timedelta(days=days - 1)))
+    summary.forecast_runs = pipeline.publish_standard_forecasts(settings, today)
     outbox = settings.job_dir("outbox") / f"{today:%Y-%m-%d}"
     summary.exports = [str(p) for p in write_standard_exports(settings, summary.forecast_runs[0], outbox)]
 
