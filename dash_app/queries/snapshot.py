@@ -15,25 +15,13 @@ import polars as pl
 
 from dash_app.queries import health as health_sql
 from dash_app.queries.health import Health
+from roadsafety.store.export_store import RunInfo as RunRef  # the app names a shown run a RunRef
 
 ALL_DISTRICTS = "(all)"
 UNKNOWN = "(unknown)"
 BANDS = ("very_high", "high", "medium", "low")
 
 __all__ = ["ALL_DISTRICTS", "Health", "RunRef", "Snapshot", "UnitDetail", "build_snapshot"]
-
-
-@dataclass(frozen=True)
-class RunRef:
-    """A forecast run the app shows for one standard window."""
-
-    run_id: str
-    version_id: str
-    window_start: date
-    window_end: date
-    data_cutoff: date | None
-    created_at: datetime | None
-    window_days: int
 
 
 @dataclass(frozen=True)
@@ -78,8 +66,7 @@ def published_runs(con: duckdb.DuckDBPyConnection) -> list[RunRef]:
     """
     rows = con.execute(
         """SELECT r.run_id, r.version_id, r.window_start, r.window_end,
-                  coalesce(r.data_cutoff, m.as_of), r.created_at,
-                  datediff('day', r.window_start, r.window_end) + 1
+                  coalesce(r.data_cutoff, m.as_of), r.created_at
            FROM forecast_runs r
            LEFT JOIN model_versions m ON m.version_id = r.version_id
            WHERE r.status = 'complete'

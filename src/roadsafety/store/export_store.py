@@ -34,6 +34,11 @@ class RunInfo:
     data_cutoff: date | None
     created_at: datetime | None
 
+    @property
+    def window_days(self) -> int:
+        """Days covered, both ends included."""
+        return (self.window_end - self.window_start).days + 1
+
 
 @dataclass(frozen=True)
 class AuditRecord:
