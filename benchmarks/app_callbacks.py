@@ -47,26 +47,42 @@ def build(tmp: Path, db: Path | None) -> Path:
     if db is None:
         t0 = time.perf_counter()
         # ~4,000 units; scale 0.7 gives ~100,000 accidents; challans are scaled too: 5M / (10 * 0.7) a year
-        build_world(target, years=10, scale=0.7, cells_per_road=1500, challans_per_year=714_286, seed=3)
+        build_world(
+            target, years=10, scale=0.7, cells_per_road=1500, challans_per_year=714_286, seed=3
+        )
         log.info("built 10-year world in %.0f s", time.perf_counter() - t0)
     else:
         shutil.copyfile(db, target)
     with write_connection(target) as con:
         add_user(con, USER, PASSWORD, "admin", None)
-        counts = con.execute("SELECT (SELECT count(*) FROM accidents), (SELECT count(*) FROM challans), "
-                             "(SELECT count(*) FROM spatial_units)").fetchone()
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM accidents), (SELECT count(*) FROM challans), "
+            "(SELECT count(*) FROM spatial_units)"
+        ).fetchone()
     log.info("warehouse: %d accidents, %d challans, %d units", *counts)
     return target
 
 
 def cases(app, district: str, unit: str) -> dict[str, tuple[str, dict]]:
     """Callback (output id part) and inputs for every measured case."""
-    grid = {"risk-window": 7, "risk-severity": "all", "risk-band": "low", "risk-top": 100, "risk-merge": []}
+    grid = {
+        "risk-window": 7,
+        "risk-severity": "all",
+        "risk-band": "low",
+        "risk-top": 100,
+        "risk-merge": [],
+    }
     return {
         "overview (state)": ("overview-kpis.children", {"overview-window": 7}),
-        "overview (district)": ("overview-kpis.children", {"overview-district": district, "overview-window": 30}),
+        "overview (district)": (
+            "overview-kpis.children",
+            {"overview-district": district, "overview-window": 30},
+        ),
         "risk list (state, 100 rows)": ("risk-grid.rowData", grid),
-        "risk list (district, merged)": ("risk-grid.rowData", grid | {"risk-district": district, "risk-merge": ["merge"]}),
+        "risk list (district, merged)": (
+            "risk-grid.rowData",
+            grid | {"risk-district": district, "risk-merge": ["merge"]},
+        ),
         "police stations": ("risk-ps.options", {"risk-district": district}),
         "periods (state)": ("periods-weekly.figure", {}),
         "periods (district)": ("periods-weekly.figure", {"periods-district": district}),
@@ -99,7 +115,9 @@ def measure(db: Path, tmp: Path) -> list[dict]:
 
     app = create_app(db, key_dir=tmp / "keys")
     client = app.server.test_client()
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    ).group(1)
     client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD})
     client.get("/")
     units = queries.forecast_units(queries.AppStore(db), 7, None).sort("rank")
@@ -110,9 +128,23 @@ def measure(db: Path, tmp: Path) -> list[dict]:
         os.utime(db)  # new file version: the next call is cold
         cold = timed(client, body)
         warm = statistics.median(timed(client, body) for _ in range(5))
-        results.append({"callback": name, "cold_ms": round(cold, 1), "warm_ms": round(warm, 1),
-                        "warm_ratio": round(warm / BUDGET_MS, 3), "cold_ratio": round(cold / BUDGET_MS, 3)})
-        log.info("%-30s cold %7.1f ms (%.2fx)  warm %7.1f ms (%.2fx budget)", name, cold, cold / BUDGET_MS, warm, warm / BUDGET_MS)
+        results.append(
+            {
+                "callback": name,
+                "cold_ms": round(cold, 1),
+                "warm_ms": round(warm, 1),
+                "warm_ratio": round(warm / BUDGET_MS, 3),
+                "cold_ratio": round(cold / BUDGET_MS, 3),
+            }
+        )
+        log.info(
+            "%-30s cold %7.1f ms (%.2fx)  warm %7.1f ms (%.2fx budget)",
+            name,
+            cold,
+            cold / BUDGET_MS,
+            warm,
+            warm / BUDGET_MS,
+        )
     results += first_views(app, client, units)
     return results
 
@@ -123,15 +155,37 @@ def first_views(app, client, units) -> list[dict]:
 
     picks = units["unit_id"][1:6].to_list()
     districts = units["district"].unique().sort().to_list()
-    grids = [{"risk-district": d, "risk-window": w, "risk-severity": s, "risk-band": "low", "risk-top": 200, "risk-merge": []}
-             for d in districts for w in (7, 30) for s in ("all", "fatal_grievous")][:5]
+    grids = [
+        {
+            "risk-district": d,
+            "risk-window": w,
+            "risk-severity": s,
+            "risk-band": "low",
+            "risk-top": 200,
+            "risk-merge": [],
+        }
+        for d in districts
+        for w in (7, 30)
+        for s in ("all", "fatal_grievous")
+    ][:5]
     out = []
-    for name, output, variants in (("corridor detail, first view of a unit", "corridor-body.children",
-                                    [{"corridor-pick": u} for u in picks]),
-                                   ("risk list, first view of a filter", "risk-grid.rowData", grids)):
+    for name, output, variants in (
+        (
+            "corridor detail, first view of a unit",
+            "corridor-body.children",
+            [{"corridor-pick": u} for u in picks],
+        ),
+        ("risk list, first view of a filter", "risk-grid.rowData", grids),
+    ):
         times = [timed(client, callback_payload(app, output, v)) for v in variants]
         ms = statistics.median(times)
-        out.append({"callback": name, "first_view_ms": round(ms, 1), "first_view_ratio": round(ms / BUDGET_MS, 3)})
+        out.append(
+            {
+                "callback": name,
+                "first_view_ms": round(ms, 1),
+                "first_view_ratio": round(ms / BUDGET_MS, 3),
+            }
+        )
         log.info("%-38s first view %7.1f ms (%.2fx budget)", name, ms, ms / BUDGET_MS)
     return out
 
@@ -147,9 +201,15 @@ def main() -> None:
         results = measure(db, Path(tmp))
     out = REPO / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "app_callbacks.json").write_text(json.dumps({"budget_ms": BUDGET_MS, "results": results}, indent=2))
+    (out / "app_callbacks.json").write_text(
+        json.dumps({"budget_ms": BUDGET_MS, "results": results}, indent=2)
+    )
     worst = max(r.get("warm_ratio", r.get("first_view_ratio", 0)) for r in results)
-    log.info("worst warm ratio %.2f of the %d ms budget; report in benchmarks/out/app_callbacks.json", worst, BUDGET_MS)
+    log.info(
+        "worst warm ratio %.2f of the %d ms budget; report in benchmarks/out/app_callbacks.json",
+        worst,
+        BUDGET_MS,
+    )
 
 
 if __name__ == "__main__":

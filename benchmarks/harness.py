@@ -13,8 +13,9 @@ def run_child(code: str, *args: str) -> tuple[float, float, str]:
     """Run python ``code`` in a child; return (seconds, peak RSS in MiB, last stdout line)."""
     code += "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, check=False
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"child failed with exit code {proc.returncode}")

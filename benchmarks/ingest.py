@@ -36,8 +36,6 @@ print(result.loaded)
 """
 
 
-
-
 def ensure_file(out: Path, years: int, scale: float) -> Path:
     """Generate the synthetic challans file once (reused on later runs)."""
     path = out / f"synth_y{years}_s{scale}" / "challans.csv"
@@ -59,12 +57,19 @@ def main() -> None:
         base_s, base_mb, base_rows = run_child(BASELINE, str(path), str(Path(tmp) / "base.duckdb"))
         prod_s, prod_mb, loaded = run_child(PRODUCT, str(path), str(Path(tmp) / "wh.duckdb"))
     result = {
-        "rows": rows, "baseline_rows": int(base_rows), "loaded": int(loaded),
-        "baseline_seconds": round(base_s, 2), "ingest_seconds": round(prod_s, 2),
-        "ratio": round(prod_s / base_s, 2), "baseline_peak_mib": round(base_mb), "ingest_peak_mib": round(prod_mb),
+        "rows": rows,
+        "baseline_rows": int(base_rows),
+        "loaded": int(loaded),
+        "baseline_seconds": round(base_s, 2),
+        "ingest_seconds": round(prod_s, 2),
+        "ratio": round(prod_s / base_s, 2),
+        "baseline_peak_mib": round(base_mb),
+        "ingest_peak_mib": round(prod_mb),
     }
-    print(f"rows {rows:,}: duckdb CTAS {base_s:.1f}s ({base_mb:.0f} MiB peak) | "
-          f"roadsafety ingest {prod_s:.1f}s ({prod_mb:.0f} MiB peak) | ratio {prod_s / base_s:.2f}x (aim <= 2x)")
+    print(
+        f"rows {rows:,}: duckdb CTAS {base_s:.1f}s ({base_mb:.0f} MiB peak) | "
+        f"roadsafety ingest {prod_s:.1f}s ({prod_mb:.0f} MiB peak) | ratio {prod_s / base_s:.2f}x (aim <= 2x)"
+    )
     print(json.dumps(result))
 
 

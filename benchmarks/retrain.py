@@ -52,8 +52,6 @@ print(forecast(with_db(load_settings(), sys.argv[1]), start, date(start.year, 12
 """
 
 
-
-
 def ensure_world(out: Path, years: int, scale: float) -> Path:
     """Generate the synthetic world once (reused on later runs)."""
     world = out / f"synth_y{years}_s{scale}_end{END:%Y%m%d}"
@@ -76,10 +74,17 @@ def main() -> None:
     as_of = END.isoformat()
     r_secs, r_peak, r_line = run_child(RETRAIN, str(db), as_of)
     f_secs, f_peak, f_line = run_child(FORECAST, str(db), as_of)
-    result = {"years": args.years, "scale": args.scale, "retrain_s": round(r_secs, 1),
-              "retrain_peak_mib": round(r_peak), "retrain_vs_budget": round(r_secs / BUDGET_S, 3),
-              "retrain": r_line, "forecast_1y_s": round(f_secs, 1), "forecast_peak_mib": round(f_peak),
-              "forecast_run": f_line}
+    result = {
+        "years": args.years,
+        "scale": args.scale,
+        "retrain_s": round(r_secs, 1),
+        "retrain_peak_mib": round(r_peak),
+        "retrain_vs_budget": round(r_secs / BUDGET_S, 3),
+        "retrain": r_line,
+        "forecast_1y_s": round(f_secs, 1),
+        "forecast_peak_mib": round(f_peak),
+        "forecast_run": f_line,
+    }
     (args.out / "retrain.json").write_text(json.dumps(result, indent=2))
     for k, v in result.items():
         sys.stdout.write(f"{k}: {v}\n")

@@ -24,21 +24,38 @@ ASSETS = Path(__file__).parent / "assets"
 def nav_bar() -> html.Header:
     """Top bar: app name, page links, the signed-in user and a sign-out link."""
     user = current_user if current_user and current_user.is_authenticated else None
-    who = f"{user.id} ({user.role}{', ' + user.district if user.district else ', all districts'})" if user else ""
+    who = (
+        f"{user.id} ({user.role}{', ' + user.district if user.district else ', all districts'})"
+        if user
+        else ""
+    )
     links = [dcc.Link(p.TITLE, href=p.PATH, className="nav-link", id=f"nav-{p.P}") for p in PAGES]
-    return html.Header(className="topbar", children=[
-        html.Div("Road safety", className="brand"),
-        html.Nav(links, className="nav"),
-        html.Div([html.Span(who, className="who"), html.A("Sign out", href="/logout", className="signout")], className="user"),
-    ])
+    return html.Header(
+        className="topbar",
+        children=[
+            html.Div("Road safety", className="brand"),
+            html.Nav(links, className="nav"),
+            html.Div(
+                [
+                    html.Span(who, className="who"),
+                    html.A("Sign out", href="/logout", className="signout"),
+                ],
+                className="user",
+            ),
+        ],
+    )
 
 
 def shell() -> html.Div:
     """The layout around every page (evaluated per request, so it shows the current user)."""
-    return html.Div(className="app", children=[nav_bar(), html.Main(dash.page_container, className="main")])
+    return html.Div(
+        className="app", children=[nav_bar(), html.Main(dash.page_container, className="main")]
+    )
 
 
-def create_app(db_path: Path | str, *, key_dir: Path | None = None, secure_cookies: bool = False) -> Dash:
+def create_app(
+    db_path: Path | str, *, key_dir: Path | None = None, secure_cookies: bool = False
+) -> Dash:
     """Build the app for one warehouse file.
 
     Args:
@@ -47,14 +64,27 @@ def create_app(db_path: Path | str, *, key_dir: Path | None = None, secure_cooki
             used unless ``ROADSAFETY_SECRET_KEY`` is set; never inside the warehouse.
         secure_cookies: send the session cookie only over HTTPS.
     """
-    app = Dash(__name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS), title="Road safety",
-               suppress_callback_exceptions=True, update_title=None,
-               meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS),
+        title="Road safety",
+        suppress_callback_exceptions=True,
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
     key_dir = key_dir or Path.home() / ".config" / "roadsafety"
     auth.init_auth(app.server, AppStore(db_path), key_dir, secure_cookies)
     for order, page in enumerate(PAGES):
-        dash.register_page(page.__name__, path=page.PATH, name=page.TITLE, title=f"{page.TITLE} - Road safety",
-                           layout=page.layout, order=order)
+        dash.register_page(
+            page.__name__,
+            path=page.PATH,
+            name=page.TITLE,
+            title=f"{page.TITLE} - Road safety",
+            layout=page.layout,
+            order=order,
+        )
         page.register_callbacks(app)
     app.layout = shell
     return app

@@ -103,7 +103,9 @@ def _guard() -> flask.Response | None:
     if path in PUBLIC_PATHS or current_user.is_authenticated:
         return None
     if path.startswith(JSON_PREFIXES) or flask.request.method != "GET":
-        return flask.Response('{"error": "login required"}', status=401, mimetype="application/json")
+        return flask.Response(
+            '{"error": "login required"}', status=401, mimetype="application/json"
+        )
     if path.startswith(("/assets/", "/_dash-component-suites/", "/_favicon")):
         return None  # static JavaScript and CSS, no data
     return flask.redirect(flask.url_for("login", next=path))
@@ -164,7 +166,11 @@ def _authenticate(username: str, password: str) -> tuple[AppUser | None, str | N
     dummy = flask.current_app.extensions["roadsafety_dummy_hash"]
     ok = verify_password(record.password_hash if record else dummy, password)
     if record is None or not ok or record.disabled:
-        audit("login_failed", {"reason": "disabled" if record and ok else "bad credentials"}, user=username or "-")
+        audit(
+            "login_failed",
+            {"reason": "disabled" if record and ok else "bad credentials"},
+            user=username or "-",
+        )
         _throttled(username, failed=True)
         return None, "Wrong user name or password, or the account is disabled."
     _throttled(username, failed=False)

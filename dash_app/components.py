@@ -7,8 +7,10 @@ from dash import Dash, Input, Output, dcc, html
 from dash_app import queries
 from dash_app.auth import app_store, require_scope, secured
 
-NO_FORECAST = ("No forecast has been published yet. The data cell runs `roadsafety retrain` "
-               "(or `roadsafety demo`) to create one.")
+NO_FORECAST = (
+    "No forecast has been published yet. The data cell runs `roadsafety retrain` "
+    "(or `roadsafety demo`) to create one."
+)
 
 
 def heading(title: str, subtitle: str) -> html.Div:
@@ -23,19 +25,38 @@ def notice(text: str, kind: str = "info") -> html.Div:
 
 def district_control(prefix: str) -> html.Div:
     """District dropdown (options filled by :func:`register_district_options`)."""
-    return html.Div(className="control", children=[
-        html.Label("District", htmlFor=f"{prefix}-district"),
-        dcc.Dropdown(id=f"{prefix}-district", placeholder="All districts", clearable=True, searchable=True),
-    ])
+    return html.Div(
+        className="control",
+        children=[
+            html.Label("District", htmlFor=f"{prefix}-district"),
+            dcc.Dropdown(
+                id=f"{prefix}-district",
+                placeholder="All districts",
+                clearable=True,
+                searchable=True,
+            ),
+        ],
+    )
 
 
 def window_control(prefix: str) -> html.Div:
     """Forecast window choice: next 7 or next 30 days."""
-    return html.Div(className="control", children=[
-        html.Label("Window", htmlFor=f"{prefix}-window"),
-        dcc.RadioItems(id=f"{prefix}-window", value=7, inline=True, className="radio",
-                       options=[{"label": "Next 7 days", "value": 7}, {"label": "Next 30 days", "value": 30}]),
-    ])
+    return html.Div(
+        className="control",
+        children=[
+            html.Label("Window", htmlFor=f"{prefix}-window"),
+            dcc.RadioItems(
+                id=f"{prefix}-window",
+                value=7,
+                inline=True,
+                className="radio",
+                options=[
+                    {"label": "Next 7 days", "value": 7},
+                    {"label": "Next 30 days", "value": 30},
+                ],
+            ),
+        ],
+    )
 
 
 def register_district_options(app: Dash, prefix: str) -> None:

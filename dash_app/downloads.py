@@ -25,11 +25,22 @@ FORMATS = ("csv", "xlsx", "pdf")
 
 
 def _notes(params: dict) -> tuple[str, ...]:
-    key = "expected fatal + grievous crashes" if params.get("severity") == "fatal_grievous" else "expected crashes"
-    merged = ("Adjacent high/very-high cells on one road are merged into corridor rows." if params.get("merge")
-              else "One row per spatial unit (no corridor merging).")
-    return (f"Ranked by {key}; ties by the other expected value, then unit id.", merged,
-            "Units without coordinates appear as 'POLICE STATION | ROAD'.", "Downloaded from the web app.")
+    key = (
+        "expected fatal + grievous crashes"
+        if params.get("severity") == "fatal_grievous"
+        else "expected crashes"
+    )
+    merged = (
+        "Adjacent high/very-high cells on one road are merged into corridor rows."
+        if params.get("merge")
+        else "One row per spatial unit (no corridor merging)."
+    )
+    return (
+        f"Ranked by {key}; ties by the other expected value, then unit id.",
+        merged,
+        "Units without coordinates appear as 'POLICE STATION | ROAD'.",
+        "Downloaded from the web app.",
+    )
 
 
 def file_name(run: queries.snap.RunRef, params: dict, fmt: str) -> str:
@@ -38,12 +49,22 @@ def file_name(run: queries.snap.RunRef, params: dict, fmt: str) -> str:
     return f"risk_list_{where}_{run.window_start:%Y-%m-%d}_{run.window_end:%Y-%m-%d}.{fmt}"
 
 
-def build_file(store: AppStore, window_days: int, params: dict, fmt: str, out_dir: Path) -> tuple[Path, ExportMeta, int]:
+def build_file(
+    store: AppStore, window_days: int, params: dict, fmt: str, out_dir: Path
+) -> tuple[Path, ExportMeta, int]:
     """Write the list for ``params`` in ``fmt`` under ``out_dir``; return (path, meta, rows)."""
     run = queries.run_of(store, window_days)
     rows = queries.risk_rows(store, window_days, params)
-    meta = ExportMeta("risk_list", run.run_id, run.version_id, run.window_start, run.window_end, run.data_cutoff,
-                      params, notes=_notes(params))
+    meta = ExportMeta(
+        "risk_list",
+        run.run_id,
+        run.version_id,
+        run.window_start,
+        run.window_end,
+        run.data_cutoff,
+        params,
+        notes=_notes(params),
+    )
     bundle = ExportBundle(rows)
     if fmt == "xlsx":
         gap, spots = queries.workbook_companions(store, window_days, params)
@@ -52,14 +73,22 @@ def build_file(store: AppStore, window_days: int, params: dict, fmt: str, out_di
     return path, meta, rows.height
 
 
-def risk_list_download(store: AppStore, scope: Scope, window_days: int, params: dict, fmt: str) -> tuple:
+def risk_list_download(
+    store: AppStore, scope: Scope, window_days: int, params: dict, fmt: str
+) -> tuple:
     """(dcc.Download data or no_update, message) for a download button press."""
     if fmt not in FORMATS:
         return no_update, "Unknown format."
     if not scope.can_download:
         audit("denied", {"what": f"download {fmt}", "role": scope.role})
-        return no_update, "Your role (viewer) can look at lists but not download them; ask an analyst."
-    if queries.run_of(store, window_days) is None or queries.risk_rows(store, window_days, params).is_empty():
+        return (
+            no_update,
+            "Your role (viewer) can look at lists but not download them; ask an analyst.",
+        )
+    if (
+        queries.run_of(store, window_days) is None
+        or queries.risk_rows(store, window_days, params).is_empty()
+    ):
         return no_update, "Nothing to download for these filters."
     with tempfile.TemporaryDirectory(prefix="roadsafety-dl-") as tmp:
         path, meta, n = build_file(store, window_days, params, fmt, Path(tmp))

@@ -15,7 +15,9 @@ from dash import html
 
 BAND_COLORS = {"very_high": "#a50026", "high": "#f46d43", "medium": "#fdc03b", "low": "#74add1"}
 BAND_LABELS = {"very_high": "Very high", "high": "High", "medium": "Medium", "low": "Low"}
-BAND_FORMATTER = {"function": "({very_high: 'Very high', high: 'High', medium: 'Medium', low: 'Low'})[params.value] || params.value"}
+BAND_FORMATTER = {
+    "function": "({very_high: 'Very high', high: 'High', medium: 'Medium', low: 'Low'})[params.value] || params.value"
+}
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAP_CELLS = 600
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
@@ -23,9 +25,14 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "siz
 
 def _base_layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.01, "font": {"size": 15}}, height=height, font=FONT,
-        margin={"l": 48, "r": 16, "t": 48, "b": 40}, plot_bgcolor="white", paper_bgcolor="white",
-        legend={"orientation": "h", "y": -0.18, "x": 0}, hovermode="x unified",
+        title={"text": title, "x": 0.01, "font": {"size": 15}},
+        height=height,
+        font=FONT,
+        margin={"l": 48, "r": 16, "t": 48, "b": 40},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": -0.18, "x": 0},
+        hovermode="x unified",
     )
     fig.update_xaxes(showgrid=False, linecolor="#888")
     fig.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero")
@@ -35,8 +42,15 @@ def _base_layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
 def empty_figure(message: str) -> go.Figure:
     """A blank figure that says why there is nothing to draw."""
     fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": "#555"}, x=0.5, y=0.5,
-                       xref="paper", yref="paper")
+    fig.add_annotation(
+        text=message,
+        showarrow=False,
+        font={"size": 14, "color": "#555"},
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _base_layout(fig, "", height=220)
@@ -62,26 +76,55 @@ def kpi_cards(kpis: pl.DataFrame) -> list[html.Div]:
     cards = []
     for row in kpis.iter_rows(named=True):
         span = f"{row['window_start']:%d %b} - {row['window_end']:%d %b}"
-        cards.append(html.Div(className="kpi-card", children=[
-            html.Div(f"Next {row['window_days']} days", className="kpi-title"),
-            html.Div(span, className="kpi-span"),
-            html.Div([html.Span(fmt_num(row["expected_crashes"]), className="kpi-value"),
-                      html.Span(" crashes expected", className="kpi-unit")]),
-            html.Div(change_text(row["expected_crashes"], row["last_year_crashes"]), className="kpi-delta"),
-            html.Div([html.Span(fmt_num(row["expected_fatal_grievous"]), className="kpi-value kpi-severe"),
-                      html.Span(" fatal or grievous", className="kpi-unit")]),
-            html.Div(change_text(row["expected_fatal_grievous"], row["last_year_fatal_grievous"]), className="kpi-delta"),
-        ]))
+        cards.append(
+            html.Div(
+                className="kpi-card",
+                children=[
+                    html.Div(f"Next {row['window_days']} days", className="kpi-title"),
+                    html.Div(span, className="kpi-span"),
+                    html.Div(
+                        [
+                            html.Span(fmt_num(row["expected_crashes"]), className="kpi-value"),
+                            html.Span(" crashes expected", className="kpi-unit"),
+                        ]
+                    ),
+                    html.Div(
+                        change_text(row["expected_crashes"], row["last_year_crashes"]),
+                        className="kpi-delta",
+                    ),
+                    html.Div(
+                        [
+                            html.Span(
+                                fmt_num(row["expected_fatal_grievous"]),
+                                className="kpi-value kpi-severe",
+                            ),
+                            html.Span(" fatal or grievous", className="kpi-unit"),
+                        ]
+                    ),
+                    html.Div(
+                        change_text(
+                            row["expected_fatal_grievous"], row["last_year_fatal_grievous"]
+                        ),
+                        className="kpi-delta",
+                    ),
+                ],
+            )
+        )
     return cards
 
 
 def _cell_feature(row: dict) -> dict:
     ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(row["h3_cell"])]
     ring.append(ring[0])
-    label = (f"<b>{row.get('road_name') or 'Unnamed road'}</b><br>{row.get('police_station') or ''}"
-             f"<br>{fmt_num(row['expected_crashes'], 2)} crashes expected<br>{row.get('peak_window') or ''}")
-    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-            "properties": {"unit_id": row["unit_id"], "tooltip": label}}
+    label = (
+        f"<b>{row.get('road_name') or 'Unnamed road'}</b><br>{row.get('police_station') or ''}"
+        f"<br>{fmt_num(row['expected_crashes'], 2)} crashes expected<br>{row.get('peak_window') or ''}"
+    )
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"unit_id": row["unit_id"], "tooltip": label},
+    }
 
 
 def map_layers(units: pl.DataFrame, max_cells: int = MAP_CELLS) -> list:
@@ -92,43 +135,85 @@ def map_layers(units: pl.DataFrame, max_cells: int = MAP_CELLS) -> list:
         rows = located.filter(pl.col("risk_band") == band).to_dicts()
         if not rows:
             continue
-        style = {"color": BAND_COLORS[band], "weight": 2, "fillColor": BAND_COLORS[band], "fillOpacity": 0.65}
-        layers.append(dl.GeoJSON(id={"type": "map-band", "band": band}, style=style, hoverStyle={"weight": 3},
-                                 data={"type": "FeatureCollection", "features": [_cell_feature(r) for r in rows]}))
+        style = {
+            "color": BAND_COLORS[band],
+            "weight": 2,
+            "fillColor": BAND_COLORS[band],
+            "fillOpacity": 0.65,
+        }
+        layers.append(
+            dl.GeoJSON(
+                id={"type": "map-band", "band": band},
+                style=style,
+                hoverStyle={"weight": 3},
+                data={"type": "FeatureCollection", "features": [_cell_feature(r) for r in rows]},
+            )
+        )
     return layers
 
 
 def map_bounds(units: pl.DataFrame, districts: pl.DataFrame | None = None) -> list[list[float]]:
     """[[south, west], [north, east]] around the units (and district HQs), padded a little."""
-    lats = units["latitude"].drop_nulls().to_list() + ([] if districts is None else districts["latitude"].to_list())
-    lons = units["longitude"].drop_nulls().to_list() + ([] if districts is None else districts["longitude"].to_list())
+    lats = units["latitude"].drop_nulls().to_list() + (
+        [] if districts is None else districts["latitude"].to_list()
+    )
+    lons = units["longitude"].drop_nulls().to_list() + (
+        [] if districts is None else districts["longitude"].to_list()
+    )
     if not lats:
         return [[8.0, 68.0], [37.0, 97.0]]  # India
     pad = max(0.02, 0.08 * max(max(lats) - min(lats), max(lons) - min(lons)))
     return [[min(lats) - pad, min(lons) - pad], [max(lats) + 1.5 * pad, max(lons) + pad]]
 
 
-def risk_map(units: pl.DataFrame, tile_url: str | None, attribution: str | None, map_id: str) -> dl.Map:
+def risk_map(
+    units: pl.DataFrame, tile_url: str | None, attribution: str | None, map_id: str
+) -> dl.Map:
     """Leaflet map of forecast risk; with no tile URL it draws on a plain background (intranet)."""
     children = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
     children += map_layers(units)
     # district names just above each district's units, for orientation when there are no tiles
     known = pl.col("district").is_not_null() & ~pl.col("district").str.starts_with("(")
-    hq = units.filter(pl.col("latitude").is_not_null() & known).group_by("district").agg(
-        pl.col("latitude").max(), pl.col("longitude").mean())
+    hq = (
+        units.filter(pl.col("latitude").is_not_null() & known)
+        .group_by("district")
+        .agg(pl.col("latitude").max(), pl.col("longitude").mean())
+    )
     for row in hq.sort("district").to_dicts():
-        children.append(dl.CircleMarker(center=[row["latitude"], row["longitude"]], radius=0, opacity=0,
-                                        children=dl.Tooltip(row["district"], permanent=True, direction="top",
-                                                            offset=[0, -8], className="district-label")))
-    return dl.Map(id=map_id, children=children, bounds=map_bounds(units), className="risk-map",
-                  attributionControl=bool(tile_url), zoomSnap=0.25)
+        children.append(
+            dl.CircleMarker(
+                center=[row["latitude"], row["longitude"]],
+                radius=0,
+                opacity=0,
+                children=dl.Tooltip(
+                    row["district"],
+                    permanent=True,
+                    direction="top",
+                    offset=[0, -8],
+                    className="district-label",
+                ),
+            )
+        )
+    return dl.Map(
+        id=map_id,
+        children=children,
+        bounds=map_bounds(units),
+        className="risk-map",
+        attributionControl=bool(tile_url),
+        zoomSnap=0.25,
+    )
 
 
 def map_legend() -> html.Div:
     """The band colour key shown under the map."""
-    return html.Div(className="legend", children=[
-        html.Span([html.I(style={"background": c}), BAND_LABELS[b]]) for b, c in BAND_COLORS.items()
-    ] + [html.Span("Tap a cell to open its detail.", className="legend-hint")])
+    return html.Div(
+        className="legend",
+        children=[
+            html.Span([html.I(style={"background": c}), BAND_LABELS[b]])
+            for b, c in BAND_COLORS.items()
+        ]
+        + [html.Span("Tap a cell to open its detail.", className="legend-hint")],
+    )
 
 
 def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> go.Figure:
@@ -138,15 +223,35 @@ def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> 
     fig = go.Figure()
     if not history.is_empty():
         h = history.tail(52)
-        fig.add_bar(x=h["week"].to_list(), y=h["crashes"].to_list(), name="Crashes (recorded)", marker_color="#9aa5b1")
+        fig.add_bar(
+            x=h["week"].to_list(),
+            y=h["crashes"].to_list(),
+            name="Crashes (recorded)",
+            marker_color="#9aa5b1",
+        )
     if not forecast.is_empty():
         x = forecast["period_start"].to_list()
-        for lo, hi, name, color in (("lo95", "hi95", "95% range", "rgba(244,109,67,0.15)"),
-                                    ("lo80", "hi80", "80% range", "rgba(244,109,67,0.32)")):
-            fig.add_scatter(x=x + x[::-1], y=forecast[hi].to_list() + forecast[lo].to_list()[::-1], fill="toself",
-                            fillcolor=color, line={"width": 0}, mode="lines", name=name, hoverinfo="skip")
-        fig.add_scatter(x=x, y=forecast["expected"].to_list(), mode="lines+markers", name="Forecast",
-                        line={"color": "#a50026", "width": 2.5})
+        for lo, hi, name, color in (
+            ("lo95", "hi95", "95% range", "rgba(244,109,67,0.15)"),
+            ("lo80", "hi80", "80% range", "rgba(244,109,67,0.32)"),
+        ):
+            fig.add_scatter(
+                x=x + x[::-1],
+                y=forecast[hi].to_list() + forecast[lo].to_list()[::-1],
+                fill="toself",
+                fillcolor=color,
+                line={"width": 0},
+                mode="lines",
+                name=name,
+                hoverinfo="skip",
+            )
+        fig.add_scatter(
+            x=x,
+            y=forecast["expected"].to_list(),
+            mode="lines+markers",
+            name="Forecast",
+            line={"color": "#a50026", "width": 2.5},
+        )
     fig = _base_layout(fig, title)
     fig.update_yaxes(title_text="crashes per week")
     return fig
@@ -159,10 +264,16 @@ def heatmap_figure(profile: pl.DataFrame, title: str) -> go.Figure:
     grid = [[0.0] * 24 for _ in range(7)]
     for row in profile.iter_rows(named=True):
         grid[int(row["dow"])][int(row["hour"])] = 100.0 * float(row["share"] or 0.0)
-    fig = go.Figure(go.Heatmap(
-        z=grid, x=[f"{h:02d}" for h in range(24)], y=list(DAYS), colorscale="YlOrRd",
-        colorbar={"title": "% of week", "thickness": 12},
-        hovertemplate="%{y} %{x}:00 - %{z:.1f}% of the week's crashes<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid,
+            x=[f"{h:02d}" for h in range(24)],
+            y=list(DAYS),
+            colorscale="YlOrRd",
+            colorbar={"title": "% of week", "thickness": 12},
+            hovertemplate="%{y} %{x}:00 - %{z:.1f}% of the week's crashes<extra></extra>",
+        )
+    )
     fig = _base_layout(fig, title, height=300)
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", gridcolor=None)
@@ -175,9 +286,18 @@ def history_figure(monthly: pl.DataFrame, title: str) -> go.Figure:
     if monthly.is_empty():
         return empty_figure("No recorded crashes in the last three years.")
     fig = go.Figure()
-    fig.add_bar(x=monthly["month"].to_list(), y=monthly["crashes"].to_list(), name="All crashes", marker_color="#9aa5b1")
-    fig.add_bar(x=monthly["month"].to_list(), y=monthly["fatal_grievous"].to_list(), name="Fatal or grievous",
-                marker_color="#a50026")
+    fig.add_bar(
+        x=monthly["month"].to_list(),
+        y=monthly["crashes"].to_list(),
+        name="All crashes",
+        marker_color="#9aa5b1",
+    )
+    fig.add_bar(
+        x=monthly["month"].to_list(),
+        y=monthly["fatal_grievous"].to_list(),
+        name="Fatal or grievous",
+        marker_color="#a50026",
+    )
     fig = _base_layout(fig, title, height=300)
     fig.update_layout(barmode="overlay")
     return fig
@@ -192,10 +312,19 @@ def enforcement_figure(gap: pl.DataFrame) -> go.Figure:
         part = gap.filter(pl.col("risk_band") == band)
         if part.is_empty():
             continue
-        text = [f"{r or 'Unnamed road'} - {p or ''}" for r, p in zip(part["road_name"].to_list(), part["police_station"].to_list())]
-        fig.add_scatter(x=part["expected_crashes_per_90d"].to_list(), y=part["recent_challans"].to_list(), mode="markers",
-                        name=BAND_LABELS[band], marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#333"}},
-                        text=text, hovertemplate="%{text}<br>%{x:.2f} expected crashes / 90 days<br>%{y} challans<extra></extra>")
+        text = [
+            f"{r or 'Unnamed road'} - {p or ''}"
+            for r, p in zip(part["road_name"].to_list(), part["police_station"].to_list())
+        ]
+        fig.add_scatter(
+            x=part["expected_crashes_per_90d"].to_list(),
+            y=part["recent_challans"].to_list(),
+            mode="markers",
+            name=BAND_LABELS[band],
+            marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#333"}},
+            text=text,
+            hovertemplate="%{text}<br>%{x:.2f} expected crashes / 90 days<br>%{y} challans<extra></extra>",
+        )
     fig = _base_layout(fig, "Where risk is vs where challans are issued")
     fig.update_layout(hovermode="closest")
     fig.update_xaxes(title_text="expected crashes per 90 days", showgrid=True, gridcolor="#eee")
@@ -208,8 +337,14 @@ def offence_figure(offences: pl.DataFrame) -> go.Figure:
     if offences.is_empty():
         return empty_figure("No challans in the last 90 days.")
     agg = offences.group_by("offence").agg(pl.col("challans").sum()).sort("challans")
-    fig = go.Figure(go.Bar(x=agg["challans"].to_list(), y=[o.replace("_", " ") for o in agg["offence"].to_list()],
-                           orientation="h", marker_color="#4575b4"))
+    fig = go.Figure(
+        go.Bar(
+            x=agg["challans"].to_list(),
+            y=[o.replace("_", " ") for o in agg["offence"].to_list()],
+            orientation="h",
+            marker_color="#4575b4",
+        )
+    )
     fig = _base_layout(fig, "Challans by offence, last 90 days", height=320)
     fig.update_layout(hovermode="closest", margin={"l": 130})
     return fig

@@ -60,7 +60,11 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def _check_user_fields(username: str, role: str) -> None:
-    if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace("_", "").replace(".", "").isalnum()
+    ):
         raise UserStoreError(f"username {username!r}: use 1-64 letters, digits, '.' or '_'")
     if role not in ROLES:
         raise UserStoreError(f"role {role!r}: expected one of {', '.join(ROLES)}")

@@ -20,10 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="roadsafety retrain job (one run)")
     parser.add_argument("--config", help="TOML config file (env ROADSAFETY_CONFIG)")
     parser.add_argument("--db", help="warehouse file (env ROADSAFETY_DB)")
-    parser.add_argument("--wait", action="store_true", help="wait for a running job instead of exiting")
-    parser.add_argument("--force-retrain", action="store_true", help="retrain even without new data")
+    parser.add_argument(
+        "--wait", action="store_true", help="wait for a running job instead of exiting"
+    )
+    parser.add_argument(
+        "--force-retrain", action="store_true", help="retrain even without new data"
+    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = load_settings(db_path=args.db, config_path=args.config)
     try:
         summary = run_job(settings, wait=args.wait, force_retrain=args.force_retrain)

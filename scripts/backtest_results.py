@@ -49,10 +49,22 @@ class Dataset:
 
 
 DATASETS = (
-    Dataset("BAAC France (5 départements), H3 res 8", "baac_france_5dep.csv.gz", "baac",
-            date(2018, 1, 1), (2018, 2019), CalendarConfig(country="FR")),
-    Dataset("Delhi FIR register, police station + road", "delhi_fir_crashes_2016_2020.csv",
-            "delhi-fir", date(2019, 1, 1), (2019,), CalendarConfig(country="IN", fog_months=(12, 1))),
+    Dataset(
+        "BAAC France (5 départements), H3 res 8",
+        "baac_france_5dep.csv.gz",
+        "baac",
+        date(2018, 1, 1),
+        (2018, 2019),
+        CalendarConfig(country="FR"),
+    ),
+    Dataset(
+        "Delhi FIR register, police station + road",
+        "delhi_fir_crashes_2016_2020.csv",
+        "delhi-fir",
+        date(2019, 1, 1),
+        (2019,),
+        CalendarConfig(country="IN", fog_months=(12, 1)),
+    ),
 )
 
 
@@ -67,12 +79,16 @@ def score_year(settings: Settings, champ: dict, year: int) -> pl.DataFrame:
     frame = backtest.fold_frame(prep.ctx, pair, fold, units, cfg)
     total = pipeline._window_total(prep, fold)
     metrics = backtest.unit_metrics(frame, total, pair.crashes.alpha if pair.crashes else 0.5)
-    return metrics.with_columns(year=pl.lit(year), n_units=pl.lit(units.height), total=pl.lit(total))
+    return metrics.with_columns(
+        year=pl.lit(year), n_units=pl.lit(units.height), total=pl.lit(total)
+    )
 
 
 def _panel_kwargs(doc: dict) -> dict:
-    return {k: tuple(map(tuple, v)) if k == "horizon_mix" else (tuple(v) if isinstance(v, list) else v)
-            for k, v in doc.items()}
+    return {
+        k: tuple(map(tuple, v)) if k == "horizon_mix" else (tuple(v) if isinstance(v, list) else v)
+        for k, v in doc.items()
+    }
 
 
 def product_list_hits(settings: Settings, year: int, top: int = 100) -> tuple[float, int]:
@@ -83,44 +99,69 @@ def product_list_hits(settings: Settings, year: int, top: int = 100) -> tuple[fl
             """WITH listed AS (SELECT unit_id FROM forecasts WHERE run_id = ? AND rank <= ?)
                SELECT count(*) FILTER (WHERE unit_id IN (SELECT unit_id FROM listed)), count(*)
                FROM accidents WHERE year(occurred_at) = ? AND unit_id IS NOT NULL""",
-            [run_id, top, year]).fetchone()
+            [run_id, top, year],
+        ).fetchone()
     return (got[0] / got[1] if got[1] else float("nan")), int(got[1])
 
 
 def run_dataset(ds: Dataset, data_dir: Path, work: Path) -> tuple[pl.DataFrame, list[str]]:
     """Ingest, retrain before the test years, score each test year."""
-    settings = Settings(db_path=work / "wh.duckdb", region=RegionConfig(bbox=None, h3_resolution=8),
-                        calendar=ds.calendar, privacy=PrivacyConfig(key_path=work / "pii.key"))
+    settings = Settings(
+        db_path=work / "wh.duckdb",
+        region=RegionConfig(bbox=None, h3_resolution=8),
+        calendar=ds.calendar,
+        privacy=PrivacyConfig(key_path=work / "pii.key"),
+    )
     res = ingest_batch(settings, get_reader("accidents", ds.fmt)(data_dir / ds.file), ds.fmt)
     log.info("%s: loaded %d rows", ds.name, res.loaded)
     result = pipeline.retrain(settings, ds.as_of)
     with read_connection(settings.db_path) as con:
         champ = model_store.champion(con)
     score = result.score if result.score is None else round(result.score, 3)
-    frames, notes = [], [(f"retrain --as-of {ds.as_of}: {result.n_units} units, "
-                          f"{result.n_train_rows} training rows, {result.seconds:.0f}s; validation score "
-                          f"(LightGBM year-ahead hit rate @100, folds before the test years) {score}")]
+    frames, notes = (
+        [],
+        [
+            (
+                f"retrain --as-of {ds.as_of}: {result.n_units} units, "
+                f"{result.n_train_rows} training rows, {result.seconds:.0f}s; validation score "
+                f"(LightGBM year-ahead hit rate @100, folds before the test years) {score}"
+            )
+        ],
+    )
     for year in ds.test_years:
         frames.append(score_year(settings, champ, year))
         if year == ds.as_of.year:
             hit, n = product_list_hits(settings, year)
-            notes.append(f"product path {year}: top 100 by forecasts.rank (risk-list order) "
-                         f"captures {hit:.3f} of {n} crashes")
+            notes.append(
+                f"product path {year}: top 100 by forecasts.rank (risk-list order) "
+                f"captures {hit:.3f} of {n} crashes"
+            )
     return pl.concat(frames).with_columns(dataset=pl.lit(ds.name)), notes
 
 
 def _table(metrics: pl.DataFrame) -> list[str]:
-    want = {("hit_rate", "top1pct"): "hit@1%", ("hit_rate", "budget100"): "hit@100",
-            ("pai", "top1pct"): "PAI@1%", ("pei_star", "budget100"): "PEI*@100"}
-    lines = ["| dataset | test year | units | crashes | model | " + " | ".join(want.values()) + " |",
-             "| --- | --- | ---: | ---: | --- | " + " | ".join("---:" for _ in want) + " |"]
+    want = {
+        ("hit_rate", "top1pct"): "hit@1%",
+        ("hit_rate", "budget100"): "hit@100",
+        ("pai", "top1pct"): "PAI@1%",
+        ("pei_star", "budget100"): "PEI*@100",
+    }
+    lines = [
+        "| dataset | test year | units | crashes | model | " + " | ".join(want.values()) + " |",
+        "| --- | --- | ---: | ---: | --- | " + " | ".join("---:" for _ in want) + " |",
+    ]
     for (ds, year), grp in metrics.group_by("dataset", "year", maintain_order=True):
         for model in [m for m in MODELS if m in set(grp["model"])]:
             g = grp.filter(pl.col("model") == model)
-            vals = [g.filter((pl.col("metric") == m) & (pl.col("k") == k))["value"] for m, k in want]
+            vals = [
+                g.filter((pl.col("metric") == m) & (pl.col("k") == k))["value"] for m, k in want
+            ]
             cells = [f"{v[0]:.3f}" if v.len() else "" for v in vals]
-            lines.append(f"| {ds} | {year} | {g['n_units'][0]} | {int(g['total'][0])} | {model} | "
-                         + " | ".join(cells) + " |")
+            lines.append(
+                f"| {ds} | {year} | {g['n_units'][0]} | {int(g['total'][0])} | {model} | "
+                + " | ".join(cells)
+                + " |"
+            )
     return lines
 
 
@@ -131,23 +172,36 @@ def _gains(metrics: pl.DataFrame) -> list[str]:
             hit = grp.filter((pl.col("metric") == "hit_rate") & (pl.col("k") == k))
             lgb = hit.filter(pl.col("model") == "lightgbm")["value"]
             base = hit.filter(pl.col("model").is_in(BASELINES)).sort("value", descending=True)
-            pei = grp.filter((pl.col("metric") == "pei_star") & (pl.col("k") == k)
-                             & (pl.col("model") == "lightgbm"))["value"]
+            pei = grp.filter(
+                (pl.col("metric") == "pei_star")
+                & (pl.col("k") == k)
+                & (pl.col("model") == "lightgbm")
+            )["value"]
             if lgb.len() and base.height:
                 best, name = base["value"][0], base["model"][0]
                 rel = (lgb[0] / best - 1) * 100 if best > 0 else float("nan")
                 oracle = lgb[0] / pei[0] if pei.len() and pei[0] > 0 else float("nan")
-                out.append(f"- {ds}, {year}, {k}: LightGBM {lgb[0]:.3f} vs best baseline {name} "
-                           f"{best:.3f} → {rel:+.1f}% relative; the best possible list (hindsight) "
-                           f"{oracle:.3f}, i.e. at most {(oracle / best - 1) * 100:+.1f}% over that baseline")
+                out.append(
+                    f"- {ds}, {year}, {k}: LightGBM {lgb[0]:.3f} vs best baseline {name} "
+                    f"{best:.3f} → {rel:+.1f}% relative; the best possible list (hindsight) "
+                    f"{oracle:.3f}, i.e. at most {(oracle / best - 1) * 100:+.1f}% over that baseline"
+                )
     return out
 
 
 def main() -> None:
     """Run every dataset whose file is present and write the Markdown report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get(
-        "ROADSAFETY_REAL_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data")))
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(
+            os.environ.get(
+                "ROADSAFETY_REAL_DATA",
+                Path(__file__).resolve().parents[1].parent / "shared" / "data",
+            )
+        ),
+    )
     parser.add_argument("--out", type=Path, default=Path("docs/backtest_results.md"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -161,13 +215,17 @@ def main() -> None:
         parts.append(metrics)
         notes += [f"{ds.name}: {n}" for n in ds_notes]
     metrics = pl.concat(parts) if parts else pl.DataFrame()
-    doc = ["# Backtest results on real crash records (generated)", "",
-           "Generated by `scripts/backtest_results.py`; do not edit by hand. Test years are held out:",
-           "the model is trained on records before the first test year; each list is made on 1 January",
-           "of its year from the records before that day and scored against that year's crashes.",
-           "hit@k = share of all the year's crashes (with a unit) in the k listed units; 1% = ceil(1% of",
-           "the units known before the year); PAI = hit rate ÷ share of units listed; PEI* = captured ÷",
-           "the most any list of that size could capture.", ""]
+    doc = [
+        "# Backtest results on real crash records (generated)",
+        "",
+        "Generated by `scripts/backtest_results.py`; do not edit by hand. Test years are held out:",
+        "the model is trained on records before the first test year; each list is made on 1 January",
+        "of its year from the records before that day and scored against that year's crashes.",
+        "hit@k = share of all the year's crashes (with a unit) in the k listed units; 1% = ceil(1% of",
+        "the units known before the year); PAI = hit rate ÷ share of units listed; PEI* = captured ÷",
+        "the most any list of that size could capture.",
+        "",
+    ]
     if parts:
         doc += _table(metrics) + ["", "## LightGBM vs the best baseline", ""] + _gains(metrics)
     doc += ["", "## Notes", ""] + [f"- {n}" for n in notes]

@@ -25,9 +25,14 @@ sys.path.insert(0, str(REPO / "tests" / "dash_app"))
 
 log = logging.getLogger("screenshots")
 USER, PASSWORD = "screenshots", "screenshots-only-pw"
-PAGES = (("overview", "/", ".leaflet-interactive"), ("risk_list", "/risk-list", "#risk-grid .ag-row"),
-         ("periods", "/periods", "#periods-weekly .main-svg"), ("corridor", "/corridor?unit={unit}", "#corridor-body .kpi-card"),
-         ("enforcement", "/enforcement", "#enf-grid .ag-row"), ("model_health", "/model-health", "#health-body .card"))
+PAGES = (
+    ("overview", "/", ".leaflet-interactive"),
+    ("risk_list", "/risk-list", "#risk-grid .ag-row"),
+    ("periods", "/periods", "#periods-weekly .main-svg"),
+    ("corridor", "/corridor?unit={unit}", "#corridor-body .kpi-card"),
+    ("enforcement", "/enforcement", "#enf-grid .ag-row"),
+    ("model_health", "/model-health", "#health-body .card"),
+)
 PHONE_PAGES = ("overview", "risk_list", "corridor")
 
 
@@ -54,7 +59,9 @@ def start_server(db: Path, tmp: Path) -> tuple[object, str]:
 
     from dash_app.app import create_app
 
-    srv = create_server(create_app(db, key_dir=tmp / "keys").server, host="127.0.0.1", port=0, threads=4)
+    srv = create_server(
+        create_app(db, key_dir=tmp / "keys").server, host="127.0.0.1", port=0, threads=4
+    )
     threading.Thread(target=srv.run, daemon=True).start()
     return srv, f"http://127.0.0.1:{srv.effective_port}"
 
@@ -65,9 +72,18 @@ def browser(width: int, height: int):
     from selenium.webdriver.chrome.service import Service
 
     opts = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--hide-scrollbars", f"--window-size={width},{height}"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--window-size={width},{height}",
+    ):
         opts.add_argument(arg)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
 
@@ -95,7 +111,9 @@ def login(driver, base: str, out: Path | None) -> None:
 
 def full_height(driver, width: int) -> None:
     """Resize the window to the page's full height (capped) so the screenshot shows it all."""
-    height = driver.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
+    height = driver.execute_script(
+        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+    )
     driver.set_window_size(width, min(max(int(height) + 40, 700), 3200))
     time.sleep(0.8)
 
@@ -108,7 +126,9 @@ def top_unit(db: Path) -> str:
     return units.sort("rank")["unit_id"][0]
 
 
-def shoot(base: str, out: Path, unit: str, width: int, height: int, suffix: str, names: tuple[str, ...]) -> None:
+def shoot(
+    base: str, out: Path, unit: str, width: int, height: int, suffix: str, names: tuple[str, ...]
+) -> None:
     """Save one PNG per page at the given size."""
     from urllib.parse import quote
 
@@ -133,7 +153,9 @@ def shoot(base: str, out: Path, unit: str, width: int, height: int, suffix: str,
 def main() -> None:
     """Parse options and write the screenshots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=None, help="warehouse to show (copied); default: seeded world")
+    parser.add_argument(
+        "--db", type=Path, default=None, help="warehouse to show (copied); default: seeded world"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")

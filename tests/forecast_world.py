@@ -15,8 +15,15 @@ import polars as pl
 CENTRE = (10.0, 20.0)  # deliberately nowhere in particular
 
 
-def tiny_world(seed: int = 7, *, start: date = date(2019, 1, 1), years: int = 4,
-               n_cells: int = 60, n_hot: int = 6, n_ps_units: int = 8) -> tuple[pl.DataFrame, pl.DataFrame]:
+def tiny_world(
+    seed: int = 7,
+    *,
+    start: date = date(2019, 1, 1),
+    years: int = 4,
+    n_cells: int = 60,
+    n_hot: int = 6,
+    n_ps_units: int = 8,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Accident rows and the planted truth.
 
     Returns:
@@ -36,18 +43,33 @@ def tiny_world(seed: int = 7, *, start: date = date(2019, 1, 1), years: int = 4,
     rows = []
     for i, (unit, r) in enumerate(zip(units, rate)):
         for _ in range(rng.poisson(r * years)):
-            rows.append(_crash(rng, unit, i < n_cells, start + timedelta(days=int(rng.integers(days)))))
-    acc = pl.DataFrame(rows, orient="row", schema=_SCHEMA).with_row_index("n").with_columns(
-        accident_id=pl.format("A{}", pl.col("n")), source=pl.lit("test")).drop("n")
+            rows.append(
+                _crash(rng, unit, i < n_cells, start + timedelta(days=int(rng.integers(days))))
+            )
+    acc = (
+        pl.DataFrame(rows, orient="row", schema=_SCHEMA)
+        .with_row_index("n")
+        .with_columns(accident_id=pl.format("A{}", pl.col("n")), source=pl.lit("test"))
+        .drop("n")
+    )
     truth = pl.DataFrame({"unit_id": units, "rate_per_year": rate, "hot": hot})
     return acc, truth
 
 
 _SCHEMA = {
-    "unit_id": pl.Utf8, "occurred_at": pl.Datetime("us"), "has_time": pl.Boolean,
-    "severity": pl.Utf8, "killed": pl.Int32, "h3_cell": pl.Utf8, "latitude": pl.Float64,
-    "longitude": pl.Float64, "road_name": pl.Utf8, "road_category": pl.Utf8,
-    "police_station": pl.Utf8, "district": pl.Utf8, "located": pl.Boolean,
+    "unit_id": pl.Utf8,
+    "occurred_at": pl.Datetime("us"),
+    "has_time": pl.Boolean,
+    "severity": pl.Utf8,
+    "killed": pl.Int32,
+    "h3_cell": pl.Utf8,
+    "latitude": pl.Float64,
+    "longitude": pl.Float64,
+    "road_name": pl.Utf8,
+    "road_category": pl.Utf8,
+    "police_station": pl.Utf8,
+    "district": pl.Utf8,
+    "located": pl.Boolean,
 }
 
 
@@ -60,8 +82,21 @@ def _crash(rng: np.random.Generator, unit: str, located: bool, day: date) -> tup
     if located:
         lat, lon = h3.cell_to_latlng(unit)
         road = f"NH-{int(h3.str_to_int(unit) % 3) + 1}"
-        return (unit, when, has_time, sev, killed, unit, lat, lon, road, "NH", "PS A",
-                "North" if lat > 10.0 else "South", True)
+        return (
+            unit,
+            when,
+            has_time,
+            sev,
+            killed,
+            unit,
+            lat,
+            lon,
+            road,
+            "NH",
+            "PS A",
+            "North" if lat > 10.0 else "South",
+            True,
+        )
     ps, road = unit.split(" | ")
     return (unit, when, has_time, sev, killed, None, None, None, road, "urban", ps, "North", False)
 
@@ -74,11 +109,16 @@ def to_canonical(acc: pl.DataFrame) -> pl.DataFrame:
     """The world's accidents as a canonical input frame (date-only text when the time is unknown)."""
     from roadsafety import schemas
 
-    when = pl.when(pl.col("has_time")).then(pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M:%S")) \
+    when = (
+        pl.when(pl.col("has_time"))
+        .then(pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M:%S"))
         .otherwise(pl.col("occurred_at").dt.strftime("%Y-%m-%d"))
-    return acc.with_columns(occurred_at=when, road_name=pl.col("road_name"),
-                            police_station=pl.col("police_station")).select(
-        [pl.col(c) if c in acc.columns else pl.lit(None).alias(c) for c in schemas.ACCIDENT_INPUT])
+    )
+    return acc.with_columns(
+        occurred_at=when, road_name=pl.col("road_name"), police_station=pl.col("police_station")
+    ).select(
+        [pl.col(c) if c in acc.columns else pl.lit(None).alias(c) for c in schemas.ACCIDENT_INPUT]
+    )
 
 
 def ingest_world(settings, acc: pl.DataFrame, path) -> None:

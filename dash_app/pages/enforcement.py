@@ -25,32 +25,83 @@ GAP_COLUMNS = [
     {"field": "road_name", "headerName": "Road", "minWidth": 120, "pinned": "left"},
     {"field": "police_station", "headerName": "Police station", "minWidth": 150},
     {"field": "district", "headerName": "District", "width": 110},
-    {"field": "risk_band", "headerName": "Band", "width": 100, "valueFormatter": figures.BAND_FORMATTER, "cellClass": {"function": "'band band-' + params.value"}},
-    {"field": "expected_crashes_per_90d", "headerName": "Crashes expected / 90 d", "valueFormatter": _NUM, "width": 170},
+    {
+        "field": "risk_band",
+        "headerName": "Band",
+        "width": 100,
+        "valueFormatter": figures.BAND_FORMATTER,
+        "cellClass": {"function": "'band band-' + params.value"},
+    },
+    {
+        "field": "expected_crashes_per_90d",
+        "headerName": "Crashes expected / 90 d",
+        "valueFormatter": _NUM,
+        "width": 170,
+    },
     {"field": "recent_challans", "headerName": "Challans, last 90 d", "width": 150},
-    {"field": "challans_per_expected_crash", "headerName": "Challans per crash", "valueFormatter": _NUM, "width": 150},
+    {
+        "field": "challans_per_expected_crash",
+        "headerName": "Challans per crash",
+        "valueFormatter": _NUM,
+        "width": 150,
+    },
     {"field": "peak_window", "headerName": "When (peak)", "minWidth": 170},
-    {"field": "gap_reason", "headerName": "Why listed", "minWidth": 260, "flex": 1, "wrapText": True, "autoHeight": True},
+    {
+        "field": "gap_reason",
+        "headerName": "Why listed",
+        "minWidth": 260,
+        "flex": 1,
+        "wrapText": True,
+        "autoHeight": True,
+    },
 ]
 
 
 def layout(**_: str) -> html.Div:
     """Page skeleton."""
-    return html.Div(className="page", children=[
-        heading("Enforcement vs risk", "High-risk stretches that see few challans come first."),
-        html.Div(className="controls", children=[district_control(P), window_control(P)]),
-        html.Div(id=f"{P}-note"),
-        html.Div(className="grid-2", children=[
-            html.Div(className="card", children=dcc.Loading(dcc.Graph(id=f"{P}-scatter", config={"displayModeBar": False}))),
-            html.Div(className="card", children=dcc.Graph(id=f"{P}-offences", config={"displayModeBar": False})),
-        ]),
-        html.Div(className="card", children=[
-            html.H3("Enforcement gap: high risk, few challans"),
-            dag.AgGrid(id=f"{P}-grid", columnDefs=GAP_COLUMNS, rowData=[], className="ag-theme-alpine grid",
-                       defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True, "autoHeaderHeight": True},
-                       dashGridOptions={"suppressCellFocus": True}, style={"height": "50vh", "width": "100%"}),
-        ]),
-    ])
+    return html.Div(
+        className="page",
+        children=[
+            heading("Enforcement vs risk", "High-risk stretches that see few challans come first."),
+            html.Div(className="controls", children=[district_control(P), window_control(P)]),
+            html.Div(id=f"{P}-note"),
+            html.Div(
+                className="grid-2",
+                children=[
+                    html.Div(
+                        className="card",
+                        children=dcc.Loading(
+                            dcc.Graph(id=f"{P}-scatter", config={"displayModeBar": False})
+                        ),
+                    ),
+                    html.Div(
+                        className="card",
+                        children=dcc.Graph(id=f"{P}-offences", config={"displayModeBar": False}),
+                    ),
+                ],
+            ),
+            html.Div(
+                className="card",
+                children=[
+                    html.H3("Enforcement gap: high risk, few challans"),
+                    dag.AgGrid(
+                        id=f"{P}-grid",
+                        columnDefs=GAP_COLUMNS,
+                        rowData=[],
+                        className="ag-theme-alpine grid",
+                        defaultColDef={
+                            "sortable": True,
+                            "resizable": True,
+                            "wrapHeaderText": True,
+                            "autoHeaderHeight": True,
+                        },
+                        dashGridOptions={"suppressCellFocus": True},
+                        style={"height": "50vh", "width": "100%"},
+                    ),
+                ],
+            ),
+        ],
+    )
 
 
 def update(district: str | None, window: int) -> tuple:
@@ -63,11 +114,22 @@ def update(district: str | None, window: int) -> tuple:
         return notice(NO_FORECAST, "warn"), empty, empty, []
     units = queries.enforcement(store, window, district)
     gap = queries.enforcement_gap(store, window, {"district": district, "top": 200})
-    return None, figures.enforcement_figure(units), figures.offence_figure(queries.offence_mix(store, district)), figures.records(gap)
+    return (
+        None,
+        figures.enforcement_figure(units),
+        figures.offence_figure(queries.offence_mix(store, district)),
+        figures.records(gap),
+    )
 
 
 def register_callbacks(app: Dash) -> None:
     """The page's callbacks."""
     register_district_options(app, P)
-    app.callback(Output(f"{P}-note", "children"), Output(f"{P}-scatter", "figure"), Output(f"{P}-offences", "figure"),
-                 Output(f"{P}-grid", "rowData"), Input(f"{P}-district", "value"), Input(f"{P}-window", "value"))(secured(update))
+    app.callback(
+        Output(f"{P}-note", "children"),
+        Output(f"{P}-scatter", "figure"),
+        Output(f"{P}-offences", "figure"),
+        Output(f"{P}-grid", "rowData"),
+        Input(f"{P}-district", "value"),
+        Input(f"{P}-window", "value"),
+    )(secured(update))

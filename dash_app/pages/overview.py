@@ -27,29 +27,44 @@ P = "overview"
 
 def layout(**_: str) -> html.Div:
     """Page skeleton; data arrives through the callbacks (which check the login)."""
-    return html.Div(className="page", children=[
-        heading("Overview", "Crashes the model expects in the coming days, and where."),
-        html.Div(className="controls", children=[district_control(P), window_control(P)]),
-        dcc.Loading(html.Div(id=f"{P}-kpis", className="kpis")),
-        html.Div(id=f"{P}-alerts"),
-        html.Div(className="card", children=[
-            html.H3("Where the risk is", id=f"{P}-map-title"),
-            dcc.Loading(html.Div(id=f"{P}-map-box", className="map-box")),
-            figures.map_legend(),
-        ]),
-        dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
-    ])
+    return html.Div(
+        className="page",
+        children=[
+            heading("Overview", "Crashes the model expects in the coming days, and where."),
+            html.Div(className="controls", children=[district_control(P), window_control(P)]),
+            dcc.Loading(html.Div(id=f"{P}-kpis", className="kpis")),
+            html.Div(id=f"{P}-alerts"),
+            html.Div(
+                className="card",
+                children=[
+                    html.H3("Where the risk is", id=f"{P}-map-title"),
+                    dcc.Loading(html.Div(id=f"{P}-map-box", className="map-box")),
+                    figures.map_legend(),
+                ],
+            ),
+            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
+        ],
+    )
 
 
 def alert_items(rows: pl.DataFrame) -> html.Div | None:
     """Boxed list of the weeks ahead to watch, high-risk ones marked (None when there are none)."""
     if rows.is_empty():
         return None
-    items = [html.Li([html.B(f"Week of {r['period_start']:%a %d %b}: "),
-                      html.Span("HIGH RISK - ", className="alert-high") if r["high_risk"] else "",
-                      f"about {figures.fmt_num(r['expected'], 0)} crashes expected",
-                      f" ({r['drivers']})" if r["drivers"] else ""]) for r in rows.iter_rows(named=True)]
-    return html.Div(className="notice notice-warn", children=[html.B("Weeks ahead to watch"), html.Ul(items)])
+    items = [
+        html.Li(
+            [
+                html.B(f"Week of {r['period_start']:%a %d %b}: "),
+                html.Span("HIGH RISK - ", className="alert-high") if r["high_risk"] else "",
+                f"about {figures.fmt_num(r['expected'], 0)} crashes expected",
+                f" ({r['drivers']})" if r["drivers"] else "",
+            ]
+        )
+        for r in rows.iter_rows(named=True)
+    ]
+    return html.Div(
+        className="notice notice-warn", children=[html.B("Weeks ahead to watch"), html.Ul(items)]
+    )
 
 
 def corridor_href(unit_id: str) -> str:
@@ -78,13 +93,19 @@ def register_callbacks(app: Dash) -> None:
     """The page's callbacks."""
     register_district_options(app, P)
     app.callback(
-        Output(f"{P}-kpis", "children"), Output(f"{P}-alerts", "children"),
-        Output(f"{P}-map-box", "children"), Output(f"{P}-map-title", "children"),
-        Input(f"{P}-district", "value"), Input(f"{P}-window", "value"),
+        Output(f"{P}-kpis", "children"),
+        Output(f"{P}-alerts", "children"),
+        Output(f"{P}-map-box", "children"),
+        Output(f"{P}-map-title", "children"),
+        Input(f"{P}-district", "value"),
+        Input(f"{P}-window", "value"),
     )(secured(update))
 
-    @app.callback(Output(f"{P}-nav", "href"), Input({"type": "map-band", "band": ALL}, "clickData"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output(f"{P}-nav", "href"),
+        Input({"type": "map-band", "band": ALL}, "clickData"),
+        prevent_initial_call=True,
+    )
     @secured
     def open_unit(clicks: list) -> str:
         feature = ctx.triggered[0]["value"] if ctx.triggered else None

@@ -23,70 +23,181 @@ from dash_app.pages.overview import corridor_href
 PATH = "/risk-list"
 TITLE = "Risk list"
 P = "risk"
-BAND_CHOICES = [{"label": "All bands", "value": "low"}, {"label": "Medium and above", "value": "medium"},
-                {"label": "High and above", "value": "high"}, {"label": "Very high only", "value": "very_high"}]
+BAND_CHOICES = [
+    {"label": "All bands", "value": "low"},
+    {"label": "Medium and above", "value": "medium"},
+    {"label": "High and above", "value": "high"},
+    {"label": "Very high only", "value": "very_high"},
+]
 _NUM = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
 COLUMNS = [
     {"field": "rank", "headerName": "#", "width": 70, "pinned": "left"},
     {"field": "road_name", "headerName": "Road", "minWidth": 120, "pinned": "left"},
     {"field": "police_station", "headerName": "Police station", "minWidth": 150},
     {"field": "district", "headerName": "District", "width": 110},
-    {"field": "expected_crashes", "headerName": "Crashes expected", "valueFormatter": _NUM, "width": 105},
-    {"field": "expected_fatal_grievous", "headerName": "Fatal or grievous", "valueFormatter": _NUM, "width": 105},
-    {"field": "risk_band", "headerName": "Band", "width": 100, "valueFormatter": figures.BAND_FORMATTER,
-     "cellClass": {"function": "'band band-' + params.value"}},
-    {"field": "peak_window", "headerName": "When (peak)", "width": 165, "wrapText": True, "autoHeight": True},
-    {"field": "top_factors", "headerName": "Why", "minWidth": 260, "flex": 1, "wrapText": True, "autoHeight": True},
+    {
+        "field": "expected_crashes",
+        "headerName": "Crashes expected",
+        "valueFormatter": _NUM,
+        "width": 105,
+    },
+    {
+        "field": "expected_fatal_grievous",
+        "headerName": "Fatal or grievous",
+        "valueFormatter": _NUM,
+        "width": 105,
+    },
+    {
+        "field": "risk_band",
+        "headerName": "Band",
+        "width": 100,
+        "valueFormatter": figures.BAND_FORMATTER,
+        "cellClass": {"function": "'band band-' + params.value"},
+    },
+    {
+        "field": "peak_window",
+        "headerName": "When (peak)",
+        "width": 165,
+        "wrapText": True,
+        "autoHeight": True,
+    },
+    {
+        "field": "top_factors",
+        "headerName": "Why",
+        "minWidth": 260,
+        "flex": 1,
+        "wrapText": True,
+        "autoHeight": True,
+    },
     {"field": "unit_id", "headerName": "Unit", "minWidth": 160, "hide": True},
     {"field": "h3_cell", "headerName": "H3 cells", "minWidth": 160, "hide": True},
-    {"field": "latitude", "hide": True}, {"field": "longitude", "hide": True},
+    {"field": "latitude", "hide": True},
+    {"field": "longitude", "hide": True},
 ]
 
 
 def layout(**_: str) -> html.Div:
     """Page skeleton with filters, download buttons and the grid."""
-    return html.Div(className="page", children=[
-        heading("Risk list", "Ranked stretches for drives: the same rows as the exported lists."),
-        html.Div(className="controls", children=[
-            district_control(P),
-            html.Div(className="control", children=[html.Label("Police station", htmlFor=f"{P}-ps"),
-                                                    dcc.Dropdown(id=f"{P}-ps", placeholder="All police stations")]),
-            window_control(P),
-            html.Div(className="control", children=[html.Label("Rank by", htmlFor=f"{P}-severity"), dcc.RadioItems(
-                id=f"{P}-severity", value="all", inline=True, className="radio",
-                options=[{"label": "All crashes", "value": "all"}, {"label": "Fatal + grievous", "value": "fatal_grievous"}])]),
-            html.Div(className="control", children=[html.Label("Band", htmlFor=f"{P}-band"), dcc.Dropdown(
-                id=f"{P}-band", options=BAND_CHOICES, value="low", clearable=False)]),
-            html.Div(className="control", children=[html.Label("Rows", htmlFor=f"{P}-top"), dcc.Dropdown(
-                id=f"{P}-top", options=[50, 100, 200, 500], value=100, clearable=False)]),
-            dcc.Checklist(id=f"{P}-merge", options=[{"label": " Merge adjacent cells into corridors", "value": "merge"}],
-                          value=[], className="check"),
-        ]),
-        html.Div(className="downloads", children=[
-            html.Button("Download CSV", id=f"{P}-dl-csv", className="btn"),
-            html.Button("Download Excel", id=f"{P}-dl-xlsx", className="btn"),
-            html.Button("Download PDF drive sheet", id=f"{P}-dl-pdf", className="btn"),
-            html.Span(id=f"{P}-dl-msg", className="dl-msg"),
-        ]),
-        html.Div(id=f"{P}-summary", className="summary"),
-        dag.AgGrid(id=f"{P}-grid", columnDefs=COLUMNS, rowData=[], className="ag-theme-alpine grid",
-                   defaultColDef={"sortable": True, "resizable": True, "filter": True, "wrapHeaderText": True,
-                                  "autoHeaderHeight": True},
-                   dashGridOptions={"rowHeight": 34, "domLayout": "normal", "suppressCellFocus": True},
-                   style={"height": "62vh", "width": "100%"}, getRowId="params.data.unit_id"),
-        dcc.Download(id=f"{P}-download"),
-        dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
-    ])
+    return html.Div(
+        className="page",
+        children=[
+            heading(
+                "Risk list", "Ranked stretches for drives: the same rows as the exported lists."
+            ),
+            html.Div(
+                className="controls",
+                children=[
+                    district_control(P),
+                    html.Div(
+                        className="control",
+                        children=[
+                            html.Label("Police station", htmlFor=f"{P}-ps"),
+                            dcc.Dropdown(id=f"{P}-ps", placeholder="All police stations"),
+                        ],
+                    ),
+                    window_control(P),
+                    html.Div(
+                        className="control",
+                        children=[
+                            html.Label("Rank by", htmlFor=f"{P}-severity"),
+                            dcc.RadioItems(
+                                id=f"{P}-severity",
+                                value="all",
+                                inline=True,
+                                className="radio",
+                                options=[
+                                    {"label": "All crashes", "value": "all"},
+                                    {"label": "Fatal + grievous", "value": "fatal_grievous"},
+                                ],
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="control",
+                        children=[
+                            html.Label("Band", htmlFor=f"{P}-band"),
+                            dcc.Dropdown(
+                                id=f"{P}-band", options=BAND_CHOICES, value="low", clearable=False
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="control",
+                        children=[
+                            html.Label("Rows", htmlFor=f"{P}-top"),
+                            dcc.Dropdown(
+                                id=f"{P}-top",
+                                options=[50, 100, 200, 500],
+                                value=100,
+                                clearable=False,
+                            ),
+                        ],
+                    ),
+                    dcc.Checklist(
+                        id=f"{P}-merge",
+                        options=[
+                            {"label": " Merge adjacent cells into corridors", "value": "merge"}
+                        ],
+                        value=[],
+                        className="check",
+                    ),
+                ],
+            ),
+            html.Div(
+                className="downloads",
+                children=[
+                    html.Button("Download CSV", id=f"{P}-dl-csv", className="btn"),
+                    html.Button("Download Excel", id=f"{P}-dl-xlsx", className="btn"),
+                    html.Button("Download PDF drive sheet", id=f"{P}-dl-pdf", className="btn"),
+                    html.Span(id=f"{P}-dl-msg", className="dl-msg"),
+                ],
+            ),
+            html.Div(id=f"{P}-summary", className="summary"),
+            dag.AgGrid(
+                id=f"{P}-grid",
+                columnDefs=COLUMNS,
+                rowData=[],
+                className="ag-theme-alpine grid",
+                defaultColDef={
+                    "sortable": True,
+                    "resizable": True,
+                    "filter": True,
+                    "wrapHeaderText": True,
+                    "autoHeaderHeight": True,
+                },
+                dashGridOptions={"rowHeight": 34, "domLayout": "normal", "suppressCellFocus": True},
+                style={"height": "62vh", "width": "100%"},
+                getRowId="params.data.unit_id",
+            ),
+            dcc.Download(id=f"{P}-download"),
+            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
+        ],
+    )
 
 
-def list_params(district: str | None, ps: str | None, severity: str, band: str, top: int, merge: list) -> dict:
+def list_params(
+    district: str | None, ps: str | None, severity: str, band: str, top: int, merge: list
+) -> dict:
     """Risk-list filter options (the exports module's ``RiskListFilter`` fields)."""
-    return {"top": int(top or 100), "district": district, "police_station": ps or None, "severity": severity or "all",
-            "min_band": band if band and band != "low" else None, "merge": bool(merge)}
+    return {
+        "top": int(top or 100),
+        "district": district,
+        "police_station": ps or None,
+        "severity": severity or "all",
+        "min_band": band if band and band != "low" else None,
+        "merge": bool(merge),
+    }
 
 
-def update_grid(district: str | None, ps: str | None, window: int, severity: str, band: str, top: int,
-                merge: list) -> tuple[list[dict], object]:
+def update_grid(
+    district: str | None,
+    ps: str | None,
+    window: int,
+    severity: str,
+    band: str,
+    top: int,
+    merge: list,
+) -> tuple[list[dict], object]:
     """Rows of the list for the filters, forced to the caller's district scope."""
     scope = require_scope()
     store = app_store()
@@ -95,8 +206,10 @@ def update_grid(district: str | None, ps: str | None, window: int, severity: str
         return [], notice(NO_FORECAST, "warn")
     params = list_params(scoped_district(scope, district), ps, severity, band, top, merge)
     rows = queries.risk_rows(store, window, params)
-    text = (f"{rows.height} rows - forecast for {run.window_start:%d %b %Y} to {run.window_end:%d %b %Y}, "
-            f"model {run.version_id}, data up to {run.data_cutoff or 'n/a'}. Tap a row for its detail.")
+    text = (
+        f"{rows.height} rows - forecast for {run.window_start:%d %b %Y} to {run.window_end:%d %b %Y}, "
+        f"model {run.version_id}, data up to {run.data_cutoff or 'n/a'}. Tap a row for its detail."
+    )
     return figures.records(rows), text
 
 
@@ -109,14 +222,29 @@ def police_station_options(district: str | None) -> list[str]:
 def register_callbacks(app: Dash) -> None:
     """The page's callbacks."""
     register_district_options(app, P)
-    app.callback(Output(f"{P}-ps", "options"), Input(f"{P}-district", "value"))(secured(police_station_options))
-    filters = [Input(f"{P}-{k}", "value") for k in ("district", "ps", "window", "severity", "band", "top", "merge")]
-    app.callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-summary", "children"), *filters)(secured(update_grid))
+    app.callback(Output(f"{P}-ps", "options"), Input(f"{P}-district", "value"))(
+        secured(police_station_options)
+    )
+    filters = [
+        Input(f"{P}-{k}", "value")
+        for k in ("district", "ps", "window", "severity", "band", "top", "merge")
+    ]
+    app.callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-summary", "children"), *filters)(
+        secured(update_grid)
+    )
 
-    @app.callback(Output(f"{P}-download", "data"), Output(f"{P}-dl-msg", "children"),
-                  Input(f"{P}-dl-csv", "n_clicks"), Input(f"{P}-dl-xlsx", "n_clicks"), Input(f"{P}-dl-pdf", "n_clicks"),
-                  *[State(f"{P}-{k}", "value") for k in ("district", "ps", "window", "severity", "band", "top", "merge")],
-                  prevent_initial_call=True)
+    @app.callback(
+        Output(f"{P}-download", "data"),
+        Output(f"{P}-dl-msg", "children"),
+        Input(f"{P}-dl-csv", "n_clicks"),
+        Input(f"{P}-dl-xlsx", "n_clicks"),
+        Input(f"{P}-dl-pdf", "n_clicks"),
+        *[
+            State(f"{P}-{k}", "value")
+            for k in ("district", "ps", "window", "severity", "band", "top", "merge")
+        ],
+        prevent_initial_call=True,
+    )
     @secured
     def download(_c, _x, _p, district, ps, window, severity, band, top, merge):
         fmt = str(ctx.triggered_id).rsplit("-", 1)[-1]
@@ -124,8 +252,12 @@ def register_callbacks(app: Dash) -> None:
         params = list_params(scoped_district(scope, district), ps, severity, band, top, merge)
         return downloads.risk_list_download(app_store(), scope, window, params, fmt)
 
-    @app.callback(Output(f"{P}-nav", "href"), Input(f"{P}-grid", "cellClicked"), State(f"{P}-grid", "rowData"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output(f"{P}-nav", "href"),
+        Input(f"{P}-grid", "cellClicked"),
+        State(f"{P}-grid", "rowData"),
+        prevent_initial_call=True,
+    )
     @secured
     def open_row(cell: dict | None, rows: list[dict]) -> str:
         unit = (cell or {}).get("rowId")

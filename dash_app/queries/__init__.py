@@ -112,13 +112,17 @@ class AppStore:
     # --- snapshot --------------------------------------------------------------------------------
     def snapshot(self) -> snap.Snapshot:
         """Everything the pages need, read once per warehouse version."""
-        return self.memo("snapshot", lambda: self.read(snap.build_snapshot, STANDARD_WINDOWS, date.today()))
+        return self.memo(
+            "snapshot", lambda: self.read(snap.build_snapshot, STANDARD_WINDOWS, date.today())
+        )
 
 
 # --- reads used by the pages (all take a district scope) ----------------------------------------
 
 
-def _in_district(frame: pl.DataFrame, district: str | None, column: str = "district") -> pl.DataFrame:
+def _in_district(
+    frame: pl.DataFrame, district: str | None, column: str = "district"
+) -> pl.DataFrame:
     if district is None or frame.is_empty():
         return frame
     return frame.filter(pl.col(column).str.to_lowercase() == district.casefold())
@@ -156,11 +160,23 @@ def kpis(store: AppStore, district: str | None) -> pl.DataFrame:
     totals = _in_district(store.snapshot().kpi_by_district, district)
     if totals.is_empty():
         return totals
-    sums = [pl.col(c).sum() for c in ("expected_crashes", "expected_fatal_grievous", "last_year_crashes", "last_year_fatal_grievous")]
-    return totals.group_by("window_days", "window_start", "window_end").agg(sums).sort("window_days")
+    sums = [
+        pl.col(c).sum()
+        for c in (
+            "expected_crashes",
+            "expected_fatal_grievous",
+            "last_year_crashes",
+            "last_year_fatal_grievous",
+        )
+    ]
+    return (
+        totals.group_by("window_days", "window_start", "window_end").agg(sums).sort("window_days")
+    )
 
 
-def alerts(store: AppStore, district: str | None, today: date | None = None, weeks: int = 6) -> pl.DataFrame:
+def alerts(
+    store: AppStore, district: str | None, today: date | None = None, weeks: int = 6
+) -> pl.DataFrame:
     """Upcoming weeks flagged ``high_risk`` or with named drivers (fog, festivals), district or state."""
     periods = store.snapshot().periods
     if periods.is_empty():
@@ -181,8 +197,10 @@ def period_series(store: AppStore, district: str | None) -> tuple[pl.DataFrame, 
     key = district or snap.ALL_DISTRICTS
     history = _in_district(s.weekly_history, key)
     forecast = _in_district(s.periods, key)
-    return (history.sort("week") if not history.is_empty() else history,
-            forecast.sort("period_start") if not forecast.is_empty() else forecast)
+    return (
+        history.sort("week") if not history.is_empty() else history,
+        forecast.sort("period_start") if not forecast.is_empty() else forecast,
+    )
 
 
 def hour_profile(store: AppStore, district: str | None) -> pl.DataFrame:
@@ -213,7 +231,9 @@ def enforcement(store: AppStore, window_days: int, district: str | None) -> pl.D
     run = run_of(store, window_days)
     if units.is_empty() or run is None:
         return units
-    dated = units.with_columns(pl.lit(run.window_start).alias("window_start"), pl.lit(run.window_end).alias("window_end"))
+    dated = units.with_columns(
+        pl.lit(run.window_start).alias("window_start"), pl.lit(run.window_end).alias("window_end")
+    )
     return gap_measures(dated)
 
 
@@ -246,16 +266,22 @@ def now() -> datetime:
     return datetime.now()
 
 
-def workbook_companions(store: AppStore, window_days: int, params: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+def workbook_companions(
+    store: AppStore, window_days: int, params: dict
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(enforcement gap, MoRTH blackspots) for the risk-list workbook, as ``export risk-list`` adds them."""
     run = run_of(store, window_days)
     if run is None:
         return pl.DataFrame(), pl.DataFrame()
-    base = {k: params.get(k) for k in ("top", "district", "police_station")} | {"severity": params.get("severity", "all")}
+    base = {k: params.get(k) for k in ("top", "district", "police_station")} | {
+        "severity": params.get("severity", "all")
+    }
     gap = enforcement_gap(store, window_days, base)
     cutoff = run.data_cutoff or run.window_start
-    spots = store.memo(("spots", run.run_id, cutoff, tuple(sorted(base.items()))),
-                       lambda: store.read(snap.read_blackspots, run.run_id, cutoff, base | {"top": None}))
+    spots = store.memo(
+        ("spots", run.run_id, cutoff, tuple(sorted(base.items()))),
+        lambda: store.read(snap.read_blackspots, run.run_id, cutoff, base | {"top": None}),
+    )
     return gap, spots
 
 
@@ -266,4 +292,6 @@ def audit_events(store: AppStore, limit: int = 50) -> pl.DataFrame:
     events = read_audit_log(store.db_path)[-limit:][::-1]
     if not events:
         return pl.DataFrame()
-    return pl.DataFrame([{**e, "detail": json.dumps(e.get("detail", {}), default=str)} for e in events]).select("when", "user", "action", "detail")
+    return pl.DataFrame(
+        [{**e, "detail": json.dumps(e.get("detail", {}), default=str)} for e in events]
+    ).select("when", "user", "action", "detail")

@@ -83,7 +83,11 @@ def pick_runs(runs: list[RunRef], windows: tuple[int, ...], today: date) -> dict
     chosen: dict[int, RunRef] = {}
     for days in windows:
         exact = [r for r in runs if r.window_days == days]
-        pool = exact or sorted(runs, key=lambda r: (abs(r.window_days - days), r.created_at or datetime.min), reverse=False)
+        pool = exact or sorted(
+            runs,
+            key=lambda r: (abs(r.window_days - days), r.created_at or datetime.min),
+            reverse=False,
+        )
         if not pool:
             continue
         current = [r for r in pool if r.window_end >= today]
@@ -105,7 +109,9 @@ def _unit_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.D
                WHERE f.run_id = ?""",
             [run.run_id],
         )
-        parts.append(part.with_columns(pl.lit(days).alias("window_days"), pl.lit(run.run_id).alias("run_id")))
+        parts.append(
+            part.with_columns(pl.lit(days).alias("window_days"), pl.lit(run.run_id).alias("run_id"))
+        )
     if not parts:
         return pl.DataFrame()
     return complete_cells(pl.concat(parts, how="vertical_relaxed"))
@@ -147,7 +153,9 @@ def _last_year(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.Da
     return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
 
 
-def kpi_frame(units: pl.DataFrame, last_year: pl.DataFrame, runs: dict[int, RunRef]) -> pl.DataFrame:
+def kpi_frame(
+    units: pl.DataFrame, last_year: pl.DataFrame, runs: dict[int, RunRef]
+) -> pl.DataFrame:
     """Per window and district: forecast totals beside last year's actual counts."""
     if units.is_empty():
         return pl.DataFrame()
@@ -157,7 +165,9 @@ def kpi_frame(units: pl.DataFrame, last_year: pl.DataFrame, runs: dict[int, RunR
     if not last_year.is_empty():
         fc = fc.join(last_year, on=["window_days", "district"], how="full", coalesce=True)
     else:
-        fc = fc.with_columns(pl.lit(0).alias("last_year_crashes"), pl.lit(0).alias("last_year_fatal_grievous"))
+        fc = fc.with_columns(
+            pl.lit(0).alias("last_year_crashes"), pl.lit(0).alias("last_year_fatal_grievous")
+        )
     dates = pl.DataFrame(
         {
             "window_days": list(runs),
@@ -171,7 +181,9 @@ def kpi_frame(units: pl.DataFrame, last_year: pl.DataFrame, runs: dict[int, RunR
 def _period_run(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> str | None:
     preferred = [runs[d].run_id for d in sorted(runs, reverse=True)]
     for run_id in preferred:
-        if con.execute("SELECT count(*) FROM period_forecasts WHERE run_id = ?", [run_id]).fetchone()[0]:
+        if con.execute(
+            "SELECT count(*) FROM period_forecasts WHERE run_id = ?", [run_id]
+        ).fetchone()[0]:
             return run_id
     row = con.execute(
         """SELECT p.run_id FROM period_forecasts p JOIN forecast_runs r USING (run_id)
@@ -199,7 +211,10 @@ def period_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.
             pl.col("high_risk").any(),
             pl.lit("").alias("drivers"),
         )
-        rows = pl.concat([rows, total.with_columns(pl.lit(ALL_DISTRICTS).alias("district"))], how="diagonal_relaxed")
+        rows = pl.concat(
+            [rows, total.with_columns(pl.lit(ALL_DISTRICTS).alias("district"))],
+            how="diagonal_relaxed",
+        )
     return rows
 
 
@@ -242,7 +257,9 @@ def profile_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl
             [UNKNOWN],
         )
     prof = prof.with_columns(pl.col("district").fill_null(ALL_DISTRICTS))
-    return prof.with_columns((pl.col("weight") / pl.col("weight").sum().over("district")).alias("share"))
+    return prof.with_columns(
+        (pl.col("weight") / pl.col("weight").sum().over("district")).alias("share")
+    )
 
 
 def offence_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -256,7 +273,9 @@ def offence_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     )
 
 
-def build_snapshot(con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], today: date) -> Snapshot:
+def build_snapshot(
+    con: duckdb.DuckDBPyConnection, windows: tuple[int, ...], today: date
+) -> Snapshot:
     """Read everything the pages need in one pass."""
     runs = pick_runs(published_runs(con), windows, today)
     units = _unit_frame(con, runs)
@@ -303,7 +322,9 @@ def read_gap_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> 
         raise
 
 
-def read_blackspots(con: duckdb.DuckDBPyConnection, run_id: str, cutoff: date, params: dict) -> pl.DataFrame:
+def read_blackspots(
+    con: duckdb.DuckDBPyConnection, run_id: str, cutoff: date, params: dict
+) -> pl.DataFrame:
     """The exports module's MoRTH blackspot rows beside the run's forecast."""
     from roadsafety.exports.blackspots import build_blackspots
     from roadsafety.exports.risk_list import ExportError, RiskListFilter

@@ -15,7 +15,9 @@ def _ids(unit_ids: tuple[str, ...]) -> str:
     return ", ".join("?" for _ in unit_ids)
 
 
-def _blackspot(con: duckdb.DuckDBPyConnection, unit_ids: tuple[str, ...], cutoff: date | None) -> dict:
+def _blackspot(
+    con: duckdb.DuckDBPyConnection, unit_ids: tuple[str, ...], cutoff: date | None
+) -> dict:
     """MoRTH rule over the 3 calendar years before the cut-off year (together, for all cells)."""
     year = (cutoff or date.today()).year
     row = con.execute(
@@ -26,8 +28,12 @@ def _blackspot(con: duckdb.DuckDBPyConnection, unit_ids: tuple[str, ...], cutoff
         [*unit_ids, year - 3, year - 1],
     ).fetchone()
     fg, deaths = int(row[0] or 0), int(row[1] or 0)
-    return {"years": f"{year - 3}-{year - 1}", "fatal_grievous": fg, "deaths": deaths,
-            "blackspot": fg >= 5 or deaths >= 10}
+    return {
+        "years": f"{year - 3}-{year - 1}",
+        "fatal_grievous": fg,
+        "deaths": deaths,
+        "blackspot": fg >= 5 or deaths >= 10,
+    }
 
 
 def read_unit_detail(
@@ -80,4 +86,13 @@ def read_unit_detail(
         [*unit_ids, runs[-1]],
     ).pl()
     cutoff = forecasts["data_cutoff"].max() if not forecasts.is_empty() else None
-    return UnitDetail(units, forecasts, monthly, crashes, challans, mix, profile, _blackspot(con, unit_ids, cutoff))
+    return UnitDetail(
+        units,
+        forecasts,
+        monthly,
+        crashes,
+        challans,
+        mix,
+        profile,
+        _blackspot(con, unit_ids, cutoff),
+    )

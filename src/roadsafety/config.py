@@ -54,11 +54,11 @@ class PrivacyConfig:
     """Where the HMAC key for personal data lives (never inside the warehouse)."""
 
     key_path: Path = field(
-        default_factory=lambda: Path(
-            os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
+            / "roadsafety"
+            / "pii.key"
         )
-        / "roadsafety"
-        / "pii.key"
     )
 
 
@@ -105,7 +105,9 @@ class Settings:
         return getattr(self.job, name) or self.db_path.parent / name
 
 
-def parse_bbox(text: str, source: str = "ROADSAFETY_REGION_BBOX") -> tuple[float, float, float, float]:
+def parse_bbox(
+    text: str, source: str = "ROADSAFETY_REGION_BBOX"
+) -> tuple[float, float, float, float]:
     """Parse ``min_lon,min_lat,max_lon,max_lat`` into a checked tuple.
 
     Raises:
@@ -115,7 +117,9 @@ def parse_bbox(text: str, source: str = "ROADSAFETY_REGION_BBOX") -> tuple[float
     try:
         values = tuple(float(p) for p in parts)
     except ValueError as exc:
-        raise ConfigError(f"{source}: expected min_lon,min_lat,max_lon,max_lat, got {text!r}") from exc
+        raise ConfigError(
+            f"{source}: expected min_lon,min_lat,max_lon,max_lat, got {text!r}"
+        ) from exc
     if len(values) != 4:
         raise ConfigError(f"{source}: expected 4 numbers, got {len(values)} in {text!r}")
     min_lon, min_lat, max_lon, max_lat = values
@@ -193,7 +197,11 @@ def _job_config(doc: dict, env: os._Environ | dict) -> JobConfig:
     """Job settings from the ``[job]`` table and ``ROADSAFETY_INBOX/OUTBOX/LOGS``."""
     base = JobConfig()
     values: dict = {}
-    for name, var in (("inbox", "ROADSAFETY_INBOX"), ("outbox", "ROADSAFETY_OUTBOX"), ("logs", "ROADSAFETY_LOGS")):
+    for name, var in (
+        ("inbox", "ROADSAFETY_INBOX"),
+        ("outbox", "ROADSAFETY_OUTBOX"),
+        ("logs", "ROADSAFETY_LOGS"),
+    ):
         if env.get(var) or doc.get(name):
             values[name] = Path(env.get(var) or doc[name])
     for name in ("recent_days", "missing_days_warn", "missing_days_block"):

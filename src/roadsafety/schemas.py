@@ -89,7 +89,10 @@ _LINEAGE: dict[str, pl.DataType] = {
 # Stored facts: the canonical columns with parsed timestamps (personal data only as a keyed hash),
 # then spatial units and lineage.
 ACCIDENTS: dict[str, pl.DataType] = {
-    **{col: pl.Datetime("us") if col == "occurred_at" else dtype for col, dtype in ACCIDENT_INPUT.items()},
+    **{
+        col: pl.Datetime("us") if col == "occurred_at" else dtype
+        for col, dtype in ACCIDENT_INPUT.items()
+    },
     **_SPATIAL,
     **_LINEAGE,
 }

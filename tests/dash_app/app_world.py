@@ -19,7 +19,11 @@ from dash_app.users import add_user
 from roadsafety.store.connection import write_connection
 
 DISTRICTS = {"Karnal": (29.686, 76.990), "Panipat": (29.391, 76.963), "Gurugram": (28.459, 77.027)}
-ROADS = {"Karnal": ("NH-44", "SH-8"), "Panipat": ("NH-44", "MDR-118"), "Gurugram": ("NH-48", "MG Road")}
+ROADS = {
+    "Karnal": ("NH-44", "SH-8"),
+    "Panipat": ("NH-44", "MDR-118"),
+    "Gurugram": ("NH-48", "MG Road"),
+}
 SECRET_HASH = "f00dfeedcafe0000deadbeef"  # planted vehicle_reg_hash: must never reach a page
 PASSWORD = "correct horse battery"
 BANDS = ("very_high", "high", "medium", "low")
@@ -31,38 +35,102 @@ def _units(rng: np.random.Generator, cells_per_road: int) -> pl.DataFrame:
         for r_i, road in enumerate(ROADS[d]):
             for k in range(cells_per_road):
                 if cells_per_road <= 40:  # a short road: a line of cells
-                    la, lo = lat + 0.006 * k * (1 if r_i == 0 else 0.3), lon + 0.006 * k * (0.2 if r_i == 0 else 1)
+                    la, lo = (
+                        lat + 0.006 * k * (1 if r_i == 0 else 0.3),
+                        lon + 0.006 * k * (0.2 if r_i == 0 else 1),
+                    )
                 else:  # benchmark scale: a dense block of cells per road
                     la, lo = lat + 0.0055 * (k % 40), lon + 0.0055 * (k // 40) + 0.25 * r_i
                 cell = h3.latlng_to_cell(la, lo, 8)
                 clat, clon = h3.cell_to_latlng(cell)
-                rows.append((cell, "h3", cell, road, f"PS {d} {'Sadar' if r_i == 0 else 'City'}", d, clat, clon, float(k)))
-        rows.append((f"PS {d.upper()} CITY | OLD BYPASS", "ps_road", None, "Old Bypass", f"PS {d} City", d, None, None, None))
-    frame = pl.DataFrame(rows, schema=["unit_id", "kind", "h3_cell", "road_name", "police_station", "district",
-                                       "latitude", "longitude", "chainage_km"], orient="row")
+                rows.append(
+                    (
+                        cell,
+                        "h3",
+                        cell,
+                        road,
+                        f"PS {d} {'Sadar' if r_i == 0 else 'City'}",
+                        d,
+                        clat,
+                        clon,
+                        float(k),
+                    )
+                )
+        rows.append(
+            (
+                f"PS {d.upper()} CITY | OLD BYPASS",
+                "ps_road",
+                None,
+                "Old Bypass",
+                f"PS {d} City",
+                d,
+                None,
+                None,
+                None,
+            )
+        )
+    frame = pl.DataFrame(
+        rows,
+        schema=[
+            "unit_id",
+            "kind",
+            "h3_cell",
+            "road_name",
+            "police_station",
+            "district",
+            "latitude",
+            "longitude",
+            "chainage_km",
+        ],
+        orient="row",
+    )
     frame = frame.unique("unit_id", keep="first", maintain_order=True)
     rate = rng.lognormal(mean=0.0, sigma=0.9, size=frame.height) * 2.5
     return frame.with_columns(pl.Series("rate", rate))
 
 
-def _accidents(rng: np.random.Generator, units: pl.DataFrame, start: date, years: int, scale: float) -> pl.DataFrame:
+def _accidents(
+    rng: np.random.Generator, units: pl.DataFrame, start: date, years: int, scale: float
+) -> pl.DataFrame:
     counts = rng.poisson(units["rate"].to_numpy() * years * scale)
     idx = np.repeat(np.arange(units.height), counts)
     n = idx.size
     secs = rng.integers(0, years * 365 * 86400, size=n)
     sev = rng.choice(["fatal", "grievous", "minor", "non_injury"], size=n, p=[0.35, 0.35, 0.2, 0.1])
     u = units[idx]
-    return pl.DataFrame({
-        "accident_id": [f"A{i:07d}" for i in range(n)],
-        "occurred_at": [datetime.combine(start, datetime.min.time()) + timedelta(seconds=int(s)) for s in secs],
-        "latitude": u["latitude"], "longitude": u["longitude"], "severity": sev,
-        "killed": np.where(sev == "fatal", 1, 0).astype(np.int32), "injured": np.where(sev == "fatal", 0, 1).astype(np.int32),
-        "district": u["district"], "police_station": u["police_station"], "road_name": u["road_name"],
-        "road_category": "NH", "chainage_km": u["chainage_km"], "vehicle_types": "truck;car", "weather": "clear",
-        "light": "day", "cause": "overspeeding", "has_time": True, "located": u["h3_cell"].is_not_null(),
-        "h3_cell": u["h3_cell"], "unit_id": u["unit_id"], "source": "world", "source_file": "world.csv",
-        "source_row": np.arange(n), "raw": "{}", "content_hash": "x", "ingest_run_id": "ingest-1",
-    })
+    return pl.DataFrame(
+        {
+            "accident_id": [f"A{i:07d}" for i in range(n)],
+            "occurred_at": [
+                datetime.combine(start, datetime.min.time()) + timedelta(seconds=int(s))
+                for s in secs
+            ],
+            "latitude": u["latitude"],
+            "longitude": u["longitude"],
+            "severity": sev,
+            "killed": np.where(sev == "fatal", 1, 0).astype(np.int32),
+            "injured": np.where(sev == "fatal", 0, 1).astype(np.int32),
+            "district": u["district"],
+            "police_station": u["police_station"],
+            "road_name": u["road_name"],
+            "road_category": "NH",
+            "chainage_km": u["chainage_km"],
+            "vehicle_types": "truck;car",
+            "weather": "clear",
+            "light": "day",
+            "cause": "overspeeding",
+            "has_time": True,
+            "located": u["h3_cell"].is_not_null(),
+            "h3_cell": u["h3_cell"],
+            "unit_id": u["unit_id"],
+            "source": "world",
+            "source_file": "world.csv",
+            "source_row": np.arange(n),
+            "raw": "{}",
+            "content_hash": "x",
+            "ingest_run_id": "ingest-1",
+        }
+    )
 
 
 def _challan_sql(n: int, start: date, days: int, seed: int, n_units: int) -> str:
@@ -83,18 +151,36 @@ def _challan_sql(n: int, start: date, days: int, seed: int, n_units: int) -> str
 def _forecasts(units: pl.DataFrame, run_id: str, days: int) -> pl.DataFrame:
     exp = units["rate"] * days / 365.0
     f = units.select("unit_id").with_columns(
-        pl.lit(run_id).alias("run_id"), exp.alias("expected_crashes"), (exp * 0.7).alias("expected_fatal_grievous"))
+        pl.lit(run_id).alias("run_id"),
+        exp.alias("expected_crashes"),
+        (exp * 0.7).alias("expected_fatal_grievous"),
+    )
     f = f.sort(["expected_crashes", "unit_id"], descending=[True, False]).with_columns(
-        pl.int_range(1, f.height + 1).cast(pl.Int32).alias("rank"))
+        pl.int_range(1, f.height + 1).cast(pl.Int32).alias("rank")
+    )
     q = pl.col("rank") / f.height
-    band = pl.when(q <= 0.1).then(pl.lit("very_high")).when(q <= 0.25).then(pl.lit("high")).when(q <= 0.6).then(pl.lit("medium")).otherwise(pl.lit("low"))
+    band = (
+        pl.when(q <= 0.1)
+        .then(pl.lit("very_high"))
+        .when(q <= 0.25)
+        .then(pl.lit("high"))
+        .when(q <= 0.6)
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("low"))
+    )
     e = pl.col("expected_crashes")
     return f.with_columns(
-        (e * 0.5).alias("crashes_lo80"), (e * 1.6).alias("crashes_hi80"), (e * 0.3).alias("crashes_lo95"),
-        (e * 2.0).alias("crashes_hi95"), e.alias("eb_expected"), band.alias("risk_band"),
+        (e * 0.5).alias("crashes_lo80"),
+        (e * 1.6).alias("crashes_hi80"),
+        (e * 0.3).alias("crashes_lo95"),
+        (e * 2.0).alias("crashes_hi95"),
+        e.alias("eb_expected"),
+        band.alias("risk_band"),
         pl.lit("Fri-Sun 22:00-02:00").alias("peak_window"),
         pl.lit("3 fatal crashes in the last 90 days; night truck traffic").alias("top_factors"),
-        (pl.col("rank") <= 3).alias("morth_blackspot"), (pl.col("rank") * 7 % 40).cast(pl.Int64).alias("recent_challans"))
+        (pl.col("rank") <= 3).alias("morth_blackspot"),
+        (pl.col("rank") * 7 % 40).cast(pl.Int64).alias("recent_challans"),
+    )
 
 
 def _periods(run_id: str, start: date, units: pl.DataFrame) -> pl.DataFrame:
@@ -106,33 +192,110 @@ def _periods(run_id: str, start: date, units: pl.DataFrame) -> pl.DataFrame:
         base = sum(per.values()) if d == "(all)" else per[d]
         for w in range(10):
             e = base * (1.3 if w in (2, 3) else 1.0)
-            rows.append((run_id, d, monday + timedelta(weeks=w), monday + timedelta(weeks=w, days=6), e,
-                         e * 0.8, e * 1.2, e * 0.7, e * 1.3, w in (2, 3), "fog season; Diwali" if w in (2, 3) else ""))
-    return pl.DataFrame(rows, schema=["run_id", "district", "period_start", "period_end", "expected", "lo80", "hi80",
-                                      "lo95", "hi95", "high_risk", "drivers"], orient="row")
+            rows.append(
+                (
+                    run_id,
+                    d,
+                    monday + timedelta(weeks=w),
+                    monday + timedelta(weeks=w, days=6),
+                    e,
+                    e * 0.8,
+                    e * 1.2,
+                    e * 0.7,
+                    e * 1.3,
+                    w in (2, 3),
+                    "fog season; Diwali" if w in (2, 3) else "",
+                )
+            )
+    return pl.DataFrame(
+        rows,
+        schema=[
+            "run_id",
+            "district",
+            "period_start",
+            "period_end",
+            "expected",
+            "lo80",
+            "hi80",
+            "lo95",
+            "hi95",
+            "high_risk",
+            "drivers",
+        ],
+        orient="row",
+    )
 
 
 def _profile(units: pl.DataFrame, run_id: str) -> pl.DataFrame:
     hours = np.arange(168)
     w = 1.0 + 2.0 * ((hours % 24 >= 22) | (hours % 24 < 3)) + 1.0 * (hours // 24 >= 4)
     share = w / w.sum()
-    return pl.DataFrame({
-        "run_id": run_id, "unit_id": np.repeat(units["unit_id"].to_numpy(), 168),
-        "dow": np.tile(hours // 24, units.height).astype(np.int32), "hour": np.tile(hours % 24, units.height).astype(np.int32),
-        "share": np.tile(share, units.height)})
+    return pl.DataFrame(
+        {
+            "run_id": run_id,
+            "unit_id": np.repeat(units["unit_id"].to_numpy(), 168),
+            "dow": np.tile(hours // 24, units.height).astype(np.int32),
+            "hour": np.tile(hours % 24, units.height).astype(np.int32),
+            "share": np.tile(share, units.height),
+        }
+    )
 
 
 def _backtest(version: str) -> pl.DataFrame:
     rows = []
-    for model, base in (("lightgbm", 0.42), ("empirical_bayes", 0.38), ("naive_3y", 0.33), ("morth_rule", 0.2)):
+    for model, base in (
+        ("lightgbm", 0.42),
+        ("empirical_bayes", 0.38),
+        ("naive_3y", 0.33),
+        ("morth_rule", 0.2),
+    ):
         for fold in range(3):
-            for metric, k, v in (("hit_rate", "budget100", base), ("hit_rate", "top1pct", base / 3), ("pai", "top1pct", base * 20), ("poisson_deviance", "", 1 - base)):
-                rows.append((version, model, fold, date(2025, 1, 1), date(2025, 12, 31), "unit", metric, k, v + fold * 0.01))
-    return pl.DataFrame(rows, schema=["version_id", "model", "fold", "fold_start", "fold_end", "level", "metric", "k", "value"], orient="row")
+            for metric, k, v in (
+                ("hit_rate", "budget100", base),
+                ("hit_rate", "top1pct", base / 3),
+                ("pai", "top1pct", base * 20),
+                ("poisson_deviance", "", 1 - base),
+            ):
+                rows.append(
+                    (
+                        version,
+                        model,
+                        fold,
+                        date(2025, 1, 1),
+                        date(2025, 12, 31),
+                        "unit",
+                        metric,
+                        k,
+                        v + fold * 0.01,
+                    )
+                )
+    return pl.DataFrame(
+        rows,
+        schema=[
+            "version_id",
+            "model",
+            "fold",
+            "fold_start",
+            "fold_end",
+            "level",
+            "metric",
+            "k",
+            "value",
+        ],
+        orient="row",
+    )
 
 
-def build_world(db_path: Path, *, seed: int = 0, years: int = 3, scale: float = 1.0, cells_per_road: int = 8,
-                challans_per_year: int = 2000, today: date | None = None) -> Path:
+def build_world(
+    db_path: Path,
+    *,
+    seed: int = 0,
+    years: int = 3,
+    scale: float = 1.0,
+    cells_per_road: int = 8,
+    challans_per_year: int = 2000,
+    today: date | None = None,
+) -> Path:
     """Create a warehouse at ``db_path`` filled with a small consistent world; return the path."""
     rng = np.random.default_rng(seed)
     today = today or date.today()
@@ -140,31 +303,60 @@ def build_world(db_path: Path, *, seed: int = 0, years: int = 3, scale: float = 
     acc = _accidents(rng, units, today - timedelta(days=365 * years), years, scale)
     runs = {"run-7": 7, "run-30": 30}
     with write_connection(db_path) as con:
-        for name, frame in (("spatial_units", units.drop("rate").with_columns(pl.lit(8).alias("h3_resolution"))), ("accidents", acc)):
+        for name, frame in (
+            ("spatial_units", units.drop("rate").with_columns(pl.lit(8).alias("h3_resolution"))),
+            ("accidents", acc),
+        ):
             con.register("frame", frame.to_arrow())
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")
             con.unregister("frame")
-        con.execute("INSERT INTO districts SELECT * FROM (VALUES " + ", ".join(f"('{d}', 'Haryana', {a}, {o})" for d, (a, o) in DISTRICTS.items()) + ")")
-        con.execute(_challan_sql(int(challans_per_year * years * scale), today - timedelta(days=365 * years), 365 * years, seed,
-                                 units.height))
-        con.execute("INSERT INTO model_versions VALUES ('v1', now(), ?, 'champion', 0.42, '{}', '{}', '', now(), 'promoted'), "
-                    "('v2', now() + INTERVAL 1 MINUTE, ?, 'rejected', 0.30, '{}', '{}', '', NULL, 'worse than champion')", [today, today])
+        con.execute(
+            "INSERT INTO districts SELECT * FROM (VALUES "
+            + ", ".join(f"('{d}', 'Haryana', {a}, {o})" for d, (a, o) in DISTRICTS.items())
+            + ")"
+        )
+        con.execute(
+            _challan_sql(
+                int(challans_per_year * years * scale),
+                today - timedelta(days=365 * years),
+                365 * years,
+                seed,
+                units.height,
+            )
+        )
+        con.execute(
+            "INSERT INTO model_versions VALUES ('v1', now(), ?, 'champion', 0.42, '{}', '{}', '', now(), 'promoted'), "
+            "('v2', now() + INTERVAL 1 MINUTE, ?, 'rejected', 0.30, '{}', '{}', '', NULL, 'worse than champion')",
+            [today, today],
+        )
         con.execute("INSERT INTO champion VALUES ('default', 'v1', now())")
-        con.execute("INSERT INTO forecast_runs VALUES ('run-old', 'v1', now() - INTERVAL 9 DAY, ?, ?, 'complete', 0, ?)",
-                    [today - timedelta(days=9), today - timedelta(days=3), today - timedelta(days=9)])
+        con.execute(
+            "INSERT INTO forecast_runs VALUES ('run-old', 'v1', now() - INTERVAL 9 DAY, ?, ?, 'complete', 0, ?)",
+            [today - timedelta(days=9), today - timedelta(days=3), today - timedelta(days=9)],
+        )
         for run_id, days in runs.items():
-            con.execute("INSERT INTO forecast_runs VALUES (?, 'v1', now(), ?, ?, 'complete', ?, ?)",
-                        [run_id, today, today + timedelta(days=days - 1), units.height, today])
-            for name, frame in (("forecasts", _forecasts(units, run_id, days)), ("unit_hour_profile", _profile(units, run_id))):
+            con.execute(
+                "INSERT INTO forecast_runs VALUES (?, 'v1', now(), ?, ?, 'complete', ?, ?)",
+                [run_id, today, today + timedelta(days=days - 1), units.height, today],
+            )
+            for name, frame in (
+                ("forecasts", _forecasts(units, run_id, days)),
+                ("unit_hour_profile", _profile(units, run_id)),
+            ):
                 con.register("frame", frame.to_arrow())
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")
                 con.unregister("frame")
-        for name, frame in (("period_forecasts", _periods("run-30", today, units)), ("backtest_metrics", _backtest("v1"))):
+        for name, frame in (
+            ("period_forecasts", _periods("run-30", today, units)),
+            ("backtest_metrics", _backtest("v1")),
+        ):
             con.register("frame", frame.to_arrow())
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")
             con.unregister("frame")
-        con.execute("INSERT INTO ingest_runs (run_id, kind, source, format, finished_at, rows_read, loaded, quarantined, status) "
-                    "VALUES ('ingest-1', 'accidents', 'world', 'canonical', now(), 10, 10, 0, 'ok')")
+        con.execute(
+            "INSERT INTO ingest_runs (run_id, kind, source, format, finished_at, rows_read, loaded, quarantined, status) "
+            "VALUES ('ingest-1', 'accidents', 'world', 'canonical', now(), 10, 10, 0, 'ok')"
+        )
         add_user(con, "admin", PASSWORD, "admin", None)
         add_user(con, "karnal_sp", PASSWORD, "analyst", "Karnal")
         add_user(con, "viewer", PASSWORD, "viewer", None)
@@ -176,8 +368,21 @@ def callback_payload(app, output_part: str, values: dict) -> dict:
     ``output_part``, with ``values`` (by input id) for its inputs (None for the others)."""
     key = next(k for k in app.callback_map if output_part in k)
     spec = app.callback_map[key]
-    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in key.strip(".").split("...")]
-    inputs = [{"id": i["id"], "property": i["property"], "value": values.get(i["id"])} for i in spec["inputs"]]
-    state = [{"id": s["id"], "property": s["property"], "value": values.get(s["id"])} for s in spec.get("state", [])]
-    return {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
-            "state": state, "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+    outputs = [
+        dict(zip(("id", "property"), part.rsplit(".", 1))) for part in key.strip(".").split("...")
+    ]
+    inputs = [
+        {"id": i["id"], "property": i["property"], "value": values.get(i["id"])}
+        for i in spec["inputs"]
+    ]
+    state = [
+        {"id": s["id"], "property": s["property"], "value": values.get(s["id"])}
+        for s in spec.get("state", [])
+    ]
+    return {
+        "output": key,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+    }

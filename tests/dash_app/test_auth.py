@@ -12,19 +12,29 @@ from dash_app.app import create_app
 from dash_app.users import read_audit_log, set_disabled
 from roadsafety.store.connection import write_connection
 
-GRID_INPUTS = {"risk-district": "Panipat", "risk-window": 7, "risk-severity": "all", "risk-band": "low",
-               "risk-top": 500, "risk-merge": []}
+GRID_INPUTS = {
+    "risk-district": "Panipat",
+    "risk-window": 7,
+    "risk-severity": "all",
+    "risk-band": "low",
+    "risk-top": 500,
+    "risk-merge": [],
+}
 
 
 def _login(client, username: str, password: str = PASSWORD, next_url: str = ""):
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    return client.post("/login" + next_url, data={"csrf": token, "username": username, "password": password})
+    return client.post(
+        "/login" + next_url, data={"csrf": token, "username": username, "password": password}
+    )
 
 
 def _grid_rows(app, client, values: dict):
     client.get("/")  # first request sets up the callback map
-    resp = client.post("/_dash-update-component", json=callback_payload(app, "risk-grid.rowData", values))
+    resp = client.post(
+        "/_dash-update-component", json=callback_payload(app, "risk-grid.rowData", values)
+    )
     return resp
 
 
@@ -34,8 +44,12 @@ def test_anonymous_gets_no_page_and_no_data(app) -> None:
     assert "/login" in client.get("/").headers["Location"]
     for path in ("/_dash-layout", "/_dash-dependencies"):
         assert client.get(path).status_code == 401
-    body = {"output": "risk-grid.rowData", "outputs": {"id": "risk-grid", "property": "rowData"},
-            "inputs": [{"id": "risk-district", "property": "value", "value": "Karnal"}], "changedPropIds": []}
+    body = {
+        "output": "risk-grid.rowData",
+        "outputs": {"id": "risk-grid", "property": "rowData"},
+        "inputs": [{"id": "risk-district", "property": "value", "value": "Karnal"}],
+        "changedPropIds": [],
+    }
     resp = client.post("/_dash-update-component", json=body)
     assert resp.status_code == 401 and b"Karnal" not in resp.data
 

@@ -22,7 +22,9 @@ WAIT_S = 30
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, world_template: Path) -> Iterator[tuple[str, object]]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, world_template: Path
+) -> Iterator[tuple[str, object]]:
     """The app on a free loopback port, in a thread."""
     from waitress import create_server
 
@@ -40,18 +42,33 @@ def server(tmp_path_factory: pytest.TempPathFactory, world_template: Path) -> It
 @pytest.fixture
 def browser(tmp_path: Path):
     if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
-        pytest.skip("chromium / chromium-driver not installed (apt-get install chromium chromium-driver)")
+        pytest.skip(
+            "chromium / chromium-driver not installed (apt-get install chromium chromium-driver)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     opts = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1280,900"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ):
         opts.add_argument(arg)
-    opts.add_experimental_option("prefs", {"download.default_directory": str(tmp_path), "download.prompt_for_download": False})
+    opts.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(tmp_path), "download.prompt_for_download": False},
+    )
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
     driver.download_dir = tmp_path
     yield driver
     driver.quit()
@@ -61,8 +78,12 @@ def _wait(driver, css: str, count: int = 1):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, WAIT_S).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, css)) >= count
-                                               and d.find_elements(By.CSS_SELECTOR, css))
+    return WebDriverWait(driver, WAIT_S).until(
+        lambda d: (
+            len(d.find_elements(By.CSS_SELECTOR, css)) >= count
+            and d.find_elements(By.CSS_SELECTOR, css)
+        )
+    )
 
 
 def _login(driver, base: str, user: str) -> None:
@@ -95,7 +116,9 @@ def test_login_map_list_filter_and_xlsx_download(server, browser) -> None:
     assert len(_wait(browser, "#overview-map-box .leaflet-interactive", 10)) >= 10
     assert "crashes expected" in _wait(browser, ".kpi-card")[0].text
     cell = _wait(browser, "#overview-map-box path.leaflet-interactive")[-1]
-    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", cell)
+    browser.execute_script(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", cell
+    )
     _wait(browser, "#corridor-body .kpi-card")  # a tap on a map cell opens its detail
     assert "/corridor?unit=" in browser.current_url
     browser.get(base + "/risk-list")
@@ -113,7 +136,11 @@ def test_login_map_list_filter_and_xlsx_download(server, browser) -> None:
     assert files and files[0].name.startswith("risk_list_gurugram_")
     time.sleep(0.5)
     book = openpyxl.load_workbook(files[0])
-    sheet = next(ws for ws in book.worksheets if ws.title not in ("Summary", "Enforcement gap", "MoRTH blackspots"))
+    sheet = next(
+        ws
+        for ws in book.worksheets
+        if ws.title not in ("Summary", "Enforcement gap", "MoRTH blackspots")
+    )
     assert tuple(c.value for c in sheet[1]) == RISK_COLUMNS
 
 
@@ -132,8 +159,18 @@ def test_scoped_user_sees_only_their_district(server, browser) -> None:
     session.headers["User-Agent"] = browser.execute_script("return navigator.userAgent")
     for c in browser.get_cookies():
         session.cookies.set(c["name"], c["value"])
-    body = callback_payload(app, "risk-grid.rowData", {"risk-district": "Panipat", "risk-window": 30, "risk-severity": "all",
-                                                        "risk-band": "low", "risk-top": 500, "risk-merge": []})
+    body = callback_payload(
+        app,
+        "risk-grid.rowData",
+        {
+            "risk-district": "Panipat",
+            "risk-window": 30,
+            "risk-severity": "all",
+            "risk-band": "low",
+            "risk-top": 500,
+            "risk-merge": [],
+        },
+    )
     resp = session.post(base + "/_dash-update-component", json=body, timeout=30)
     rows = resp.json()["response"]["risk-grid"]["rowData"]
     assert rows and {r["district"] for r in rows} == {"Karnal"}

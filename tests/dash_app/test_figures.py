@@ -13,19 +13,31 @@ from dash_app import figures
 
 def _units() -> pl.DataFrame:
     cells = [h3.latlng_to_cell(29.6 + i * 0.01, 77.0, 8) for i in range(4)]
-    return pl.DataFrame({
-        "unit_id": cells + ["PS X | NH-1"], "h3_cell": cells + [None], "rank": [1, 2, 3, 4, 5],
-        "risk_band": ["very_high", "high", "high", "low", "medium"], "expected_crashes": [3.0, 2.0, 1.5, 0.2, 0.9],
-        "road_name": ["NH-44"] * 5, "police_station": ["PS A"] * 5, "district": ["Karnal"] * 5,
-        "peak_window": ["daily 18:00-21:00"] * 5,
-        "latitude": [29.6, 29.61, 29.62, 29.63, None], "longitude": [77.0] * 4 + [None],
-    })
+    return pl.DataFrame(
+        {
+            "unit_id": cells + ["PS X | NH-1"],
+            "h3_cell": cells + [None],
+            "rank": [1, 2, 3, 4, 5],
+            "risk_band": ["very_high", "high", "high", "low", "medium"],
+            "expected_crashes": [3.0, 2.0, 1.5, 0.2, 0.9],
+            "road_name": ["NH-44"] * 5,
+            "police_station": ["PS A"] * 5,
+            "district": ["Karnal"] * 5,
+            "peak_window": ["daily 18:00-21:00"] * 5,
+            "latitude": [29.6, 29.61, 29.62, 29.63, None],
+            "longitude": [77.0] * 4 + [None],
+        }
+    )
 
 
 def test_map_layers_one_per_band_with_real_cell_polygons() -> None:
     layers = figures.map_layers(_units())
     bands = [layer.id["band"] for layer in layers]
-    assert bands == ["low", "high", "very_high"]  # riskiest drawn last; the unlocated unit is skipped
+    assert bands == [
+        "low",
+        "high",
+        "very_high",
+    ]  # riskiest drawn last; the unlocated unit is skipped
     high = layers[1]
     assert high.style["fillColor"] == figures.BAND_COLORS["high"]
     feats = high.data["features"]
@@ -40,9 +52,19 @@ def test_map_caps_cells_by_rank() -> None:
 
 def test_weekly_figure_has_history_bands_and_forecast() -> None:
     start = date(2026, 1, 5)
-    hist = pl.DataFrame({"week": [start - timedelta(weeks=i) for i in range(3, 0, -1)], "crashes": [5, 7, 6]})
-    fc = pl.DataFrame({"period_start": [start, start + timedelta(weeks=1)], "expected": [6.0, 8.0],
-                       "lo80": [4.0, 6.0], "hi80": [8.0, 10.0], "lo95": [3.0, 5.0], "hi95": [9.0, 11.0]})
+    hist = pl.DataFrame(
+        {"week": [start - timedelta(weeks=i) for i in range(3, 0, -1)], "crashes": [5, 7, 6]}
+    )
+    fc = pl.DataFrame(
+        {
+            "period_start": [start, start + timedelta(weeks=1)],
+            "expected": [6.0, 8.0],
+            "lo80": [4.0, 6.0],
+            "hi80": [8.0, 10.0],
+            "lo95": [3.0, 5.0],
+            "hi95": [9.0, 11.0],
+        }
+    )
     fig = figures.weekly_figure(hist, fc, "t")
     names = [t.name for t in fig.data]
     assert names == ["Crashes (recorded)", "95% range", "80% range", "Forecast"]
@@ -62,11 +84,22 @@ def test_empty_inputs_say_why() -> None:
 
 
 def test_kpi_card_compares_with_last_year() -> None:
-    k = pl.DataFrame({"window_days": [7], "window_start": [date(2026, 1, 1)], "window_end": [date(2026, 1, 7)],
-                      "expected_crashes": [110.0], "expected_fatal_grievous": [40.0],
-                      "last_year_crashes": [100], "last_year_fatal_grievous": [0]})
+    k = pl.DataFrame(
+        {
+            "window_days": [7],
+            "window_start": [date(2026, 1, 1)],
+            "window_end": [date(2026, 1, 7)],
+            "expected_crashes": [110.0],
+            "expected_fatal_grievous": [40.0],
+            "last_year_crashes": [100],
+            "last_year_fatal_grievous": [0],
+        }
+    )
     text = str(figures.kpi_cards(k)[0].to_plotly_json())
-    assert "+10% vs 100 in the same days last year" in text and "no crashes in the same days last year" in text
+    assert (
+        "+10% vs 100 in the same days last year" in text
+        and "no crashes in the same days last year" in text
+    )
 
 
 def test_records_are_json_ready() -> None:

@@ -18,7 +18,9 @@ from roadsafety.exports.risk_list import RISK_COLUMNS
 
 
 def _text(obj: object) -> str:
-    return json.dumps(obj, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
+    return json.dumps(
+        obj, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o)
+    )
 
 
 def test_overview_kpis_map_and_alerts(as_user) -> None:
@@ -38,13 +40,21 @@ def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path
     assert rows and {r["district"] for r in rows} == {"Karnal"}
     assert "Karnal" in title and "Panipat" not in _text(risk_map)
     denied = [e for e in read_audit_log(world_db) if e["action"] == "denied"]
-    assert denied and denied[0]["user"] == "karnal_sp" and denied[0]["detail"]["asked_district"] == "Panipat"
+    assert (
+        denied
+        and denied[0]["user"] == "karnal_sp"
+        and denied[0]["detail"]["asked_district"] == "Panipat"
+    )
 
 
 def test_risk_grid_filters(as_user) -> None:
     with as_user("admin"):
-        rows, summary = risk_list.update_grid("Gurugram", None, 30, "fatal_grievous", "high", 50, [])
-    assert rows and all(r["risk_band"] in ("high", "very_high") and r["district"] == "Gurugram" for r in rows)
+        rows, summary = risk_list.update_grid(
+            "Gurugram", None, 30, "fatal_grievous", "high", 50, []
+        )
+    assert rows and all(
+        r["risk_band"] in ("high", "very_high") and r["district"] == "Gurugram" for r in rows
+    )
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     assert "model v1" in summary
 
@@ -57,7 +67,11 @@ def test_xlsx_download_is_the_export_and_is_audited(as_user, world_db: Path) -> 
     with as_user("karnal_sp"):
         payload, msg = downloads.risk_list_download(app_store(), require_scope(), 7, params, "xlsx")
     book = openpyxl.load_workbook(io.BytesIO(__import__("base64").b64decode(payload["content"])))
-    risk_sheets = [ws for ws in book.worksheets if ws.title not in ("Summary", "Enforcement gap", "MoRTH blackspots")]
+    risk_sheets = [
+        ws
+        for ws in book.worksheets
+        if ws.title not in ("Summary", "Enforcement gap", "MoRTH blackspots")
+    ]
     assert risk_sheets and tuple(c.value for c in risk_sheets[0][1]) == RISK_COLUMNS
     assert payload["filename"].startswith("risk_list_karnal_") and "(5 rows)" in msg
     event = [e for e in read_audit_log(world_db) if e["action"] == "download"][-1]
@@ -69,7 +83,9 @@ def test_viewer_cannot_download(as_user, world_db: Path) -> None:
     from dash_app.auth import app_store, require_scope
 
     with as_user("viewer"):
-        payload, msg = downloads.risk_list_download(app_store(), require_scope(), 7, {"top": 5}, "csv")
+        payload, msg = downloads.risk_list_download(
+            app_store(), require_scope(), 7, {"top": 5}, "csv"
+        )
     assert payload is no_update and "cannot" in msg or "not download" in msg
     assert [e["action"] for e in read_audit_log(world_db)][-1] == "denied"
 
@@ -111,7 +127,10 @@ def test_callbacks_refuse_anonymous_requests(app) -> None:
     from dash_app.auth import secured
 
     guarded = secured(overview.update)
-    with app.server.test_request_context("/_dash-update-component", method="POST"), pytest.raises(PreventUpdate):
+    with (
+        app.server.test_request_context("/_dash-update-component", method="POST"),
+        pytest.raises(PreventUpdate),
+    ):
         guarded(None, 7)
 
 
@@ -133,6 +152,14 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
         note, *_ = enforcement.update(None, 30)
         health = _text(model_health.update("x"))
         body = _text(corridor.update(None, None))
-    assert "No forecast has been published yet" in _text(kpis) and rows == [] and "retrain" in _text(summary)
+    assert (
+        "No forecast has been published yet" in _text(kpis)
+        and rows == []
+        and "retrain" in _text(summary)
+    )
     assert "No weekly" in weekly.layout.annotations[0].text and calendar == []
-    assert "No forecast" in _text(note) and "No champion model yet" in health and "Choose a stretch" in body
+    assert (
+        "No forecast" in _text(note)
+        and "No champion model yet" in health
+        and "Choose a stretch" in body
+    )

@@ -29,14 +29,22 @@ def test_kpis_sum_units_and_respect_district(store: queries.AppStore) -> None:
     state = queries.kpis(store, None)
     karnal = queries.kpis(store, "Karnal")
     units = queries.forecast_units(store, 7, None)
-    assert state.filter(pl.col("window_days") == 7)["expected_crashes"][0] == pytest.approx(units["expected_crashes"].sum())
+    assert state.filter(pl.col("window_days") == 7)["expected_crashes"][0] == pytest.approx(
+        units["expected_crashes"].sum()
+    )
     assert 0 < karnal["expected_crashes"][0] < state["expected_crashes"][0]
     assert set(queries.forecast_units(store, 7, "karnal")["district"]) == {"Karnal"}
 
 
 def test_risk_rows_equal_the_export_builder(store: queries.AppStore, world_db: Path) -> None:
-    params = {"top": 10, "district": "Panipat", "police_station": None, "severity": "fatal_grievous",
-              "min_band": None, "merge": False}
+    params = {
+        "top": 10,
+        "district": "Panipat",
+        "police_station": None,
+        "severity": "fatal_grievous",
+        "min_band": None,
+        "merge": False,
+    }
     rows = queries.risk_rows(store, 7, params)
     with read_connection(world_db) as con:
         expected = build_risk_rows(con, "run-7", RiskListFilter(**params))

@@ -19,15 +19,31 @@ def _run(db: Path, *args: str, stdin: str | None = None):
 def test_users_add_list_disable(tmp_path: Path) -> None:
     db = tmp_path / "wh.duckdb"
     ensure_warehouse(db)
-    res = _run(db, "users", "add", "sp_karnal", "--role", "analyst", "--district", "Karnal", "--password-stdin",
-               stdin="s3cret-passphrase\n")
+    res = _run(
+        db,
+        "users",
+        "add",
+        "sp_karnal",
+        "--role",
+        "analyst",
+        "--district",
+        "Karnal",
+        "--password-stdin",
+        stdin="s3cret-passphrase\n",
+    )
     assert res.exit_code == 0, res.output
     assert "s3cret-passphrase" not in res.output
     with read_connection(db) as con:
         user = read_user(con, "sp_karnal")
-    assert user.password_hash.startswith("$argon2id$") and verify_password(user.password_hash, "s3cret-passphrase")
+    assert user.password_hash.startswith("$argon2id$") and verify_password(
+        user.password_hash, "s3cret-passphrase"
+    )
     listing = _run(db, "users", "list")
-    assert "sp_karnal" in listing.output and "Karnal" in listing.output and "argon2" not in listing.output
+    assert (
+        "sp_karnal" in listing.output
+        and "Karnal" in listing.output
+        and "argon2" not in listing.output
+    )
     assert _run(db, "users", "disable", "sp_karnal").exit_code == 0
     with read_connection(db) as con:
         assert read_user(con, "sp_karnal").disabled
@@ -36,7 +52,9 @@ def test_users_add_list_disable(tmp_path: Path) -> None:
 def test_users_bad_input_exits_2(tmp_path: Path) -> None:
     db = tmp_path / "wh.duckdb"
     ensure_warehouse(db)
-    bad_role = _run(db, "users", "add", "x", "--role", "boss", "--password-stdin", stdin="long enough pw\n")
+    bad_role = _run(
+        db, "users", "add", "x", "--role", "boss", "--password-stdin", stdin="long enough pw\n"
+    )
     assert bad_role.exit_code == 2 and "role" in bad_role.output
     short = _run(db, "users", "add", "x", "--password-stdin", stdin="short\n")
     assert short.exit_code == 2 and "8 characters" in short.output
@@ -47,15 +65,28 @@ def test_audit_import_is_idempotent_and_fills_export_audit(tmp_path: Path) -> No
     db = tmp_path / "wh.duckdb"
     ensure_warehouse(db)
     append_audit(db, "sp", "login")
-    record = {"audit_id": "a1", "exported_at": "2026-01-01T10:00:00", "user_name": "sp", "user_kind": "app",
-              "export_kind": "risk_list", "format": "csv", "path": "x.csv", "params": {"top": 5}, "run_id": "r",
-              "model_version": "v1", "row_count": 5, "file_sha256": "ab"}
+    record = {
+        "audit_id": "a1",
+        "exported_at": "2026-01-01T10:00:00",
+        "user_name": "sp",
+        "user_kind": "app",
+        "export_kind": "risk_list",
+        "format": "csv",
+        "path": "x.csv",
+        "params": {"top": 5},
+        "run_id": "r",
+        "model_version": "v1",
+        "row_count": 5,
+        "file_sha256": "ab",
+    }
     append_audit(db, "sp", "download", {"export_record": record})
     assert _run(db, "users", "audit").exit_code == 0
     assert _run(db, "users", "audit").exit_code == 0
     with read_connection(db) as con:
         assert con.execute("SELECT count(*) FROM app_audit").fetchone()[0] == 2
-        row = con.execute("SELECT user_name, user_kind, row_count, params FROM export_audit").fetchall()
+        row = con.execute(
+            "SELECT user_name, user_kind, row_count, params FROM export_audit"
+        ).fetchall()
     assert len(row) == 1 and row[0][:3] == ("sp", "app", 5) and json.loads(row[0][3]) == {"top": 5}
 
 

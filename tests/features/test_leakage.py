@@ -22,12 +22,20 @@ def _challans(acc: pl.DataFrame, seed: int) -> pl.DataFrame:
     units = acc["unit_id"].unique().sort().to_list()
     n = 3000
     days = rng.integers(panel.to_day(date(2019, 1, 1)), panel.to_day(date(2023, 1, 1)), n)
-    frame = pl.DataFrame({"unit_id": [units[i] for i in rng.integers(0, len(units), n)],
-                          "day": days, "n": rng.integers(1, 5, n), "camera": rng.integers(0, 2, n)})
+    frame = pl.DataFrame(
+        {
+            "unit_id": [units[i] for i in rng.integers(0, len(units), n)],
+            "day": days,
+            "n": rng.integers(1, 5, n),
+            "camera": rng.integers(0, 2, n),
+        }
+    )
     return frame.with_columns(**{c: pl.col("n") // 2 for c in build.enf.OFFENCE_COLUMNS})
 
 
-def _features(acc: pl.DataFrame, challans: pl.DataFrame, units: pl.DataFrame, cut: date) -> pl.DataFrame:
+def _features(
+    acc: pl.DataFrame, challans: pl.DataFrame, units: pl.DataFrame, cut: date
+) -> pl.DataFrame:
     events = panel.with_unit_idx(panel.prepare_events(acc), units)
     inputs = build.FeatureInputs(units, events, challans, CAL, int(events["day"].min()))
     ctx = build.prepare_context(inputs)
@@ -36,12 +44,20 @@ def _features(acc: pl.DataFrame, challans: pl.DataFrame, units: pl.DataFrame, cu
     train = panel.training_samples(eligible, panel.to_day(cut), inputs.data_start, cfg)
     train = panel.add_targets(build.build_features(train, ctx, cfg), ctx.own)
     fc = panel.forecast_samples(units, panel.to_day(cut), panel.to_day(cut) + 10, 30)
-    return pl.concat([train, build.build_features(fc, ctx, cfg).with_columns(
-        y_crashes=pl.lit(None, pl.Float64), y_fatal_grievous=pl.lit(None, pl.Float64))],
-        how="diagonal")
+    return pl.concat(
+        [
+            train,
+            build.build_features(fc, ctx, cfg).with_columns(
+                y_crashes=pl.lit(None, pl.Float64), y_fatal_grievous=pl.lit(None, pl.Float64)
+            ),
+        ],
+        how="diagonal",
+    )
 
 
-def _alter(acc: pl.DataFrame, ch: pl.DataFrame, cut: date, how: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _alter(
+    acc: pl.DataFrame, ch: pl.DataFrame, cut: date, how: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     future = pl.col("occurred_at") >= datetime(cut.year, cut.month, cut.day)
     cday = pl.col("day") >= panel.to_day(cut)
     if how == "drop":
@@ -51,13 +67,32 @@ def _alter(acc: pl.DataFrame, ch: pl.DataFrame, cut: date, how: str) -> tuple[pl
     if how == "scramble":  # move every future crash to the busiest unit, make it fatal, shift times
         top = acc.group_by("unit_id").len().sort("len", "unit_id", descending=True)["unit_id"][0]
         row = acc.filter(pl.col("unit_id") == top).row(0, named=True)
-        acc2 = acc.with_columns([
-            pl.when(future).then(pl.lit(row[c])).otherwise(pl.col(c)).alias(c)
-            for c in ("unit_id", "h3_cell", "latitude", "longitude", "road_name", "police_station")
-        ] + [pl.when(future).then(pl.lit("fatal")).otherwise(pl.col("severity")).alias("severity"),
-             pl.when(future).then(pl.col("occurred_at") + pl.duration(hours=5)).otherwise(
-                 pl.col("occurred_at")).alias("occurred_at")])
-        return acc2, ch.with_columns(pl.when(cday).then(pl.col("n") * 7).otherwise(pl.col("n")).alias("n"))
+        acc2 = acc.with_columns(
+            [
+                pl.when(future).then(pl.lit(row[c])).otherwise(pl.col(c)).alias(c)
+                for c in (
+                    "unit_id",
+                    "h3_cell",
+                    "latitude",
+                    "longitude",
+                    "road_name",
+                    "police_station",
+                )
+            ]
+            + [
+                pl.when(future)
+                .then(pl.lit("fatal"))
+                .otherwise(pl.col("severity"))
+                .alias("severity"),
+                pl.when(future)
+                .then(pl.col("occurred_at") + pl.duration(hours=5))
+                .otherwise(pl.col("occurred_at"))
+                .alias("occurred_at"),
+            ]
+        )
+        return acc2, ch.with_columns(
+            pl.when(cday).then(pl.col("n") * 7).otherwise(pl.col("n")).alias("n")
+        )
     raise ValueError(how)
 
 

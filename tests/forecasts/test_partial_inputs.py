@@ -17,8 +17,9 @@ from roadsafety.store.connection import read_connection
 def _world(kind: str) -> tuple[pl.DataFrame, date]:
     if kind == "dates_only":
         acc, _ = tiny_world(seed=5, years=3)
-        return acc.with_columns(has_time=pl.lit(False),
-                                occurred_at=pl.col("occurred_at").dt.truncate("1d")), date(2022, 1, 1)
+        return acc.with_columns(
+            has_time=pl.lit(False), occurred_at=pl.col("occurred_at").dt.truncate("1d")
+        ), date(2022, 1, 1)
     if kind == "no_coordinates":
         acc, _ = tiny_world(seed=5, years=3, n_cells=0, n_hot=2, n_ps_units=30)
         return acc, date(2022, 1, 1)
@@ -33,7 +34,9 @@ def _world(kind: str) -> tuple[pl.DataFrame, date]:
 
 @pytest.mark.parametrize("kind", ["dates_only", "no_coordinates", "two_years", "tiny"])
 def test_retrain_and_forecast_run_on_partial_inputs(tmp_path: Path, kind: str) -> None:
-    settings = Settings(db_path=tmp_path / "wh.duckdb", privacy=PrivacyConfig(key_path=tmp_path / "k"))
+    settings = Settings(
+        db_path=tmp_path / "wh.duckdb", privacy=PrivacyConfig(key_path=tmp_path / "k")
+    )
     acc, as_of = _world(kind)
     ingest_world(settings, acc, tmp_path / "acc.csv")
     result = pipeline.retrain(settings, as_of)
@@ -42,5 +45,11 @@ def test_retrain_and_forecast_run_on_partial_inputs(tmp_path: Path, kind: str) -
     with read_connection(settings.db_path) as con:
         rows = con.execute("SELECT * FROM forecasts WHERE run_id = ?", [run_id]).pl()
     assert rows.height >= acc["unit_id"].n_unique() - 2
-    assert rows.select("expected_crashes", "peak_window", "top_factors", "rank").null_count().sum_horizontal().item() == 0
+    assert (
+        rows.select("expected_crashes", "peak_window", "top_factors", "rank")
+        .null_count()
+        .sum_horizontal()
+        .item()
+        == 0
+    )
     assert (rows["expected_crashes"] >= 0).all()

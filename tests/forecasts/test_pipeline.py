@@ -23,7 +23,9 @@ PEAK = re.compile(r"^(daily|[A-Z][a-z]{2}([-,][A-Z][a-z]{2})*) \d\d:\d\d-\d\d:\d
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, pipeline.RetrainResult]:
     root = tmp_path_factory.mktemp("pipeline")
-    settings = Settings(db_path=root / "wh.duckdb", privacy=PrivacyConfig(key_path=root / "k" / "pii.key"))
+    settings = Settings(
+        db_path=root / "wh.duckdb", privacy=PrivacyConfig(key_path=root / "k" / "pii.key")
+    )
     acc, _ = tiny_world(seed=11)
     ingest_world(settings, acc, root / "acc.csv")
     return settings, pipeline.retrain(settings, AS_OF)
@@ -53,7 +55,9 @@ def test_forecast_fills_every_column_for_every_unit(trained, days: int) -> None:
     end = date.fromordinal(start.toordinal() + days - 1)
     run_id = pipeline.ensure_forecast(settings, start, end)
     rows = _read(settings, "SELECT * FROM forecasts WHERE run_id = ? ORDER BY rank", [run_id])
-    run = _read(settings, "SELECT * FROM forecast_runs WHERE run_id = ?", [run_id]).row(0, named=True)
+    run = _read(settings, "SELECT * FROM forecast_runs WHERE run_id = ?", [run_id]).row(
+        0, named=True
+    )
     assert run["status"] == "complete" and run["n_units"] == rows.height > 60
     required = [c for c in rows.columns if c != "eb_expected"]
     assert rows.select(required).null_count().sum_horizontal().item() == 0
@@ -66,11 +70,20 @@ def test_forecast_fills_every_column_for_every_unit(trained, days: int) -> None:
 
     assert all(parse_peak_window(p) for p in rows["peak_window"].unique())
     assert (rows["expected_fatal_grievous"] <= rows["expected_crashes"] + 1e-9).all()
-    last_year = _read(settings, "SELECT count(*) AS n FROM accidents WHERE unit_id IS NOT NULL AND "
-                      "occurred_at >= ? - INTERVAL 364 DAY AND occurred_at < ?", [start, start])["n"][0]
+    last_year = _read(
+        settings,
+        "SELECT count(*) AS n FROM accidents WHERE unit_id IS NOT NULL AND "
+        "occurred_at >= ? - INTERVAL 364 DAY AND occurred_at < ?",
+        [start, start],
+    )["n"][0]
     # Calibrated totals: the stationary tiny world's next `days` look like its last year, pro rata.
     assert rows["expected_crashes"].sum() == pytest.approx(last_year * days / 364, rel=0.35)
-    assert _read(settings, "SELECT count(*) AS n FROM unit_hour_profile WHERE run_id = ?", [run_id])["n"][0] > 0
+    assert (
+        _read(settings, "SELECT count(*) AS n FROM unit_hour_profile WHERE run_id = ?", [run_id])[
+            "n"
+        ][0]
+        > 0
+    )
 
 
 def test_ensure_forecast_is_idempotent(trained) -> None:
@@ -85,8 +98,11 @@ def test_year_forecast_ranks_hot_units_high(trained) -> None:
     settings, _ = trained
     _, truth = tiny_world(seed=11)
     run_id = pipeline.ensure_forecast(settings, date(2022, 6, 1), date(2023, 5, 31))
-    top = set(_read(settings, "SELECT unit_id FROM forecasts WHERE run_id = ? AND rank <= 12",
-                    [run_id])["unit_id"])
+    top = set(
+        _read(settings, "SELECT unit_id FROM forecasts WHERE run_id = ? AND rank <= 12", [run_id])[
+            "unit_id"
+        ]
+    )
     hot = set(truth.filter("hot")["unit_id"])
     assert len(hot & top) >= 4
 
@@ -124,15 +140,19 @@ def test_cli_backtest_and_forecast(trained) -> None:
     out = runner.invoke(app, ["--db", str(settings.db_path), "backtest"])
     assert out.exit_code == 0, out.output
     assert "lightgbm" in out.output and "naive_3y" in out.output
-    out = runner.invoke(app, ["--db", str(settings.db_path), "forecast", "--start", "2022-06-01",
-                              "--end", "2022-05-01"])
+    out = runner.invoke(
+        app,
+        ["--db", str(settings.db_path), "forecast", "--start", "2022-06-01", "--end", "2022-05-01"],
+    )
     assert out.exit_code == 2 and "--end" in out.output
 
 
 def test_no_data_is_a_clear_error(tmp_path: Path) -> None:
     from roadsafety.store.connection import ensure_warehouse
 
-    settings = Settings(db_path=tmp_path / "empty.duckdb", privacy=PrivacyConfig(key_path=tmp_path / "k"))
+    settings = Settings(
+        db_path=tmp_path / "empty.duckdb", privacy=PrivacyConfig(key_path=tmp_path / "k")
+    )
     ensure_warehouse(settings.db_path)
     with pytest.raises(pipeline.ForecastError, match="no accidents"):
         pipeline.retrain(settings)
@@ -144,7 +164,9 @@ def test_blocked_promotion_keeps_champion(trained) -> None:
     settings, _ = trained
     with read_connection(settings.db_path) as con:
         before = model_store.champion(con)["version_id"]
-    result = pipeline.retrain(settings, AS_OF, n_folds=1, block_promotion="volume drop in district X")
+    result = pipeline.retrain(
+        settings, AS_OF, n_folds=1, block_promotion="volume drop in district X"
+    )
     assert not result.promoted and "volume drop" in result.reason
     with read_connection(settings.db_path) as con:
         assert model_store.champion(con)["version_id"] == before

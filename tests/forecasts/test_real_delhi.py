@@ -22,8 +22,11 @@ def test_delhi_year_ahead_list_captures_a_third_of_crashes(real_data: Path, tmp_
     from roadsafety.sources.delhi import read_delhi_fir
     from roadsafety.store.ingest import ingest_batch
 
-    settings = Settings(db_path=tmp_path / "wh.duckdb", calendar=CalendarConfig(country="IN"),
-                        privacy=PrivacyConfig(key_path=tmp_path / "pii.key"))
+    settings = Settings(
+        db_path=tmp_path / "wh.duckdb",
+        calendar=CalendarConfig(country="IN"),
+        privacy=PrivacyConfig(key_path=tmp_path / "pii.key"),
+    )
     ingest_batch(settings, read_delhi_fir(real_data / FILE), "delhi-fir")
     result = pipeline.retrain(settings, date(2019, 1, 1), n_folds=1)
     run_id = pipeline.ensure_forecast(settings, date(2019, 1, 1), date(2019, 12, 31))
@@ -32,6 +35,7 @@ def test_delhi_year_ahead_list_captures_a_third_of_crashes(real_data: Path, tmp_
             """WITH listed AS (SELECT unit_id FROM forecasts WHERE run_id = ? AND rank <= 100)
                SELECT count(*) FILTER (WHERE unit_id IN (SELECT unit_id FROM listed)), count(*)
                FROM accidents WHERE year(occurred_at) = 2019 AND unit_id IS NOT NULL""",
-            [run_id]).fetchone()
+            [run_id],
+        ).fetchone()
     assert result.score is not None
     assert total > 5000 and hit / total > 0.33  # measured 0.398; naive 3-year list 0.390

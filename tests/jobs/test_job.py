@@ -53,14 +53,19 @@ def champion(db: Path) -> tuple[str, int] | None:
     with read_connection(db) as con:
         row = con.execute(
             """SELECT c.version_id, (SELECT count(*) FROM forecasts f JOIN forecast_runs r USING (run_id)
-                                     WHERE r.version_id = c.version_id) FROM champion c""").fetchone()
+                                     WHERE r.version_id = c.version_id) FROM champion c"""
+        ).fetchone()
     return row
 
 
 def env_for(settings) -> dict[str, str]:
-    return {**os.environ, "ROADSAFETY_DB": str(settings.db_path),
-            "ROADSAFETY_KEY_FILE": str(settings.privacy.key_path),
-            "ROADSAFETY_REGION_BBOX": "74.45,27.6,77.6,31.0", "ROADSAFETY_COUNTRY": "IN"}
+    return {
+        **os.environ,
+        "ROADSAFETY_DB": str(settings.db_path),
+        "ROADSAFETY_KEY_FILE": str(settings.privacy.key_path),
+        "ROADSAFETY_REGION_BBOX": "74.45,27.6,77.6,31.0",
+        "ROADSAFETY_COUNTRY": "IN",
+    }
 
 
 def test_job_runs_end_to_end_and_rejects_a_bad_file_without_stopping(job_settings, world):
@@ -71,7 +76,11 @@ def test_job_runs_end_to_end_and_rejects_a_bad_file_without_stopping(job_setting
     summary = run_job(job_settings, today=date.today())
     assert summary.outcome == "warned"  # the rejected file is worth a warning, not a failure
     outcomes = {i["file"]: i["outcome"] for i in summary.inputs}
-    assert outcomes == {"accidents.csv": "processed", "challans.csv": "processed", "broken.csv": "rejected"}
+    assert outcomes == {
+        "accidents.csv": "processed",
+        "challans.csv": "processed",
+        "broken.csv": "rejected",
+    }
     rejected = list((job_settings.job_dir("inbox") / "rejected").rglob("broken.csv"))
     assert len(rejected) == 1
     reason = rejected[0].with_name("broken.csv.reason.txt").read_text()
@@ -84,12 +93,21 @@ def test_job_runs_end_to_end_and_rejects_a_bad_file_without_stopping(job_setting
     assert row == ("warned", summary.rows_loaded, "promoted")
     logs = list(job_settings.job_dir("logs").glob("job-*.jsonl"))
     assert logs and summary.job_id in logs[0].read_text()
-    again = run_job(job_settings, today=date.today())  # nothing new: champion kept, nothing retrained
+    again = run_job(
+        job_settings, today=date.today()
+    )  # nothing new: champion kept, nothing retrained
     assert again.model_decision.startswith("skipped: no new data") and again.outcome == "ok"
-    strict = replace(job_settings, job=replace(job_settings.job, missing_days_warn=0, missing_days_block=0))
+    strict = replace(
+        job_settings, job=replace(job_settings.job, missing_days_warn=0, missing_days_block=0)
+    )
     before = champion(job_settings.db_path)
-    blocked = run_job(strict, force_retrain=True, today=date.today())  # a blocking check keeps the champion
-    assert blocked.model_decision.startswith("kept champion") and "missing_days" in blocked.model_decision
+    blocked = run_job(
+        strict, force_retrain=True, today=date.today()
+    )  # a blocking check keeps the champion
+    assert (
+        blocked.model_decision.startswith("kept champion")
+        and "missing_days" in blocked.model_decision
+    )
     assert blocked.outcome == "warned" and champion(job_settings.db_path)[0] == before[0]
 
 
@@ -97,8 +115,12 @@ def test_second_run_exits_cleanly_while_one_holds_the_lock(job_settings):
     with job_lock(job_settings, wait=False):
         with pytest.raises(JobBusy, match="another retrain job is running"):
             run_job(job_settings)
-        proc = subprocess.run([sys.executable, "-m", "roadsafety.cli", "job", "run"],
-                              env=env_for(job_settings), capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "roadsafety.cli", "job", "run"],
+            env=env_for(job_settings),
+            capture_output=True,
+            text=True,
+        )
     assert proc.returncode == 0 and "skipped" in proc.stderr
 
 
@@ -110,7 +132,8 @@ def _reader_loop(db: Path, stop: threading.Event, problems: list[str], reads: li
                 row = con.execute(
                     """SELECT r.run_id, r.n_units, (SELECT count(*) FROM forecasts f WHERE f.run_id = r.run_id)
                        FROM forecast_runs r WHERE r.status = 'complete'
-                       ORDER BY r.created_at DESC LIMIT 1""").fetchone()
+                       ORDER BY r.created_at DESC LIMIT 1"""
+                ).fetchone()
         except Exception as exc:  # noqa: BLE001 - any failure to read is a finding
             problems.append(f"read failed: {exc}")
             continue
@@ -126,12 +149,18 @@ def test_sigkill_mid_retrain_keeps_champion_and_next_run_completes(job_settings,
     run_job(job_settings, today=date.today())
     before = champion(job_settings.db_path)
     stop, problems, reads = threading.Event(), [], []
-    reader = threading.Thread(target=_reader_loop, args=(job_settings.db_path, stop, problems, reads))
+    reader = threading.Thread(
+        target=_reader_loop, args=(job_settings.db_path, stop, problems, reads)
+    )
     reader.start()
     try:
         log_dir = job_settings.job_dir("logs")
-        proc = subprocess.Popen([sys.executable, "-m", "pipelines.retrain", "--force-retrain"],
-                                env=env_for(job_settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.retrain", "--force-retrain"],
+            env=env_for(job_settings),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and proc.poll() is None:
             text = "".join(p.read_text() for p in log_dir.glob("job-*.jsonl"))
@@ -143,8 +172,12 @@ def test_sigkill_mid_retrain_keeps_champion_and_next_run_completes(job_settings,
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         assert champion(job_settings.db_path) == before
-        finished = subprocess.run([sys.executable, "-m", "pipelines.retrain", "--force-retrain"],
-                                  env=env_for(job_settings), capture_output=True, text=True)
+        finished = subprocess.run(
+            [sys.executable, "-m", "pipelines.retrain", "--force-retrain"],
+            env=env_for(job_settings),
+            capture_output=True,
+            text=True,
+        )
         assert finished.returncode == 0, finished.stderr[-2000:]
     finally:
         stop.set()
@@ -152,6 +185,8 @@ def test_sigkill_mid_retrain_keeps_champion_and_next_run_completes(job_settings,
     assert not problems, problems[:5]
     assert len(reads) > 10
     with read_connection(job_settings.db_path) as con:
-        outcomes = [r[0] for r in con.execute("SELECT outcome FROM job_runs ORDER BY started_at").fetchall()]
+        outcomes = [
+            r[0] for r in con.execute("SELECT outcome FROM job_runs ORDER BY started_at").fetchall()
+        ]
     assert outcomes[-1] in ("ok", "warned") and len(outcomes) == 2  # the killed run left no row
     assert not list(job_settings.db_path.parent.glob(".*.staging*"))

@@ -22,13 +22,18 @@ def test_cutoffs() -> None:
 def test_ranking_metrics_by_hand() -> None:
     # 200 units; the model ranks unit 0 and 1 first; actual crashes: unit 0: 3, unit 1: 0, unit 2: 5.
     n = 200
-    frame = pl.DataFrame({"key": range(n), "score": [10.0, 9.0] + [0.0] * (n - 2),
-                          "y": [3.0, 0.0, 5.0] + [0.0] * (n - 3)})
+    frame = pl.DataFrame(
+        {
+            "key": range(n),
+            "score": [10.0, 9.0] + [0.0] * (n - 2),
+            "y": [3.0, 0.0, 5.0] + [0.0] * (n - 3),
+        }
+    )
     m = ranking_metrics(frame, "score", "y", "key", total=10.0)
-    assert _get(m, "hit_rate", "top1pct") == pytest.approx(0.3)       # k = 2: 3 of 10
+    assert _get(m, "hit_rate", "top1pct") == pytest.approx(0.3)  # k = 2: 3 of 10
     assert _get(m, "pai", "top1pct") == pytest.approx(0.3 / (2 / n))
-    assert _get(m, "pei_star", "top1pct") == pytest.approx(3 / 8)      # best 2 units hold 8
-    assert _get(m, "hit_rate", "budget100") == pytest.approx(0.8)      # ties by key: unit 2 is in
+    assert _get(m, "pei_star", "top1pct") == pytest.approx(3 / 8)  # best 2 units hold 8
+    assert _get(m, "hit_rate", "budget100") == pytest.approx(0.8)  # ties by key: unit 2 is in
 
 
 def test_count_metrics_and_coverage() -> None:

@@ -21,20 +21,32 @@ from roadsafety.models.registry import (
 def test_promotion_rule() -> None:
     assert decide_promotion(0.1, None, False)[0]
     assert decide_promotion(None, 0.5, True)[0] is False
-    assert decide_promotion(0.49, 0.5, True)[0]                      # within tolerance
-    assert decide_promotion(0.40, 0.5, True)[0] is False             # worse beyond tolerance
+    assert decide_promotion(0.49, 0.5, True)[0]  # within tolerance
+    assert decide_promotion(0.40, 0.5, True)[0] is False  # worse beyond tolerance
     assert decide_promotion(0.40, 0.5, True, PromotionPolicy(abs_tol=0.2))[0]
 
 
 def test_artifacts_round_trip(tmp_path: Path) -> None:
-    frame = pl.DataFrame({"a": [float(i % 7) for i in range(300)], "horizon": [28] * 300,
-                          "y": [float(i % 3) for i in range(300)]})
+    frame = pl.DataFrame(
+        {
+            "a": [float(i % 7) for i in range(300)],
+            "horizon": [28] * 300,
+            "y": [float(i % 3) for i in range(300)],
+        }
+    )
     model = lgbm.fit_count_model(frame, ["a"], "y", lgbm.LgbmParams(rounds=5))
     model.alpha = 0.3
     vid = new_version_id(datetime(2026, 1, 2, 3, 4, 5), tmp_path)
-    path = write_artifacts(tmp_path, vid, ModelPair(model, None, ["a"], 300), {"as_of": "2026-01-01"})
+    path = write_artifacts(
+        tmp_path, vid, ModelPair(model, None, ["a"], 300), {"as_of": "2026-01-01"}
+    )
     assert path.name == "v20260102T030405" and not list(tmp_path.glob(".tmp-*"))
     pair, meta = read_artifacts(path)
-    assert pair.fatal_grievous is None and pair.crashes.alpha == 0.3 and meta["as_of"] == "2026-01-01"
-    assert lgbm.predict_mean(pair.crashes, frame).to_list() == lgbm.predict_mean(model, frame).to_list()
+    assert (
+        pair.fatal_grievous is None and pair.crashes.alpha == 0.3 and meta["as_of"] == "2026-01-01"
+    )
+    assert (
+        lgbm.predict_mean(pair.crashes, frame).to_list()
+        == lgbm.predict_mean(model, frame).to_list()
+    )
     assert new_version_id(datetime(2026, 1, 2, 3, 4, 5), tmp_path) == "v20260102T030405_1"

@@ -34,7 +34,9 @@ def _wrong_header(tmp: Path) -> Path:
 
 
 def _undecodable(tmp: Path) -> Path:
-    (tmp / "latin1.csv").write_bytes((GOOD_HEADER + "1,2024-01-01,fatal,Ch\xe2teau\n").encode("latin-1"))
+    (tmp / "latin1.csv").write_bytes(
+        (GOOD_HEADER + "1,2024-01-01,fatal,Ch\xe2teau\n").encode("latin-1")
+    )
     return tmp / "latin1.csv"
 
 
@@ -74,7 +76,9 @@ def test_cli_exits_nonzero_with_message_and_records_failed_run(tmp_path, cli_env
     path = make(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "roadsafety.cli", "ingest", "accidents", str(path)],
-        capture_output=True, text=True, env={**__import__("os").environ, **cli_env},
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, **cli_env},
     )
     assert proc.returncode == 2
     assert str(path) in proc.stderr and problem in proc.stderr
@@ -82,5 +86,7 @@ def test_cli_exits_nonzero_with_message_and_records_failed_run(tmp_path, cli_env
     from roadsafety.store.connection import read_connection
 
     with read_connection(cli_env["ROADSAFETY_DB"]) as con:
-        assert con.execute("SELECT status, rows_read FROM ingest_runs").fetchall() == [("failed", 0)]
+        assert con.execute("SELECT status, rows_read FROM ingest_runs").fetchall() == [
+            ("failed", 0)
+        ]
         assert con.execute("SELECT count(*) FROM accidents").fetchone()[0] == 0

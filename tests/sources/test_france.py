@@ -14,31 +14,146 @@ import pytest
 from roadsafety.sources.base import SourceError
 from roadsafety.sources.france import read_baac
 
-HEADER = "Num_Acc,an,mois,jour,hrmn,lat,long,dep,com,agg,catr,voie,adr,pr,pr1,atm,lum,usagers,vehicules"
+HEADER = (
+    "Num_Acc,an,mois,jour,hrmn,lat,long,dep,com,agg,catr,voie,adr,pr,pr1,atm,lum,usagers,vehicules"
+)
 
 
-def _row(num, an, mois, jour, hrmn, lat, lon, dep, com, agg, catr, voie, adr, pr, pr1, usagers,
-         vehicules="\"[{u'catv': 7, u'num_veh': u'A01'}, {u'catv': 33, u'occutc': nan}]\""):
+def _row(
+    num,
+    an,
+    mois,
+    jour,
+    hrmn,
+    lat,
+    lon,
+    dep,
+    com,
+    agg,
+    catr,
+    voie,
+    adr,
+    pr,
+    pr1,
+    usagers,
+    vehicules="\"[{u'catv': 7, u'num_veh': u'A01'}, {u'catv': 33, u'occutc': nan}]\"",
+):
     return f"{num},{an},{mois},{jour},{hrmn},{lat},{lon},{dep},{com},{agg},{catr},{voie},{adr},{pr},{pr1},1.0,3,{usagers},{vehicules}"
 
 
 ROWS = [
     # old encodings: 2-digit year, HMM time, scaled coordinates, 130-style dep, 3-digit commune
-    _row("200500000001", "5", "1", "30", "615", "4491600.0", "496800.0", "260", "64.0", "1", "3.0",
-         "68.0", "", "6.0", "200.0", "\"[{u'grav': 3, u'an_nais': nan}, {u'grav': 1}]\""),
+    _row(
+        "200500000001",
+        "5",
+        "1",
+        "30",
+        "615",
+        "4491600.0",
+        "496800.0",
+        "260",
+        "64.0",
+        "1",
+        "3.0",
+        "68.0",
+        "",
+        "6.0",
+        "200.0",
+        "\"[{u'grav': 3, u'an_nais': nan}, {u'grav': 1}]\"",
+    ),
     # new encodings: decimal commas, HH:MM, 13-style dep, INSEE commune, street name in voie
-    _row("201900000002", "2019", "11", "29", "16:40", "\"45,5221900\"", "\"4,8748000\"", "38", "38544", "2",
-         "4", "VICTOR  HUGO(RUE)", "", "(1)", "(1)", "\"[{u'grav': 4}, {u'grav': 2}, {u'grav': 2}]\""),
+    _row(
+        "201900000002",
+        "2019",
+        "11",
+        "29",
+        "16:40",
+        '"45,5221900"',
+        '"4,8748000"',
+        "38",
+        "38544",
+        "2",
+        "4",
+        "VICTOR  HUGO(RUE)",
+        "",
+        "(1)",
+        "(1)",
+        "\"[{u'grav': 4}, {u'grav': 2}, {u'grav': 2}]\"",
+    ),
     # zero coordinates = missing; '4.0'/'0' pair = missing; communal road outside town → ODR
-    _row("200900000003", "9", "2", "3", "5", "4.0", "0", "450", "12", "1", "4.0", "0.0",
-         "\"22 bis, route de Paris\"", "", "", "\"[{u'grav': 4}]\""),
-    _row("200700000004", "7", "7", "14", "2359", "0.0", "0.0", "670", "482.0", "1", "1.0", "35.0",
-         "", "12.0", "50.0", "\"[{u'grav': 1}]\""),
+    _row(
+        "200900000003",
+        "9",
+        "2",
+        "3",
+        "5",
+        "4.0",
+        "0",
+        "450",
+        "12",
+        "1",
+        "4.0",
+        "0.0",
+        '"22 bis, route de Paris"',
+        "",
+        "",
+        "\"[{u'grav': 4}]\"",
+    ),
+    _row(
+        "200700000004",
+        "7",
+        "7",
+        "14",
+        "2359",
+        "0.0",
+        "0.0",
+        "670",
+        "482.0",
+        "1",
+        "1.0",
+        "35.0",
+        "",
+        "12.0",
+        "50.0",
+        "\"[{u'grav': 1}]\"",
+    ),
     # invalid date (month 13) and unreadable victims → rejected
-    _row("200800000005", "8", "13", "1", "1200", "", "", "130", "55", "2", "2", "7", "", "", "",
-         "\"[{u'grav': 4}]\""),
-    _row("200800000006", "8", "3", "1", "1200", "", "", "130", "55", "2", "2", "7", "", "", "",
-         "\"not a list\""),
+    _row(
+        "200800000005",
+        "8",
+        "13",
+        "1",
+        "1200",
+        "",
+        "",
+        "130",
+        "55",
+        "2",
+        "2",
+        "7",
+        "",
+        "",
+        "",
+        "\"[{u'grav': 4}]\"",
+    ),
+    _row(
+        "200800000006",
+        "8",
+        "3",
+        "1",
+        "1200",
+        "",
+        "",
+        "130",
+        "55",
+        "2",
+        "2",
+        "7",
+        "",
+        "",
+        "",
+        '"not a list"',
+    ),
 ]
 
 
@@ -59,8 +174,10 @@ def test_every_row_is_mapped_or_rejected(baac_file: Path) -> None:
     assert batch.frame.height + batch.rejected.height == 6
     assert set(batch.frame["source_row"]).isdisjoint(set(batch.rejected["row_number"]))
     reasons = dict(zip(batch.rejected["row_number"], batch.rejected["reason"]))
-    assert reasons == {5: "date not readable from an/mois/jour",
-                       6: "no victim with a readable grav in usagers"}
+    assert reasons == {
+        5: "date not readable from an/mois/jour",
+        6: "no victim with a readable grav in usagers",
+    }
 
 
 def test_old_encodings(baac_file: Path) -> None:
@@ -80,7 +197,11 @@ def test_new_encodings(baac_file: Path) -> None:
     assert row["occurred_at"] == "2019-11-29 16:40"
     assert (row["latitude"], row["longitude"]) == (45.52219, 4.8748)
     assert (row["district"], row["police_station"]) == ("38", "38544")
-    assert (row["road_name"], row["road_category"], row["chainage_km"]) == ("RUE VICTOR HUGO", "urban", None)
+    assert (row["road_name"], row["road_category"], row["chainage_km"]) == (
+        "RUE VICTOR HUGO",
+        "urban",
+        None,
+    )
     assert (row["severity"], row["killed"], row["injured"]) == ("fatal", 2, 1)
 
 
@@ -93,7 +214,11 @@ def test_missing_coordinates_and_address_road(baac_file: Path) -> None:
     assert communal["police_station"] == "45012"
     motorway = rows["200700000004"]
     assert motorway["latitude"] is None
-    assert (motorway["road_name"], motorway["road_category"], motorway["chainage_km"]) == ("A35", "expressway", 12.05)
+    assert (motorway["road_name"], motorway["road_category"], motorway["chainage_km"]) == (
+        "A35",
+        "expressway",
+        12.05,
+    )
     assert (motorway["severity"], motorway["killed"], motorway["injured"]) == ("non_injury", 0, 0)
     assert motorway["occurred_at"] == "2007-07-14 23:59"
 
@@ -109,6 +234,7 @@ def test_not_a_baac_file(tmp_path: Path) -> None:
 
 # --- real file ------------------------------------------------------------------------------------
 
+
 def _independent_severity(path: Path) -> dict[str, int]:
     """Worst grav per accident, computed with the csv module and ast (not the adapter's regex)."""
     rank = {2: "fatal", 3: "grievous", 4: "minor", 1: "non_injury"}
@@ -117,7 +243,9 @@ def _independent_severity(path: Path) -> dict[str, int]:
         for rec in csv.DictReader(fh):
             victims = ast.literal_eval(re.sub(r"\bnan\b", "None", rec["usagers"]))
             gravs = [int(v["grav"]) for v in victims if v.get("grav") in rank]
-            worst = min((rank[g] for g in gravs), key=["fatal", "grievous", "minor", "non_injury"].index)
+            worst = min(
+                (rank[g] for g in gravs), key=["fatal", "grievous", "minor", "non_injury"].index
+            )
             counts[worst] = counts.get(worst, 0) + 1
     return counts
 
@@ -137,8 +265,17 @@ def test_real_baac_file(real_data: Path) -> None:
     assert sorted(frame["district"].unique()) == ["13", "26", "38", "45", "67"]
     assert frame["occurred_at"].min() >= "2005-01-01" and frame["occurred_at"].max() < "2021-01-01"
     first = _by_id(frame.head(1))["200500000849"]
-    assert (first["occurred_at"], first["latitude"], first["longitude"]) == ("2005-01-16 17:00", 44.917, 5.028)
-    assert (first["road_name"], first["chainage_km"], first["severity"], first["injured"]) == ("D68", 10.95, "grievous", 3)
+    assert (first["occurred_at"], first["latitude"], first["longitude"]) == (
+        "2005-01-16 17:00",
+        44.917,
+        5.028,
+    )
+    assert (first["road_name"], first["chainage_km"], first["severity"], first["injured"]) == (
+        "D68",
+        10.95,
+        "grievous",
+        3,
+    )
     new = _by_id(frame.filter(pl.col("accident_id") == "201900000008"))["201900000008"]
     assert (new["latitude"], new["longitude"], new["police_station"]) == (45.52219, 4.8748, "38544")
     assert (new["occurred_at"], new["severity"]) == ("2019-11-29 16:40", "minor")
@@ -146,10 +283,42 @@ def test_real_baac_file(real_data: Path) -> None:
 
 def test_point_outside_its_departement_is_unlocated(tmp_path: Path) -> None:
     rows = [
-        _row("201000000007", "10", "5", "5", "1000", "4330000.0", "537000.0", "130", "55", "2", "4.0",
-             "0.0", "RUE X", "", "", "\"[{u'grav': 4}]\""),  # Marseille, in 13: kept
-        _row("201000000008", "10", "5", "5", "1000", "4330000.0", "537000.0", "450", "55", "2", "4.0",
-             "0.0", "RUE X", "", "", "\"[{u'grav': 4}]\""),  # Marseille, but Loiret (45): dropped
+        _row(
+            "201000000007",
+            "10",
+            "5",
+            "5",
+            "1000",
+            "4330000.0",
+            "537000.0",
+            "130",
+            "55",
+            "2",
+            "4.0",
+            "0.0",
+            "RUE X",
+            "",
+            "",
+            "\"[{u'grav': 4}]\"",
+        ),  # Marseille, in 13: kept
+        _row(
+            "201000000008",
+            "10",
+            "5",
+            "5",
+            "1000",
+            "4330000.0",
+            "537000.0",
+            "450",
+            "55",
+            "2",
+            "4.0",
+            "0.0",
+            "RUE X",
+            "",
+            "",
+            "\"[{u'grav': 4}]\"",
+        ),  # Marseille, but Loiret (45): dropped
     ]
     path = tmp_path / "b.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")

@@ -51,7 +51,9 @@ def timed(accidents: pl.DataFrame) -> pl.DataFrame:
     """Accidents with a known time, with hour/month/day and a highway flag."""
     ts = pl.col("occurred_at").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False)
     return accidents.filter(pl.col("occurred_at").str.len_chars() > 10).with_columns(
-        ts.dt.hour().alias("hour"), ts.dt.month().alias("month"), ts.dt.day().alias("day"),
+        ts.dt.hour().alias("hour"),
+        ts.dt.month().alias("month"),
+        ts.dt.day().alias("day"),
         pl.col("road_category").is_in(["NH", "SH", "expressway"]).alias("highway"),
     )
 
@@ -62,15 +64,21 @@ def test_same_seed_gives_identical_files_and_other_seed_differs(tmp_path: Path) 
     again = _digest(generate_world(tmp_path / "b", seed=3, **kwargs).out_dir)
     other = _digest(generate_world(tmp_path / "c", seed=4, **kwargs).out_dir)
     assert first == again
-    assert set(first) == {"accidents.csv", "challans.csv", "districts.csv", "police_stations.csv",
-                          "truth.csv"}
+    assert set(first) == {
+        "accidents.csv",
+        "challans.csv",
+        "districts.csv",
+        "police_stations.csv",
+        "truth.csv",
+    }
     assert first["accidents.csv"] != other["accidents.csv"]
     assert first["challans.csv"] != other["challans.csv"]
     assert first["districts.csv"] == other["districts.csv"]  # the geography is static
 
 
-def test_period_ends_the_day_before_end(world: SynthSummary, accidents: pl.DataFrame,
-                                        challans: pl.DataFrame) -> None:
+def test_period_ends_the_day_before_end(
+    world: SynthSummary, accidents: pl.DataFrame, challans: pl.DataFrame
+) -> None:
     assert (world.start, world.end) == (dt.date(2025, 3, 1), dt.date(2026, 2, 28))
     assert period(2, dt.date(2024, 2, 29)) == (dt.date(2022, 2, 28), dt.date(2024, 2, 29))
     for frame, col in ((accidents, "occurred_at"), (challans, "issued_at")):
@@ -85,8 +93,10 @@ def test_columns_are_exactly_canonical(accidents: pl.DataFrame, challans: pl.Dat
 
 
 def test_canonical_reader_accepts_the_files(world: SynthSummary) -> None:
-    for batch in (read_canonical_accidents(world.accidents_path),
-                  read_canonical_challans(world.challans_path)):
+    for batch in (
+        read_canonical_accidents(world.accidents_path),
+        read_canonical_challans(world.challans_path),
+    ):
         assert batch.rejected.height == 0
         assert batch.rows_read == batch.frame.height > 0
 
@@ -96,8 +106,9 @@ def test_volumes_follow_scale(world: SynthSummary) -> None:
     assert 0.9 * 500_000 * 0.15 < world.n_challans < 1.1 * 500_000 * 0.15
 
 
-def test_values_in_allowed_sets_and_victims_consistent(accidents: pl.DataFrame,
-                                                       challans: pl.DataFrame) -> None:
+def test_values_in_allowed_sets_and_victims_consistent(
+    accidents: pl.DataFrame, challans: pl.DataFrame
+) -> None:
     assert set(accidents["severity"]) <= set(schemas.SEVERITIES)
     assert set(challans["offence"]) <= set(schemas.OFFENCES)
     assert set(accidents["road_category"].drop_nulls()) <= set(schemas.ROAD_CATEGORIES)
@@ -126,7 +137,8 @@ def test_coordinates_inside_haryana(accidents: pl.DataFrame, challans: pl.DataFr
     min_lon, min_lat, max_lon, max_lat = HARYANA_BBOX
     for frame in (accidents, challans):
         located = frame.filter(pl.col("latitude").is_not_null()).select(
-            pl.col("latitude", "longitude").cast(pl.Float64))
+            pl.col("latitude", "longitude").cast(pl.Float64)
+        )
         assert located.height > 0.85 * frame.height
         assert located["latitude"].is_between(min_lat, max_lat).all()
         assert located["longitude"].is_between(min_lon, max_lon).all()
@@ -163,16 +175,19 @@ def test_challan_mix_and_cameras(challans: pl.DataFrame) -> None:
     assert fines.min() >= 500 and fines.is_not_null().all()
 
 
-def test_truth_covers_blackspots_and_every_located_crash(truth: pl.DataFrame,
-                                                         accidents: pl.DataFrame) -> None:
+def test_truth_covers_blackspots_and_every_located_crash(
+    truth: pl.DataFrame, accidents: pl.DataFrame
+) -> None:
     assert truth["is_blackspot"].sum() == 40
     assert truth["unit_id"].is_unique().all()
     assert truth["true_rank"].to_list() == list(range(1, truth.height + 1))
     fg = truth["expected_fatal_grievous_per_year"]
     assert (fg.diff().drop_nulls() <= 1e-9).all()
     located = accidents.filter(pl.col("latitude").is_not_null())
-    cells = {h3.latlng_to_cell(float(a), float(b), 8)
-             for a, b in located.select("latitude", "longitude").iter_rows()}
+    cells = {
+        h3.latlng_to_cell(float(a), float(b), 8)
+        for a, b in located.select("latitude", "longitude").iter_rows()
+    }
     assert cells <= set(truth.filter(pl.col("kind") == "h3")["unit_id"])
     ps_units = truth.filter(pl.col("kind") == "ps_road")["unit_id"]
     assert ps_units.str.contains(r"^PS [A-Z0-9 ]+ \| [A-Z0-9 \-]+$").all()
@@ -180,16 +195,21 @@ def test_truth_covers_blackspots_and_every_located_crash(truth: pl.DataFrame,
 
 def _observed_per_unit(accidents: pl.DataFrame) -> pl.DataFrame:
     located = accidents.filter(pl.col("latitude").is_not_null())
-    cells = [h3.latlng_to_cell(float(a), float(b), 8)
-             for a, b in located.select("latitude", "longitude").iter_rows()]
+    cells = [
+        h3.latlng_to_cell(float(a), float(b), 8)
+        for a, b in located.select("latitude", "longitude").iter_rows()
+    ]
     return pl.DataFrame({"unit_id": cells}).group_by("unit_id").len("observed")
 
 
-def test_top_truth_units_really_have_more_crashes(truth: pl.DataFrame,
-                                                  accidents: pl.DataFrame) -> None:
-    cells = truth.filter(pl.col("kind") == "h3").join(
-        _observed_per_unit(accidents), on="unit_id", how="left").with_columns(
-        pl.col("observed").fill_null(0))
+def test_top_truth_units_really_have_more_crashes(
+    truth: pl.DataFrame, accidents: pl.DataFrame
+) -> None:
+    cells = (
+        truth.filter(pl.col("kind") == "h3")
+        .join(_observed_per_unit(accidents), on="unit_id", how="left")
+        .with_columns(pl.col("observed").fill_null(0))
+    )
     top, rest = cells.head(40)["observed"].mean(), cells.tail(cells.height - 40)["observed"].mean()
     assert top > 4 * rest
     blackspots = cells.filter("is_blackspot")["observed"].mean()
@@ -213,7 +233,9 @@ def test_night_truck_profile_on_highways(timed: pl.DataFrame) -> None:
     night = (pl.col("hour") >= 22) | (pl.col("hour") < 4)
     share = timed.group_by("highway").agg(night.mean().alias("night")).sort("highway")
     assert share["night"][1] > 1.4 * share["night"][0]  # highways: night is busy; cities: evenings
-    hw = timed.filter("highway").with_columns(pl.col("vehicle_types").str.contains("truck").alias("t"))
+    hw = timed.filter("highway").with_columns(
+        pl.col("vehicle_types").str.contains("truck").alias("t")
+    )
     assert hw.filter(night)["t"].mean() > 1.4 * hw.filter(~night)["t"].mean()
     urban = timed.filter(pl.col("road_category") == "urban")
     evening = urban.select(pl.col("hour").is_between(17, 20).mean()).item()
@@ -225,8 +247,10 @@ def test_parquet_has_the_same_rows_as_csv(tmp_path: Path) -> None:
     csv = generate_world(tmp_path / "csv", fmt="csv", **kwargs)
     pq = generate_world(tmp_path / "pq", fmt="parquet", **kwargs)
     assert pq.accidents_path.suffix == ".parquet"
-    for a, b, schema in ((csv.accidents_path, pq.accidents_path, schemas.ACCIDENT_INPUT),
-                         (csv.challans_path, pq.challans_path, schemas.CHALLAN_INPUT)):
+    for a, b, schema in (
+        (csv.accidents_path, pq.accidents_path, schemas.ACCIDENT_INPUT),
+        (csv.challans_path, pq.challans_path, schemas.CHALLAN_INPUT),
+    ):
         from_csv = pl.read_csv(a, schema=schema)
         from_pq = pl.read_parquet(b)
         assert from_pq.schema == pl.Schema(schema)
@@ -245,7 +269,9 @@ def test_festival_dates_use_holidays_and_fallbacks() -> None:
     assert dt.date(2011, 10, 26) in fest["Diwali"]  # from holidays.India
     assert dt.date(2011, 3, 20) in fest["Holi"]  # missing there: fallback table
     assert fest["New Year's Eve"] == [dt.date(2011, 12, 31)]
-    assert len(festival_dates(range(2040, 2041))["Diwali"]) == 1  # beyond the calendar: typical date
+    assert (
+        len(festival_dates(range(2040, 2041))["Diwali"]) == 1
+    )  # beyond the calendar: typical date
 
 
 def test_ingested_units_are_the_truth_units(tmp_settings: Settings, tmp_path: Path) -> None:

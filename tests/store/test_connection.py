@@ -18,10 +18,14 @@ ROWS = 300_000
 
 def _write_big_file(path: Path, start: int, n: int) -> Path:
     with path.open("w") as fh:
-        fh.write("accident_id,occurred_at,latitude,longitude,severity,district,police_station,road_name\n")
+        fh.write(
+            "accident_id,occurred_at,latitude,longitude,severity,district,police_station,road_name\n"
+        )
         for i in range(start, start + n):
-            fh.write(f"K{i},2024-01-{1 + i % 28:02d} 10:00,{28 + (i % 1000) / 1000},{76 + (i % 997) / 1000},"
-                     f"minor,D{i % 7},PS {i % 13},NH-{i % 5}\n")
+            fh.write(
+                f"K{i},2024-01-{1 + i % 28:02d} 10:00,{28 + (i % 1000) / 1000},{76 + (i % 997) / 1000},"
+                f"minor,D{i % 7},PS {i % 13},NH-{i % 5}\n"
+            )
     return path
 
 
@@ -42,7 +46,9 @@ def test_killed_load_leaves_previous_state_and_next_load_completes(tmp_path, cli
     subprocess.run(_ingest_cmd(small), env=env, check=True, capture_output=True)
     before = Path(db).read_bytes()
     big = _write_big_file(tmp_path / "big.csv", 1000, ROWS)
-    proc = subprocess.Popen(_ingest_cmd(big), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _ingest_cmd(big), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     staging = list(Path(db).parent.glob(".cli.duckdb.*.staging"))
     deadline = time.monotonic() + 120
     # Wait until the loader is writing rows into its staging copy, then kill it hard.

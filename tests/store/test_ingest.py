@@ -44,22 +44,55 @@ def test_good_rows_all_load_and_units_are_assigned(tmp_settings, tmp_path):
     assert rows["has_time"].to_list() == [True, False, True, True, True]
     assert rows["located"].to_list() == [True, True, False, True, False]
     assert rows["unit_id"][2] == "PS CIVIL LINES | NH-44"
-    assert rows["unit_id"][4] is None  # neither coordinates nor road: kept, counts in district totals
+    assert (
+        rows["unit_id"][4] is None
+    )  # neither coordinates nor road: kept, counts in district totals
     assert rows["unit_id"][0] == rows["h3_cell"][0] and len(rows["h3_cell"][0]) == 15
-    units = table(tmp_settings.db_path, "SELECT kind, count(*) n FROM spatial_units GROUP BY kind ORDER BY kind")
+    units = table(
+        tmp_settings.db_path,
+        "SELECT kind, count(*) n FROM spatial_units GROUP BY kind ORDER BY kind",
+    )
     assert units.rows() == [("h3", 3), ("ps_road", 1)]
 
 
 BAD_CASES = {
-    "malformed timestamp": ("B1,2024-13-45 10:00,29.4,76.9,minor,0,1,P,PS,NH-1", "occurred_at", "malformed timestamp"),
-    "missing timestamp": ("B1,,29.4,76.9,minor,0,1,P,PS,NH-1", "occurred_at", "missing required value"),
-    "unknown severity": ("B1,2024-01-01,29.4,76.9,explosive,0,1,P,PS,NH-1", "severity", "unknown value"),
-    "latitude out of range": ("B1,2024-01-01,129.4,76.9,minor,0,1,P,PS,NH-1", "latitude", "out of range"),
-    "longitude out of range": ("B1,2024-01-01,29.4,-276.9,minor,0,1,P,PS,NH-1", "longitude", "out of range"),
+    "malformed timestamp": (
+        "B1,2024-13-45 10:00,29.4,76.9,minor,0,1,P,PS,NH-1",
+        "occurred_at",
+        "malformed timestamp",
+    ),
+    "missing timestamp": (
+        "B1,,29.4,76.9,minor,0,1,P,PS,NH-1",
+        "occurred_at",
+        "missing required value",
+    ),
+    "unknown severity": (
+        "B1,2024-01-01,29.4,76.9,explosive,0,1,P,PS,NH-1",
+        "severity",
+        "unknown value",
+    ),
+    "latitude out of range": (
+        "B1,2024-01-01,129.4,76.9,minor,0,1,P,PS,NH-1",
+        "latitude",
+        "out of range",
+    ),
+    "longitude out of range": (
+        "B1,2024-01-01,29.4,-276.9,minor,0,1,P,PS,NH-1",
+        "longitude",
+        "out of range",
+    ),
     "not a number": ("B1,2024-01-01,29.4x,76.9,minor,0,1,P,PS,NH-1", "latitude", "not a number"),
     "negative count": ("B1,2024-01-01,29.4,76.9,minor,-1,1,P,PS,NH-1", "killed", "negative value"),
-    "fractional count": ("B1,2024-01-01,29.4,76.9,minor,1.5,1,P,PS,NH-1", "killed", "not an integer"),
-    "missing id": (",2024-01-01,29.4,76.9,minor,0,1,P,PS,NH-1", "accident_id", "missing required value"),
+    "fractional count": (
+        "B1,2024-01-01,29.4,76.9,minor,1.5,1,P,PS,NH-1",
+        "killed",
+        "not an integer",
+    ),
+    "missing id": (
+        ",2024-01-01,29.4,76.9,minor,0,1,P,PS,NH-1",
+        "accident_id",
+        "missing required value",
+    ),
 }
 
 
@@ -88,12 +121,19 @@ def test_duplicate_ids_inside_one_file(tmp_settings, tmp_path):
 def test_reimport_adds_nothing(tmp_settings, tmp_path):
     path = write_csv(tmp_path / "a.csv", [*GOOD, BAD_CASES["unknown severity"][0]])
     first = load(tmp_settings, path)
-    before = table(tmp_settings.db_path, "SELECT * FROM accidents ORDER BY accident_id").drop("ingest_run_id")
+    before = table(tmp_settings.db_path, "SELECT * FROM accidents ORDER BY accident_id").drop(
+        "ingest_run_id"
+    )
     second = load(tmp_settings, path)
-    after = table(tmp_settings.db_path, "SELECT * FROM accidents ORDER BY accident_id").drop("ingest_run_id")
+    after = table(tmp_settings.db_path, "SELECT * FROM accidents ORDER BY accident_id").drop(
+        "ingest_run_id"
+    )
     assert first.loaded == 5 and second.loaded == 0 and second.duplicates == 5
     assert before.equals(after)
-    runs = table(tmp_settings.db_path, "SELECT rows_read, loaded, quarantined, duplicates FROM ingest_runs ORDER BY started_at")
+    runs = table(
+        tmp_settings.db_path,
+        "SELECT rows_read, loaded, quarantined, duplicates FROM ingest_runs ORDER BY started_at",
+    )
     assert runs.rows() == [(6, 5, 1, 0), (6, 0, 1, 5)]
 
 
@@ -102,7 +142,10 @@ def test_changed_record_updates_and_keeps_history(tmp_settings, tmp_path):
     changed = GOOD[1].replace("Grievous,0,1", "fatal,1,0")  # the victim died within 30 days
     result = load(tmp_settings, write_csv(tmp_path / "b.csv", [changed]))
     assert (result.inserted, result.updated) == (0, 1)
-    row = table(tmp_settings.db_path, "SELECT severity, killed, count(*) OVER () n FROM accidents WHERE accident_id = 'A2'")
+    row = table(
+        tmp_settings.db_path,
+        "SELECT severity, killed, count(*) OVER () n FROM accidents WHERE accident_id = 'A2'",
+    )
     assert row.rows() == [("fatal", 1, 1)]
     hist = table(tmp_settings.db_path, "SELECT * FROM record_history")
     assert hist.height == 1 and hist["record_id"][0] == "A2"
@@ -118,7 +161,9 @@ def test_outside_region_is_kept_unlocated(tmp_settings, tmp_path):
     rows = ["C1,2024-01-01 10:00,48.85,2.35,minor,0,1,Paris,PS Louvre,Rue de Rivoli", GOOD[0]]
     result = load(settings, write_csv(tmp_path / "a.csv", rows))
     assert result.loaded == 2
-    got = table(settings.db_path, "SELECT accident_id, located, h3_cell, unit_id FROM accidents ORDER BY 1")
+    got = table(
+        settings.db_path, "SELECT accident_id, located, h3_cell, unit_id FROM accidents ORDER BY 1"
+    )
     assert got.row(0) == ("A1", True, got["h3_cell"][0], got["h3_cell"][0])
     assert got.row(1) == ("C1", False, None, "PS LOUVRE | RUE DE RIVOLI")
 
@@ -153,12 +198,15 @@ def test_challans_hash_registrations(tmp_settings, tmp_path):
     assert q.rows() == [("offence", "teleporting")]  # the registration is not copied to quarantine
 
 
-@pytest.mark.parametrize("stamp, severity, expected", [
-    ("2024-01-05T22:15:00Z", "Serious Injury", ("grievous", True)),
-    ("2024-01-05 22:15:00+05:30", "Slight injury", ("minor", True)),
-    ("2024-01-05 22:15:00.000", "FATAL", ("fatal", True)),
-    ("2024-01-05", "Property damage only", ("non_injury", False)),
-])
+@pytest.mark.parametrize(
+    "stamp, severity, expected",
+    [
+        ("2024-01-05T22:15:00Z", "Serious Injury", ("grievous", True)),
+        ("2024-01-05 22:15:00+05:30", "Slight injury", ("minor", True)),
+        ("2024-01-05 22:15:00.000", "FATAL", ("fatal", True)),
+        ("2024-01-05", "Property damage only", ("non_injury", False)),
+    ],
+)
 def test_common_export_variants_load(tmp_settings, tmp_path, stamp, severity, expected):
     row = f"V1,{stamp},29.39,76.97,{severity},0,1,Panipat,PS Sadar,NH-44"
     result = load(tmp_settings, write_csv(tmp_path / "a.csv", [row]))

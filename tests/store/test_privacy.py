@@ -44,9 +44,12 @@ def test_registration_never_reaches_the_warehouse_file(tmp_settings, tmp_path):
 
     with read_connection(tmp_settings.db_path) as con:
         counts = con.execute(
-            "SELECT count(*) FROM challans GROUP BY vehicle_reg_hash ORDER BY 1").fetchall()
+            "SELECT count(*) FROM challans GROUP BY vehicle_reg_hash ORDER BY 1"
+        ).fetchall()
     assert [c[0] for c in counts] == [10, 10, 10]  # repeat offenders still countable
-    assert not tmp_settings.privacy.key_path.is_relative_to(tmp_settings.db_path.parent / "wh.duckdb")
+    assert not tmp_settings.privacy.key_path.is_relative_to(
+        tmp_settings.db_path.parent / "wh.duckdb"
+    )
 
 
 def test_hash_column_handles_blanks(tmp_path):

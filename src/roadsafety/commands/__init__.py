@@ -81,7 +81,9 @@ def window_option(first: date | None, last: date | None) -> tuple[date, date]:
     if last < first:
         raise UserError(f"--end {last} is before --start {first}")
     if last > one_year_after(first):
-        raise UserError(f"--end {last}: the window is longer than one year (at most {one_year_after(first)})")
+        raise UserError(
+            f"--end {last}: the window is longer than one year (at most {one_year_after(first)})"
+        )
     return first, last
 
 

@@ -33,17 +33,26 @@ def synth(
     ctx: typer.Context,
     out: Path = typer.Option(Path("data/synthetic"), "--out", help="Output folder."),
     years: int = typer.Option(3, min=1, max=30, help="Years of history ending yesterday."),
-    scale: float = typer.Option(1.0, min=0.001, help="1.0 = ~10,400 accidents and 500,000 challans a year."),
+    scale: float = typer.Option(
+        1.0, min=0.001, help="1.0 = ~10,400 accidents and 500,000 challans a year."
+    ),
     seed: int = typer.Option(42, help="Random seed (same seed, same files)."),
     fmt: FileFormat = typer.Option(FileFormat.csv, "--format", help="csv or parquet."),
-    end: str | None = typer.Option(None, help="Day after the last generated day (YYYY-MM-DD; default today)."),
+    end: str | None = typer.Option(
+        None, help="Day after the last generated day (YYYY-MM-DD; default today)."
+    ),
 ) -> None:
     """Write a seeded synthetic Haryana world (accidents, challans, planted truth)."""
     from roadsafety.sources.synthetic import generate_world
 
     settings = settings_of(ctx)
     summary = generate_world(
-        out, years=years, scale=scale, seed=seed, fmt=fmt.value, end=parse_date_option(end, "--end"),
+        out,
+        years=years,
+        scale=scale,
+        seed=seed,
+        fmt=fmt.value,
+        end=parse_date_option(end, "--end"),
         h3_resolution=settings.region.h3_resolution,
     )
     typer.echo(str(summary))
@@ -54,7 +63,9 @@ def ingest(
     kind: Kind = typer.Argument(..., help="accidents or challans"),
     file: Path = typer.Argument(..., help="CSV or Parquet file (or folder, for folder formats)."),
     fmt: str = typer.Option("canonical", "--format", "-f", help="Source format (see README)."),
-    mapping: Path | None = typer.Option(None, "--mapping", help="TOML column mapping for another export."),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", help="TOML column mapping for another export."
+    ),
 ) -> None:
     """Validate and load a file; print rows read = loaded + quarantined + duplicates."""
     from roadsafety.sources.base import SourceError
@@ -62,7 +73,11 @@ def ingest(
     from roadsafety.store.ingest import ingest_batch, record_failed_run
 
     settings = settings_of(ctx)
-    reader = get_reader(kind.value, fmt) if mapping is None else get_reader(kind.value, "mapping", mapping=mapping)
+    reader = (
+        get_reader(kind.value, fmt)
+        if mapping is None
+        else get_reader(kind.value, "mapping", mapping=mapping)
+    )
     try:
         batch = reader(file)
     except SourceError as exc:
@@ -76,7 +91,9 @@ def ingest(
     )
 
 
-def status(ctx: typer.Context, runs: int = typer.Option(10, help="How many recent ingest runs to list.")) -> None:
+def status(
+    ctx: typer.Context, runs: int = typer.Option(10, help="How many recent ingest runs to list.")
+) -> None:
     """Counts, date ranges, recent ingest runs and quarantine reasons."""
     from roadsafety.store.status import read_status
 
@@ -87,7 +104,9 @@ def status(ctx: typer.Context, runs: int = typer.Option(10, help="How many recen
         for col in frame.columns:
             table.add_column(col, justify="right" if frame.schema[col].is_numeric() else "left")
         for row in frame.iter_rows():
-            table.add_row(*["" if v is None else (f"{v:,}" if isinstance(v, int) else str(v)) for v in row])
+            table.add_row(
+                *["" if v is None else (f"{v:,}" if isinstance(v, int) else str(v)) for v in row]
+            )
         console.print(table)
 
 

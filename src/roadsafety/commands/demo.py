@@ -40,10 +40,16 @@ def synth_step(out: Path, years: int, scale: float, seed: int, settings: Setting
 
     manifest = out / "demo-manifest.json"
     params = {"years": years, "scale": scale, "seed": seed, "h3": settings.region.h3_resolution}
-    if manifest.exists() and json.loads(manifest.read_text()) == params and (out / "accidents.csv").exists():
+    if (
+        manifest.exists()
+        and json.loads(manifest.read_text()) == params
+        and (out / "accidents.csv").exists()
+    ):
         log.info("demo: reusing the synthetic world in %s", out)
         return out
-    generate_world(out, years=years, scale=scale, seed=seed, h3_resolution=settings.region.h3_resolution)
+    generate_world(
+        out, years=years, scale=scale, seed=seed, h3_resolution=settings.region.h3_resolution
+    )
     manifest.write_text(json.dumps(params))
     return out
 
@@ -60,14 +66,22 @@ def ingest_step(settings: Settings, world: Path) -> None:
         digest = file_sha256(str(path))
         if settings.db_path.exists():
             with read_connection(settings.db_path) as con:
-                done = con.execute("SELECT count(*) FROM ingest_runs WHERE file_sha256 = ? AND status = 'ok'",
-                                   [digest]).fetchone()[0]
+                done = con.execute(
+                    "SELECT count(*) FROM ingest_runs WHERE file_sha256 = ? AND status = 'ok'",
+                    [digest],
+                ).fetchone()[0]
             if done:
                 log.info("demo: %s already loaded", path)
                 continue
         result = ingest_batch(settings, get_reader(kind, "canonical")(path))
-        log.info("demo: %s rows read %d = loaded %d + quarantined %d + duplicates %d", kind,
-                 result.rows_read, result.loaded, result.quarantined, result.duplicates)
+        log.info(
+            "demo: %s rows read %d = loaded %d + quarantined %d + duplicates %d",
+            kind,
+            result.rows_read,
+            result.loaded,
+            result.quarantined,
+            result.duplicates,
+        )
 
 
 def model_step(settings: Settings, today: date) -> None:
@@ -78,7 +92,11 @@ def model_step(settings: Settings, today: date) -> None:
     champ = pipeline.current_champion(settings)
     if champ is None or champ["as_of"] != as_of:
         result = pipeline.retrain(settings, as_of)
-        log.info("demo: trained %s (%s)", result.version_id, "promoted" if result.promoted else result.reason)
+        log.info(
+            "demo: trained %s (%s)",
+            result.version_id,
+            "promoted" if result.promoted else result.reason,
+        )
     pipeline.publish_standard_forecasts(settings, today)
 
 
@@ -121,7 +139,9 @@ def demo(
     creds = users_step(settings)
     typer.secho(f"\nroadsafety demo ready: http://{host}:{port}", fg=typer.colors.GREEN, bold=True)
     for name, role, district in DEMO_USERS:
-        typer.echo(f"  sign in as {name!r} / {creds[name]!r}  ({role}, {district or 'all districts'})")
+        typer.echo(
+            f"  sign in as {name!r} / {creds[name]!r}  ({role}, {district or 'all districts'})"
+        )
     if serve:
         from roadsafety.commands.web import serve as serve_app
 

@@ -23,7 +23,10 @@ log = logging.getLogger("roadsafety")
 def retrain(
     ctx: typer.Context,
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Train on records strictly before this day (default: day after the latest crash)."),
+        None,
+        "--as-of",
+        help="Train on records strictly before this day (default: day after the latest crash).",
+    ),
     folds: int = typer.Option(2, min=0, max=5, help="Year-ahead backtest folds."),
 ) -> None:
     """Train a new model version, backtest it, and promote it if it is not worse than the champion."""
@@ -31,15 +34,19 @@ def retrain(
 
     result = run_retrain(settings_of(ctx), parse_date_option(as_of, "--as-of"), n_folds=folds)
     score = "n/a" if result.score is None else f"{result.score:.3f}"
-    typer.echo(f"version {result.version_id} (data before {result.as_of}): score {score}; "
-               f"{'promoted' if result.promoted else 'NOT promoted'} — {result.reason}; "
-               f"{result.n_units} units, {result.n_train_rows} training rows, {result.seconds:.0f}s")
+    typer.echo(
+        f"version {result.version_id} (data before {result.as_of}): score {score}; "
+        f"{'promoted' if result.promoted else 'NOT promoted'} — {result.reason}; "
+        f"{result.n_units} units, {result.n_train_rows} training rows, {result.seconds:.0f}s"
+    )
 
 
 @handle_errors
 def backtest(
     ctx: typer.Context,
-    version: str | None = typer.Option(None, "--version", help="Model version (default: champion)."),
+    version: str | None = typer.Option(
+        None, "--version", help="Model version (default: champion)."
+    ),
     level: str = typer.Option("unit", help="unit or unit_window."),
 ) -> None:
     """Print the stored backtest metrics (mean over folds) of the champion or a version."""
@@ -49,7 +56,9 @@ def backtest(
     with read_connection(settings_of(ctx).db_path) as con:
         row = model_store.version(con, version) if version else model_store.champion(con)
         if row is None:
-            raise UserError(f"no model version {version!r}" if version else "no champion: run retrain")
+            raise UserError(
+                f"no model version {version!r}" if version else "no champion: run retrain"
+            )
         metrics = model_store.read_backtest_metrics(con, row["version_id"])
     _print_metrics(row, metrics.filter(metrics["level"] == level))
 
@@ -57,14 +66,26 @@ def backtest(
 def _print_metrics(row: dict, metrics) -> None:
     import polars as pl
 
-    table = Table(title=f"backtest {row['version_id']} (data before {row['as_of']}, status {row['status']})")
+    table = Table(
+        title=f"backtest {row['version_id']} (data before {row['as_of']}, status {row['status']})"
+    )
     if metrics.is_empty():
         Console().print(f"{table.title}: no backtest metrics (too little history for a fold)")
         return
-    wide = (metrics.with_columns(col=pl.concat_str(["metric", "k"], separator="@").str.strip_suffix("@"))
-            .group_by("model", "col").agg(pl.col("value").mean())
-            .pivot(on="col", index="model", values="value").sort("model"))
-    order = [f"{m}@{k}" for m in ("hit_rate", "pai", "pei_star") for k in ("top1pct", "top5pct", "budget100")]
+    wide = (
+        metrics.with_columns(
+            col=pl.concat_str(["metric", "k"], separator="@").str.strip_suffix("@")
+        )
+        .group_by("model", "col")
+        .agg(pl.col("value").mean())
+        .pivot(on="col", index="model", values="value")
+        .sort("model")
+    )
+    order = [
+        f"{m}@{k}"
+        for m in ("hit_rate", "pai", "pei_star")
+        for k in ("top1pct", "top5pct", "budget100")
+    ]
     order += ["poisson_deviance", "mae", "coverage80", "coverage95"]
     wide = wide.select("model", *[c for c in order if c in wide.columns])
     for col in wide.columns:
@@ -72,20 +93,26 @@ def _print_metrics(row: dict, metrics) -> None:
     for r in wide.iter_rows():
         table.add_row(*[r[0]] + ["" if v is None else f"{v:.3f}" for v in r[1:]])
     Console(width=220).print(table)
-    Console().print("lightgbm_fg ranks by expected fatal+grievous crashes and is scored against them.")
+    Console().print(
+        "lightgbm_fg ranks by expected fatal+grievous crashes and is scored against them."
+    )
 
 
 @handle_errors
 def forecast(
     ctx: typer.Context,
     start: str | None = typer.Option(None, "--start", help="First day (default: today)."),
-    end: str | None = typer.Option(None, "--end", help="Last day, inclusive (default: start + 6 days)."),
+    end: str | None = typer.Option(
+        None, "--end", help="Last day, inclusive (default: start + 6 days)."
+    ),
     force: bool = typer.Option(False, "--force", help="Recompute even if this run exists."),
 ) -> None:
     """Write the champion's forecast for every unit from --start to --end; print the run id."""
     from roadsafety.forecasts.pipeline import forecast as run_forecast
 
-    first, last = window_option(parse_date_option(start, "--start"), parse_date_option(end, "--end"))
+    first, last = window_option(
+        parse_date_option(start, "--start"), parse_date_option(end, "--end")
+    )
     typer.echo(run_forecast(settings_of(ctx), first, last, force=force))
 
 

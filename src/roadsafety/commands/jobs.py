@@ -8,7 +8,9 @@ from rich.table import Table
 
 from roadsafety.commands import handle_errors, settings_of
 
-job_app = typer.Typer(help="The batch retrain job (for cron or a systemd timer).", no_args_is_help=True)
+job_app = typer.Typer(
+    help="The batch retrain job (for cron or a systemd timer).", no_args_is_help=True
+)
 
 
 @job_app.command("run")
@@ -16,7 +18,9 @@ job_app = typer.Typer(help="The batch retrain job (for cron or a systemd timer).
 def run(
     ctx: typer.Context,
     wait: bool = typer.Option(False, "--wait", help="Wait for a running job instead of exiting."),
-    force_retrain: bool = typer.Option(False, "--force-retrain", help="Retrain even without new data."),
+    force_retrain: bool = typer.Option(
+        False, "--force-retrain", help="Retrain even without new data."
+    ),
 ) -> None:
     """Inbox → ingest → checks → retrain → promote → forecasts → outbox exports."""
     from roadsafety.jobs.runner import JobBusy, run_job
@@ -26,9 +30,11 @@ def run(
     except JobBusy as exc:
         typer.secho(f"skipped: {exc}", fg=typer.colors.YELLOW, err=True)
         raise typer.Exit(code=0) from exc
-    typer.echo(f"job {summary.job_id}: {summary.outcome}; files {len(summary.inputs)}, "
-               f"rows loaded {summary.rows_loaded:,}, quarantined {summary.rows_quarantined:,}; "
-               f"model: {summary.model_decision}; exports {len(summary.exports)}")
+    typer.echo(
+        f"job {summary.job_id}: {summary.outcome}; files {len(summary.inputs)}, "
+        f"rows loaded {summary.rows_loaded:,}, quarantined {summary.rows_quarantined:,}; "
+        f"model: {summary.model_decision}; exports {len(summary.exports)}"
+    )
 
 
 @job_app.command("status")

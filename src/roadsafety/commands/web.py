@@ -18,7 +18,9 @@ import typer
 from roadsafety.commands import UserError, handle_errors, settings_of
 
 log = logging.getLogger("roadsafety")
-users_app = typer.Typer(help="Web app users: add, list, disable; copy the app audit log.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Web app users: add, list, disable; copy the app audit log.", no_args_is_help=True
+)
 
 
 def _loopback(host: str) -> bool:
@@ -27,12 +29,16 @@ def _loopback(host: str) -> bool:
 
 def serve(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 for the LAN)."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 for the LAN)."
+    ),
     port: int = typer.Option(8050, "--port", help="TCP port."),
     threads: int = typer.Option(8, "--threads", help="Waitress worker threads."),
     secure_cookies: bool | None = typer.Option(
-        None, "--secure-cookies/--no-secure-cookies",
-        help="Send the session cookie only over HTTPS (default: env ROADSAFETY_SECURE_COOKIES, else off)."),
+        None,
+        "--secure-cookies/--no-secure-cookies",
+        help="Send the session cookie only over HTTPS (default: env ROADSAFETY_SECURE_COOKIES, else off).",
+    ),
 ) -> None:
     """Run the web app for officers (read-only; sign-in required)."""
     from waitress import serve as waitress_serve
@@ -41,12 +47,24 @@ def serve(
 
     settings = settings_of(ctx)
     if not settings.db_path.exists():
-        raise UserError(f"warehouse {settings.db_path} does not exist: run `roadsafety demo` or load data first")
-    secure = secure_cookies if secure_cookies is not None else os.environ.get("ROADSAFETY_SECURE_COOKIES", "") in ("1", "true", "yes")
+        raise UserError(
+            f"warehouse {settings.db_path} does not exist: run `roadsafety demo` or load data first"
+        )
+    secure = (
+        secure_cookies
+        if secure_cookies is not None
+        else os.environ.get("ROADSAFETY_SECURE_COOKIES", "") in ("1", "true", "yes")
+    )
     if not secure and not _loopback(host):
-        log.warning("serving on %s without --secure-cookies: put HTTPS in front and enable it", host)
-    app = create_app(settings.db_path, key_dir=settings.privacy.key_path.parent, secure_cookies=secure)
-    threading.Thread(target=_keep_warm, args=(app.server.extensions["roadsafety_store"],), daemon=True).start()
+        log.warning(
+            "serving on %s without --secure-cookies: put HTTPS in front and enable it", host
+        )
+    app = create_app(
+        settings.db_path, key_dir=settings.privacy.key_path.parent, secure_cookies=secure
+    )
+    threading.Thread(
+        target=_keep_warm, args=(app.server.extensions["roadsafety_store"],), daemon=True
+    ).start()
     log.info("serving %s on http://%s:%d (Ctrl+C to stop)", settings.db_path, host, port)
     waitress_serve(app.server, host=host, port=port, threads=threads, ident="roadsafety")
 
@@ -73,9 +91,15 @@ def _read_password(from_stdin: bool) -> str:
 def users_add(
     ctx: typer.Context,
     username: str = typer.Argument(..., help="Sign-in name (letters, digits, '.', '_')."),
-    role: str = typer.Option("viewer", "--role", help="viewer (look), analyst (look and download) or admin."),
-    district: str | None = typer.Option(None, "--district", help="Limit the user to one district (default: all)."),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    role: str = typer.Option(
+        "viewer", "--role", help="viewer (look), analyst (look and download) or admin."
+    ),
+    district: str | None = typer.Option(
+        None, "--district", help="Limit the user to one district (default: all)."
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
 ) -> None:
     """Add a user (password asked without echo)."""
     from dash_app.users import UserStoreError, add_user
@@ -104,14 +128,21 @@ def users_list(ctx: typer.Context) -> None:
         users = list_users(con)
     table = Table("user", "role", "district", "status", "created")
     for u in users:
-        table.add_row(u.username, u.role, u.district or "(all)", "disabled" if u.disabled else "active", str(u.created_at or ""))
+        table.add_row(
+            u.username,
+            u.role,
+            u.district or "(all)",
+            "disabled" if u.disabled else "active",
+            str(u.created_at or ""),
+        )
     Console().print(table)
 
 
 @users_app.command("disable")
 @handle_errors
 def users_disable(
-    ctx: typer.Context, username: str = typer.Argument(...),
+    ctx: typer.Context,
+    username: str = typer.Argument(...),
     enable: bool = typer.Option(False, "--enable", help="Re-enable instead."),
 ) -> None:
     """Disable a user (their open sessions end on their next click)."""

@@ -20,8 +20,11 @@ from roadsafety.features.calendar import SHARE_COLUMNS, calendar_days
 from roadsafety.features.events import EventIndex, build_index, window_sum
 
 _SHARE_FLAGS = {
-    "fog_share": "is_fog_season", "monsoon_share": "is_monsoon", "holiday_share": "is_holiday",
-    "holiday_window_share": "is_holiday_window", "festival_share": "is_festival",
+    "fog_share": "is_fog_season",
+    "monsoon_share": "is_monsoon",
+    "holiday_share": "is_holiday",
+    "holiday_window_share": "is_holiday_window",
+    "festival_share": "is_festival",
     "weekend_share": "is_weekend",
 }
 
@@ -95,20 +98,25 @@ def calendar_features(samples: pl.DataFrame, cal: CalendarConfig) -> pl.DataFram
     first = epoch + timedelta(days=int(windows["wstart"].min()))
     last = epoch + timedelta(days=int((windows["wstart"] + windows["horizon"]).max()))
     days = calendar_days(first, last, cal).select(
-        day=pl.col("date").cast(pl.Int32).cast(pl.Int64), g=pl.lit(0, pl.Int64),
+        day=pl.col("date").cast(pl.Int32).cast(pl.Int64),
+        g=pl.lit(0, pl.Int64),
         **{s: pl.col(f).cast(pl.Float64) for s, f in _SHARE_FLAGS.items()},
     )
     index = build_index(days, "g", "day", tuple(SHARE_COLUMNS))
     g = pl.Series([0] * windows.height, dtype=pl.Int64)
     s, e = windows["wstart"], windows["wstart"] + windows["horizon"]
-    shares = windows.with_columns(**{
-        f"window_{c}": (window_sum(index, g, s, e, c) / windows["horizon"]).rename(c)
-        for c in SHARE_COLUMNS
-    })
+    shares = windows.with_columns(
+        **{
+            f"window_{c}": (window_sum(index, g, s, e, c) / windows["horizon"]).rename(c)
+            for c in SHARE_COLUMNS
+        }
+    )
     return samples.join(shares, on=["wstart", "horizon"], how="left", maintain_order="left")
 
 
-def build_features(samples: pl.DataFrame, ctx: FeatureContext, cfg: panel.PanelConfig) -> pl.DataFrame:
+def build_features(
+    samples: pl.DataFrame, ctx: FeatureContext, cfg: panel.PanelConfig
+) -> pl.DataFrame:
     """All features for ``samples`` (columns of :data:`panel.SAMPLE_SCHEMA`).
 
     Args:

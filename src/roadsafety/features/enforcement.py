@@ -14,7 +14,12 @@ from roadsafety.features.events import EventIndex, build_index, window_sum
 from roadsafety.features.panel import roll_name
 
 ENFORCEMENT_OFFENCES = (
-    "overspeeding", "drunk_driving", "overloading", "wrong_side", "red_light", "no_helmet",
+    "overspeeding",
+    "drunk_driving",
+    "overloading",
+    "wrong_side",
+    "red_light",
+    "no_helmet",
 )
 OFFENCE_COLUMNS = tuple(f"off_{o}" for o in ENFORCEMENT_OFFENCES)
 

@@ -48,7 +48,9 @@ class EventIndex:
         return self.keys.len()
 
 
-def build_index(frame: pl.DataFrame, group: str, day: str, weights: tuple[str, ...] = ()) -> EventIndex:
+def build_index(
+    frame: pl.DataFrame, group: str, day: str, weights: tuple[str, ...] = ()
+) -> EventIndex:
     """Index the rows of ``frame`` (one row per event or per group-day aggregate).
 
     Args:
@@ -109,6 +111,10 @@ def days_since_last(index: EventIndex, group: pl.Series, before: pl.Series) -> p
     has = (pos >= lo.cast(pl.Int64)) & (g >= 0)
     last = index.days.gather(pos.clip(0)) if index.size else pl.Series([0] * len(g), dtype=pl.Int64)
     frame = pl.DataFrame({"has": has, "last": last, "before": before.cast(pl.Int64)})
-    return frame.select(
-        pl.when(pl.col("has")).then((pl.col("before") - pl.col("last")).cast(pl.Float64))
-    ).to_series().rename("days_since")
+    return (
+        frame.select(
+            pl.when(pl.col("has")).then((pl.col("before") - pl.col("last")).cast(pl.Float64))
+        )
+        .to_series()
+        .rename("days_since")
+    )

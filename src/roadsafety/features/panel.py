@@ -79,8 +79,13 @@ def history_feature_names(cfg: PanelConfig) -> list[str]:
     names += [rate_name(w, k) for k in cfg.rate_weeks for w in ("crashes", "fatal_grievous")]
     names += [roll_name("crashes", 52, lag) for lag in range(1, cfg.year_lags + 1)]
     names += ["years_with_crash"] if cfg.year_lags else []
-    return names + ["days_since_crash", "days_since_fatal_grievous", "history_days",
-                    "night_share_w156", "crashes_same_window_last_year"]
+    return names + [
+        "days_since_crash",
+        "days_since_fatal_grievous",
+        "history_days",
+        "night_share_w156",
+        "crashes_same_window_last_year",
+    ]
 
 
 def prepare_events(accidents: pl.DataFrame) -> pl.DataFrame:
@@ -94,15 +99,19 @@ def prepare_events(accidents: pl.DataFrame) -> pl.DataFrame:
     """
     has_time = pl.col("has_time") if "has_time" in accidents.columns else pl.lit(True)
     hour = pl.when(has_time.fill_null(False)).then(pl.col("occurred_at").dt.hour().cast(pl.Int64))
-    return accidents.filter(pl.col("unit_id").is_not_null()).select(
-        "unit_id",
-        day=day_number(pl.col("occurred_at")),
-        fg=pl.col("severity").is_in(list(FATAL_GRIEVOUS)).cast(pl.Int64),
-        killed=pl.col("killed").cast(pl.Int64).fill_null(0),
-        hour=hour,
-    ).with_columns(
-        timed=pl.col("hour").is_not_null().cast(pl.Int64),
-        night=pl.col("hour").is_in(list(NIGHT_HOURS)).fill_null(False).cast(pl.Int64),
+    return (
+        accidents.filter(pl.col("unit_id").is_not_null())
+        .select(
+            "unit_id",
+            day=day_number(pl.col("occurred_at")),
+            fg=pl.col("severity").is_in(list(FATAL_GRIEVOUS)).cast(pl.Int64),
+            killed=pl.col("killed").cast(pl.Int64).fill_null(0),
+            hour=hour,
+        )
+        .with_columns(
+            timed=pl.col("hour").is_not_null().cast(pl.Int64),
+            night=pl.col("hour").is_in(list(NIGHT_HOURS)).fill_null(False).cast(pl.Int64),
+        )
     )
 
 
@@ -116,8 +125,13 @@ def crash_index(events: pl.DataFrame, group: str = "unit_idx") -> EventIndex:
     return build_index(events, group, "day", ("fg", "killed", "timed", "night"))
 
 
-def history_features(samples: pl.DataFrame, index: EventIndex, cfg: PanelConfig,
-                     fg_index: EventIndex, data_start: int) -> pl.DataFrame:
+def history_features(
+    samples: pl.DataFrame,
+    index: EventIndex,
+    cfg: PanelConfig,
+    fg_index: EventIndex,
+    data_start: int,
+) -> pl.DataFrame:
     """Own-history features for each sample (events strictly before ``origin``).
 
     Args:
@@ -140,7 +154,9 @@ def history_features(samples: pl.DataFrame, index: EventIndex, cfg: PanelConfig,
     for k in cfg.rate_weeks:
         span = (t - data_start).clip(28, 7 * k).cast(pl.Float64)
         cols[rate_name("crashes", k)] = window_sum(index, u, t - 7 * k, t) / span * 364.0
-        cols[rate_name("fatal_grievous", k)] = window_sum(index, u, t - 7 * k, t, "fg") / span * 364.0
+        cols[rate_name("fatal_grievous", k)] = (
+            window_sum(index, u, t - 7 * k, t, "fg") / span * 364.0
+        )
     cols.update(_year_lags(index, u, t, cfg.year_lags))
     cap = float(cfg.recency_cap_days)
     cols["days_since_crash"] = days_since_last(index, u, t).fill_null(cap).clip(0, cap)
@@ -159,8 +175,9 @@ def _year_lags(index: EventIndex, u: pl.Series, t: pl.Series, lags: int) -> dict
         return {}
     years = [window_sum(index, u, t - 364 * (i + 1), t - 364 * i) for i in range(lags + 1)]
     cols = {roll_name("crashes", 52, i): years[i] for i in range(1, lags + 1)}
-    cols["years_with_crash"] = pl.select(pl.sum_horizontal([(y > 0).cast(pl.Float64) for y in years])
-                                         ).to_series()
+    cols["years_with_crash"] = pl.select(
+        pl.sum_horizontal([(y > 0).cast(pl.Float64) for y in years])
+    ).to_series()
     return cols
 
 
@@ -173,7 +190,9 @@ def add_targets(samples: pl.DataFrame, index: EventIndex) -> pl.DataFrame:
     )
 
 
-def eligible_from(units: pl.DataFrame, events: pl.DataFrame, pairs_k1: pl.DataFrame) -> pl.DataFrame:
+def eligible_from(
+    units: pl.DataFrame, events: pl.DataFrame, pairs_k1: pl.DataFrame
+) -> pl.DataFrame:
     """First day each unit (or any of its k=1 neighbours) had a crash: when it enters the panel.
 
     Returns:
@@ -181,13 +200,21 @@ def eligible_from(units: pl.DataFrame, events: pl.DataFrame, pairs_k1: pl.DataFr
     """
     first = events.group_by("unit_idx").agg(first_day=pl.col("day").min())
     via_nbr = (
-        pairs_k1.join(units.select("unit_id", nbr_idx="unit_idx"), left_on="nbr_unit_id",
-                      right_on="unit_id", how="inner")
+        pairs_k1.join(
+            units.select("unit_id", nbr_idx="unit_idx"),
+            left_on="nbr_unit_id",
+            right_on="unit_id",
+            how="inner",
+        )
         .join(first, left_on="nbr_idx", right_on="unit_idx", how="inner")
         .select("unit_idx", "first_day")
     )
-    elig = pl.concat([first, via_nbr]).group_by("unit_idx").agg(eligible_day=pl.col("first_day").min())
-    return elig.join(first.rename({"first_day": "own_day"}), on="unit_idx", how="left").sort("unit_idx")
+    elig = (
+        pl.concat([first, via_nbr]).group_by("unit_idx").agg(eligible_day=pl.col("first_day").min())
+    )
+    return elig.join(first.rename({"first_day": "own_day"}), on="unit_idx", how="left").sort(
+        "unit_idx"
+    )
 
 
 def _thin(rows: pl.DataFrame, every: int) -> pl.DataFrame:
@@ -197,7 +224,8 @@ def _thin(rows: pl.DataFrame, every: int) -> pl.DataFrame:
         return rows.with_columns(weight=pl.lit(1.0))
     keep = ~empty | ((pl.col("unit_idx") * 7919 + pl.col("origin")) % every == 0)
     return rows.filter(keep).with_columns(
-        weight=pl.when(empty).then(pl.lit(float(every))).otherwise(pl.lit(1.0)))
+        weight=pl.when(empty).then(pl.lit(float(every))).otherwise(pl.lit(1.0))
+    )
 
 
 def _origins(cutoff: int, start: int, horizon: int, step: int, min_hist: int) -> list[int]:
@@ -205,8 +233,9 @@ def _origins(cutoff: int, start: int, horizon: int, step: int, min_hist: int) ->
     return list(range(last, start + min_hist - 1, -step)) if last >= start + min_hist else []
 
 
-def training_samples(eligible: pl.DataFrame, cutoff: int, data_start: int,
-                     cfg: PanelConfig) -> pl.DataFrame:
+def training_samples(
+    eligible: pl.DataFrame, cutoff: int, data_start: int, cfg: PanelConfig
+) -> pl.DataFrame:
     """Rolling-origin samples whose target windows end on or before ``cutoff``.
 
     Args:
@@ -225,14 +254,23 @@ def training_samples(eligible: pl.DataFrame, cutoff: int, data_start: int,
         origins = _origins(cutoff, data_start, horizon, cfg.origin_step_days, min_hist)
         if not origins:
             continue
-        frame = pl.DataFrame({"origin": origins}, schema={"origin": pl.Int64}).with_row_index("rank")
-        rows = _thin(eligible.join(frame, how="cross").filter(pl.col("eligible_day") < pl.col("origin")),
-                     cfg.empty_keep_every)
+        frame = pl.DataFrame({"origin": origins}, schema={"origin": pl.Int64}).with_row_index(
+            "rank"
+        )
+        rows = _thin(
+            eligible.join(frame, how="cross").filter(pl.col("eligible_day") < pl.col("origin")),
+            cfg.empty_keep_every,
+        )
         budget = int(cfg.max_rows * share)
-        per_origin = rows.group_by("rank").len().sort("rank").with_columns(cum=pl.col("len").cum_sum())
+        per_origin = (
+            rows.group_by("rank").len().sort("rank").with_columns(cum=pl.col("len").cum_sum())
+        )
         keep = per_origin.filter(pl.col("cum") <= max(budget, int(per_origin["len"][0])))["rank"]
-        parts.append(rows.filter(pl.col("rank").is_in(keep.implode()))
-                     .select("unit_idx", "origin", "weight", horizon=pl.lit(horizon, pl.Int64)))
+        parts.append(
+            rows.filter(pl.col("rank").is_in(keep.implode())).select(
+                "unit_idx", "origin", "weight", horizon=pl.lit(horizon, pl.Int64)
+            )
+        )
     if not parts:
         return pl.DataFrame(schema={**SAMPLE_SCHEMA, "weight": pl.Float64})
     out = pl.concat(parts).with_columns(wstart=pl.col("origin")).select(*SAMPLE_SCHEMA, "weight")

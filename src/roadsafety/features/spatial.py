@@ -43,23 +43,31 @@ def ring_indexes(events: pl.DataFrame, units: pl.DataFrame) -> dict[int, EventIn
     out = {}
     for k in RING_KS:
         pairs = ring_pairs(units, k)
-        moved = pairs.join(events.select("unit_id", "day", "fg"), left_on="nbr_unit_id",
-                           right_on="unit_id", how="inner")
+        moved = pairs.join(
+            events.select("unit_id", "day", "fg"),
+            left_on="nbr_unit_id",
+            right_on="unit_id",
+            how="inner",
+        )
         out[k] = build_index(moved, "unit_idx", "day", ("fg",))
     return out
 
 
-def ring_features(samples: pl.DataFrame, units: pl.DataFrame,
-                  indexes: dict[int, EventIndex]) -> pl.DataFrame:
+def ring_features(
+    samples: pl.DataFrame, units: pl.DataFrame, indexes: dict[int, EventIndex]
+) -> pl.DataFrame:
     """Add k-ring crash sums (null for units that are not H3 cells)."""
-    is_cell = samples.join(units.select("unit_idx", "h3_cell"), on="unit_idx", how="left",
-                           maintain_order="left")["h3_cell"].is_not_null()
+    is_cell = samples.join(
+        units.select("unit_idx", "h3_cell"), on="unit_idx", how="left", maintain_order="left"
+    )["h3_cell"].is_not_null()
     u, t = samples["unit_idx"], samples["origin"]
     cols = {}
     for k, index in indexes.items():
         for w in RING_WINDOWS:
             cols[f"nbr_k{k}_{roll_name('crashes', w)}"] = window_sum(index, u, t - 7 * w, t)
-    cols[f"nbr_k1_{roll_name('fatal_grievous', 156)}"] = window_sum(indexes[1], u, t - 7 * 156, t, "fg")
+    cols[f"nbr_k1_{roll_name('fatal_grievous', 156)}"] = window_sum(
+        indexes[1], u, t - 7 * 156, t, "fg"
+    )
     masked = {k: pl.select(pl.when(is_cell).then(v)).to_series() for k, v in cols.items()}
     return samples.with_columns(**{k: v.rename(k) for k, v in masked.items()})
 
@@ -71,9 +79,11 @@ def group_table(units: pl.DataFrame) -> pl.DataFrame:
     for g in GROUP_WINDOWS:
         col = f"{g}_key"
         ids = keys.select(col).unique().drop_nulls().sort(col).with_row_index(f"{g}_gid")
-        sized = keys.join(ids, on=col, how="left").with_columns(
-            pl.len().over(col).alias(f"{g}_n")
-        ).select("unit_idx", pl.col(f"{g}_gid").cast(pl.Int64), f"{g}_n")
+        sized = (
+            keys.join(ids, on=col, how="left")
+            .with_columns(pl.len().over(col).alias(f"{g}_n"))
+            .select("unit_idx", pl.col(f"{g}_gid").cast(pl.Int64), f"{g}_n")
+        )
         out = out.join(sized, on="unit_idx", how="left")
     return out
 
@@ -84,14 +94,15 @@ def group_indexes(events: pl.DataFrame, groups: pl.DataFrame) -> dict[str, Event
     return {g: build_index(ev, f"{g}_gid", "day") for g in GROUP_WINDOWS}
 
 
-def group_features(samples: pl.DataFrame, groups: pl.DataFrame, indexes: dict[str, EventIndex],
-                   own: EventIndex) -> pl.DataFrame:
+def group_features(
+    samples: pl.DataFrame, groups: pl.DataFrame, indexes: dict[str, EventIndex], own: EventIndex
+) -> pl.DataFrame:
     """Add the mean crash count of the other units in the same road / police station / district."""
     g = samples.select("unit_idx").join(groups, on="unit_idx", how="left", maintain_order="left")
     u, t = samples["unit_idx"], samples["origin"]
     cols = {}
     for name, windows in GROUP_WINDOWS.items():
-        others = (g[f"{name}_n"].cast(pl.Float64) - 1.0)
+        others = g[f"{name}_n"].cast(pl.Float64) - 1.0
         for w in windows:
             total = window_sum(indexes[name], g[f"{name}_gid"], t - 7 * w, t)
             mine = window_sum(own, u, t - 7 * w, t)
@@ -107,7 +118,9 @@ def attribute_features(samples: pl.DataFrame, units: pl.DataFrame) -> pl.DataFra
         "unit_idx",
         kind_ps_road=(pl.col("kind") == "ps_road").cast(pl.Float64),
         has_road_name=pl.col("road_name").is_not_null().cast(pl.Float64),
-        **{f"road_cat_{c.lower()}": (cat == c.lower()).fill_null(False).cast(pl.Float64)
-           for c in ROAD_CATEGORIES},
+        **{
+            f"road_cat_{c.lower()}": (cat == c.lower()).fill_null(False).cast(pl.Float64)
+            for c in ROAD_CATEGORIES
+        },
     )
     return samples.join(attrs, on="unit_idx", how="left", maintain_order="left")

@@ -34,9 +34,7 @@ _ATTRS = ("road_name", "road_category", "police_station", "district")
 
 def _mode(col: str) -> pl.Expr:
     """Most frequent non-null value of ``col`` (ties broken by value for determinism)."""
-    return (
-        pl.col(col).drop_nulls().value_counts(sort=True).struct.field(col).first().alias(col)
-    )
+    return pl.col(col).drop_nulls().value_counts(sort=True).struct.field(col).first().alias(col)
 
 
 def units_from_events(events: pl.DataFrame) -> pl.DataFrame:
@@ -58,8 +56,11 @@ def units_from_events(events: pl.DataFrame) -> pl.DataFrame:
             pl.col("latitude").mean(),
             pl.col("longitude").mean(),
         )
-        .with_columns(kind=pl.when(pl.col("h3_cell").is_not_null()).then(pl.lit("h3"))
-                      .otherwise(pl.lit("ps_road")))
+        .with_columns(
+            kind=pl.when(pl.col("h3_cell").is_not_null())
+            .then(pl.lit("h3"))
+            .otherwise(pl.lit("ps_road"))
+        )
     )
     return agg.select([pl.col(c).cast(t) for c, t in UNIT_COLUMNS.items()])
 
@@ -82,7 +83,9 @@ def _cell_rows(cells: list[str]) -> pl.DataFrame:
             "latitude": [lat for lat, _ in centres],
             "longitude": [lon for _, lon in centres],
         },
-        schema={k: UNIT_COLUMNS[k] for k in ("unit_id", "kind", "h3_cell", "latitude", "longitude")},
+        schema={
+            k: UNIT_COLUMNS[k] for k in ("unit_id", "kind", "h3_cell", "latitude", "longitude")
+        },
     )
 
 
@@ -101,10 +104,12 @@ def build_units(
     """
     parts = [units_from_events(events)]
     if known_units is not None and known_units.height:
-        known = known_units.select([
-            (pl.col(c) if c in known_units.columns else pl.lit(None)).cast(t).alias(c)
-            for c, t in UNIT_COLUMNS.items()
-        ])
+        known = known_units.select(
+            [
+                (pl.col(c) if c in known_units.columns else pl.lit(None)).cast(t).alias(c)
+                for c, t in UNIT_COLUMNS.items()
+            ]
+        )
         parts.append(known.join(parts[0].select("unit_id"), on="unit_id", how="anti"))
     units = pl.concat(parts, how="vertical")
     if neighbours:
@@ -113,8 +118,10 @@ def build_units(
         if extra:
             units = pl.concat([units, _cell_rows(extra)], how="diagonal_relaxed")
     units = units.unique("unit_id", keep="first").sort("unit_id")
-    return units.select(list(UNIT_COLUMNS)).with_row_index("unit_idx").with_columns(
-        pl.col("unit_idx").cast(pl.Int64)
+    return (
+        units.select(list(UNIT_COLUMNS))
+        .with_row_index("unit_idx")
+        .with_columns(pl.col("unit_idx").cast(pl.Int64))
     )
 
 
@@ -136,8 +143,9 @@ def ring_pairs(units: pl.DataFrame, k: int) -> pl.DataFrame:
         for n in h3.grid_ring(cell, k):
             idx.append(u)
             nbr.append(n)
-    return pl.DataFrame({"unit_idx": idx, "nbr_unit_id": nbr},
-                        schema={"unit_idx": pl.Int64, "nbr_unit_id": pl.Utf8})
+    return pl.DataFrame(
+        {"unit_idx": idx, "nbr_unit_id": nbr}, schema={"unit_idx": pl.Int64, "nbr_unit_id": pl.Utf8}
+    )
 
 
 def group_keys(units: pl.DataFrame) -> pl.DataFrame:
@@ -149,7 +157,10 @@ def group_keys(units: pl.DataFrame) -> pl.DataFrame:
     Returns:
         Frame ``unit_idx, road_key, ps_key, district_key`` (Utf8, nullable).
     """
-    norm = [pl.col(c).str.to_uppercase().str.strip_chars() for c in ("road_name", "police_station", "district")]
+    norm = [
+        pl.col(c).str.to_uppercase().str.strip_chars()
+        for c in ("road_name", "police_station", "district")
+    ]
     return units.select(
         "unit_idx",
         pl.concat_str([norm[2].fill_null("?"), norm[0]], separator=" | ").alias("road_key"),

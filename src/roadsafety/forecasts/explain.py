@@ -18,10 +18,21 @@ MIN_CONTRIBUTION = 0.02
 NONE_TEXT = "no strong risk factor"
 
 GROUPS: dict[str, tuple[str, ...]] = {
-    "recent": (roll_name("crashes", 4), roll_name("crashes", 13), roll_name("crashes", 26),
-               roll_name("crashes", 52), "crashes_same_window_last_year", "days_since_crash"),
-    "history": (roll_name("crashes", 104), roll_name("crashes", 156), "crashes_rate_",
-                "crashes_roll_sum_w52_lag", "years_with_crash"),
+    "recent": (
+        roll_name("crashes", 4),
+        roll_name("crashes", 13),
+        roll_name("crashes", 26),
+        roll_name("crashes", 52),
+        "crashes_same_window_last_year",
+        "days_since_crash",
+    ),
+    "history": (
+        roll_name("crashes", 104),
+        roll_name("crashes", 156),
+        "crashes_rate_",
+        "crashes_roll_sum_w52_lag",
+        "years_with_crash",
+    ),
     "severity": ("fatal_grievous_", "killed_", "days_since_fatal_grievous"),
     "neighbours": ("nbr_",),
     "road": ("road_mean_", "road_cat_", "has_road_name"),
@@ -57,18 +68,23 @@ def _texts(cols: set[str]) -> dict[str, pl.Expr]:
     f52, k156 = roll_name("fatal_grievous", 52), roll_name("killed", 156)
     nbr = f"nbr_k1_{c156}"
     texts = {
-        "recent": pl.when(pl.col(c13) >= 2).then(pl.format("{} crashes in the last 3 months", _num(c13)))
+        "recent": pl.when(pl.col(c13) >= 2)
+        .then(pl.format("{} crashes in the last 3 months", _num(c13)))
         .otherwise(pl.format("{} crashes in the last 12 months", _num(c52))),
         "history": pl.format("{} crashes in the last 3 years", _num(c156)),
-        "severity": pl.when(pl.col("days_since_fatal_grievous") <= 90).then(
-            pl.format("fatal/grievous crash {} days ago", _num("days_since_fatal_grievous")))
-        .when(pl.col(f52) >= 1).then(pl.format("{} fatal/grievous crashes in the last 12 months", _num(f52)))
+        "severity": pl.when(pl.col("days_since_fatal_grievous") <= 90)
+        .then(pl.format("fatal/grievous crash {} days ago", _num("days_since_fatal_grievous")))
+        .when(pl.col(f52) >= 1)
+        .then(pl.format("{} fatal/grievous crashes in the last 12 months", _num(f52)))
         .otherwise(pl.format("{} deaths in the last 3 years", _num(k156))),
         "neighbours": pl.when(pl.col(nbr).is_not_null()).then(
-            pl.format("high-risk neighbouring cells ({} crashes nearby in 3 years)", _num(nbr))),
+            pl.format("high-risk neighbouring cells ({} crashes nearby in 3 years)", _num(nbr))
+        ),
         "road": pl.format("high-crash road {}", pl.col("road_name").fill_null("(unnamed)")),
-        "area": pl.format("high-crash area ({})", pl.col("police_station").fill_null(
-            pl.col("district").fill_null("district"))),
+        "area": pl.format(
+            "high-crash area ({})",
+            pl.col("police_station").fill_null(pl.col("district").fill_null("district")),
+        ),
         "fog": pl.format("fog season ({}% of window days)", _pct("window_fog_share")),
         "festival": pl.lit("festival / holiday days in window"),
         "monsoon": pl.format("monsoon ({}% of window days)", _pct("window_monsoon_share")),
@@ -76,14 +92,23 @@ def _texts(cols: set[str]) -> dict[str, pl.Expr]:
         "night": pl.format("night crashes common ({}% at 22:00-06:00)", _pct("night_share_w156")),
     }
     if "challans_overspeeding_trend_w13" in cols:
-        texts["enforcement"] = pl.when(pl.col("challans_overspeeding_trend_w13") > 0.2).then(
-            pl.lit("overspeeding challans rising")).when(pl.col(roll_name("challans", 13)) < 1).then(
-            pl.lit("little recent enforcement")).otherwise(pl.format(
-                "enforcement pattern ({} challans in 3 months)", _num(roll_name("challans", 13))))
+        texts["enforcement"] = (
+            pl.when(pl.col("challans_overspeeding_trend_w13") > 0.2)
+            .then(pl.lit("overspeeding challans rising"))
+            .when(pl.col(roll_name("challans", 13)) < 1)
+            .then(pl.lit("little recent enforcement"))
+            .otherwise(
+                pl.format(
+                    "enforcement pattern ({} challans in 3 months)", _num(roll_name("challans", 13))
+                )
+            )
+        )
     return texts
 
 
-def top_factors(contrib: pl.DataFrame, features: pl.DataFrame, key: str = "unit_idx") -> pl.DataFrame:
+def top_factors(
+    contrib: pl.DataFrame, features: pl.DataFrame, key: str = "unit_idx"
+) -> pl.DataFrame:
     """Top readable risk factors per row.
 
     Args:
@@ -101,14 +126,25 @@ def top_factors(contrib: pl.DataFrame, features: pl.DataFrame, key: str = "unit_
             groups.setdefault(g, []).append(f)
     sums = contrib.select([pl.sum_horizontal(cols).alias(g) for g, cols in groups.items()])
     sums = sums.with_columns(features[key])
-    long = sums.unpivot(index=key, variable_name="group", value_name="c").filter(
-        pl.col("c") > MIN_CONTRIBUTION).sort([key, "c"], descending=[False, True])
+    long = (
+        sums.unpivot(index=key, variable_name="group", value_name="c")
+        .filter(pl.col("c") > MIN_CONTRIBUTION)
+        .sort([key, "c"], descending=[False, True])
+    )
     long = long.group_by(key, maintain_order=True).head(TOP_N).with_row_index("_o")
     texts = _texts(set(features.columns))
     needed = [g for g in long["group"].unique().to_list() if g in texts]
-    rendered = features.select(key, *[texts[g].alias(g) for g in needed]).unpivot(
-        index=key, variable_name="group", value_name="text").drop_nulls("text")
+    rendered = (
+        features.select(key, *[texts[g].alias(g) for g in needed])
+        .unpivot(index=key, variable_name="group", value_name="text")
+        .drop_nulls("text")
+    )
     joined = long.join(rendered, on=[key, "group"], how="inner").sort("_o")
-    per = joined.group_by(key, maintain_order=True).agg(pl.col("text").str.join("; ").alias("top_factors"))
-    return features.select(key).join(per, on=key, how="left", maintain_order="left").with_columns(
-        pl.col("top_factors").fill_null(NONE_TEXT))
+    per = joined.group_by(key, maintain_order=True).agg(
+        pl.col("text").str.join("; ").alias("top_factors")
+    )
+    return (
+        features.select(key)
+        .join(per, on=key, how="left", maintain_order="left")
+        .with_columns(pl.col("top_factors").fill_null(NONE_TEXT))
+    )

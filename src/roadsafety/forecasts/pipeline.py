@@ -64,7 +64,9 @@ class Prepared:
     accidents: pl.DataFrame
 
 
-def load_inputs(settings: Settings, before: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+def load_inputs(
+    settings: Settings, before: date
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
     """Accidents, spatial units and unit-day challans strictly before ``before``."""
     with read_connection(settings.db_path) as con:
         acc = model_store.read_accidents(con, before)
@@ -81,25 +83,37 @@ def prepare(settings: Settings, before: date) -> Prepared:
         raise ForecastError(f"no accidents with a spatial unit before {before}: ingest data first")
     units = build_units(acc, known)
     events = panel.with_unit_idx(events, units)
-    inputs = build.FeatureInputs(units=units, events=events, challan_days=challans,
-                                 calendar=settings.calendar, data_start=int(events["day"].min()))
+    inputs = build.FeatureInputs(
+        units=units,
+        events=events,
+        challan_days=challans,
+        calendar=settings.calendar,
+        data_start=int(events["day"].min()),
+    )
     ctx = build.prepare_context(inputs)
     eligible = panel.eligible_from(units, events, ring_pairs(units, 1))
-    log.info("%d accidents, %d units (%d with history), challans: %s", acc.height, units.height,
-             events["unit_idx"].n_unique(), "yes" if challans is not None else "none")
+    log.info(
+        "%d accidents, %d units (%d with history), challans: %s",
+        acc.height,
+        units.height,
+        events["unit_idx"].n_unique(),
+        "yes" if challans is not None else "none",
+    )
     return Prepared(ctx=ctx, eligible=eligible, cutoff=panel.to_day(before), accidents=acc)
 
 
-def run_backtest(prep: Prepared, cfg: panel.PanelConfig, params: lgbm.LgbmParams,
-                 n_folds: int) -> tuple[pl.DataFrame, float | None, dict[str, float]]:
+def run_backtest(
+    prep: Prepared, cfg: panel.PanelConfig, params: lgbm.LgbmParams, n_folds: int
+) -> tuple[pl.DataFrame, float | None, dict[str, float]]:
     """Backtest folds → (long metrics, promotion score, NB dispersions for crashes and fg)."""
     folds = backtest.plan_folds(prep.ctx.inputs.data_start, prep.cutoff, n_folds)
     frames = []
     for fold in folds:
         log.info("backtest fold %d: %s to %s", fold.fold, *fold.dates())
         fold_cfg = replace(cfg, max_rows=cfg.max_rows // 2)
-        pair = backtest.fit_pair(prep.ctx, prep.eligible, fold.origin, fold_cfg, params,
-                                 with_fg=fold.fold == 1)
+        pair = backtest.fit_pair(
+            prep.ctx, prep.eligible, fold.origin, fold_cfg, params, with_fg=fold.fold == 1
+        )
         units = backtest.scored_units(prep.eligible, fold.origin)
         frames.append((fold, backtest.fold_frame(prep.ctx, pair, fold, units, cfg)))
     alphas = _dispersions([f for _, f in frames])
@@ -129,20 +143,31 @@ def _dispersions(frames: list[pl.DataFrame]) -> dict:
         if "expected_lightgbm_fg" in f.columns:
             per_fg.append(lgbm.moment_dispersion(f["expected_lightgbm_fg"], f["y_fatal_grievous"]))
     mean = sum(per) / len(per) if per else 0.5
-    return {"per_fold": per or [mean], "crashes": mean,
-            "fg": sum(per_fg) / len(per_fg) if per_fg else mean}
+    return {
+        "per_fold": per or [mean],
+        "crashes": mean,
+        "fg": sum(per_fg) / len(per_fg) if per_fg else mean,
+    }
 
 
 def _score(metrics: pl.DataFrame) -> float | None:
     level, metric, k = SCORE_METRIC
-    sel = metrics.filter((pl.col("model") == "lightgbm") & (pl.col("level") == level)
-                         & (pl.col("metric") == metric) & (pl.col("k") == k))["value"].drop_nans()
+    sel = metrics.filter(
+        (pl.col("model") == "lightgbm")
+        & (pl.col("level") == level)
+        & (pl.col("metric") == metric)
+        & (pl.col("k") == k)
+    )["value"].drop_nans()
     return float(sel.mean()) if sel.len() else None
 
 
 def _summary(metrics: pl.DataFrame) -> dict:
     unit = metrics.filter((pl.col("level") == "unit") & pl.col("metric").is_in(["hit_rate", "pai"]))
-    agg = unit.group_by("model", "metric", "k").agg(pl.col("value").mean()).sort("model", "metric", "k")
+    agg = (
+        unit.group_by("model", "metric", "k")
+        .agg(pl.col("value").mean())
+        .sort("model", "metric", "k")
+    )
     return {f"{r['model']}.{r['metric']}.{r['k']}": r["value"] for r in agg.iter_rows(named=True)}
 
 
@@ -155,10 +180,16 @@ def default_as_of(settings: Settings) -> date:
     return last + timedelta(days=1)
 
 
-def retrain(settings: Settings, as_of: date | None = None, *, cfg: panel.PanelConfig | None = None,
-            params: lgbm.LgbmParams | None = None, n_folds: int = 2,
-            policy: registry.PromotionPolicy | None = None,
-            block_promotion: str | None = None) -> RetrainResult:
+def retrain(
+    settings: Settings,
+    as_of: date | None = None,
+    *,
+    cfg: panel.PanelConfig | None = None,
+    params: lgbm.LgbmParams | None = None,
+    n_folds: int = 2,
+    policy: registry.PromotionPolicy | None = None,
+    block_promotion: str | None = None,
+) -> RetrainResult:
     """Train, backtest, register and (maybe) promote a new version; see the module docstring.
 
     ``block_promotion`` (a reason, e.g. a failed data check of the batch job) keeps the current
@@ -178,45 +209,99 @@ def retrain(settings: Settings, as_of: date | None = None, *, cfg: panel.PanelCo
         for model, key in ((pair.crashes, "crashes"), (pair.fatal_grievous, "fatal_grievous")):
             if model is not None:
                 model.alpha = alphas[key]
-        meta = {"as_of": as_of.isoformat(), "panel": asdict(cfg), "lgbm": asdict(params),
-                "alphas": alphas, "n_rows": pair.n_rows, "score": score}
+        meta = {
+            "as_of": as_of.isoformat(),
+            "panel": asdict(cfg),
+            "lgbm": asdict(params),
+            "alphas": alphas,
+            "n_rows": pair.n_rows,
+            "score": score,
+        }
         art = registry.write_artifacts(settings.models_dir, vid, pair, meta)
     except Exception as exc:
         _record_failure(settings, vid, now, as_of, exc)
         raise
-    promoted, reason = _register(settings, vid, now, as_of, score, meta, metrics, art, policy,
-                                 block_promotion)
-    log.info("version %s: score %s, %s (%s)", vid, score, "promoted" if promoted else "not promoted", reason)
-    return RetrainResult(vid, as_of, score, promoted, reason, prep.ctx.inputs.units.height,
-                         pair.n_rows, str(art), time.monotonic() - began, metrics)
+    promoted, reason = _register(
+        settings, vid, now, as_of, score, meta, metrics, art, policy, block_promotion
+    )
+    log.info(
+        "version %s: score %s, %s (%s)",
+        vid,
+        score,
+        "promoted" if promoted else "not promoted",
+        reason,
+    )
+    return RetrainResult(
+        vid,
+        as_of,
+        score,
+        promoted,
+        reason,
+        prep.ctx.inputs.units.height,
+        pair.n_rows,
+        str(art),
+        time.monotonic() - began,
+        metrics,
+    )
 
 
-def _register(settings: Settings, vid: str, now: datetime, as_of: date, score: float | None,
-              meta: dict, metrics: pl.DataFrame, art, policy,
-              block: str | None) -> tuple[bool, str]:
+def _register(
+    settings: Settings,
+    vid: str,
+    now: datetime,
+    as_of: date,
+    score: float | None,
+    meta: dict,
+    metrics: pl.DataFrame,
+    art,
+    policy,
+    block: str | None,
+) -> tuple[bool, str]:
     with write_connection(settings.db_path) as con:
         champ = model_store.champion(con)
         promoted, reason = registry.decide_promotion(
-            score, champ["score"] if champ else None, champ is not None,
-            policy or registry.PromotionPolicy())
+            score,
+            champ["score"] if champ else None,
+            champ is not None,
+            policy or registry.PromotionPolicy(),
+        )
         if block and champ is not None:
             promoted, reason = False, f"promotion blocked: {block}"
-        model_store.register_version(con, {
-            "version_id": vid, "created_at": now, "as_of": as_of,
-            "status": "candidate" if promoted else "rejected", "score": score,
-            "params": {k: meta[k] for k in ("panel", "lgbm", "alphas")},
-            "metrics": _summary(metrics), "artifact_dir": str(art), "message": reason})
+        model_store.register_version(
+            con,
+            {
+                "version_id": vid,
+                "created_at": now,
+                "as_of": as_of,
+                "status": "candidate" if promoted else "rejected",
+                "score": score,
+                "params": {k: meta[k] for k in ("panel", "lgbm", "alphas")},
+                "metrics": _summary(metrics),
+                "artifact_dir": str(art),
+                "message": reason,
+            },
+        )
         model_store.write_backtest_metrics(con, vid, metrics)
         if promoted:
             model_store.promote(con, vid, now)
     return promoted, reason
 
 
-def _record_failure(settings: Settings, vid: str, now: datetime, as_of: date, exc: BaseException) -> None:
+def _record_failure(
+    settings: Settings, vid: str, now: datetime, as_of: date, exc: BaseException
+) -> None:
     try:
         with write_connection(settings.db_path, lock_timeout_s=30) as con:
-            model_store.register_version(con, {"version_id": vid, "created_at": now, "as_of": as_of,
-                                               "status": "failed", "message": f"{type(exc).__name__}: {exc}"})
+            model_store.register_version(
+                con,
+                {
+                    "version_id": vid,
+                    "created_at": now,
+                    "as_of": as_of,
+                    "status": "failed",
+                    "message": f"{type(exc).__name__}: {exc}",
+                },
+            )
     except StoreError as err:
         log.warning("could not record the failed retrain: %s", err)
 
@@ -229,8 +314,10 @@ def current_champion(settings: Settings) -> dict | None:
 
 def publish_standard_forecasts(settings: Settings, today: date) -> list[str]:
     """Champion forecasts for the standard windows from ``today`` (settings.job.standard_windows)."""
-    return [ensure_forecast(settings, today, today + timedelta(days=days - 1))
-            for days in settings.job.standard_windows]
+    return [
+        ensure_forecast(settings, today, today + timedelta(days=days - 1))
+        for days in settings.job.standard_windows
+    ]
 
 
 def ensure_forecast(settings: Settings, start: date, end: date) -> str:
@@ -243,7 +330,9 @@ def forecast(settings: Settings, start: date, end: date, *, force: bool = False)
     forecast_run.check_window(start, end)
     with read_connection(settings.db_path) as con:
         champ = model_store.champion(con)
-        existing = model_store.find_forecast_run(con, champ["version_id"], start, end) if champ else None
+        existing = (
+            model_store.find_forecast_run(con, champ["version_id"], start, end) if champ else None
+        )
     if champ is None:
         raise ForecastError("no champion model: run `roadsafety retrain` first")
     if existing and not force:

@@ -65,10 +65,14 @@ def _expected(prep, pair: backtest.ModelPair, frame: pl.DataFrame) -> pl.DataFra
     if "expected_lightgbm_fg" in frame.columns:
         return frame.with_columns(expected_fatal_grievous=pl.col("expected_lightgbm_fg"))
     fg, n = pl.col(panel.roll_name("fatal_grievous", 156)), pl.col(panel.roll_name("crashes", 156))
-    return frame.with_columns(expected_fatal_grievous=pl.col("expected_crashes") * (fg + 1) / (n + 2))
+    return frame.with_columns(
+        expected_fatal_grievous=pl.col("expected_crashes") * (fg + 1) / (n + 2)
+    )
 
 
-def _calibration(prep, pair: backtest.ModelPair, units: pl.DataFrame, cfg: panel.PanelConfig) -> float:
+def _calibration(
+    prep, pair: backtest.ModelPair, units: pl.DataFrame, cfg: panel.PanelConfig
+) -> float:
     """Scale that makes the model's total for the year before the cut-off equal what happened there.
 
     Applied to every unit alike, it leaves the ranking unchanged and keeps totals (the app's KPI
@@ -84,8 +88,12 @@ def _calibration(prep, pair: backtest.ModelPair, units: pl.DataFrame, cfg: panel
     if not predicted or not actual:
         return 1.0
     factor = min(max(actual / predicted, CALIBRATION_CLIP[0]), CALIBRATION_CLIP[1])
-    log.info("calibration: %.0f crashes predicted for the year before the cut-off, %d happened: x%.3f",
-             predicted, actual, factor)
+    log.info(
+        "calibration: %.0f crashes predicted for the year before the cut-off, %d happened: x%.3f",
+        predicted,
+        actual,
+        factor,
+    )
     return factor
 
 
@@ -94,15 +102,20 @@ def _consistent(frame: pl.DataFrame, factor: float) -> pl.DataFrame:
     crashes = pl.col("expected_crashes") * factor
     return frame.with_columns(
         expected_crashes=crashes,
-        expected_fatal_grievous=pl.min_horizontal(pl.col("expected_fatal_grievous") * factor, crashes),
+        expected_fatal_grievous=pl.min_horizontal(
+            pl.col("expected_fatal_grievous") * factor, crashes
+        ),
     )
 
 
 def _rank(frame: pl.DataFrame) -> pl.DataFrame:
     """Rank 1 = riskiest; risk bands by rank quantile."""
     n = frame.height
-    ranked = frame.with_columns(_s=pl.col("expected_crashes") + pl.col("expected_fatal_grievous")) \
-        .sort(["_s", "unit_id"], descending=[True, False]).with_row_index("rank", offset=1)
+    ranked = (
+        frame.with_columns(_s=pl.col("expected_crashes") + pl.col("expected_fatal_grievous"))
+        .sort(["_s", "unit_id"], descending=[True, False])
+        .with_row_index("rank", offset=1)
+    )
     band = pl.lit("low")
     for q, name in reversed(BANDS):
         band = pl.when(pl.col("rank") <= max(1, round(q * n))).then(pl.lit(name)).otherwise(band)
@@ -112,35 +125,47 @@ def _rank(frame: pl.DataFrame) -> pl.DataFrame:
 def _intervals(frame: pl.DataFrame, alpha: float) -> pl.DataFrame:
     lo80, hi80 = lgbm.nb_interval(frame["expected_crashes"], alpha, 0.8)
     lo95, hi95 = lgbm.nb_interval(frame["expected_crashes"], alpha, 0.95)
-    return frame.with_columns(crashes_lo80=lo80, crashes_hi80=hi80, crashes_lo95=lo95, crashes_hi95=hi95)
+    return frame.with_columns(
+        crashes_lo80=lo80, crashes_hi80=hi80, crashes_lo95=lo95, crashes_hi95=hi95
+    )
 
 
 def _factors(pair: backtest.ModelPair, frame: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
-    feats = frame.join(units.select("unit_idx", "road_name", "police_station", "district"),
-                       on="unit_idx", how="left", maintain_order="left")
+    feats = frame.join(
+        units.select("unit_idx", "road_name", "police_station", "district"),
+        on="unit_idx",
+        how="left",
+        maintain_order="left",
+    )
     if pair.crashes is None:
         return feats.select("unit_idx", top_factors=pl.lit(explain.NONE_TEXT))
     contrib = lgbm.contributions(pair.crashes, feats)
     return explain.top_factors(contrib, feats)
 
 
-def _periods(settings: Settings, accidents: pl.DataFrame, origin: date, start: date, end: date) -> pl.DataFrame:
+def _periods(
+    settings: Settings, accidents: pl.DataFrame, origin: date, start: date, end: date
+) -> pl.DataFrame:
     try:
         from roadsafety.models import periods
     except ImportError:
         log.warning("models.periods not available: no period forecasts")
         return pl.DataFrame()
-    counts = accidents.select(week_start=pl.col("occurred_at").dt.date(), district="district",
-                              crashes=pl.lit(1))
+    counts = accidents.select(
+        week_start=pl.col("occurred_at").dt.date(), district="district", crashes=pl.lit(1)
+    )
     try:
-        return periods.forecast_periods(counts, settings.calendar, as_of=origin, start=start, end=end)
+        return periods.forecast_periods(
+            counts, settings.calendar, as_of=origin, start=start, end=end
+        )
     except (ValueError, RuntimeError, ArithmeticError) as exc:
         log.warning("period forecasts failed (%s): none for this run", exc)
         return pl.DataFrame()
 
 
-def build_run(settings: Settings, prep, champ: dict, start: date, end: date
-              ) -> tuple[dict, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
+def build_run(
+    settings: Settings, prep, champ: dict, start: date, end: date
+) -> tuple[dict, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
     """Compute a full run for ``[start, end]`` with the champion row ``champ``.
 
     Returns:
@@ -149,10 +174,18 @@ def build_run(settings: Settings, prep, champ: dict, start: date, end: date
     from pathlib import Path
 
     pair, meta = registry.read_artifacts(Path(champ["artifact_dir"]))
-    cfg = panel.PanelConfig(**{k: tuple(map(tuple, v)) if k == "horizon_mix" else
-                               (tuple(v) if isinstance(v, list) else v) for k, v in meta["panel"].items()})
+    cfg = panel.PanelConfig(
+        **{
+            k: tuple(map(tuple, v))
+            if k == "horizon_mix"
+            else (tuple(v) if isinstance(v, list) else v)
+            for k, v in meta["panel"].items()
+        }
+    )
     units = prep.ctx.inputs.units
-    samples = panel.forecast_samples(units, prep.cutoff, panel.to_day(start), (end - start).days + 1)
+    samples = panel.forecast_samples(
+        units, prep.cutoff, panel.to_day(start), (end - start).days + 1
+    )
     frame = backtest.predict_frame(prep.ctx, pair, samples, cfg)
     frame = _consistent(_expected(prep, pair, frame), _calibration(prep, pair, units, cfg))
     alpha = pair.crashes.alpha if pair.crashes is not None else 0.5
@@ -161,12 +194,21 @@ def build_run(settings: Settings, prep, champ: dict, start: date, end: date
     frame = frame.join(_factors(pair, frame, units), on="unit_idx", how="left")
     origin = date(1970, 1, 1) + timedelta(days=prep.cutoff)
     frame = frame.join(_recent(settings, origin), on="unit_id", how="left")
-    profile, peak = peaks.profiles(prep.accidents, prep.ctx.inputs.events, units, frame, PROFILE_TOP)
+    profile, peak = peaks.profiles(
+        prep.accidents, prep.ctx.inputs.events, units, frame, PROFILE_TOP
+    )
     frame = frame.join(peak, on="unit_idx", how="left")
     forecasts = _forecast_rows(frame, start, end)
-    run = {"run_id": run_id_for(champ["version_id"], start, end), "version_id": champ["version_id"],
-           "created_at": datetime.now().replace(microsecond=0), "window_start": start,
-           "window_end": end, "status": "complete", "n_units": forecasts.height, "data_cutoff": origin}
+    run = {
+        "run_id": run_id_for(champ["version_id"], start, end),
+        "version_id": champ["version_id"],
+        "created_at": datetime.now().replace(microsecond=0),
+        "window_start": start,
+        "window_end": end,
+        "status": "complete",
+        "n_units": forecasts.height,
+        "data_cutoff": origin,
+    }
     periods_frame = _periods(settings, prep.accidents, origin, start, end)
     return run, (forecasts, periods_frame, profile)
 
@@ -177,13 +219,26 @@ def _recent(settings: Settings, origin: date) -> pl.DataFrame:
 
 
 def _forecast_rows(frame: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
-    eb = pl.col("expected_empirical_bayes") if "expected_empirical_bayes" in frame.columns else pl.lit(None)
+    eb = (
+        pl.col("expected_empirical_bayes")
+        if "expected_empirical_bayes" in frame.columns
+        else pl.lit(None)
+    )
     return frame.select(
-        "unit_id", window_start=pl.lit(start), window_end=pl.lit(end),
-        expected_crashes="expected_crashes", expected_fatal_grievous="expected_fatal_grievous",
-        crashes_lo80="crashes_lo80", crashes_hi80="crashes_hi80", crashes_lo95="crashes_lo95",
-        crashes_hi95="crashes_hi95", eb_expected=eb.cast(pl.Float64), risk_band="risk_band", rank="rank",
-        peak_window="peak_window", top_factors="top_factors",
+        "unit_id",
+        window_start=pl.lit(start),
+        window_end=pl.lit(end),
+        expected_crashes="expected_crashes",
+        expected_fatal_grievous="expected_fatal_grievous",
+        crashes_lo80="crashes_lo80",
+        crashes_hi80="crashes_hi80",
+        crashes_lo95="crashes_lo95",
+        crashes_hi95="crashes_hi95",
+        eb_expected=eb.cast(pl.Float64),
+        risk_band="risk_band",
+        rank="rank",
+        peak_window="peak_window",
+        top_factors="top_factors",
         morth_blackspot=pl.col("morth_blackspot").fill_null(False),
         recent_challans=pl.col("recent_challans").fill_null(0).cast(pl.Int64),
     ).sort("rank")

@@ -54,9 +54,15 @@ def volume_checks(volumes: pl.DataFrame, cfg: JobConfig) -> list[Check]:
             continue
         ratio = row["recent"] / expected
         level = _level(ratio, cfg.volume_warn, cfg.volume_block)
-        out.append(Check(f"volume:{row['district']}", level, round(ratio, 3),
-                         f"{row['recent']} accidents in the last {cfg.recent_days} days vs "
-                         f"{expected:.1f} expected from the year before (ratio {ratio:.2f})"))
+        out.append(
+            Check(
+                f"volume:{row['district']}",
+                level,
+                round(ratio, 3),
+                f"{row['recent']} accidents in the last {cfg.recent_days} days vs "
+                f"{expected:.1f} expected from the year before (ratio {ratio:.2f})",
+            )
+        )
     return out
 
 
@@ -65,13 +71,25 @@ def offence_mix_check(mix: pl.DataFrame, cfg: JobConfig) -> list[Check]:
     recent, history = mix.get_column("recent").sum(), mix.get_column("history").sum()
     if recent < 200 or history == 0:
         return []
-    tvd = 0.5 * (mix.get_column("recent") / recent - mix.get_column("history") / history).abs().sum()
-    level = "block" if tvd > cfg.offence_mix_block else "warn" if tvd > cfg.offence_mix_warn else "ok"
-    return [Check("offence_mix", level, round(float(tvd), 3),
-                  f"offence-mix shift {tvd:.2f} (total variation) over {recent:,} recent challans")]
+    tvd = (
+        0.5 * (mix.get_column("recent") / recent - mix.get_column("history") / history).abs().sum()
+    )
+    level = (
+        "block" if tvd > cfg.offence_mix_block else "warn" if tvd > cfg.offence_mix_warn else "ok"
+    )
+    return [
+        Check(
+            "offence_mix",
+            level,
+            round(float(tvd), 3),
+            f"offence-mix shift {tvd:.2f} (total variation) over {recent:,} recent challans",
+        )
+    ]
 
 
-def missing_days_check(daily: pl.DataFrame, cutoff: date, today: date, cfg: JobConfig) -> list[Check]:
+def missing_days_check(
+    daily: pl.DataFrame, cutoff: date, today: date, cfg: JobConfig
+) -> list[Check]:
     """Zero-accident days in the recent window (where the region expects >= 3 a day) plus stale days."""
     if daily.is_empty():
         return [Check("missing_days", "block", None, "no accidents in the year before the cut-off")]
@@ -81,14 +99,27 @@ def missing_days_check(daily: pl.DataFrame, cutoff: date, today: date, cfg: JobC
     seen = set(daily.filter(pl.col("day") >= recent_start).get_column("day").to_list())
     gaps = 0
     if per_day >= 3:
-        gaps = sum(1 for i in range(cfg.recent_days) if recent_start + timedelta(days=i) not in seen)
+        gaps = sum(
+            1 for i in range(cfg.recent_days) if recent_start + timedelta(days=i) not in seen
+        )
     stale = max(0, (today - cutoff).days)
     missing = gaps + stale
-    level = ("block" if missing >= cfg.missing_days_block else
-             "warn" if missing >= cfg.missing_days_warn else "ok")
-    return [Check("missing_days", level, float(missing),
-                  f"{gaps} empty days in the last {cfg.recent_days} (region averages {per_day:.1f}/day); "
-                  f"newest record {(cutoff - timedelta(days=1))}, {stale} day(s) before today without data")]
+    level = (
+        "block"
+        if missing >= cfg.missing_days_block
+        else "warn"
+        if missing >= cfg.missing_days_warn
+        else "ok"
+    )
+    return [
+        Check(
+            "missing_days",
+            level,
+            float(missing),
+            f"{gaps} empty days in the last {cfg.recent_days} (region averages {per_day:.1f}/day); "
+            f"newest record {(cutoff - timedelta(days=1))}, {stale} day(s) before today without data",
+        )
+    ]
 
 
 def worst(checks: list[Check]) -> str:

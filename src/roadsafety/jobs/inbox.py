@@ -39,7 +39,9 @@ def ensure_layout(inbox: Path) -> None:
 
 
 def _waiting(path: Path) -> bool:
-    return path.is_file() and not path.name.startswith(".") and not path.name.endswith(SKIP_SUFFIXES)
+    return (
+        path.is_file() and not path.name.startswith(".") and not path.name.endswith(SKIP_SUFFIXES)
+    )
 
 
 def pending(inbox: Path) -> list[InboxFile]:
@@ -79,5 +81,6 @@ def mark_rejected(inbox: Path, item: InboxFile, reason: str, now: datetime | Non
     target = _target(inbox, "rejected", item, now)
     shutil.move(str(item.path), target)
     target.with_name(target.name + ".reason.txt").write_text(
-        f"{now:%Y-%m-%d %H:%M:%S} rejected {item.kind} file {item.path.name} (format {item.fmt}):\n{reason}\n")
+        f"{now:%Y-%m-%d %H:%M:%S} rejected {item.kind} file {item.path.name} (format {item.fmt}):\n{reason}\n"
+    )
     return target

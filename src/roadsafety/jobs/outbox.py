@@ -37,7 +37,9 @@ def write_standard_exports(settings: Settings, run_id: str, outbox: Path) -> lis
             filters = RiskListFilter(top=TOP_PER_DISTRICT, district=district, merge=True)
             bundle = ExportBundle(
                 build_risk_rows(con, run_id, filters),
-                build_enforcement_gap(con, run_id, RiskListFilter(top=TOP_PER_DISTRICT, district=district)),
+                build_enforcement_gap(
+                    con, run_id, RiskListFilter(top=TOP_PER_DISTRICT, district=district)
+                ),
                 build_blackspots(con, info.data_cutoff, run_id, RiskListFilter(district=district)),
             )
             for fmt in ("xlsx", "pdf"):
@@ -45,8 +47,15 @@ def write_standard_exports(settings: Settings, run_id: str, outbox: Path) -> lis
     records = []
     for name, (bundle, fmt, filters) in bundles.items():
         path = outbox / (f"risk-list-{name}" if name != "statewide" else "risk-list-statewide.csv")
-        meta = ExportMeta("risk_list", run_id, info.version_id, info.window_start, info.window_end,
-                          info.data_cutoff, filters.as_params() | {"source": "job"})
+        meta = ExportMeta(
+            "risk_list",
+            run_id,
+            info.version_id,
+            info.window_start,
+            info.window_end,
+            info.data_cutoff,
+            filters.as_params() | {"source": "job"},
+        )
         write_export(bundle, path, fmt, meta)
         records.append(make_record(path, fmt, meta, bundle.rows.height))
         written.append(path)

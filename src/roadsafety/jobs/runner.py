@@ -60,12 +60,22 @@ class JobSummary:
         """The job_runs row."""
         finished = datetime.now()
         return {
-            "job_id": self.job_id, "started_at": self.started_at, "finished_at": finished,
-            "duration_s": (finished - self.started_at).total_seconds(), "outcome": self.outcome,
-            "inputs": self.inputs, "rows_loaded": self.rows_loaded, "rows_quarantined": self.rows_quarantined,
-            "checks": self.checks, "model_version": self.model_version, "model_decision": self.model_decision,
-            "forecast_runs": self.forecast_runs, "exports": self.exports, "message": self.message,
-            "host": socket.gethostname(), "pid": os.getpid(),
+            "job_id": self.job_id,
+            "started_at": self.started_at,
+            "finished_at": finished,
+            "duration_s": (finished - self.started_at).total_seconds(),
+            "outcome": self.outcome,
+            "inputs": self.inputs,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "checks": self.checks,
+            "model_version": self.model_version,
+            "model_decision": self.model_decision,
+            "forecast_runs": self.forecast_runs,
+            "exports": self.exports,
+            "message": self.message,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
         }
 
 
@@ -78,9 +88,15 @@ class JsonLines(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """Serialise the record."""
-        return json.dumps({"ts": datetime.fromtimestamp(record.created).isoformat(timespec="seconds"),
-                           "level": record.levelname, "logger": record.name, "job_id": self.job_id,
-                           "msg": record.getMessage()})
+        return json.dumps(
+            {
+                "ts": datetime.fromtimestamp(record.created).isoformat(timespec="seconds"),
+                "level": record.levelname,
+                "logger": record.name,
+                "job_id": self.job_id,
+                "msg": record.getMessage(),
+            }
+        )
 
 
 @contextmanager
@@ -94,10 +110,14 @@ def job_lock(settings: Settings, wait: bool) -> Iterator[None]:
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "unknown"
-            raise JobBusy(f"another retrain job is running ({holder}); this run exits without changes") from None
+            raise JobBusy(
+                f"another retrain job is running ({holder}); this run exits without changes"
+            ) from None
         fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()} on {socket.gethostname()} since {datetime.now():%Y-%m-%d %H:%M:%S}")
+        fh.write(
+            f"pid {os.getpid()} on {socket.gethostname()} since {datetime.now():%Y-%m-%d %H:%M:%S}"
+        )
         fh.flush()
         try:
             yield
@@ -134,18 +154,36 @@ def ingest_inbox(settings: Settings, summary: JobSummary) -> None:
     ib.ensure_layout(inbox)
     for item in ib.pending(inbox):
         try:
-            result = ingest_batch(settings, get_reader(item.kind, item.fmt)(item.path), fmt=item.fmt)
+            result = ingest_batch(
+                settings, get_reader(item.kind, item.fmt)(item.path), fmt=item.fmt
+            )
         except Exception as exc:  # noqa: BLE001 - any failure rejects this file only, with its reason
             moved = ib.mark_rejected(inbox, item, f"{type(exc).__name__}: {exc}")
             log.warning("rejected %s: %s", item.path.name, exc)
-            summary.inputs.append({"file": item.path.name, "kind": item.kind, "format": item.fmt,
-                                   "outcome": "rejected", "reason": str(exc), "moved_to": str(moved)})
+            summary.inputs.append(
+                {
+                    "file": item.path.name,
+                    "kind": item.kind,
+                    "format": item.fmt,
+                    "outcome": "rejected",
+                    "reason": str(exc),
+                    "moved_to": str(moved),
+                }
+            )
             continue
         moved = ib.mark_processed(inbox, item)
         summary.rows_loaded += result.loaded
         summary.rows_quarantined += result.quarantined
-        summary.inputs.append({"file": item.path.name, "kind": item.kind, "format": item.fmt,
-                               "outcome": "processed", **result.as_dict(), "moved_to": str(moved)})
+        summary.inputs.append(
+            {
+                "file": item.path.name,
+                "kind": item.kind,
+                "format": item.fmt,
+                "outcome": "processed",
+                **result.as_dict(),
+                "moved_to": str(moved),
+            }
+        )
 
 
 def run_checks(settings: Settings, cutoff: date, today: date) -> list[chk.Check]:
@@ -163,22 +201,28 @@ def run_checks(settings: Settings, cutoff: date, today: date) -> list[chk.Check]
     return found
 
 
-def retrain_step(settings: Settings, summary: JobSummary, found: list[chk.Check], force: bool) -> None:
+def retrain_step(
+    settings: Settings, summary: JobSummary, found: list[chk.Check], force: bool
+) -> None:
     """Retrain unless nothing changed; block promotion when a check says so."""
     from roadsafety.forecasts import pipeline
 
     as_of = pipeline.default_as_of(settings)
     champ = pipeline.current_champion(settings)
     if champ and champ["as_of"] == as_of and not summary.rows_loaded and not force:
-        summary.model_decision = f"skipped: no new data since champion {champ['version_id']} (cut-off {as_of})"
+        summary.model_decision = (
+            f"skipped: no new data since champion {champ['version_id']} (cut-off {as_of})"
+        )
         log.info(summary.model_decision)
         return
     blocking = [c for c in found if c.level == "block"]
     block = "; ".join(f"{c.name}: {c.detail}" for c in blocking) or None
-    log.info("retraining on data before %s%s", as_of, f" (promotion blocked: {block})" if block else "")
+    log.info(
+        "retraining on data before %s%s", as_of, f" (promotion blocked: {block})" if block else ""
+    )
     result = pipeline.retrain(settings, as_of, block_promotion=block)
     summary.model_version = result.version_id
-    summary.model_decision = ("promoted" if result.promoted else f"kept champion: {result.reason}")
+    summary.model_decision = "promoted" if result.promoted else f"kept champion: {result.reason}"
 
 
 def publish_step(settings: Settings, summary: JobSummary, today: date) -> None:
@@ -187,7 +231,9 @@ def publish_step(settings: Settings, summary: JobSummary, today: date) -> None:
 
     summary.forecast_runs = pipeline.publish_standard_forecasts(settings, today)
     outbox = settings.job_dir("outbox") / f"{today:%Y-%m-%d}"
-    summary.exports = [str(p) for p in write_standard_exports(settings, summary.forecast_runs[0], outbox)]
+    summary.exports = [
+        str(p) for p in write_standard_exports(settings, summary.forecast_runs[0], outbox)
+    ]
 
 
 def _record(settings: Settings, summary: JobSummary) -> None:
@@ -198,15 +244,22 @@ def _record(settings: Settings, summary: JobSummary) -> None:
         log.error("could not record the job summary: %s", exc)
 
 
-def run_job(settings: Settings, *, wait: bool = False, force_retrain: bool = False,
-            today: date | None = None) -> JobSummary:
+def run_job(
+    settings: Settings,
+    *,
+    wait: bool = False,
+    force_retrain: bool = False,
+    today: date | None = None,
+) -> JobSummary:
     """One run of the job; raises after recording a failed summary when a step fails.
 
     Raises:
         JobBusy: another run holds the lock (nothing was changed).
     """
     today = today or date.today()
-    summary = JobSummary(f"job-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", datetime.now())
+    summary = JobSummary(
+        f"job-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", datetime.now()
+    )
     with job_lock(settings, wait), json_log(settings, summary.job_id):
         began = time.monotonic()
         log.info("job %s started (warehouse %s)", summary.job_id, settings.db_path)
@@ -226,6 +279,11 @@ def run_job(settings: Settings, *, wait: bool = False, force_retrain: bool = Fal
             _record(settings, summary)
             raise
         _record(settings, summary)
-        log.info("job %s %s in %.0fs: %s", summary.job_id, summary.outcome, time.monotonic() - began,
-                 summary.model_decision)
+        log.info(
+            "job %s %s in %.0fs: %s",
+            summary.job_id,
+            summary.outcome,
+            time.monotonic() - began,
+            summary.model_decision,
+        )
     return summary

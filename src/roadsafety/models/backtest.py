@@ -25,8 +25,14 @@ log = logging.getLogger(__name__)
 
 BLOCK_PRIOR = 10.0
 METRICS_SCHEMA = {
-    "model": pl.Utf8, "fold": pl.Int32, "fold_start": pl.Date, "fold_end": pl.Date, "level": pl.Utf8,
-    "metric": pl.Utf8, "k": pl.Utf8, "value": pl.Float64,
+    "model": pl.Utf8,
+    "fold": pl.Int32,
+    "fold_start": pl.Date,
+    "fold_end": pl.Date,
+    "level": pl.Utf8,
+    "metric": pl.Utf8,
+    "k": pl.Utf8,
+    "value": pl.Float64,
 }
 PAIR_MODELS = ("lightgbm", "naive_3y", "empirical_bayes")
 
@@ -55,8 +61,9 @@ class ModelPair:
     n_rows: int
 
 
-def plan_folds(data_start: int, cutoff: int, n_folds: int = 2, horizon: int = 364,
-               min_train_days: int = 364) -> list[Fold]:
+def plan_folds(
+    data_start: int, cutoff: int, n_folds: int = 2, horizon: int = 364, min_train_days: int = 364
+) -> list[Fold]:
     """Fold origins stepping back one horizon at a time, each with enough history before it."""
     folds = []
     for f in range(1, n_folds + 1):
@@ -66,8 +73,15 @@ def plan_folds(data_start: int, cutoff: int, n_folds: int = 2, horizon: int = 36
     return folds
 
 
-def fit_pair(ctx: build.FeatureContext, eligible: pl.DataFrame, cutoff: int,
-             cfg: panel.PanelConfig, params: lgbm.LgbmParams, *, with_fg: bool = True) -> ModelPair:
+def fit_pair(
+    ctx: build.FeatureContext,
+    eligible: pl.DataFrame,
+    cutoff: int,
+    cfg: panel.PanelConfig,
+    params: lgbm.LgbmParams,
+    *,
+    with_fg: bool = True,
+) -> ModelPair:
     """Train the crash model (and the fatal+grievous one) on samples whose targets end by ``cutoff``."""
     samples = panel.training_samples(eligible, cutoff, ctx.inputs.data_start, cfg)
     names = build.feature_names(ctx, cfg)
@@ -77,8 +91,11 @@ def fit_pair(ctx: build.FeatureContext, eligible: pl.DataFrame, cutoff: int,
     frame = panel.add_targets(build.build_features(samples, ctx, cfg), ctx.own)
     log.info("training on %d unit-window samples, %d features", frame.height, len(names))
     crash = lgbm.fit_count_model(frame, names, "y_crashes", params)
-    fg = lgbm.fit_count_model(frame, names, "y_fatal_grievous", params) \
-        if with_fg and frame["y_fatal_grievous"].sum() > 0 else None
+    fg = (
+        lgbm.fit_count_model(frame, names, "y_fatal_grievous", params)
+        if with_fg and frame["y_fatal_grievous"].sum() > 0
+        else None
+    )
     return ModelPair(crash, fg, names, frame.height)
 
 
@@ -94,13 +111,20 @@ def block_shares(events: pl.DataFrame, origin: int, years: int = 3) -> pl.DataFr
         ``unit_idx, block, share`` for every unit with timed crashes, plus ``unit_idx = -1`` rows
         holding the regional profile (used for units without timed history).
     """
-    timed = events.filter((pl.col("day") < origin) & (pl.col("day") >= origin - 364 * years)
-                          & pl.col("hour").is_not_null())
+    timed = events.filter(
+        (pl.col("day") < origin)
+        & (pl.col("day") >= origin - 364 * years)
+        & pl.col("hour").is_not_null()
+    )
     timed = timed.with_columns(block=((pl.col("day") + 3) % 7) * 8 + pl.col("hour") // 3)
     blocks = pl.DataFrame({"block": list(range(56))}, schema={"block": pl.Int64})
-    glob = blocks.join(timed.group_by("block").len(), on="block", how="left").with_columns(
-        g=(pl.col("len").fill_null(0) + 1.0) / (pl.col("len").fill_null(0).sum() + 56.0)
-    ).select("block", "g")
+    glob = (
+        blocks.join(timed.group_by("block").len(), on="block", how="left")
+        .with_columns(
+            g=(pl.col("len").fill_null(0) + 1.0) / (pl.col("len").fill_null(0).sum() + 56.0)
+        )
+        .select("block", "g")
+    )
     per = timed.group_by("unit_idx", "block").agg(c=pl.len().cast(pl.Float64))
     tot = per.group_by("unit_idx").agg(n=pl.col("c").sum())
     grid = tot.join(blocks, how="cross").join(per, on=["unit_idx", "block"], how="left")
@@ -111,8 +135,9 @@ def block_shares(events: pl.DataFrame, origin: int, years: int = 3) -> pl.DataFr
     return pl.concat([grid.select("unit_idx", "block", "share"), regional])
 
 
-def predict_frame(ctx: build.FeatureContext, pair: ModelPair, samples: pl.DataFrame,
-                  cfg: panel.PanelConfig) -> pl.DataFrame:
+def predict_frame(
+    ctx: build.FeatureContext, pair: ModelPair, samples: pl.DataFrame, cfg: panel.PanelConfig
+) -> pl.DataFrame:
     """Features and every model's expected count (``expected_<model>``, ``score_<model>``)."""
     frame = baselines.morth_counts(build.build_features(samples, ctx, cfg), ctx.own)
     frame = frame.join(baselines.baseline_predictions(frame), on="unit_idx", how="left")
@@ -123,15 +148,22 @@ def predict_frame(ctx: build.FeatureContext, pair: ModelPair, samples: pl.DataFr
         mean = lgbm.predict_mean(pair.crashes, frame)
         frame = frame.with_columns(expected_lightgbm=mean, score_lightgbm=mean)
     if pair.fatal_grievous is not None:
-        frame = frame.with_columns(expected_lightgbm_fg=lgbm.predict_mean(pair.fatal_grievous, frame))
+        frame = frame.with_columns(
+            expected_lightgbm_fg=lgbm.predict_mean(pair.fatal_grievous, frame)
+        )
     if "expected_lightgbm" in frame.columns and "expected_empirical_bayes" in frame.columns:
         blend = (pl.col("expected_lightgbm") + pl.col("expected_empirical_bayes")) / 2
         frame = frame.with_columns(expected_blend=blend, score_blend=blend)
     return frame
 
 
-def fold_frame(ctx: build.FeatureContext, pair: ModelPair, fold: Fold, units: pl.DataFrame,
-               cfg: panel.PanelConfig) -> pl.DataFrame:
+def fold_frame(
+    ctx: build.FeatureContext,
+    pair: ModelPair,
+    fold: Fold,
+    units: pl.DataFrame,
+    cfg: panel.PanelConfig,
+) -> pl.DataFrame:
     """Predictions plus actuals (``y_crashes``, ``y_fatal_grievous``) for the fold's scored units."""
     samples = panel.forecast_samples(units, fold.origin, fold.origin, fold.horizon)
     return panel.add_targets(predict_frame(ctx, pair, samples, cfg), ctx.own)
@@ -163,7 +195,9 @@ def unit_metrics(frame: pl.DataFrame, total: float, alpha: float) -> pl.DataFram
     return pl.concat(parts) if parts else pl.DataFrame()
 
 
-def profile_block_shares(accidents: pl.DataFrame, units: pl.DataFrame, origin: int) -> pl.DataFrame | None:
+def profile_block_shares(
+    accidents: pl.DataFrame, units: pl.DataFrame, origin: int
+) -> pl.DataFrame | None:
     """Block shares from the stats helper's hour-of-week profiles (history before ``origin``).
 
     Returns:
@@ -175,24 +209,33 @@ def profile_block_shares(accidents: pl.DataFrame, units: pl.DataFrame, origin: i
     except ImportError:
         return None
     before = date(1970, 1, 1) + timedelta(days=origin)
-    ev = accidents.filter(pl.col("unit_id").is_not_null() & (pl.col("occurred_at").dt.date() < before))
-    ev = ev.select("unit_id", "occurred_at", "has_time", district=pl.col("district").fill_null(sp.REGION))
+    ev = accidents.filter(
+        pl.col("unit_id").is_not_null() & (pl.col("occurred_at").dt.date() < before)
+    )
+    ev = ev.select(
+        "unit_id", "occurred_at", "has_time", district=pl.col("district").fill_null(sp.REGION)
+    )
     if ev.is_empty():
         return None
     blocks = sp.block_shares(sp.hour_profiles(ev))
     return blocks.join(units.select("unit_id", "unit_idx"), on="unit_id", how="inner").select(
-        "unit_idx", block=(pl.col("dow") * 8 + pl.col("block")).cast(pl.Int64), share="share")
+        "unit_idx", block=(pl.col("dow") * 8 + pl.col("block")).cast(pl.Int64), share="share"
+    )
 
 
-def pair_metrics(frame: pl.DataFrame, events: pl.DataFrame, fold: Fold,
-                 unit_shares: pl.DataFrame | None = None) -> pl.DataFrame:
+def pair_metrics(
+    frame: pl.DataFrame, events: pl.DataFrame, fold: Fold, unit_shares: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Unit × 3-hour-block-of-week metrics for :data:`PAIR_MODELS`.
 
     ``unit_shares`` (``unit_idx, block, share``, e.g. :func:`profile_block_shares`) replaces this
     module's simple shrunk shares (:func:`block_shares`) for the units it covers.
     """
-    test = events.filter((pl.col("day") >= fold.origin) & (pl.col("day") < fold.origin + fold.horizon)
-                         & pl.col("hour").is_not_null())
+    test = events.filter(
+        (pl.col("day") >= fold.origin)
+        & (pl.col("day") < fold.origin + fold.horizon)
+        & pl.col("hour").is_not_null()
+    )
     if test.is_empty():
         log.info("no timed crashes in fold %d: unit x time-window metrics skipped", fold.fold)
         return pl.DataFrame()
@@ -203,14 +246,20 @@ def pair_metrics(frame: pl.DataFrame, events: pl.DataFrame, fold: Fold,
     has_own = units.join(own.select("unit_idx").unique(), on="unit_idx", how="semi")
     no_own = units.join(has_own, on="unit_idx", how="anti").join(regional, how="cross")
     grid = pl.concat([own.join(has_own, on="unit_idx", how="semi"), no_own.select(own.columns)])
-    actual = test.with_columns(block=((pl.col("day") + 3) % 7) * 8 + pl.col("hour") // 3) \
-        .group_by("unit_idx", "block").agg(y=pl.len().cast(pl.Float64))
-    grid = grid.join(actual, on=["unit_idx", "block"], how="left").with_columns(pl.col("y").fill_null(0.0))
+    actual = (
+        test.with_columns(block=((pl.col("day") + 3) % 7) * 8 + pl.col("hour") // 3)
+        .group_by("unit_idx", "block")
+        .agg(y=pl.len().cast(pl.Float64))
+    )
+    grid = grid.join(actual, on=["unit_idx", "block"], how="left").with_columns(
+        pl.col("y").fill_null(0.0)
+    )
     grid = grid.with_columns(key=pl.col("unit_idx") * 100 + pl.col("block"))
     parts = []
     for model in [m for m in PAIR_MODELS if f"expected_{m}" in frame.columns]:
         g = grid.join(frame.select("unit_idx", e=f"expected_{model}"), on="unit_idx").with_columns(
-            s=pl.col("e") * pl.col("share"))
+            s=pl.col("e") * pl.col("share")
+        )
         m = metrics.ranking_metrics(g, "s", "y", "key", float(test.height))
         parts.append(m.with_columns(model=pl.lit(model), level=pl.lit("unit_window")))
     return pl.concat(parts) if parts else pl.DataFrame()

@@ -57,7 +57,8 @@ def morth_counts(samples: pl.DataFrame, index: EventIndex) -> pl.DataFrame:
         morth_crashes_3y=window_sum(index, u, lo, hi),
     ).drop("_lo", "_hi")
     return out.with_columns(
-        morth_blackspot=(pl.col("morth_fg_3y") >= MORTH_FG) | (pl.col("morth_killed_3y") >= MORTH_KILLED)
+        morth_blackspot=(pl.col("morth_fg_3y") >= MORTH_FG)
+        | (pl.col("morth_killed_3y") >= MORTH_KILLED)
     )
 
 
@@ -72,7 +73,7 @@ def baseline_predictions(frame: pl.DataFrame) -> pl.DataFrame:
     """
     h = pl.col("horizon").cast(pl.Float64)
     w52, w156 = pl.col(roll_name("crashes", 52)), pl.col(roll_name("crashes", 156))
-    years3 = (pl.col("history_days").clip(28, 156 * 7) / 364.0)
+    years3 = pl.col("history_days").clip(28, 156 * 7) / 364.0
     rate3 = w156 / years3
     flagged = pl.col("morth_blackspot")
     return frame.select(
@@ -83,9 +84,11 @@ def baseline_predictions(frame: pl.DataFrame) -> pl.DataFrame:
         score_naive_3y=rate3 + 0.001 * w52,
         expected_seasonal_naive=pl.col("crashes_same_window_last_year") * (h / h.clip(1, 364)),
         score_seasonal_naive=pl.col("crashes_same_window_last_year") + 0.001 * w156,
-        expected_morth_rule=pl.when(flagged).then(pl.col("morth_crashes_3y") / 3.0 * h / 364.0)
+        expected_morth_rule=pl.when(flagged)
+        .then(pl.col("morth_crashes_3y") / 3.0 * h / 364.0)
         .otherwise(0.0),
-        score_morth_rule=flagged.cast(pl.Float64) * 1e6 + pl.col("morth_fg_3y") * 100.0
+        score_morth_rule=flagged.cast(pl.Float64) * 1e6
+        + pl.col("morth_fg_3y") * 100.0
         + pl.col("morth_killed_3y"),
     )
 
@@ -104,12 +107,18 @@ def empirical_bayes_predictions(frame: pl.DataFrame, units: pl.DataFrame) -> pl.
         log.warning("models.empirical_bayes not available: Empirical Bayes baseline off")
         return None
     horizon = float(frame["horizon"][0]) if frame.height else 364.0
-    data = frame.join(units.select("unit_idx", "unit_id", "road_category", "kind"), on="unit_idx",
-                      how="left", maintain_order="left").select(
-        "unit_idx", "unit_id",
+    data = frame.join(
+        units.select("unit_idx", "unit_id", "road_category", "kind"),
+        on="unit_idx",
+        how="left",
+        maintain_order="left",
+    ).select(
+        "unit_idx",
+        "unit_id",
         crashes=pl.col(roll_name("crashes", 156)),
         years=pl.col("history_days").clip(28, 156 * 7) / 365.25,
-        road_category=pl.col("road_category"), kind=pl.col("kind"),
+        road_category=pl.col("road_category"),
+        kind=pl.col("kind"),
         log_neighbour_crashes=pl.col(f"nbr_k1_{roll_name('crashes', 156)}").log1p(),
     )
     try:
@@ -118,7 +127,11 @@ def empirical_bayes_predictions(frame: pl.DataFrame, units: pl.DataFrame) -> pl.
     except (ValueError, RuntimeError, ArithmeticError, np.linalg.LinAlgError) as exc:
         log.warning("Empirical Bayes failed (%s): baseline off for this run", exc)
         return None
-    res = data.select("unit_idx", "unit_id").join(out.select("unit_id", "eb_expected"), on="unit_id",
-                                                  how="left", maintain_order="left")
-    return res.select("unit_idx", expected_empirical_bayes=pl.col("eb_expected").fill_null(0.0),
-                      score_empirical_bayes=pl.col("eb_expected").fill_null(0.0))
+    res = data.select("unit_idx", "unit_id").join(
+        out.select("unit_id", "eb_expected"), on="unit_id", how="left", maintain_order="left"
+    )
+    return res.select(
+        "unit_idx",
+        expected_empirical_bayes=pl.col("eb_expected").fill_null(0.0),
+        score_empirical_bayes=pl.col("eb_expected").fill_null(0.0),
+    )

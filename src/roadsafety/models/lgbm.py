@@ -25,7 +25,6 @@ from scipy import stats
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class LgbmParams:
     """LightGBM settings (the registry stores them with each version)."""
@@ -44,13 +43,21 @@ class LgbmParams:
     def booster_params(self, n_rows: int) -> dict:
         """The LightGBM parameter dict; leaf size adapts to tiny training sets."""
         return {
-            "objective": "poisson", "verbosity": -1, "num_leaves": self.num_leaves,
+            "objective": "poisson",
+            "verbosity": -1,
+            "num_leaves": self.num_leaves,
             "learning_rate": self.learning_rate,
             "min_data_in_leaf": int(max(5, min(self.min_data_in_leaf, n_rows // 50))),
-            "feature_fraction": self.feature_fraction, "bagging_fraction": self.bagging_fraction,
-            "bagging_freq": 1, "lambda_l2": self.lambda_l2, "max_bin": self.max_bin,
-            "seed": self.seed, "deterministic": True, "force_row_wise": True,
-            "num_threads": self.threads, "poisson_max_delta_step": 0.7,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": 1,
+            "lambda_l2": self.lambda_l2,
+            "max_bin": self.max_bin,
+            "seed": self.seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": self.threads,
+            "poisson_max_delta_step": 0.7,
         }
 
 
@@ -69,8 +76,10 @@ def to_design_matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
     missing = [f for f in features if f not in frame.columns]
     if missing:
         log.warning("features missing at prediction time, treated as unknown: %s", missing)
-    cols = [pl.col(f).cast(pl.Float64) if f in frame.columns else pl.lit(None, pl.Float64).alias(f)
-            for f in features]
+    cols = [
+        pl.col(f).cast(pl.Float64) if f in frame.columns else pl.lit(None, pl.Float64).alias(f)
+        for f in features
+    ]
     return frame.select(cols).to_numpy().astype(np.float64)
 
 
@@ -78,8 +87,9 @@ def _offset(frame: pl.DataFrame) -> np.ndarray:
     return np.log(frame["horizon"].cast(pl.Float64).clip(1.0).to_numpy())
 
 
-def fit_count_model(frame: pl.DataFrame, features: list[str], target: str,
-                    params: LgbmParams) -> CountModel:
+def fit_count_model(
+    frame: pl.DataFrame, features: list[str], target: str, params: LgbmParams
+) -> CountModel:
     """Fit a Poisson LightGBM on ``frame[target]`` with the log-window offset.
 
     Args:
@@ -94,8 +104,15 @@ def fit_count_model(frame: pl.DataFrame, features: list[str], target: str,
     x = to_design_matrix(frame, features)
     y = frame[target].cast(pl.Float64).to_numpy()
     weight = frame["weight"].to_numpy() if "weight" in frame.columns else None
-    data = lgb.Dataset(x, label=y, weight=weight, init_score=_offset(frame), feature_name=features,
-                       free_raw_data=True, params={"max_bin": params.max_bin, "verbosity": -1})
+    data = lgb.Dataset(
+        x,
+        label=y,
+        weight=weight,
+        init_score=_offset(frame),
+        feature_name=features,
+        free_raw_data=True,
+        params={"max_bin": params.max_bin, "verbosity": -1},
+    )
     booster = lgb.train(params.booster_params(len(y)), data, num_boost_round=params.rounds)
     return CountModel(booster=booster, features=features, target=target)
 
@@ -150,8 +167,12 @@ def load_model(directory: Path, name: str) -> CountModel:
     """Read a model written by :func:`save_model`."""
     meta = json.loads((directory / f"{name}.json").read_text())
     booster = lgb.Booster(model_file=str(directory / f"{name}.txt"))
-    return CountModel(booster=booster, features=meta["features"], target=meta["target"],
-                      alpha=float(meta["alpha"]))
+    return CountModel(
+        booster=booster,
+        features=meta["features"],
+        target=meta["target"],
+        alpha=float(meta["alpha"]),
+    )
 
 
 def params_dict(params: LgbmParams) -> dict:

@@ -23,12 +23,16 @@ METRIC_SCHEMA = {"metric": pl.Utf8, "k": pl.Utf8, "value": pl.Float64}
 
 def cutoffs(n: int) -> dict[str, int]:
     """The list sizes metrics are reported at, for a universe of ``n`` units."""
-    return {"top1pct": max(1, math.ceil(0.01 * n)), "top5pct": max(1, math.ceil(0.05 * n)),
-            "budget100": min(100, n)}
+    return {
+        "top1pct": max(1, math.ceil(0.01 * n)),
+        "top5pct": max(1, math.ceil(0.05 * n)),
+        "budget100": min(100, n),
+    }
 
 
-def ranking_metrics(frame: pl.DataFrame, score: str, actual: str, key: str,
-                    total: float | None = None) -> pl.DataFrame:
+def ranking_metrics(
+    frame: pl.DataFrame, score: str, actual: str, key: str, total: float | None = None
+) -> pl.DataFrame:
     """Hit rate, PAI and PEI* at every cut-off.
 
     Args:
@@ -51,13 +55,20 @@ def ranking_metrics(frame: pl.DataFrame, score: str, actual: str, key: str,
     for name, k in cutoffs(n).items():
         got, ideal = float(ranked.head(k).sum()), float(best.head(k).sum())
         hit = got / total if total > 0 else float("nan")
-        rows += [("hit_rate", name, hit), ("pai", name, hit / (k / n) if total > 0 else float("nan")),
-                 ("pei_star", name, got / ideal if ideal > 0 else float("nan"))]
+        rows += [
+            ("hit_rate", name, hit),
+            ("pai", name, hit / (k / n) if total > 0 else float("nan")),
+            ("pei_star", name, got / ideal if ideal > 0 else float("nan")),
+        ]
     return pl.DataFrame(rows, schema=METRIC_SCHEMA, orient="row")
 
 
-def count_metrics(frame: pl.DataFrame, expected: str, actual: str,
-                  intervals: dict[str, tuple[str, str]] | None = None) -> pl.DataFrame:
+def count_metrics(
+    frame: pl.DataFrame,
+    expected: str,
+    actual: str,
+    intervals: dict[str, tuple[str, str]] | None = None,
+) -> pl.DataFrame:
     """Mean Poisson deviance, MAE and interval coverage.
 
     Args:
@@ -76,5 +87,8 @@ def count_metrics(frame: pl.DataFrame, expected: str, actual: str,
     for name, (lo, hi) in (intervals or {}).items():
         exprs.append(((y >= pl.col(lo)) & (y <= pl.col(hi))).cast(pl.Float64).mean().alias(name))
     row = frame.select(exprs).row(0, named=True)
-    return pl.DataFrame([(m, "", float(v) if v is not None else float("nan")) for m, v in row.items()],
-                        schema=METRIC_SCHEMA, orient="row")
+    return pl.DataFrame(
+        [(m, "", float(v) if v is not None else float("nan")) for m, v in row.items()],
+        schema=METRIC_SCHEMA,
+        orient="row",
+    )

@@ -53,8 +53,9 @@ def write_artifacts(models_dir: Path, version_id: str, pair: ModelPair, meta: di
         model = getattr(pair, attr)
         if model is not None:
             lgbm.save_model(model, tmp, name)
-    (tmp / "meta.json").write_text(json.dumps({**meta, "features": pair.features}, indent=2,
-                                              default=str))
+    (tmp / "meta.json").write_text(
+        json.dumps({**meta, "features": pair.features}, indent=2, default=str)
+    )
     tmp.rename(final)
     return final
 
@@ -68,14 +69,24 @@ def read_artifacts(directory: Path) -> tuple[ModelPair, dict]:
     meta = json.loads((directory / "meta.json").read_text())
     models = {}
     for attr, name in MODEL_FILES.items():
-        models[attr] = lgbm.load_model(directory, name) if (directory / f"{name}.txt").exists() else None
-    pair = ModelPair(crashes=models["crashes"], fatal_grievous=models["fatal_grievous"],
-                     features=list(meta["features"]), n_rows=int(meta.get("n_rows", 0)))
+        models[attr] = (
+            lgbm.load_model(directory, name) if (directory / f"{name}.txt").exists() else None
+        )
+    pair = ModelPair(
+        crashes=models["crashes"],
+        fatal_grievous=models["fatal_grievous"],
+        features=list(meta["features"]),
+        n_rows=int(meta.get("n_rows", 0)),
+    )
     return pair, meta
 
 
-def decide_promotion(new_score: float | None, champion_score: float | None, has_champion: bool,
-                     policy: PromotionPolicy = PromotionPolicy()) -> tuple[bool, str]:
+def decide_promotion(
+    new_score: float | None,
+    champion_score: float | None,
+    has_champion: bool,
+    policy: PromotionPolicy = PromotionPolicy(),
+) -> tuple[bool, str]:
     """Whether the challenger becomes champion, and why (see the module docstring)."""
     if not has_champion:
         return True, "no champion yet"
@@ -85,5 +96,11 @@ def decide_promotion(new_score: float | None, champion_score: float | None, has_
         return False, "challenger has no backtest score (too little history) and a champion exists"
     margin = max(policy.abs_tol, policy.rel_tol * champion_score)
     if new_score >= champion_score - margin:
-        return True, f"score {new_score:.4f} vs champion {champion_score:.4f} (tolerance {margin:.4f})"
-    return False, f"score {new_score:.4f} worse than champion {champion_score:.4f} beyond {margin:.4f}"
+        return (
+            True,
+            f"score {new_score:.4f} vs champion {champion_score:.4f} (tolerance {margin:.4f})",
+        )
+    return (
+        False,
+        f"score {new_score:.4f} worse than champion {champion_score:.4f} beyond {margin:.4f}",
+    )

@@ -50,7 +50,9 @@ class SourceBatch:
         if missing:
             raise SourceError(f"{self.source_file}: adapter output lacks columns {missing}")
         if self.rejected.columns != list(REJECT_SCHEMA):
-            raise SourceError(f"{self.source_file}: rejected rows must have columns {list(REJECT_SCHEMA)}")
+            raise SourceError(
+                f"{self.source_file}: rejected rows must have columns {list(REJECT_SCHEMA)}"
+            )
 
 
 def empty_rejects() -> pl.DataFrame:
@@ -71,5 +73,9 @@ def conform(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(col))
     exprs.append(pl.col("source_row").cast(pl.Int64))
-    exprs.append(pl.col("raw").cast(pl.Utf8) if "raw" in frame.columns else pl.lit(None, pl.Utf8).alias("raw"))
+    exprs.append(
+        pl.col("raw").cast(pl.Utf8)
+        if "raw" in frame.columns
+        else pl.lit(None, pl.Utf8).alias("raw")
+    )
     return frame.select(exprs)

@@ -91,7 +91,9 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
     except IsADirectoryError as exc:
         raise SourceError(f"{path}: is a folder, expected a file") from exc
     except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not valid {encoding} text ({exc.reason} at byte {exc.start})") from exc
+        raise SourceError(
+            f"{path}: not valid {encoding} text ({exc.reason} at byte {exc.start})"
+        ) from exc
 
 
 def require_columns(path: Path, header: list[str], needed: tuple[str, ...]) -> None:

@@ -31,8 +31,12 @@ def read_table_as_text(path: Path) -> pl.DataFrame:
     except pl.exceptions.ComputeError as exc:
         text = str(exc).splitlines()[0]
         if "utf-8" in text.lower() or "utf8" in text.lower():
-            raise SourceError(f"{path}: not valid UTF-8 text ({text}); re-save as UTF-8 or use --mapping with an encoding") from exc
-        raise SourceError(f"{path}: cannot be parsed as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'}: {text}") from exc
+            raise SourceError(
+                f"{path}: not valid UTF-8 text ({text}); re-save as UTF-8 or use --mapping with an encoding"
+            ) from exc
+        raise SourceError(
+            f"{path}: cannot be parsed as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'}: {text}"
+        ) from exc
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise SourceError(f"{path}: cannot be read: {str(exc).splitlines()[0]}") from exc
 

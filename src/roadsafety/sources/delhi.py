@@ -21,8 +21,18 @@ from roadsafety.sources.sections import severity_expr
 SOURCE = "delhi_fir"
 DISTRICT = "DELHI"
 NEEDED = ("FIRNO", "POLICE STATION", "U/S", "DATE")
-RAW_COLUMNS = ["SL NO.", "FIRNO", "POLICE STATION", "U/S", "DATE", "YEAR", "OFFENDING VEHICLE",
-               "VICTIMS", "PLACE OF OCCURANCE", "ROAD NAME"]
+RAW_COLUMNS = [
+    "SL NO.",
+    "FIRNO",
+    "POLICE STATION",
+    "U/S",
+    "DATE",
+    "YEAR",
+    "OFFENDING VEHICLE",
+    "VICTIMS",
+    "PLACE OF OCCURANCE",
+    "ROAD NAME",
+]
 NH_PATTERN = r"^(NH|NATIONAL HIGHWAY)[- ]?\d"
 
 
@@ -56,9 +66,13 @@ def _date() -> pl.Expr:
 
 def road_category(road: pl.Expr) -> pl.Expr:
     """``NH`` for national-highway names (``NH-8``), otherwise ``urban`` (Delhi is one city)."""
-    return pl.when(road.is_null()).then(None).when(road.str.contains(NH_PATTERN)).then(
-        pl.lit("NH")
-    ).otherwise(pl.lit("urban"))
+    return (
+        pl.when(road.is_null())
+        .then(None)
+        .when(road.str.contains(NH_PATTERN))
+        .then(pl.lit("NH"))
+        .otherwise(pl.lit("urban"))
+    )
 
 
 def read_delhi_fir(path: Path) -> SourceBatch:
@@ -88,10 +102,14 @@ def read_delhi_fir(path: Path) -> SourceBatch:
         pl.format("{}/{}/{}", pl.col("police_station"), fir, year).alias("accident_id"),
         severity_expr(pl.col("U/S"), pl.col("occurred_at")).alias("severity"),
     )
-    parsed = parsed.with_columns(reject_when([
-        (pl.col("occurred_at").is_null(), "DATE", "date not readable (expected 01-Jan-20)"),
-        (pl.col("police_station").is_null(), "POLICE STATION", "missing police station"),
-        (fir.is_null() | (fir == ""), "FIRNO", "missing FIR number"),
-        (pl.col("severity").is_null(), "U/S", "no legal section maps to a severity"),
-    ]))
+    parsed = parsed.with_columns(
+        reject_when(
+            [
+                (pl.col("occurred_at").is_null(), "DATE", "date not readable (expected 01-Jan-20)"),
+                (pl.col("police_station").is_null(), "POLICE STATION", "missing police station"),
+                (fir.is_null() | (fir == ""), "FIRNO", "missing FIR number"),
+                (pl.col("severity").is_null(), "U/S", "no legal section maps to a severity"),
+            ]
+        )
+    )
     return finish_batch("accidents", SOURCE, path, frame.height, parsed)

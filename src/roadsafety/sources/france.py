@@ -32,8 +32,25 @@ from roadsafety.sources.french_streets import street_key
 
 SOURCE = "baac"
 NEEDED = ("Num_Acc", "an", "mois", "jour", "hrmn", "dep", "com", "catr", "voie", "usagers")
-RAW_COLUMNS = ["an", "mois", "jour", "hrmn", "lat", "long", "dep", "com", "agg", "catr", "voie",
-               "adr", "pr", "pr1", "atm", "lum", "grav"]
+RAW_COLUMNS = [
+    "an",
+    "mois",
+    "jour",
+    "hrmn",
+    "lat",
+    "long",
+    "dep",
+    "com",
+    "agg",
+    "catr",
+    "voie",
+    "adr",
+    "pr",
+    "pr1",
+    "atm",
+    "lum",
+    "grav",
+]
 ROAD_PREFIX = {1: "A", 2: "N", 3: "D", 4: "C", 7: "M"}
 ROAD_CATEGORY = {1: "expressway", 2: "NH", 3: "SH", 5: "other", 6: "other", 7: "urban", 9: "other"}
 
@@ -42,7 +59,9 @@ ROAD_CATEGORY = {1: "expressway", 2: "NH", 3: "SH", 5: "other", 6: "other", 7: "
 def codes() -> dict[str, dict[int, str]]:
     """The packaged BAAC code labels: ``{variable: {code: label}}`` (atm, lum, catv, catr)."""
     table: dict[str, dict[int, str]] = {}
-    text = resources.files("roadsafety.sources.data").joinpath("france_codes.csv").read_text("utf-8")
+    text = (
+        resources.files("roadsafety.sources.data").joinpath("france_codes.csv").read_text("utf-8")
+    )
     for row in csv.DictReader(text.splitlines()):
         table.setdefault(row["variable"], {})[int(row["code"])] = row["label"]
     return table
@@ -75,11 +94,16 @@ def _victims() -> list[pl.Expr]:
     light = grav.list.eval((pl.element() == 4).cast(pl.Int32)).list.sum()
     unhurt = grav.list.eval((pl.element() == 1).cast(pl.Int32)).list.sum()
     severity = (
-        pl.when(~_list_ok("usagers", grav)).then(None)
-        .when(killed > 0).then(pl.lit("fatal"))
-        .when(hospital > 0).then(pl.lit("grievous"))
-        .when(light > 0).then(pl.lit("minor"))
-        .when(unhurt > 0).then(pl.lit("non_injury"))
+        pl.when(~_list_ok("usagers", grav))
+        .then(None)
+        .when(killed > 0)
+        .then(pl.lit("fatal"))
+        .when(hospital > 0)
+        .then(pl.lit("grievous"))
+        .when(light > 0)
+        .then(pl.lit("minor"))
+        .when(unhurt > 0)
+        .then(pl.lit("non_injury"))
     )
     return [
         severity.alias("severity"),
@@ -120,16 +144,26 @@ def _num(col: str) -> pl.Expr:
 def _timestamp() -> pl.Expr:
     year = _num("an")
     year = pl.when(year < 100).then(year + 2000).otherwise(year)
-    date_text = pl.format("{}-{}-{}", year, _num("mois").cast(pl.Utf8).str.zfill(2),
-                          _num("jour").cast(pl.Utf8).str.zfill(2))
+    date_text = pl.format(
+        "{}-{}-{}",
+        year,
+        _num("mois").cast(pl.Utf8).str.zfill(2),
+        _num("jour").cast(pl.Utf8).str.zfill(2),
+    )
     date = date_text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     hrmn = pl.col("hrmn").str.strip_chars().str.replace(":", "")
     hhmm = hrmn.cast(pl.Int64, strict=False).cast(pl.Utf8).str.zfill(4)
     hour, minute = hhmm.str.slice(0, 2).cast(pl.Int64), hhmm.str.slice(2, 2).cast(pl.Int64)
     time_ok = (hour < 24) & (minute < 60)
-    text = pl.when(time_ok).then(
-        pl.format("{} {}:{}", date.dt.strftime("%Y-%m-%d"), hhmm.str.slice(0, 2), hhmm.str.slice(2, 2))
-    ).otherwise(date.dt.strftime("%Y-%m-%d"))
+    text = (
+        pl.when(time_ok)
+        .then(
+            pl.format(
+                "{} {}:{}", date.dt.strftime("%Y-%m-%d"), hhmm.str.slice(0, 2), hhmm.str.slice(2, 2)
+            )
+        )
+        .otherwise(date.dt.strftime("%Y-%m-%d"))
+    )
     return pl.when(date.is_not_null()).then(text).otherwise(None)
 
 
@@ -144,9 +178,20 @@ def _coordinate(col: str, limit: float) -> pl.Expr:
 @cache
 def departement_boxes() -> dict[str, tuple[float, float, float, float]]:
     """Packaged ``{dep: (min_lon, min_lat, max_lon, max_lat)}`` (about 0.1° beyond each border)."""
-    text = resources.files("roadsafety.sources.data").joinpath("france_departements.csv").read_text("utf-8")
-    return {r["dep"]: (float(r["min_lon"]), float(r["min_lat"]), float(r["max_lon"]), float(r["max_lat"]))
-            for r in csv.DictReader(text.splitlines())}
+    text = (
+        resources.files("roadsafety.sources.data")
+        .joinpath("france_departements.csv")
+        .read_text("utf-8")
+    )
+    return {
+        r["dep"]: (
+            float(r["min_lon"]),
+            float(r["min_lat"]),
+            float(r["max_lon"]),
+            float(r["max_lat"]),
+        )
+        for r in csv.DictReader(text.splitlines())
+    }
 
 
 def _outside_departement(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
@@ -217,7 +262,9 @@ def _label(col: str) -> pl.Expr:
 def _with_optional_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """Add absent optional columns as nulls so one set of expressions serves every vintage."""
     optional = ["lat", "long", "agg", "adr", "pr", "pr1", "atm", "lum", "vehicules"]
-    return frame.with_columns([pl.lit(None, pl.Utf8).alias(c) for c in optional if c not in frame.columns])
+    return frame.with_columns(
+        [pl.lit(None, pl.Utf8).alias(c) for c in optional if c not in frame.columns]
+    )
 
 
 def read_baac(path: Path) -> SourceBatch:
@@ -250,10 +297,21 @@ def read_baac(path: Path) -> SourceBatch:
         _label("lum").alias("light"),
         raw_json(RAW_COLUMNS, frame),
     )
-    parsed = parsed.with_columns(reject_when([
-        ((pl.col("accident_id").is_null()) | (pl.col("accident_id") == ""), "Num_Acc",
-         "missing accident number"),
-        (pl.col("occurred_at").is_null(), "an", "date not readable from an/mois/jour"),
-        (pl.col("severity").is_null(), "usagers", "no victim with a readable grav in usagers"),
-    ]))
+    parsed = parsed.with_columns(
+        reject_when(
+            [
+                (
+                    (pl.col("accident_id").is_null()) | (pl.col("accident_id") == ""),
+                    "Num_Acc",
+                    "missing accident number",
+                ),
+                (pl.col("occurred_at").is_null(), "an", "date not readable from an/mois/jour"),
+                (
+                    pl.col("severity").is_null(),
+                    "usagers",
+                    "no victim with a readable grav in usagers",
+                ),
+            ]
+        )
+    )
     return finish_batch("accidents", SOURCE, path, frame.height, parsed)

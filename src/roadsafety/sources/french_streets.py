@@ -13,11 +13,33 @@ import unicodedata
 from functools import lru_cache
 
 ABBREVIATIONS = {
-    "AV": "AVENUE", "AVE": "AVENUE", "BD": "BOULEVARD", "BLD": "BOULEVARD", "BLVD": "BOULEVARD",
-    "CHE": "CHEMIN", "CHEM": "CHEMIN", "CH": "CHEMIN", "RTE": "ROUTE", "PCE": "PLACE", "PL": "PLACE",
-    "RPT": "ROND-POINT", "IMP": "IMPASSE", "ALL": "ALLEE", "QU": "QUAI", "QUA": "QUAI", "CRS": "COURS",
-    "VOI": "VOIE", "TSSE": "TRAVERSE", "TRA": "TRAVERSE", "ST": "SAINT", "STE": "SAINTE",
-    "PROM": "PROMENADE", "FG": "FAUBOURG", "FBG": "FAUBOURG", "R": "RUE", "SQ": "SQUARE",
+    "AV": "AVENUE",
+    "AVE": "AVENUE",
+    "BD": "BOULEVARD",
+    "BLD": "BOULEVARD",
+    "BLVD": "BOULEVARD",
+    "CHE": "CHEMIN",
+    "CHEM": "CHEMIN",
+    "CH": "CHEMIN",
+    "RTE": "ROUTE",
+    "PCE": "PLACE",
+    "PL": "PLACE",
+    "RPT": "ROND-POINT",
+    "IMP": "IMPASSE",
+    "ALL": "ALLEE",
+    "QU": "QUAI",
+    "QUA": "QUAI",
+    "CRS": "COURS",
+    "VOI": "VOIE",
+    "TSSE": "TRAVERSE",
+    "TRA": "TRAVERSE",
+    "ST": "SAINT",
+    "STE": "SAINTE",
+    "PROM": "PROMENADE",
+    "FG": "FAUBOURG",
+    "FBG": "FAUBOURG",
+    "R": "RUE",
+    "SQ": "SQUARE",
 }
 ARTICLES = {"DU", "DE", "DES", "LA", "LE", "LES"}
 _ELIDED = re.compile(r"\b[DL]'\s*")
@@ -44,7 +66,9 @@ def street_key(text: str | None) -> str | None:
     name = _PREFIX.sub("", " ".join(name.split()))
     match = _BRACKET.match(name)
     if match and match.group("kind").strip():
-        name = " ".join(p for p in (match.group("kind"), match.group("name"), match.group("rest")) if p)
+        name = " ".join(
+            p for p in (match.group("kind"), match.group("name"), match.group("rest")) if p
+        )
     name = _RANGE.sub("", name.replace(",", " ").replace(")", " "))
     words = [ABBREVIATIONS.get(w.rstrip("."), w.rstrip(".")) for w in name.split()]
     words = [w for w in words if w not in ARTICLES]

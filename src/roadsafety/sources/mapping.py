@@ -39,11 +39,29 @@ from roadsafety.sources.tabular import read_table_text
 
 SRC = "src::"
 NUMERIC = ("latitude", "longitude", "killed", "injured", "chainage_km", "fine_amount")
-ALLOWED = {"severity": schemas.SEVERITIES, "offence": schemas.OFFENCES,
-           "road_category": schemas.ROAD_CATEGORIES}
+ALLOWED = {
+    "severity": schemas.SEVERITIES,
+    "offence": schemas.OFFENCES,
+    "road_category": schemas.ROAD_CATEGORIES,
+}
 ISO_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-TOP_KEYS = {"kind", "source", "encoding", "delimiter", "skip_rows", "sheet", "decimal_comma", "columns",
-            "dates", "id", "values", "sections", "constants", "offence_keywords", "raw_columns"}
+TOP_KEYS = {
+    "kind",
+    "source",
+    "encoding",
+    "delimiter",
+    "skip_rows",
+    "sheet",
+    "decimal_comma",
+    "columns",
+    "dates",
+    "id",
+    "values",
+    "sections",
+    "constants",
+    "offence_keywords",
+    "raw_columns",
+}
 
 
 @dataclass(frozen=True)
@@ -89,10 +107,15 @@ def _key(text: str) -> str:
 def _value_maps(path: Path, doc: dict) -> dict[str, dict[str, str]]:
     maps: dict[str, dict[str, str]] = {}
     for column, table in doc.get("values", {}).items():
-        if column not in ALLOWED and column not in schemas.INPUTS["accidents"] | schemas.INPUTS["challans"]:
+        if (
+            column not in ALLOWED
+            and column not in schemas.INPUTS["accidents"] | schemas.INPUTS["challans"]
+        ):
             raise _fail(path, f"[values.{column}]: {column!r} is not a canonical column")
         if not isinstance(table, dict):
-            raise _fail(path, f"[values.{column}] must be a table of source value = canonical value")
+            raise _fail(
+                path, f"[values.{column}] must be a table of source value = canonical value"
+            )
         bad = sorted({v for v in table.values() if column in ALLOWED and v not in ALLOWED[column]})
         if bad:
             raise _fail(path, f"[values.{column}]: {bad} not in {list(ALLOWED[column])}")
@@ -105,7 +128,7 @@ def _sections(path: Path, doc: dict) -> tuple[str | None, dict[tuple[str, str], 
     if sec is None:
         return None, None
     if "column" not in sec:
-        raise _fail(path, "[sections] needs column = \"<source column with the legal sections>\"")
+        raise _fail(path, '[sections] needs column = "<source column with the legal sections>"')
     table = sec.get("map")
     if table is None:
         return sec["column"], None
@@ -153,16 +176,24 @@ def load_mapping(path: Path, kind: str) -> MappingSpec:
         raise _fail(path, "[sections] applies to accidents only")
     formats = dates.get("formats", list(ISO_FORMATS))
     return MappingSpec(
-        path=path, kind=kind, source=str(doc.get("source", path.stem)), columns=columns,
-        date_formats=tuple(formats), encoding=str(doc.get("encoding", "utf-8")),
-        delimiter=str(doc.get("delimiter", ",")), skip_rows=int(doc.get("skip_rows", 0)),
+        path=path,
+        kind=kind,
+        source=str(doc.get("source", path.stem)),
+        columns=columns,
+        date_formats=tuple(formats),
+        encoding=str(doc.get("encoding", "utf-8")),
+        delimiter=str(doc.get("delimiter", ",")),
+        skip_rows=int(doc.get("skip_rows", 0)),
         sheet=doc.get("sheet"),
         decimal_comma=bool(doc.get("decimal_comma", False)),
         time_column=dates.get("time_column"),
         time_formats=tuple(dates.get("time_formats", MappingSpec.time_formats)),
-        id_columns=tuple(id_doc.get("columns", ())), id_separator=str(id_doc.get("separator", "/")),
-        values=_value_maps(path, doc), sections_column=sections_column,
-        sections_table=sections_table, constants={k: str(v) for k, v in constants.items()},
+        id_columns=tuple(id_doc.get("columns", ())),
+        id_separator=str(id_doc.get("separator", "/")),
+        values=_value_maps(path, doc),
+        sections_column=sections_column,
+        sections_table=sections_table,
+        constants={k: str(v) for k, v in constants.items()},
         offence_keywords=bool(doc.get("offence_keywords", True)),
         raw_columns=tuple(doc.get("raw_columns", ())),
     )
@@ -176,8 +207,10 @@ def _load(path: Path, spec: MappingSpec) -> pl.DataFrame:
     header = [c.strip() for c in frame.columns]
     missing = [c for c in spec.source_columns() if c not in header]
     if missing:
-        raise SourceError(f"{path}: columns {missing} named in mapping {spec.path} are not in the "
-                          f"file; found {header}")
+        raise SourceError(
+            f"{path}: columns {missing} named in mapping {spec.path} are not in the "
+            f"file; found {header}"
+        )
     # Prefix source columns so they never collide with canonical names.
     return frame.rename({c: SRC + c.strip() for c in frame.columns})
 
@@ -198,11 +231,15 @@ def _timestamp(spec: MappingSpec, col: str) -> pl.Expr:
     stamp = pl.coalesce(parts)
     if spec.time_column is None:
         return stamp
-    times = pl.coalesce([_text(spec.time_column).str.strptime(pl.Time, f, strict=False)
-                         for f in spec.time_formats])
+    times = pl.coalesce(
+        [_text(spec.time_column).str.strptime(pl.Time, f, strict=False) for f in spec.time_formats]
+    )
     date_only = stamp.str.len_chars() == 10
-    return pl.when(date_only & times.is_not_null()).then(
-        pl.format("{} {}", stamp, times.dt.strftime("%H:%M:%S"))).otherwise(stamp)
+    return (
+        pl.when(date_only & times.is_not_null())
+        .then(pl.format("{} {}", stamp, times.dt.strftime("%H:%M:%S")))
+        .otherwise(stamp)
+    )
 
 
 def _mapped(spec: MappingSpec, canon: str) -> pl.Expr:
@@ -248,8 +285,9 @@ def _derived(spec: MappingSpec, frame: pl.DataFrame) -> list[pl.Expr]:
     """Severity from sections, offence from keywords, offence_raw from the offence text."""
     exprs = []
     if spec.kind == "accidents" and spec.sections_column:
-        from_sections = severity_expr(_text(spec.sections_column), pl.col("occurred_at"),
-                                      spec.sections_table)
+        from_sections = severity_expr(
+            _text(spec.sections_column), pl.col("occurred_at"), spec.sections_table
+        )
         current = pl.col("severity") if "severity" in frame.columns else pl.lit(None, pl.Utf8)
         exprs.append(pl.coalesce(current, from_sections).alias("severity"))
     if spec.kind == "challans" and "offence" in spec.columns:
@@ -268,23 +306,44 @@ def _rules(spec: MappingSpec) -> list[tuple]:
     rules: list[tuple] = [
         (pl.col(idc).is_null(), id_src, f"missing {idc}", _text(id_src)),
         (_text(time_src).is_null(), time_src, f"missing {tcol}", _text(time_src)),
-        (pl.col(tcol).is_null(), time_src, f"date not readable with formats {' | '.join(spec.date_formats)}",
-         _text(time_src)),
+        (
+            pl.col(tcol).is_null(),
+            time_src,
+            f"date not readable with formats {' | '.join(spec.date_formats)}",
+            _text(time_src),
+        ),
     ]
     for canon in NUMERIC:
         if canon in spec.columns:
             col = spec.columns[canon]
-            rules.append((_text(col).is_not_null() & pl.col(canon).is_null(), col, "not a number",
-                          _text(col)))
+            rules.append(
+                (
+                    _text(col).is_not_null() & pl.col(canon).is_null(),
+                    col,
+                    "not a number",
+                    _text(col),
+                )
+            )
     if spec.kind == "accidents":
         col = spec.columns.get("severity") or spec.sections_column
-        rules.append((pl.col("severity").is_null(), col or "severity",
-                      "severity not mapped (values.severity or sections in the mapping)",
-                      _text(col) if col else pl.lit(None, pl.Utf8)))
+        rules.append(
+            (
+                pl.col("severity").is_null(),
+                col or "severity",
+                "severity not mapped (values.severity or sections in the mapping)",
+                _text(col) if col else pl.lit(None, pl.Utf8),
+            )
+        )
     else:
         col = spec.columns.get("offence")
-        rules.append((pl.col("offence").is_null(), col or "offence",
-                      "offence not mapped (values.offence in the mapping)", _text(col) if col else pl.lit(None, pl.Utf8)))
+        rules.append(
+            (
+                pl.col("offence").is_null(),
+                col or "offence",
+                "offence not mapped (values.offence in the mapping)",
+                _text(col) if col else pl.lit(None, pl.Utf8),
+            )
+        )
     return rules
 
 

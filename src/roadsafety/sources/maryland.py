@@ -27,18 +27,48 @@ SOURCE = "montgomery"
 DISTRICT = "MONTGOMERY"
 VIOLATION_TYPES = ("citation", "warning", "esero")
 NEEDED = ("Date Of Stop", "Time Of Stop", "Description", "Violation Type", "Charge")
-ID_FIELDS = ["Date Of Stop", "Time Of Stop", "Agency", "SubAgency", "Description", "Location",
-             "Latitude", "Longitude", "VehicleType", "Year", "Make", "Model", "Color",
-             "Violation Type", "Charge", "Article"]
-RAW_COLUMNS = ["Date Of Stop", "Time Of Stop", "SubAgency", "Description", "Location", "Latitude",
-               "Longitude", "Accident", "Belts", "Alcohol", "Violation Type", "Charge", "Article",
-               "Contributed To Accident", "VehicleType"]
+ID_FIELDS = [
+    "Date Of Stop",
+    "Time Of Stop",
+    "Agency",
+    "SubAgency",
+    "Description",
+    "Location",
+    "Latitude",
+    "Longitude",
+    "VehicleType",
+    "Year",
+    "Make",
+    "Model",
+    "Color",
+    "Violation Type",
+    "Charge",
+    "Article",
+]
+RAW_COLUMNS = [
+    "Date Of Stop",
+    "Time Of Stop",
+    "SubAgency",
+    "Description",
+    "Location",
+    "Latitude",
+    "Longitude",
+    "Accident",
+    "Belts",
+    "Alcohol",
+    "Violation Type",
+    "Charge",
+    "Article",
+    "Contributed To Accident",
+    "VehicleType",
+]
 
 
 def _load(path: Path) -> pl.DataFrame:
     try:
-        frame = pl.read_csv(path, infer_schema_length=0, truncate_ragged_lines=True,
-                            encoding="utf8-lossy")
+        frame = pl.read_csv(
+            path, infer_schema_length=0, truncate_ragged_lines=True, encoding="utf8-lossy"
+        )
     except FileNotFoundError as exc:
         raise SourceError(f"{path}: file not found") from exc
     except (pl.exceptions.PolarsError, OSError) as exc:
@@ -67,8 +97,10 @@ def challan_ids(frame: pl.DataFrame) -> pl.Series:
 def _issued_at() -> pl.Expr:
     date = pl.col("Date Of Stop").str.strip_chars().str.strptime(pl.Date, "%m/%d/%Y", strict=False)
     time = pl.col("Time Of Stop").str.strip_chars().str.strptime(pl.Time, "%H:%M:%S", strict=False)
-    return pl.when(time.is_null()).then(date.dt.strftime("%Y-%m-%d")).otherwise(
-        pl.format("{} {}", date.dt.strftime("%Y-%m-%d"), time.dt.strftime("%H:%M:%S"))
+    return (
+        pl.when(time.is_null())
+        .then(date.dt.strftime("%Y-%m-%d"))
+        .otherwise(pl.format("{} {}", date.dt.strftime("%Y-%m-%d"), time.dt.strftime("%H:%M:%S")))
     )
 
 
@@ -76,8 +108,10 @@ def _coordinates() -> list[pl.Expr]:
     lat = pl.col("Latitude").str.strip_chars().cast(pl.Float64, strict=False)
     lon = pl.col("Longitude").str.strip_chars().cast(pl.Float64, strict=False)
     missing = lat.is_null() | lon.is_null() | (lat == 0) | (lon == 0)
-    return [pl.when(missing).then(None).otherwise(lat).alias("latitude"),
-            pl.when(missing).then(None).otherwise(lon).alias("longitude")]
+    return [
+        pl.when(missing).then(None).otherwise(lat).alias("latitude"),
+        pl.when(missing).then(None).otherwise(lon).alias("longitude"),
+    ]
 
 
 def read_montgomery(path: Path) -> SourceBatch:
@@ -92,7 +126,10 @@ def read_montgomery(path: Path) -> SourceBatch:
         *_coordinates(),
         offence_expr(description).alias("offence"),
         description.alias("offence_raw"),
-        pl.col("VehicleType").str.replace(r"^\s*\d+\s*-\s*", "").str.strip_chars().alias("vehicle_class"),
+        pl.col("VehicleType")
+        .str.replace(r"^\s*\d+\s*-\s*", "")
+        .str.strip_chars()
+        .alias("vehicle_class"),
         pl.lit(DISTRICT).alias("district"),
         normalise_name(pl.col("SubAgency")).alias("police_station"),
         normalise_name(pl.col("Location")).alias("road_name"),
@@ -100,11 +137,22 @@ def read_montgomery(path: Path) -> SourceBatch:
         raw_json(RAW_COLUMNS, frame),
     )
     truncated = vtype.is_null() & pl.col("Charge").is_null()
-    parsed = parsed.with_columns(reject_when([
-        (truncated, "Violation Type", "row truncated: Violation Type and Charge missing"),
-        (~vtype.is_in(VIOLATION_TYPES), "Violation Type",
-         "columns shifted (Violation Type is not Citation/Warning/ESERO; unquoted comma upstream)"),
-        (pl.col("issued_at").is_null(), "Date Of Stop", "date not readable (expected MM/DD/YYYY)"),
-        (description.is_null(), "Description", "missing offence description"),
-    ]))
+    parsed = parsed.with_columns(
+        reject_when(
+            [
+                (truncated, "Violation Type", "row truncated: Violation Type and Charge missing"),
+                (
+                    ~vtype.is_in(VIOLATION_TYPES),
+                    "Violation Type",
+                    "columns shifted (Violation Type is not Citation/Warning/ESERO; unquoted comma upstream)",
+                ),
+                (
+                    pl.col("issued_at").is_null(),
+                    "Date Of Stop",
+                    "date not readable (expected MM/DD/YYYY)",
+                ),
+                (description.is_null(), "Description", "missing offence description"),
+            ]
+        )
+    )
     return finish_batch("challans", SOURCE, path, frame.height, parsed)

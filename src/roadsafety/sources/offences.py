@@ -19,7 +19,11 @@ from roadsafety.schemas import OFFENCES
 @cache
 def keyword_table() -> tuple[tuple[str, str], ...]:
     """The packaged ``(pattern, offence)`` rules in priority order."""
-    text = resources.files("roadsafety.sources.data").joinpath("offence_keywords.csv").read_text("utf-8")
+    text = (
+        resources.files("roadsafety.sources.data")
+        .joinpath("offence_keywords.csv")
+        .read_text("utf-8")
+    )
     rows = sorted(csv.DictReader(text.splitlines()), key=lambda r: int(r["priority"]))
     bad = [r["offence"] for r in rows if r["offence"] not in OFFENCES]
     if bad:
@@ -37,5 +41,9 @@ def offence_expr(text: pl.Expr, rules: tuple[tuple[str, str], ...] | None = None
     upper = text.cast(pl.Utf8).str.to_uppercase()
     result = pl.lit("other")
     for pattern, offence in reversed(rules if rules is not None else keyword_table()):
-        result = pl.when(upper.str.contains(pattern).fill_null(False)).then(pl.lit(offence)).otherwise(result)
+        result = (
+            pl.when(upper.str.contains(pattern).fill_null(False))
+            .then(pl.lit(offence))
+            .otherwise(result)
+        )
     return result

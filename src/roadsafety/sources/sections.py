@@ -23,7 +23,9 @@ _SYSTEM = re.compile(r"\b(IPC|BNS|MV\s*ACT|MVA)\b")
 @cache
 def section_table() -> dict[tuple[str, str], str]:
     """The packaged ``{(system, section): severity}`` table."""
-    text = resources.files("roadsafety.sources.data").joinpath("legal_sections.csv").read_text("utf-8")
+    text = (
+        resources.files("roadsafety.sources.data").joinpath("legal_sections.csv").read_text("utf-8")
+    )
     return {(r["system"], r["section"]): r["severity"] for r in csv.DictReader(text.splitlines())}
 
 

@@ -36,8 +36,17 @@ log = logging.getLogger(__name__)
 
 Format = Literal["csv", "parquet"]
 TRUTH_COLUMNS = (
-    "unit_id", "h3_cell", "road_name", "road_category", "police_station", "district", "kind",
-    "expected_crashes_per_year", "expected_fatal_grievous_per_year", "is_blackspot", "n_sites",
+    "unit_id",
+    "h3_cell",
+    "road_name",
+    "road_category",
+    "police_station",
+    "district",
+    "kind",
+    "expected_crashes_per_year",
+    "expected_fatal_grievous_per_year",
+    "is_blackspot",
+    "n_sites",
     "true_rank",
 )
 
@@ -120,7 +129,9 @@ class _ChunkWriter:
 
 def _reference_tables(world: World) -> tuple[pl.DataFrame, pl.DataFrame]:
     districts = world.districts.select("district", "state", "latitude", "longitude")
-    return districts, world.police_stations.select("police_station", "district", "latitude", "longitude")
+    return districts, world.police_stations.select(
+        "police_station", "district", "latitude", "longitude"
+    )
 
 
 def _paths(out_dir: Path, fmt: Format) -> dict[str, Path]:
@@ -132,23 +143,37 @@ def _paths(out_dir: Path, fmt: Format) -> dict[str, Path]:
             log.info("removing %s from an earlier run (it would not match the new truth)", stale)
             stale.unlink()
     paths = {name: out_dir / f"{name}.{fmt}" for name in ("accidents", "challans")}
-    return paths | {name: out_dir / f"{name}.csv" for name in ("districts", "police_stations", "truth")}
+    return paths | {
+        name: out_dir / f"{name}.csv" for name in ("districts", "police_stations", "truth")
+    }
 
 
-def _write_static(world: World, accidents: pl.DataFrame, truth: pl.DataFrame,
-                  paths: dict[str, Path], fmt: Format) -> None:
+def _write_static(
+    world: World, accidents: pl.DataFrame, truth: pl.DataFrame, paths: dict[str, Path], fmt: Format
+) -> None:
     """Write the accidents, the reference tables and the truth."""
     _write_table(accidents, paths["accidents"], fmt)
     districts, stations = _reference_tables(world)
     districts.write_csv(paths["districts"])
     stations.write_csv(paths["police_stations"])
     truth.write_csv(paths["truth"])
-    log.info("wrote %d accidents and %d truth units to %s", accidents.height, truth.height,
-             paths["truth"].parent)
+    log.info(
+        "wrote %d accidents and %d truth units to %s",
+        accidents.height,
+        truth.height,
+        paths["truth"].parent,
+    )
 
 
-def _write_challans(path: Path, fmt: Format, cw: ChallanWorld, start: dt.date, stop: dt.date,
-                    rng: np.random.Generator, progress: bool) -> int:
+def _write_challans(
+    path: Path,
+    fmt: Format,
+    cw: ChallanWorld,
+    start: dt.date,
+    stop: dt.date,
+    rng: np.random.Generator,
+    progress: bool,
+) -> int:
     writer = _ChunkWriter(path, fmt)
     months = list(month_starts(start, stop))
     try:
@@ -159,9 +184,17 @@ def _write_challans(path: Path, fmt: Format, cw: ChallanWorld, start: dt.date, s
     return writer.rows
 
 
-def generate_world(out_dir: Path, *, years: int = 3, scale: float = 1.0, seed: int = 42,
-                   end: dt.date | None = None, fmt: Format = "csv", h3_resolution: int = 8,
-                   progress: bool = True) -> SynthSummary:
+def generate_world(
+    out_dir: Path,
+    *,
+    years: int = 3,
+    scale: float = 1.0,
+    seed: int = 42,
+    end: dt.date | None = None,
+    fmt: Format = "csv",
+    h3_resolution: int = 8,
+    progress: bool = True,
+) -> SynthSummary:
     """Write a seeded synthetic Haryana world into ``out_dir``.
 
     Args:
@@ -178,7 +211,9 @@ def generate_world(out_dir: Path, *, years: int = 3, scale: float = 1.0, seed: i
         Paths, counts and the date range written.
     """
     if years < 1 or scale <= 0 or fmt not in ("csv", "parquet"):
-        raise ValueError(f"need years >= 1, scale > 0 and fmt csv|parquet; got {years}, {scale}, {fmt}")
+        raise ValueError(
+            f"need years >= 1, scale > 0 and fmt csv|parquet; got {years}, {scale}, {fmt}"
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start, stop = period(years, end)
@@ -195,12 +230,27 @@ def generate_world(out_dir: Path, *, years: int = 3, scale: float = 1.0, seed: i
     _write_static(world, accidents, truth, paths, fmt)
     cw = make_challan_world(sites, cameras, world.districts, scale, start, grid.n, rng)
     n_challans = _write_challans(paths["challans"], fmt, cw, start, stop, rng, progress)
-    log.info("wrote %d challans (%s to %s) to %s", n_challans, start,
-             stop - dt.timedelta(days=1), paths["challans"])
+    log.info(
+        "wrote %d challans (%s to %s) to %s",
+        n_challans,
+        start,
+        stop - dt.timedelta(days=1),
+        paths["challans"],
+    )
     return SynthSummary(
-        out_dir=out_dir, accidents_path=paths["accidents"], challans_path=paths["challans"],
-        districts_path=paths["districts"], police_stations_path=paths["police_stations"],
-        truth_path=paths["truth"], n_accidents=accidents.height, n_challans=n_challans,
-        n_units=truth.height, n_blackspots=int(truth["is_blackspot"].sum()), start=start,
-        end=stop - dt.timedelta(days=1), seed=seed, scale=scale, years=years,
+        out_dir=out_dir,
+        accidents_path=paths["accidents"],
+        challans_path=paths["challans"],
+        districts_path=paths["districts"],
+        police_stations_path=paths["police_stations"],
+        truth_path=paths["truth"],
+        n_accidents=accidents.height,
+        n_challans=n_challans,
+        n_units=truth.height,
+        n_blackspots=int(truth["is_blackspot"].sum()),
+        start=start,
+        end=stop - dt.timedelta(days=1),
+        seed=seed,
+        scale=scale,
+        years=years,
     )

@@ -29,28 +29,67 @@ STATE_FATAL = STATE_FG
 P_MINOR_GIVEN_LIGHT = 0.7
 JITTER_M = 50.0
 DATE_ONLY_SHARE = 0.02
-TRUCK_SHARE = {("highway", False): 0.35, ("highway", True): 0.7, ("urban", False): 0.1,
-               ("urban", True): 0.2, ("rural", False): 0.15, ("rural", True): 0.3}
-WITH_TRUCK = ("truck;car", "truck;motorcycle", "truck;truck", "truck;pedestrian", "truck;bus",
-              "truck;tractor", "truck")
-WITHOUT_TRUCK = ("car;motorcycle", "car;car", "motorcycle;pedestrian", "car;pedestrian",
-                 "motorcycle", "car", "bus;motorcycle", "auto_rickshaw;motorcycle", "tractor;car",
-                 "cyclist;car")
-FOG_PILEUP = ("truck;car;car", "truck;bus;car", "car;car;car;truck", "truck;truck;car",
-              "bus;car;car")
-CAUSES = ("overspeeding", "rash_driving", "wrong_side", "drunk_driving", "lane_violation",
-          "pedestrian_crossing", "mechanical_failure", "poor_visibility", "other")
-CAUSE_P = {STATE_FOG: (0.25, 0.1, 0.05, 0.02, 0.1, 0.03, 0.05, 0.35, 0.05),
-           STATE_NIGHT: (0.38, 0.14, 0.12, 0.14, 0.06, 0.05, 0.05, 0.02, 0.04),
-           0: (0.42, 0.18, 0.12, 0.03, 0.07, 0.09, 0.04, 0.0, 0.05)}
+TRUCK_SHARE = {
+    ("highway", False): 0.35,
+    ("highway", True): 0.7,
+    ("urban", False): 0.1,
+    ("urban", True): 0.2,
+    ("rural", False): 0.15,
+    ("rural", True): 0.3,
+}
+WITH_TRUCK = (
+    "truck;car",
+    "truck;motorcycle",
+    "truck;truck",
+    "truck;pedestrian",
+    "truck;bus",
+    "truck;tractor",
+    "truck",
+)
+WITHOUT_TRUCK = (
+    "car;motorcycle",
+    "car;car",
+    "motorcycle;pedestrian",
+    "car;pedestrian",
+    "motorcycle",
+    "car",
+    "bus;motorcycle",
+    "auto_rickshaw;motorcycle",
+    "tractor;car",
+    "cyclist;car",
+)
+FOG_PILEUP = (
+    "truck;car;car",
+    "truck;bus;car",
+    "car;car;car;truck",
+    "truck;truck;car",
+    "bus;car;car",
+)
+CAUSES = (
+    "overspeeding",
+    "rash_driving",
+    "wrong_side",
+    "drunk_driving",
+    "lane_violation",
+    "pedestrian_crossing",
+    "mechanical_failure",
+    "poor_visibility",
+    "other",
+)
+CAUSE_P = {
+    STATE_FOG: (0.25, 0.1, 0.05, 0.02, 0.1, 0.03, 0.05, 0.35, 0.05),
+    STATE_NIGHT: (0.38, 0.14, 0.12, 0.14, 0.06, 0.05, 0.05, 0.02, 0.04),
+    0: (0.42, 0.18, 0.12, 0.03, 0.07, 0.09, 0.04, 0.0, 0.05),
+}
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def group_profiles(sites: pl.DataFrame, grid: HourGrid, festivals: dict, rng: np.random.Generator
-                   ) -> dict[tuple[str, str], np.ndarray]:
+def group_profiles(
+    sites: pl.DataFrame, grid: HourGrid, festivals: dict, rng: np.random.Generator
+) -> dict[tuple[str, str], np.ndarray]:
     """Normalised (mean 1) hourly intensity per (class, district): class profile × district trend."""
     districts = sorted(sites["district"].unique().to_list())
     beta = dict(zip(districts, 0.01 + rng.uniform(-0.04, 0.04, len(districts))))
@@ -70,8 +109,9 @@ def _fatal_probability(klass: str, sev_fatal: np.ndarray, state: np.ndarray) -> 
     return _sigmoid(FATAL_LOGIT[klass] + sev_fatal + np.asarray(STATE_FATAL[klass])[state])
 
 
-def draw_crashes(sites: pl.DataFrame, grid: HourGrid, profiles: dict, rng: np.random.Generator
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def draw_crashes(
+    sites: pl.DataFrame, grid: HourGrid, profiles: dict, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Crash site indices, hour indices, and per-site expected fatal+grievous per year.
 
     Returns:
@@ -82,7 +122,9 @@ def draw_crashes(sites: pl.DataFrame, grid: HourGrid, profiles: dict, rng: np.ra
     site_parts, hour_parts = [], []
     exp_fg = np.zeros(sites.height)
     for (klass, district), w in profiles.items():
-        rows = np.flatnonzero(((sites["klass"] == klass) & (sites["district"] == district)).to_numpy())
+        rows = np.flatnonzero(
+            ((sites["klass"] == klass) & (sites["district"] == district)).to_numpy()
+        )
         rate = sites["rate"].to_numpy()[rows]
         counts = rng.poisson(rate * years)
         site_parts.append(np.repeat(rows, counts))
@@ -94,8 +136,13 @@ def draw_crashes(sites: pl.DataFrame, grid: HourGrid, profiles: dict, rng: np.ra
     return np.concatenate(site_parts), np.concatenate(hour_parts), exp_fg
 
 
-def _severity(klass: np.ndarray, sev_fg: np.ndarray, sev_fatal: np.ndarray, state: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
+def _severity(
+    klass: np.ndarray,
+    sev_fg: np.ndarray,
+    sev_fatal: np.ndarray,
+    state: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
     n = len(klass)
     p_fg, p_fatal = np.empty(n), np.empty(n)
     for k in ("highway", "urban", "rural"):
@@ -104,11 +151,14 @@ def _severity(klass: np.ndarray, sev_fg: np.ndarray, sev_fatal: np.ndarray, stat
         p_fatal[m] = _fatal_probability(k, sev_fatal[m], state[m])
     u = rng.random((3, n))
     fg, fatal, minor = u[0] < p_fg, u[1] < p_fatal, u[2] < P_MINOR_GIVEN_LIGHT
-    return np.where(fg, np.where(fatal, "fatal", "grievous"), np.where(minor, "minor", "non_injury"))
+    return np.where(
+        fg, np.where(fatal, "fatal", "grievous"), np.where(minor, "minor", "non_injury")
+    )
 
 
-def _victims(severity: np.ndarray, pileup: np.ndarray, rng: np.random.Generator
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _victims(
+    severity: np.ndarray, pileup: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     n = len(severity)
     fatal, grievous, minor = severity == "fatal", severity == "grievous", severity == "minor"
     killed = np.where(fatal, 1 + rng.poisson(np.where(pileup, 0.7, 0.05), n), 0)
@@ -130,16 +180,23 @@ def _vehicles(klass: np.ndarray, state: np.ndarray, rng: np.random.Generator) ->
     return np.where(pileup, rng.choice(FOG_PILEUP, n), out), pileup
 
 
-def _conditions(grid: HourGrid, hour: np.ndarray, state: np.ndarray, klass: np.ndarray,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _conditions(
+    grid: HourGrid, hour: np.ndarray, state: np.ndarray, klass: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(hour)
     month, hod = grid.month[hour], grid.hod[hour]
     rain = rng.random(n) < np.where(np.isin(month, (7, 8, 9)), 0.35, 0.04)
-    weather = np.where(state == STATE_FOG, np.where(rng.random(n) < 0.8, "fog", "haze"),
-                       np.where(rain, "rain", "clear"))
+    weather = np.where(
+        state == STATE_FOG,
+        np.where(rng.random(n) < 0.8, "fog", "haze"),
+        np.where(rain, "rain", "clear"),
+    )
     dark = "dark_" + np.where(klass == "urban", "lit", "unlit")
-    light = np.where((hod >= 7) & (hod < 17), "daylight",
-                     np.where(np.isin(hod, (5, 6, 17, 18)), "dawn_dusk", dark))
+    light = np.where(
+        (hod >= 7) & (hod < 17),
+        "daylight",
+        np.where(np.isin(hod, (5, 6, 17, 18)), "dawn_dusk", dark),
+    )
     cause = np.empty(n, dtype=object)
     for s, p in CAUSE_P.items():
         m = state == s
@@ -147,14 +204,17 @@ def _conditions(grid: HourGrid, hour: np.ndarray, state: np.ndarray, klass: np.n
     return weather, light, cause.astype(str)
 
 
-def _jittered(lat: np.ndarray, lon: np.ndarray, cells: np.ndarray, resolution: int,
-              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _jittered(
+    lat: np.ndarray, lon: np.ndarray, cells: np.ndarray, resolution: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Points within JITTER_M metres of their site, kept inside the site's H3 cell."""
     r = JITTER_M * np.sqrt(rng.random(len(lat)))
     theta = rng.uniform(0, 2 * np.pi, len(lat))
     j_lat = np.round(lat + r * np.cos(theta) / 110_570.0, 6)
     j_lon = np.round(lon + r * np.sin(theta) / (111_320.0 * np.cos(np.radians(lat))), 6)
-    moved = np.array([h3.latlng_to_cell(a, b, resolution) for a, b in zip(j_lat, j_lon)], dtype=object)
+    moved = np.array(
+        [h3.latlng_to_cell(a, b, resolution) for a, b in zip(j_lat, j_lon)], dtype=object
+    )
     inside = moved == cells
     return np.where(inside, j_lat, lat), np.where(inside, j_lon, lon)
 
@@ -162,11 +222,18 @@ def _jittered(lat: np.ndarray, lon: np.ndarray, cells: np.ndarray, resolution: i
 def _timestamps(grid: HourGrid, hour: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     seconds = rng.integers(0, 3600, len(hour))
     return (grid.hours[hour].astype("datetime64[s]") + seconds.astype("timedelta64[s]")).astype(
-        "datetime64[us]")
+        "datetime64[us]"
+    )
 
 
-def build_accidents(sites: pl.DataFrame, grid: HourGrid, festivals: dict, codes: dict[str, str],
-                    resolution: int, rng: np.random.Generator) -> tuple[pl.DataFrame, np.ndarray]:
+def build_accidents(
+    sites: pl.DataFrame,
+    grid: HourGrid,
+    festivals: dict,
+    codes: dict[str, str],
+    resolution: int,
+    rng: np.random.Generator,
+) -> tuple[pl.DataFrame, np.ndarray]:
     """Canonical accident rows (``schemas.ACCIDENT_INPUT`` columns) and expected FG per site.
 
     Args:
@@ -185,17 +252,35 @@ def build_accidents(sites: pl.DataFrame, grid: HourGrid, festivals: dict, codes:
     vehicles, pileup = _vehicles(klass, state, rng)
     killed, injured = _victims(severity, pileup, rng)
     weather, light, cause = _conditions(grid, hour, state, klass, rng)
-    lat, lon = _jittered(s["latitude"].to_numpy(), s["longitude"].to_numpy(),
-                         s["h3_cell"].to_numpy().astype(object), resolution, rng)
+    lat, lon = _jittered(
+        s["latitude"].to_numpy(),
+        s["longitude"].to_numpy(),
+        s["h3_cell"].to_numpy().astype(object),
+        resolution,
+        rng,
+    )
     gps = s["gps"].to_numpy()
-    frame = pl.DataFrame({
-        "ts": _timestamps(grid, hour, rng), "date_only": rng.random(len(site)) < DATE_ONLY_SHARE,
-        "site": site, "latitude": np.where(gps, lat, np.nan), "longitude": np.where(gps, lon, np.nan),
-        "severity": severity, "killed": killed, "injured": injured,
-        "district": s["district"], "police_station": s["police_station"], "road_name": s["road_name"],
-        "road_category": s["road_category"], "chainage_km": s["chainage_km"],
-        "vehicle_types": vehicles, "weather": weather, "light": light, "cause": cause,
-    }).with_columns(pl.col("latitude", "longitude").fill_nan(None))
+    frame = pl.DataFrame(
+        {
+            "ts": _timestamps(grid, hour, rng),
+            "date_only": rng.random(len(site)) < DATE_ONLY_SHARE,
+            "site": site,
+            "latitude": np.where(gps, lat, np.nan),
+            "longitude": np.where(gps, lon, np.nan),
+            "severity": severity,
+            "killed": killed,
+            "injured": injured,
+            "district": s["district"],
+            "police_station": s["police_station"],
+            "road_name": s["road_name"],
+            "road_category": s["road_category"],
+            "chainage_km": s["chainage_km"],
+            "vehicle_types": vehicles,
+            "weather": weather,
+            "light": light,
+            "cause": cause,
+        }
+    ).with_columns(pl.col("latitude", "longitude").fill_nan(None))
     return _finish_accidents(frame, codes), exp_fg
 
 
@@ -204,8 +289,11 @@ def _finish_accidents(frame: pl.DataFrame, codes: dict[str, str]) -> pl.DataFram
     year = pl.col("ts").dt.year().cast(pl.Utf8)
     code = pl.col("district").replace_strict(codes, return_dtype=pl.Utf8)
     seq = (pl.int_range(pl.len()).over(code, year) + 1).cast(pl.Utf8).str.zfill(5)
-    ts_text = pl.when(pl.col("date_only")).then(pl.col("ts").dt.strftime("%Y-%m-%d")).otherwise(
-        pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S"))
+    ts_text = (
+        pl.when(pl.col("date_only"))
+        .then(pl.col("ts").dt.strftime("%Y-%m-%d"))
+        .otherwise(pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S"))
+    )
     frame = frame.with_columns(
         (pl.lit("FIR-") + code + "-" + year + "-" + seq).alias("accident_id"),
         ts_text.alias("occurred_at"),
@@ -224,15 +312,23 @@ def build_truth(sites: pl.DataFrame, exp_fg: np.ndarray) -> pl.DataFrame:
     s = s.sort("rate", "site", descending=[True, False])
     truth = s.group_by("unit_id", maintain_order=True).agg(
         pl.when(pl.col("gps").first()).then(pl.col("h3_cell").first()).alias("h3_cell"),
-        pl.col("road_name").drop_nulls().first(), pl.col("road_category").first(),
-        pl.col("police_station").first(), pl.col("district").first(),
+        pl.col("road_name").drop_nulls().first(),
+        pl.col("road_category").first(),
+        pl.col("police_station").first(),
+        pl.col("district").first(),
         pl.col("rate").sum().alias("expected_crashes_per_year"),
         pl.col("exp_fg").sum().alias("expected_fatal_grievous_per_year"),
-        pl.col("is_blackspot").any(), pl.len().alias("n_sites"),
-        pl.when(pl.col("gps").first()).then(pl.lit("h3")).otherwise(pl.lit("ps_road")).alias("kind"),
+        pl.col("is_blackspot").any(),
+        pl.len().alias("n_sites"),
+        pl.when(pl.col("gps").first())
+        .then(pl.lit("h3"))
+        .otherwise(pl.lit("ps_road"))
+        .alias("kind"),
     )
-    truth = truth.sort(["expected_fatal_grievous_per_year", "expected_crashes_per_year", "unit_id"],
-                       descending=[True, True, False])
+    truth = truth.sort(
+        ["expected_fatal_grievous_per_year", "expected_crashes_per_year", "unit_id"],
+        descending=[True, True, False],
+    )
     return truth.with_columns(
         pl.col("expected_crashes_per_year", "expected_fatal_grievous_per_year").round(6),
         pl.int_range(1, pl.len() + 1).alias("true_rank"),

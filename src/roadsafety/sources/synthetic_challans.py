@@ -25,10 +25,62 @@ REPEAT_SHARE = 0.25
 WARNING_SHARE = 0.04
 NO_GPS_SHARE = 0.08
 REG_LETTERS = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ"))
-CAMERA_HOD = np.array([0.5, 0.4, 0.35, 0.35, 0.4, 0.6, 0.9, 1.2, 1.5, 1.5, 1.3, 1.2,
-                       1.2, 1.2, 1.2, 1.3, 1.4, 1.6, 1.6, 1.4, 1.1, 0.9, 0.7, 0.6])
-OFFICER_HOD = np.array([0, 0, 0, 0, 0, 0, 0.05, 0.4, 1.0, 1.3, 1.4, 1.4,
-                        1.2, 0.8, 1.2, 1.3, 1.3, 1.2, 1.0, 0.6, 0.3, 0.1, 0, 0])
+CAMERA_HOD = np.array(
+    [
+        0.5,
+        0.4,
+        0.35,
+        0.35,
+        0.4,
+        0.6,
+        0.9,
+        1.2,
+        1.5,
+        1.5,
+        1.3,
+        1.2,
+        1.2,
+        1.2,
+        1.2,
+        1.3,
+        1.4,
+        1.6,
+        1.6,
+        1.4,
+        1.1,
+        0.9,
+        0.7,
+        0.6,
+    ]
+)
+OFFICER_HOD = np.array(
+    [
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0.05,
+        0.4,
+        1.0,
+        1.3,
+        1.4,
+        1.4,
+        1.2,
+        0.8,
+        1.2,
+        1.3,
+        1.3,
+        1.2,
+        1.0,
+        0.6,
+        0.3,
+        0.1,
+        0,
+        0,
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -51,15 +103,32 @@ def make_registrations(codes: np.ndarray, rng: np.random.Generator) -> np.ndarra
     """Fake registrations ``HR-26-AB-1234`` for the given RTO codes (``HR-26``)."""
     letters = REG_LETTERS[rng.integers(0, len(REG_LETTERS), (len(codes), 2))]
     numbers = rng.integers(1, 10_000, len(codes))
-    return pl.DataFrame({"c": codes, "a": letters[:, 0], "b": letters[:, 1], "n": numbers}).select(
-        pl.concat_str(pl.col("c"), pl.lit("-"), pl.col("a"), pl.col("b"), pl.lit("-"),
-                      pl.col("n").cast(pl.Utf8).str.zfill(4))
-    ).to_series().to_numpy()
+    return (
+        pl.DataFrame({"c": codes, "a": letters[:, 0], "b": letters[:, 1], "n": numbers})
+        .select(
+            pl.concat_str(
+                pl.col("c"),
+                pl.lit("-"),
+                pl.col("a"),
+                pl.col("b"),
+                pl.lit("-"),
+                pl.col("n").cast(pl.Utf8).str.zfill(4),
+            )
+        )
+        .to_series()
+        .to_numpy()
+    )
 
 
-def make_challan_world(sites: pl.DataFrame, cameras: pl.DataFrame, districts: pl.DataFrame,
-                       scale: float, grid_start: dt.date, total_hours: int,
-                       rng: np.random.Generator) -> ChallanWorld:
+def make_challan_world(
+    sites: pl.DataFrame,
+    cameras: pl.DataFrame,
+    districts: pl.DataFrame,
+    scale: float,
+    grid_start: dt.date,
+    total_hours: int,
+    rng: np.random.Generator,
+) -> ChallanWorld:
     """Flatten sites, cameras and a repeat-offender pool for the monthly generator."""
     rto = {d: list(codes) for d, codes in districts.select("district", "rto").iter_rows()}
     all_codes = np.array(sorted({c for codes in rto.values() for c in codes}))
@@ -70,11 +139,27 @@ def make_challan_world(sites: pl.DataFrame, cameras: pl.DataFrame, districts: pl
     night = near_town * np.isin(sites["klass"].to_numpy(), ("urban", "highway")) + 1e-6
     row_of_site = {s: i for i, s in enumerate(sites["site"].to_list())}
     cams = cameras.with_columns(pl.col("site").replace_strict(row_of_site).alias("row"))
-    keep = ["site", "latitude", "longitude", "district", "police_station", "road_name", "klass", "gps"]
+    keep = [
+        "site",
+        "latitude",
+        "longitude",
+        "district",
+        "police_station",
+        "road_name",
+        "klass",
+        "gps",
+    ]
     return ChallanWorld(
-        sites=sites.select(keep), enforcement=sites["enforcement"].to_numpy(),
-        night_weight=night / night.sum(), cameras=cams, rto_of_district=rto, pool=pool,
-        pool_weight=pool_w, scale=scale, total_hours=total_hours, start=grid_start,
+        sites=sites.select(keep),
+        enforcement=sites["enforcement"].to_numpy(),
+        night_weight=night / night.sum(),
+        cameras=cams,
+        rto_of_district=rto,
+        pool=pool,
+        pool_weight=pool_w,
+        scale=scale,
+        total_hours=total_hours,
+        start=grid_start,
     )
 
 
@@ -101,8 +186,9 @@ def _stream_hours(grid: HourGrid, stream: str, n: int, rng: np.random.Generator)
     return sample_hours(w, n, rng)
 
 
-def _stream_rows(cw: ChallanWorld, stream: str, n: int, rng: np.random.Generator
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stream_rows(
+    cw: ChallanWorld, stream: str, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(site row, context, camera id or '') per challan of a stream."""
     if stream == "camera":
         cams = cw.cameras
@@ -138,8 +224,9 @@ def _month_count(cw: ChallanWorld, first: dt.date, grid: HourGrid, rng: np.rando
     return int(rng.poisson(CHALLANS_PER_YEAR * cw.scale * grid.n / 8766.0 * max(trend, 0.1)))
 
 
-def challan_month(cw: ChallanWorld, first: dt.date, stop: dt.date, rng: np.random.Generator
-                  ) -> pl.DataFrame:
+def challan_month(
+    cw: ChallanWorld, first: dt.date, stop: dt.date, rng: np.random.Generator
+) -> pl.DataFrame:
     """Canonical challan rows (``schemas.CHALLAN_INPUT`` columns) issued in ``[first, stop)``."""
     grid = hour_grid(first, stop)
     n_total = _month_count(cw, first, grid, rng)
@@ -151,12 +238,20 @@ def challan_month(cw: ChallanWorld, first: dt.date, stop: dt.date, rng: np.rando
         parts.append((rows, ctx, camera, hours, np.full(int(n), stream)))
     rows, ctx, camera, hours, stream = (np.concatenate(p) for p in zip(*parts))
     ts = grid.hours[hours].astype("datetime64[s]") + rng.integers(0, 3600, len(rows)).astype(
-        "timedelta64[s]")
+        "timedelta64[s]"
+    )
     return _assemble(cw, rows, ctx, camera, stream, ts.astype("datetime64[us]"), rng)
 
 
-def _assemble(cw: ChallanWorld, rows: np.ndarray, ctx: np.ndarray, camera: np.ndarray,
-              stream: np.ndarray, ts: np.ndarray, rng: np.random.Generator) -> pl.DataFrame:
+def _assemble(
+    cw: ChallanWorld,
+    rows: np.ndarray,
+    ctx: np.ndarray,
+    camera: np.ndarray,
+    stream: np.ndarray,
+    ts: np.ndarray,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
     n = len(rows)
     s = cw.sites[rows]
     offence = draw_offences(ctx, rng)
@@ -168,21 +263,30 @@ def _assemble(cw: ChallanWorld, rows: np.ndarray, ctx: np.ndarray, camera: np.nd
     lat = s["latitude"].to_numpy() + r * np.cos(theta) / 110_570.0
     lon = s["longitude"].to_numpy() + r * np.sin(theta) / (111_320.0 * np.cos(np.radians(lat)))
     no_gps = (stream == "officer") & (rng.random(n) < NO_GPS_SHARE)
-    frame = pl.DataFrame({
-        "ts": ts, "site": s["site"], "latitude": np.where(no_gps, np.nan, np.round(lat, 6)),
-        "longitude": np.where(no_gps, np.nan, np.round(lon, 6)), "offence": offence,
-        "offence_raw": text, "vehicle_class": vehicle,
-        "fine_amount": np.where(warning, np.nan, fine), "district": s["district"],
-        "police_station": s["police_station"], "road_name": s["road_name"],
-        "camera_id": np.where(camera == "", None, camera),
-        "vehicle_reg": _registrations(cw, s["district"].to_numpy().astype(str), rng),
-        "challan_type": np.where(warning, "warning", "challan"),
-    }).with_columns(pl.col("latitude", "longitude", "fine_amount").fill_nan(None))
+    frame = pl.DataFrame(
+        {
+            "ts": ts,
+            "site": s["site"],
+            "latitude": np.where(no_gps, np.nan, np.round(lat, 6)),
+            "longitude": np.where(no_gps, np.nan, np.round(lon, 6)),
+            "offence": offence,
+            "offence_raw": text,
+            "vehicle_class": vehicle,
+            "fine_amount": np.where(warning, np.nan, fine),
+            "district": s["district"],
+            "police_station": s["police_station"],
+            "road_name": s["road_name"],
+            "camera_id": np.where(camera == "", None, camera),
+            "vehicle_reg": _registrations(cw, s["district"].to_numpy().astype(str), rng),
+            "challan_type": np.where(warning, "warning", "challan"),
+        }
+    ).with_columns(pl.col("latitude", "longitude", "fine_amount").fill_nan(None))
     frame = frame.sort("ts", "site", "offence", "vehicle_reg")
     month = pl.col("ts").dt.strftime("%Y%m")
     frame = frame.with_columns(
-        (pl.lit("EC-") + month + "-" + (pl.int_range(pl.len()) + 1).cast(pl.Utf8).str.zfill(7)
-         ).alias("challan_id"),
+        (
+            pl.lit("EC-") + month + "-" + (pl.int_range(pl.len()) + 1).cast(pl.Utf8).str.zfill(7)
+        ).alias("challan_id"),
         pl.col("ts").dt.strftime("%Y-%m-%d %H:%M:%S").alias("issued_at"),
     )
     return frame.select([pl.col(c).cast(t) for c, t in schemas.CHALLAN_INPUT.items()])

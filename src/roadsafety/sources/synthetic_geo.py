@@ -19,8 +19,15 @@ import polars as pl
 KM_PER_DEG_LAT = 110.57
 KM_PER_DEG_LON_EQ = 111.32
 HIGHWAY_CATEGORIES = ("NH", "SH", "expressway")
-BASE_RATE = {"NH": 1.0, "expressway": 0.7, "SH": 0.5, "MDR": 0.25, "ODR": 0.12, "urban": 0.45,
-             "other": 0.1}
+BASE_RATE = {
+    "NH": 1.0,
+    "expressway": 0.7,
+    "SH": 0.5,
+    "MDR": 0.25,
+    "ODR": 0.12,
+    "urban": 0.45,
+    "other": 0.1,
+}
 SPACING_KM = {"urban": 0.25}
 DEFAULT_SPACING_KM = 0.5
 LOCAL_SHARE = 0.30
@@ -49,13 +56,18 @@ def load_world() -> World:
     """
     text = resources.files("roadsafety.sources").joinpath("data/haryana_world.json").read_text()
     doc = json.loads(text)
-    districts = pl.DataFrame(doc["districts"]).rename({"name": "district", "lat": "latitude",
-                                                        "lon": "longitude"})
+    districts = pl.DataFrame(doc["districts"]).rename(
+        {"name": "district", "lat": "latitude", "lon": "longitude"}
+    )
     districts = districts.with_columns(pl.lit(doc["state"]).alias("state"))
-    towns = pl.DataFrame(doc["towns"], schema=["town", "district", "latitude", "longitude", "size"],
-                         orient="row")
-    stations = pl.DataFrame(doc["police_stations"], orient="row",
-                            schema=["police_station", "district", "latitude", "longitude"])
+    towns = pl.DataFrame(
+        doc["towns"], schema=["town", "district", "latitude", "longitude", "size"], orient="row"
+    )
+    stations = pl.DataFrame(
+        doc["police_stations"],
+        orient="row",
+        schema=["police_station", "district", "latitude", "longitude"],
+    )
     return World(districts=districts, towns=towns, police_stations=stations, roads=doc["roads"])
 
 
@@ -97,21 +109,33 @@ def densify(vertices_km: np.ndarray, spacing_km: float) -> tuple[np.ndarray, np.
 
 def road_sites(world: World) -> pl.DataFrame:
     """Sites along every corridor, with road name, category, chainage and traffic index."""
-    towns = {t: (la, lo) for t, la, lo in world.towns.select("town", "latitude", "longitude").rows()}
+    towns = {
+        t: (la, lo) for t, la, lo in world.towns.select("town", "latitude", "longitude").rows()
+    }
     frames, chain_end = [], {}
     for road in world.roads:
         verts = _road_vertices(road, towns)
         spacing = SPACING_KM.get(road["category"], DEFAULT_SPACING_KM)
         pts, dist = densify(verts, spacing)
-        start = chain_end.get(road["name"], 0.0) if road.get("continues") else road["chainage_start_km"]
+        start = (
+            chain_end.get(road["name"], 0.0) if road.get("continues") else road["chainage_start_km"]
+        )
         chain_end[road["name"]] = start + float(np.hypot(*np.diff(verts, axis=0).T).sum())
         lat, lon = _from_km(pts)
-        frames.append(pl.DataFrame({
-            "road_name": road["name"], "road_category": road["category"],
-            "chainage_km": np.round(start + dist, 3), "latitude": lat, "longitude": lon,
-            "traffic": float(road["traffic"]), "road_cameras": int(road.get("cameras", 0)),
-            "spacing_km": spacing,
-        }))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "road_name": road["name"],
+                    "road_category": road["category"],
+                    "chainage_km": np.round(start + dist, 3),
+                    "latitude": lat,
+                    "longitude": lon,
+                    "traffic": float(road["traffic"]),
+                    "road_cameras": int(road.get("cameras", 0)),
+                    "spacing_km": spacing,
+                }
+            )
+        )
     return pl.concat(frames).with_columns(pl.lit("road").alias("kind"))
 
 
@@ -136,11 +160,15 @@ def local_sites(world: World, rng: np.random.Generator) -> pl.DataFrame:
         for i in range(n):
             category = "urban" if urban[i] else ("other" if rng.random() < 0.1 else "ODR")
             rows.append((f"{town} {suffix[i]}" if named[i] else None, category, s_lat[i], s_lon[i]))
-    frame = pl.DataFrame(rows, schema=["road_name", "road_category", "latitude", "longitude"],
-                         orient="row")
+    frame = pl.DataFrame(
+        rows, schema=["road_name", "road_category", "latitude", "longitude"], orient="row"
+    )
     return frame.with_columns(
-        pl.lit(None, pl.Float64).alias("chainage_km"), pl.lit(0.6).alias("traffic"),
-        pl.lit(0).alias("road_cameras"), pl.lit(1.0).alias("spacing_km"), pl.lit("local").alias("kind"),
+        pl.lit(None, pl.Float64).alias("chainage_km"),
+        pl.lit(0.6).alias("traffic"),
+        pl.lit(0).alias("road_cameras"),
+        pl.lit(1.0).alias("spacing_km"),
+        pl.lit("local").alias("kind"),
     )
 
 
@@ -149,10 +177,12 @@ def _nearest(points_km: np.ndarray, targets_km: np.ndarray) -> tuple[np.ndarray,
     idx = np.empty(len(points_km), dtype=np.int64)
     dist = np.empty(len(points_km))
     for lo in range(0, len(points_km), 2048):
-        chunk = points_km[lo:lo + 2048]
-        d = np.hypot(chunk[:, None, 0] - targets_km[None, :, 0], chunk[:, None, 1] - targets_km[None, :, 1])
-        idx[lo:lo + 2048] = d.argmin(axis=1)
-        dist[lo:lo + 2048] = d.min(axis=1)
+        chunk = points_km[lo : lo + 2048]
+        d = np.hypot(
+            chunk[:, None, 0] - targets_km[None, :, 0], chunk[:, None, 1] - targets_km[None, :, 1]
+        )
+        idx[lo : lo + 2048] = d.argmin(axis=1)
+        dist[lo : lo + 2048] = d.min(axis=1)
     return idx, dist
 
 
@@ -162,7 +192,9 @@ def attach_admin(sites: pl.DataFrame, world: World) -> pl.DataFrame:
     ps = world.police_stations
     ps_idx, _ = _nearest(pts, _to_km(ps["latitude"].to_numpy(), ps["longitude"].to_numpy()))
     towns = world.towns
-    t_idx, t_dist = _nearest(pts, _to_km(towns["latitude"].to_numpy(), towns["longitude"].to_numpy()))
+    t_idx, t_dist = _nearest(
+        pts, _to_km(towns["latitude"].to_numpy(), towns["longitude"].to_numpy())
+    )
     return sites.with_columns(
         pl.Series("police_station", ps["police_station"].to_numpy()[ps_idx]),
         pl.Series("district", ps["district"].to_numpy()[ps_idx]),
@@ -173,5 +205,10 @@ def attach_admin(sites: pl.DataFrame, world: World) -> pl.DataFrame:
 
 def profile_class(category: pl.Expr) -> pl.Expr:
     """Temporal profile class of a road category: highway, urban or rural."""
-    return (pl.when(category.is_in(HIGHWAY_CATEGORIES)).then(pl.lit("highway"))
-            .when(category == "urban").then(pl.lit("urban")).otherwise(pl.lit("rural")))
+    return (
+        pl.when(category.is_in(HIGHWAY_CATEGORIES))
+        .then(pl.lit("highway"))
+        .when(category == "urban")
+        .then(pl.lit("urban"))
+        .otherwise(pl.lit("rural"))
+    )

@@ -13,39 +13,72 @@ from roadsafety.schemas import OFFENCES
 # Offence mix per context (probabilities in OFFENCES order).
 _MIX = {
     #                 speed  drunk  red   helmet belt  wrong  mobile load  lane  danger docs  other
-    "cam_speed":     (0.93, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.07, 0.0, 0.0, 0.0),
-    "cam_anpr":      (0.0, 0.0, 0.0, 0.45, 0.3, 0.08, 0.05, 0.0, 0.0, 0.0, 0.07, 0.05),
+    "cam_speed": (0.93, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.07, 0.0, 0.0, 0.0),
+    "cam_anpr": (0.0, 0.0, 0.0, 0.45, 0.3, 0.08, 0.05, 0.0, 0.0, 0.0, 0.07, 0.05),
     "cam_red_light": (0.0, 0.0, 0.75, 0.1, 0.05, 0.0, 0.0, 0.0, 0.1, 0.0, 0.0, 0.0),
     "officer_urban": (0.05, 0.01, 0.06, 0.42, 0.1, 0.09, 0.06, 0.01, 0.06, 0.04, 0.08, 0.02),
-    "officer_road":  (0.18, 0.01, 0.0, 0.30, 0.12, 0.08, 0.04, 0.12, 0.05, 0.03, 0.05, 0.02),
-    "night_drive":   (0.1, 0.55, 0.0, 0.05, 0.0, 0.05, 0.05, 0.0, 0.0, 0.1, 0.1, 0.0),
+    "officer_road": (0.18, 0.01, 0.0, 0.30, 0.12, 0.08, 0.04, 0.12, 0.05, 0.03, 0.05, 0.02),
+    "night_drive": (0.1, 0.55, 0.0, 0.05, 0.0, 0.05, 0.05, 0.0, 0.0, 0.1, 0.1, 0.0),
 }
 OFFENCE_MIX = {k: np.asarray(v) / np.sum(v) for k, v in _MIX.items()}
 
 # offence: [(officer text, fine in rupees, weight)]
 OFFENCE_TEXT: dict[str, list[tuple[str, float, float]]] = {
-    "overspeeding": [("Sec 183 MVA - Over Speeding", 1000.0, 0.6), ("OVERSPEED", 1000.0, 0.2),
-                     ("u/s 183(1) over speeding LMV", 1000.0, 0.2)],
-    "drunk_driving": [("Sec 185 MVA - Drunken Driving", 10000.0, 0.7), ("DRUNK AND DRIVE", 10000.0, 0.3)],
-    "red_light": [("Sec 184 MVA - Red Light Jumping", 5000.0, 0.5),
-                  ("Sec 119/177 MVA - Disobeying Traffic Signal", 1000.0, 0.3),
-                  ("JUMPING RED LIGHT", 5000.0, 0.2)],
-    "no_helmet": [("Sec 194D MVA - No Helmet", 1000.0, 0.6), ("WITHOUT HELMET", 1000.0, 0.2),
-                  ("u/s 129/194D riding w/o helmet (pillion)", 1000.0, 0.2)],
-    "no_seatbelt": [("Sec 194B MVA - Without Seat Belt", 1000.0, 0.7), ("NO SEAT BELT", 1000.0, 0.3)],
-    "wrong_side": [("Sec 184 MVA - Wrong Side Driving", 5000.0, 0.7), ("DRIVING ON WRONG SIDE", 5000.0, 0.3)],
-    "mobile_phone": [("Sec 184(c) MVA - Using Mobile Phone While Driving", 5000.0, 0.7),
-                     ("MOBILE WHILE DRIVING", 5000.0, 0.3)],
-    "overloading": [("Sec 194(1) MVA - Overloading", 20000.0, 0.7), ("OVER LOAD GOODS VEHICLE", 20000.0, 0.3)],
-    "lane_violation": [("Sec 177A MVA - Lane Violation", 500.0, 0.6),
-                       ("NOT FOLLOWING LANE DISCIPLINE", 500.0, 0.4)],
-    "dangerous_driving": [("Sec 184 MVA - Dangerous Driving", 5000.0, 0.7), ("RASH DRIVING", 5000.0, 0.3)],
-    "no_documents": [("Sec 181 MVA - Driving Without Licence", 5000.0, 0.4),
-                     ("Sec 196 MVA - Without Insurance", 2000.0, 0.3),
-                     ("Sec 192 MVA - Without Registration", 5000.0, 0.2), ("NO DL", 5000.0, 0.1)],
-    "other": [("Sec 177 MVA - General Offence", 500.0, 0.5), ("Sec 179 MVA - Disobedience of Orders", 2000.0, 0.2),
-              ("Sec 190(2) MVA - Pollution (PUC) Violation", 10000.0, 0.2),
-              ("Sec 194E MVA - Not Giving Way to Emergency Vehicle", 10000.0, 0.1)],
+    "overspeeding": [
+        ("Sec 183 MVA - Over Speeding", 1000.0, 0.6),
+        ("OVERSPEED", 1000.0, 0.2),
+        ("u/s 183(1) over speeding LMV", 1000.0, 0.2),
+    ],
+    "drunk_driving": [
+        ("Sec 185 MVA - Drunken Driving", 10000.0, 0.7),
+        ("DRUNK AND DRIVE", 10000.0, 0.3),
+    ],
+    "red_light": [
+        ("Sec 184 MVA - Red Light Jumping", 5000.0, 0.5),
+        ("Sec 119/177 MVA - Disobeying Traffic Signal", 1000.0, 0.3),
+        ("JUMPING RED LIGHT", 5000.0, 0.2),
+    ],
+    "no_helmet": [
+        ("Sec 194D MVA - No Helmet", 1000.0, 0.6),
+        ("WITHOUT HELMET", 1000.0, 0.2),
+        ("u/s 129/194D riding w/o helmet (pillion)", 1000.0, 0.2),
+    ],
+    "no_seatbelt": [
+        ("Sec 194B MVA - Without Seat Belt", 1000.0, 0.7),
+        ("NO SEAT BELT", 1000.0, 0.3),
+    ],
+    "wrong_side": [
+        ("Sec 184 MVA - Wrong Side Driving", 5000.0, 0.7),
+        ("DRIVING ON WRONG SIDE", 5000.0, 0.3),
+    ],
+    "mobile_phone": [
+        ("Sec 184(c) MVA - Using Mobile Phone While Driving", 5000.0, 0.7),
+        ("MOBILE WHILE DRIVING", 5000.0, 0.3),
+    ],
+    "overloading": [
+        ("Sec 194(1) MVA - Overloading", 20000.0, 0.7),
+        ("OVER LOAD GOODS VEHICLE", 20000.0, 0.3),
+    ],
+    "lane_violation": [
+        ("Sec 177A MVA - Lane Violation", 500.0, 0.6),
+        ("NOT FOLLOWING LANE DISCIPLINE", 500.0, 0.4),
+    ],
+    "dangerous_driving": [
+        ("Sec 184 MVA - Dangerous Driving", 5000.0, 0.7),
+        ("RASH DRIVING", 5000.0, 0.3),
+    ],
+    "no_documents": [
+        ("Sec 181 MVA - Driving Without Licence", 5000.0, 0.4),
+        ("Sec 196 MVA - Without Insurance", 2000.0, 0.3),
+        ("Sec 192 MVA - Without Registration", 5000.0, 0.2),
+        ("NO DL", 5000.0, 0.1),
+    ],
+    "other": [
+        ("Sec 177 MVA - General Offence", 500.0, 0.5),
+        ("Sec 179 MVA - Disobedience of Orders", 2000.0, 0.2),
+        ("Sec 190(2) MVA - Pollution (PUC) Violation", 10000.0, 0.2),
+        ("Sec 194E MVA - Not Giving Way to Emergency Vehicle", 10000.0, 0.1),
+    ],
 }
 
 VEHICLE_CLASSES = ("motorcycle", "car", "truck", "bus", "auto_rickshaw", "tractor", "lcv")
@@ -78,8 +111,9 @@ def draw_vehicles(offence: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out.astype(str)
 
 
-def draw_text_and_fine(offence: np.ndarray, vehicle: np.ndarray, rng: np.random.Generator
-                       ) -> tuple[np.ndarray, np.ndarray]:
+def draw_text_and_fine(
+    offence: np.ndarray, vehicle: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Officer text and fine per challan (heavy vehicles pay double for speeding; overloading
     adds Rs 2,000 per excess tonne)."""
     text = np.empty(len(offence), dtype=object)

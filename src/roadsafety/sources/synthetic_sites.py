@@ -50,7 +50,9 @@ def _base_rates(sites: pl.DataFrame, rng: np.random.Generator) -> np.ndarray:
     return per_site * sites["traffic"].to_numpy() * town * hetero
 
 
-def _choose_unlocated(sites: pl.DataFrame, rate: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _choose_unlocated(
+    sites: pl.DataFrame, rate: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Mark whole police stations (outside the city districts) whose FIRs carry no GPS."""
     gps = np.ones(sites.height, dtype=bool)
     ps = sites["police_station"].to_numpy()
@@ -65,8 +67,9 @@ def _choose_unlocated(sites: pl.DataFrame, rate: np.ndarray, rng: np.random.Gene
     return gps
 
 
-def _choose_blackspots(sites: pl.DataFrame, rate: np.ndarray, gps: np.ndarray,
-                       rng: np.random.Generator) -> np.ndarray:
+def _choose_blackspots(
+    sites: pl.DataFrame, rate: np.ndarray, gps: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Pick N_BLACKSPOTS located sites in distinct H3 cells, favouring busy ones."""
     eligible = gps & sites["road_category"].is_in(BLACKSPOT_CATEGORIES).to_numpy()
     eligible &= (sites["kind"] == "road").to_numpy()
@@ -103,16 +106,24 @@ def _units(sites: pl.DataFrame) -> pl.Series:
 def _placed_sites(world: World, rng: np.random.Generator, h3_resolution: int) -> pl.DataFrame:
     """Road and local sites with admin areas, profile class, rounded coordinates and H3 cell."""
     sites = pl.concat([road_sites(world), local_sites(world, rng)], how="diagonal_relaxed")
-    sites = attach_admin(sites, world).with_row_index("site").with_columns(
-        profile_class(pl.col("road_category")).alias("klass"),
-        pl.col("latitude", "longitude").round(6))
-    cells = [h3.latlng_to_cell(la, lo, h3_resolution)
-             for la, lo in zip(sites["latitude"].to_list(), sites["longitude"].to_list())]
+    sites = (
+        attach_admin(sites, world)
+        .with_row_index("site")
+        .with_columns(
+            profile_class(pl.col("road_category")).alias("klass"),
+            pl.col("latitude", "longitude").round(6),
+        )
+    )
+    cells = [
+        h3.latlng_to_cell(la, lo, h3_resolution)
+        for la, lo in zip(sites["latitude"].to_list(), sites["longitude"].to_list())
+    ]
     return sites.with_columns(pl.Series("h3_cell", cells))
 
 
-def build_sites(world: World, rng: np.random.Generator, scale: float,
-                h3_resolution: int) -> pl.DataFrame:
+def build_sites(
+    world: World, rng: np.random.Generator, scale: float, h3_resolution: int
+) -> pl.DataFrame:
     """All sites of the world with planted rates, severity effects, GPS flag, cell and unit.
 
     Args:
@@ -137,8 +148,10 @@ def build_sites(world: World, rng: np.random.Generator, scale: float,
     sev_fg += 0.2 * (sites["road_category"] == "expressway").to_numpy()
     sev_fatal = rng.normal(0, 0.2, sites.height) + 0.3 * black
     sites = sites.with_columns(
-        pl.Series("is_blackspot", black), pl.Series("rate", rate),
-        pl.Series("sev_fg", sev_fg), pl.Series("sev_fatal", sev_fatal),
+        pl.Series("is_blackspot", black),
+        pl.Series("rate", rate),
+        pl.Series("sev_fg", sev_fg),
+        pl.Series("sev_fatal", sev_fatal),
     )
     sites = sites.with_columns(_units(sites), _enforcement(sites, rng))
     return sites.drop("town_size", "spacing_km")
@@ -146,7 +159,15 @@ def build_sites(world: World, rng: np.random.Generator, scale: float,
 
 def _enforcement(sites: pl.DataFrame, rng: np.random.Generator) -> pl.Series:
     """Officer-challan weight: heavy in cities, correlated with (not equal to) crash risk."""
-    cat = {"urban": 3.0, "NH": 1.0, "expressway": 0.5, "SH": 0.6, "MDR": 0.3, "ODR": 0.2, "other": 0.2}
+    cat = {
+        "urban": 3.0,
+        "NH": 1.0,
+        "expressway": 0.5,
+        "SH": 0.6,
+        "MDR": 0.3,
+        "ODR": 0.2,
+        "other": 0.2,
+    }
     w = sites["road_category"].replace_strict(cat, return_dtype=pl.Float64).to_numpy()
     w = w * sites["traffic"].to_numpy() * np.exp(-sites["town_km"].to_numpy() / 6.0)
     w *= np.where(sites["district"].is_in(CITY_DISTRICTS).to_numpy(), 1.8, 1.0)
@@ -164,21 +185,34 @@ def choose_cameras(sites: pl.DataFrame, world: World, rng: np.random.Generator) 
     rows = []
     for road in world.roads:
         n = int(road.get("cameras", 0))
-        pool = sites.filter((pl.col("kind") == "road") & (pl.col("road_name") == road["name"])
-                            & (pl.col("road_category") == road["category"]) & pl.col("gps"))
+        pool = sites.filter(
+            (pl.col("kind") == "road")
+            & (pl.col("road_name") == road["name"])
+            & (pl.col("road_category") == road["category"])
+            & pl.col("gps")
+        )
         if n == 0 or pool.height == 0:
             continue
-        picked = np.sort(rng.choice(pool["site"].to_numpy(), size=min(n, pool.height), replace=False))
+        picked = np.sort(
+            rng.choice(pool["site"].to_numpy(), size=min(n, pool.height), replace=False)
+        )
         code = re.sub(r"[^A-Z0-9]", "", road["name"].upper())[:8]
         urban = road["category"] == "urban"
         for site in picked:
-            kind = ("red_light" if rng.random() < 0.5 else "anpr") if urban else (
-                "speed" if rng.random() < 0.6 else "anpr")
+            kind = (
+                ("red_light" if rng.random() < 0.5 else "anpr")
+                if urban
+                else ("speed" if rng.random() < 0.6 else "anpr")
+            )
             rows.append((kind, int(site), float(road["traffic"]) * rng.lognormal(0, 0.4), code))
     cams = pl.DataFrame(rows, schema=["camera_type", "site", "weight", "code"], orient="row")
     cams = cams.with_columns(
-        (pl.lit("CAM-") + pl.col("code") + "-"
-         + (pl.int_range(pl.len()).over("code") + 1).cast(pl.Utf8).str.zfill(3)).alias("camera_id"),
+        (
+            pl.lit("CAM-")
+            + pl.col("code")
+            + "-"
+            + (pl.int_range(pl.len()).over("code") + 1).cast(pl.Utf8).str.zfill(3)
+        ).alias("camera_id"),
         pl.col("weight") / pl.col("weight").sum(),
     )
     return cams.select("camera_id", "camera_type", "site", "weight")

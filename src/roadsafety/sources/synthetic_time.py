@@ -26,12 +26,84 @@ FESTIVAL_TYPICAL = {"Holi": (3, 15), "Diwali": (11, 1)}
 
 # Hour-of-day crash weights (0..23) per profile class.
 HOUR_WEIGHTS = {
-    "highway": [1.45, 1.5, 1.55, 1.5, 1.25, 0.85, 0.7, 0.75, 0.85, 0.85, 0.85, 0.85,
-                0.85, 0.85, 0.85, 0.9, 0.95, 1.05, 1.15, 1.2, 1.2, 1.25, 1.4, 1.45],
-    "urban": [0.55, 0.45, 0.35, 0.3, 0.3, 0.4, 0.6, 0.8, 1.1, 1.2, 1.0, 0.95,
-              0.95, 0.95, 0.95, 1.0, 1.15, 1.55, 1.8, 1.85, 1.65, 1.4, 1.0, 0.8],
-    "rural": [0.7, 0.65, 0.6, 0.6, 0.6, 0.7, 0.8, 0.9, 1.0, 1.0, 0.95, 0.95,
-              0.95, 0.95, 1.0, 1.05, 1.15, 1.35, 1.45, 1.4, 1.25, 1.05, 0.85, 0.75],
+    "highway": [
+        1.45,
+        1.5,
+        1.55,
+        1.5,
+        1.25,
+        0.85,
+        0.7,
+        0.75,
+        0.85,
+        0.85,
+        0.85,
+        0.85,
+        0.85,
+        0.85,
+        0.85,
+        0.9,
+        0.95,
+        1.05,
+        1.15,
+        1.2,
+        1.2,
+        1.25,
+        1.4,
+        1.45,
+    ],
+    "urban": [
+        0.55,
+        0.45,
+        0.35,
+        0.3,
+        0.3,
+        0.4,
+        0.6,
+        0.8,
+        1.1,
+        1.2,
+        1.0,
+        0.95,
+        0.95,
+        0.95,
+        0.95,
+        1.0,
+        1.15,
+        1.55,
+        1.8,
+        1.85,
+        1.65,
+        1.4,
+        1.0,
+        0.8,
+    ],
+    "rural": [
+        0.7,
+        0.65,
+        0.6,
+        0.6,
+        0.6,
+        0.7,
+        0.8,
+        0.9,
+        1.0,
+        1.0,
+        0.95,
+        0.95,
+        0.95,
+        0.95,
+        1.0,
+        1.05,
+        1.15,
+        1.35,
+        1.45,
+        1.4,
+        1.25,
+        1.05,
+        0.85,
+        0.75,
+    ],
 }
 WEEKEND_NIGHT = {"highway": 1.2, "urban": 1.7, "rural": 1.3}
 FOG_UPLIFT = {"highway": 3.0, "urban": 1.5, "rural": 2.0}
@@ -111,11 +183,15 @@ def condition_state(grid: HourGrid) -> np.ndarray:
 
 
 def _window(grid: HourGrid, day: dt.date, from_hour: int, n_hours: int) -> slice:
-    first = int((np.datetime64(day, "h") + from_hour - grid.hours[0]).astype(np.int64)) if grid.n else 0
+    first = (
+        int((np.datetime64(day, "h") + from_hour - grid.hours[0]).astype(np.int64)) if grid.n else 0
+    )
     return slice(max(first, 0), max(min(first + n_hours, grid.n), 0))
 
 
-def festival_multiplier(grid: HourGrid, klass: str, festivals: dict[str, list[dt.date]]) -> np.ndarray:
+def festival_multiplier(
+    grid: HourGrid, klass: str, festivals: dict[str, list[dt.date]]
+) -> np.ndarray:
     """Crash uplift around Diwali, Holi, Dussehra and New Year's Eve."""
     mult = np.ones(grid.n)
     nye = 2.5 if klass == "urban" else 1.8
@@ -135,8 +211,11 @@ def festival_multiplier(grid: HourGrid, klass: str, festivals: dict[str, list[dt
 def accident_profile(grid: HourGrid, klass: str, festivals: dict[str, list[dt.date]]) -> np.ndarray:
     """Relative crash intensity per hour for a profile class (before the district trend)."""
     w = np.asarray(HOUR_WEIGHTS[klass])[grid.hod]
-    weekend_night = ((grid.dow == 4) & (grid.hod >= 21)) | ((grid.dow == 5) | (grid.dow == 6)) & (
-        (grid.hod >= 21) | (grid.hod < 4)) | ((grid.dow == 0) & (grid.hod < 4))
+    weekend_night = (
+        ((grid.dow == 4) & (grid.hod >= 21))
+        | ((grid.dow == 5) | (grid.dow == 6)) & ((grid.hod >= 21) | (grid.hod < 4))
+        | ((grid.dow == 0) & (grid.hod < 4))
+    )
     w = w * np.where(weekend_night, WEEKEND_NIGHT[klass], 1.0)
     fog = fog_season(grid) & (grid.hod >= FOG_HOURS[0]) & (grid.hod < FOG_HOURS[1])
     w = w * np.where(fog, FOG_UPLIFT[klass], 1.0)

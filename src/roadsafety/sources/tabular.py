@@ -59,12 +59,17 @@ def read_excel_text(path: Path, sheet: str | None = None, skip_rows: int = 0) ->
         raise SourceError(f"{path}: no header row in sheet {sheet or book.sheetnames[0]!r}")
     header = [str(c).strip() if c is not None else f"column_{i + 1}" for i, c in enumerate(rows[0])]
     body = [row for row in rows[1:] if any(v is not None and str(v).strip() for v in row)]
-    data = {h: [_cell_text(r[i]) if i < len(r) else None for r in body] for i, h in enumerate(header)}
+    data = {
+        h: [_cell_text(r[i]) if i < len(r) else None for r in body] for i, h in enumerate(header)
+    }
     return pl.DataFrame(data, schema={h: pl.Utf8 for h in header})
 
 
 def read_table_text(
-    path: Path, encoding: str = "utf-8", delimiter: str = ",", skip_rows: int = 0,
+    path: Path,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    skip_rows: int = 0,
     sheet: str | None = None,
 ) -> pl.DataFrame:
     """Any supported export as text columns with trimmed header names.
@@ -87,8 +92,14 @@ def read_table_text(
     else:
         text = read_text(path, encoding)
         try:
-            frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=delimiter,
-                                infer_schema_length=0, skip_rows=skip_rows)
+            frame = pl.read_csv(
+                io.BytesIO(text.encode("utf-8")),
+                separator=delimiter,
+                infer_schema_length=0,
+                skip_rows=skip_rows,
+            )
         except pl.exceptions.PolarsError as exc:
-            raise SourceError(f"{path}: not readable as CSV with delimiter {delimiter!r} ({exc})") from exc
+            raise SourceError(
+                f"{path}: not readable as CSV with delimiter {delimiter!r} ({exc})"
+            ) from exc
     return frame.rename({c: c.strip() for c in frame.columns})

@@ -52,7 +52,9 @@ def read_connection(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     """
     db_path = Path(db_path)
     if not db_path.exists():
-        raise StoreError(f"warehouse {db_path} does not exist: load data first (roadsafety ingest or demo)")
+        raise StoreError(
+            f"warehouse {db_path} does not exist: load data first (roadsafety ingest or demo)"
+        )
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         yield con

@@ -30,10 +30,21 @@ from roadsafety.store.validation import check_batch
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 1_000_000  # rows validated and prepared at a time: bounds memory on multi-million-row files
+CHUNK_ROWS = (
+    1_000_000  # rows validated and prepared at a time: bounds memory on multi-million-row files
+)
 
-CONTENT_EXCLUDE = {"source", "source_file", "source_row", "raw", "content_hash", "ingest_run_id",
-                   "h3_cell", "unit_id", "located"}
+CONTENT_EXCLUDE = {
+    "source",
+    "source_file",
+    "source_row",
+    "raw",
+    "content_hash",
+    "ingest_run_id",
+    "h3_cell",
+    "unit_id",
+    "located",
+}
 
 
 @dataclass(frozen=True)
@@ -93,8 +104,10 @@ def assign_units(frame: pl.DataFrame, region: RegionConfig) -> pl.DataFrame:
     return frame.with_columns(
         pl.when(pl.col("located")).then(cell).otherwise(None).alias("h3_cell"),
     ).with_columns(
-        pl.when(pl.col("located")).then(pl.col("h3_cell"))
-        .when(has_road).then(normalise_unit_text(station) + pl.lit(" | ") + normalise_unit_text(road))
+        pl.when(pl.col("located"))
+        .then(pl.col("h3_cell"))
+        .when(has_road)
+        .then(normalise_unit_text(station) + pl.lit(" | ") + normalise_unit_text(road))
         .otherwise(None)
         .alias("unit_id"),
     )
@@ -103,7 +116,9 @@ def assign_units(frame: pl.DataFrame, region: RegionConfig) -> pl.DataFrame:
 PII_STAGING = "_pii_vehicle_reg"  # normalised registration, hashed by the insert SQL, never stored
 
 
-def prepare_rows(valid: pl.DataFrame, batch: SourceBatch, settings: Settings, run_id: str) -> pl.DataFrame:
+def prepare_rows(
+    valid: pl.DataFrame, batch: SourceBatch, settings: Settings, run_id: str
+) -> pl.DataFrame:
     """Assign spatial units and add lineage; conform to the stored schema.
 
     Challans keep the normalised registration in ``_pii_vehicle_reg`` for :func:`_append`, which
@@ -112,8 +127,10 @@ def prepare_rows(valid: pl.DataFrame, batch: SourceBatch, settings: Settings, ru
     frame = valid
     extra = []
     if batch.kind == "challans":
-        frame = frame.with_columns(privacy.normalise_expr("vehicle_reg").alias(PII_STAGING),
-                                   pl.lit(None, pl.Utf8).alias("vehicle_reg_hash")).drop("vehicle_reg")
+        frame = frame.with_columns(
+            privacy.normalise_expr("vehicle_reg").alias(PII_STAGING),
+            pl.lit(None, pl.Utf8).alias("vehicle_reg_hash"),
+        ).drop("vehicle_reg")
         extra = [pl.col(PII_STAGING)]
     frame = assign_units(frame, settings.region).with_columns(
         pl.lit(batch.source).alias("source"),
@@ -137,16 +154,21 @@ def _parallel_arrow(rows: pl.DataFrame, batch_rows: int = 122_880) -> pa.Table:
     return pa.Table.from_batches(table.to_batches(max_chunksize=batch_rows), schema=table.schema)
 
 
-def _append(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str, table: str,
-            key: bytes | None) -> None:
+def _append(
+    con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str, table: str, key: bytes | None
+) -> None:
     """Append prepared rows to ``table``, hashing personal data and adding the content hash."""
     cols = ", ".join(f'"{c}"' for c in schemas.TABLES[kind])
     source = "incoming"
     if PII_STAGING in rows.columns:
-        source = (f"(SELECT * EXCLUDE ({PII_STAGING}) REPLACE ({privacy.hmac_sql(PII_STAGING, key)} "
-                  f"AS vehicle_reg_hash) FROM incoming)")
+        source = (
+            f"(SELECT * EXCLUDE ({PII_STAGING}) REPLACE ({privacy.hmac_sql(PII_STAGING, key)} "
+            f"AS vehicle_reg_hash) FROM incoming)"
+        )
     con.register("incoming", _parallel_arrow(rows))
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM {source}")
+    con.execute(
+        f"INSERT INTO {table} ({cols}) SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM {source}"
+    )
     con.unregister("incoming")
 
 
@@ -162,7 +184,8 @@ def direct_insert_possible(con: duckdb.DuckDBPyConnection, batch: SourceBatch) -
     con.register("incoming_ids", pl.DataFrame({"id": ids}).to_arrow())
     stored = con.execute(
         f'SELECT count(*) FROM {batch.kind} WHERE source = ? AND "{idc}" IN (SELECT id FROM incoming_ids)',
-        [batch.source]).fetchone()[0]
+        [batch.source],
+    ).fetchone()[0]
     con.unregister("incoming_ids")
     return stored == 0
 
@@ -196,8 +219,12 @@ def dedupe_batch(con: duckdb.DuckDBPyConnection, kind: str) -> pl.DataFrame:
 
 def _record_history(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> None:
     idc = schemas.ID_COLUMN[kind]
-    old = con.execute(f"SELECT t.* FROM {kind} t JOIN changed c USING (source, \"{idc}\") WHERE NOT c.same").pl()
-    new = con.execute(f"SELECT b.* FROM batch b JOIN changed c USING (source, \"{idc}\") WHERE NOT c.same").pl()
+    old = con.execute(
+        f'SELECT t.* FROM {kind} t JOIN changed c USING (source, "{idc}") WHERE NOT c.same'
+    ).pl()
+    new = con.execute(
+        f'SELECT b.* FROM batch b JOIN changed c USING (source, "{idc}") WHERE NOT c.same'
+    ).pl()
     if old.is_empty():
         return
     content = [c for c in schemas.TABLES[kind] if c not in CONTENT_EXCLUDE | {idc}]
@@ -206,9 +233,18 @@ def _record_history(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> N
     history = []
     for o, n in zip(old.iter_rows(named=True), new.iter_rows(named=True)):
         diff = [c for c in content if o[c] != n[c]]
-        history.append((kind, o["source"], o[idc], datetime.now(), run_id, ",".join(diff),
-                        pl.DataFrame([{c: o[c] for c in diff}]).write_json(),
-                        pl.DataFrame([{c: n[c] for c in diff}]).write_json()))
+        history.append(
+            (
+                kind,
+                o["source"],
+                o[idc],
+                datetime.now(),
+                run_id,
+                ",".join(diff),
+                pl.DataFrame([{c: o[c] for c in diff}]).write_json(),
+                pl.DataFrame([{c: n[c] for c in diff}]).write_json(),
+            )
+        )
     con.executemany("INSERT INTO record_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", history)
 
 
@@ -220,37 +256,74 @@ def merge_batch(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> tuple
             SELECT b.source, b."{idc}", (b.content_hash = t.content_hash) AS same
             FROM batch b JOIN {kind} t ON t.source = b.source AND t."{idc}" = b."{idc}" """
     )
-    same, upd = con.execute("SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM changed").fetchone()
+    same, upd = con.execute(
+        "SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM changed"
+    ).fetchone()
     if upd:
         _record_history(con, kind, run_id)
         con.execute(f"""DELETE FROM {kind} t USING changed c
                         WHERE NOT c.same AND t.source = c.source AND t."{idc}" = c."{idc}" """)
     cols = ", ".join(f'"{c}"' for c in schemas.TABLES[kind])
-    where = "" if not same else (
-        f""" WHERE NOT EXISTS (SELECT 1 FROM changed c WHERE c.same AND c.source = b.source AND c."{idc}" = b."{idc}")""")
+    where = (
+        ""
+        if not same
+        else (
+            f""" WHERE NOT EXISTS (SELECT 1 FROM changed c WHERE c.same AND c.source = b.source AND c."{idc}" = b."{idc}")"""
+        )
+    )
     con.execute(f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM batch b{where}")
     total = con.execute("SELECT count(*) FROM batch").fetchone()[0]
     return total - same - upd, upd, same
 
 
-def _write_run(con: duckdb.DuckDBPyConnection, batch: SourceBatch, result: IngestResult, fmt: str,
-               started: datetime, status: str = "ok", message: str | None = None) -> None:
+def _write_run(
+    con: duckdb.DuckDBPyConnection,
+    batch: SourceBatch,
+    result: IngestResult,
+    fmt: str,
+    started: datetime,
+    status: str = "ok",
+    message: str | None = None,
+) -> None:
     con.execute(
         "INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [result.run_id, batch.kind, batch.source, fmt, batch.source_file, file_sha256(batch.source_file),
-         started, result.rows_read, result.loaded, result.inserted, result.updated, result.quarantined,
-         result.duplicates, status, message, os_user()],
+        [
+            result.run_id,
+            batch.kind,
+            batch.source,
+            fmt,
+            batch.source_file,
+            file_sha256(batch.source_file),
+            started,
+            result.rows_read,
+            result.loaded,
+            result.inserted,
+            result.updated,
+            result.quarantined,
+            result.duplicates,
+            status,
+            message,
+            os_user(),
+        ],
     )
 
 
-def load_chunks(con: duckdb.DuckDBPyConnection, settings: Settings, batch: SourceBatch, run_id: str,
-                table: str, chunk_rows: int) -> tuple[int, list[pl.DataFrame]]:
+def load_chunks(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    batch: SourceBatch,
+    run_id: str,
+    table: str,
+    chunk_rows: int,
+) -> tuple[int, list[pl.DataFrame]]:
     """Validate and prepare the batch chunk by chunk (bounded memory), appending to ``table``.
 
     Returns the number of valid rows and the quarantine frames.
     """
     valid, rejects = 0, [batch.rejected]
-    key = privacy.load_or_create_key(settings.privacy.key_path) if batch.kind == "challans" else None
+    key = (
+        privacy.load_or_create_key(settings.privacy.key_path) if batch.kind == "challans" else None
+    )
     for chunk in batch.frame.iter_slices(chunk_rows):
         checked = check_batch(chunk, batch.kind)
         rows = prepare_rows(checked.valid, batch, settings, run_id)
@@ -260,8 +333,9 @@ def load_chunks(con: duckdb.DuckDBPyConnection, settings: Settings, batch: Sourc
     return valid, rejects
 
 
-def ingest_batch(settings: Settings, batch: SourceBatch, fmt: str | None = None,
-                 chunk_rows: int = CHUNK_ROWS) -> IngestResult:
+def ingest_batch(
+    settings: Settings, batch: SourceBatch, fmt: str | None = None, chunk_rows: int = CHUNK_ROWS
+) -> IngestResult:
     """Validate and load a batch into the warehouse in one atomic write.
 
     Raises:
@@ -272,38 +346,78 @@ def ingest_batch(settings: Settings, batch: SourceBatch, fmt: str | None = None,
         con.execute("BEGIN TRANSACTION")
         if direct_insert_possible(con, batch):
             valid, rejects = load_chunks(con, settings, batch, run_id, kind, chunk_rows)
-            inserted, updated, duplicates, conflicts = valid, 0, 0, pl.DataFrame(schema=REJECT_SCHEMA)
+            inserted, updated, duplicates, conflicts = (
+                valid,
+                0,
+                0,
+                pl.DataFrame(schema=REJECT_SCHEMA),
+            )
         else:
             con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS SELECT * FROM {kind} LIMIT 0")
             valid, rejects = load_chunks(con, settings, batch, run_id, "batch", chunk_rows)
             conflicts = dedupe_batch(con, kind)
-            in_file_dups = valid - conflicts.height - con.execute("SELECT count(*) FROM batch").fetchone()[0]
+            in_file_dups = (
+                valid - conflicts.height - con.execute("SELECT count(*) FROM batch").fetchone()[0]
+            )
             inserted, updated, stored_dups = merge_batch(con, kind, run_id)
             duplicates = in_file_dups + stored_dups
         rejects = pl.concat([*rejects, conflicts]).with_columns(
-            pl.lit(run_id).alias("ingest_run_id"), pl.lit(batch.source_file).alias("source_file"))
+            pl.lit(run_id).alias("ingest_run_id"), pl.lit(batch.source_file).alias("source_file")
+        )
         quarantined = rejects.get_column("row_number").n_unique()
-        result = IngestResult(run_id, kind, batch.source, batch.source_file, batch.rows_read,
-                              inserted, updated, quarantined, duplicates)
+        result = IngestResult(
+            run_id,
+            kind,
+            batch.source,
+            batch.source_file,
+            batch.rows_read,
+            inserted,
+            updated,
+            quarantined,
+            duplicates,
+        )
         if result.rows_read != result.loaded + result.quarantined + result.duplicates:
-            raise AccountingError(f"{batch.source_file}: row accounting does not add up: {result.as_dict()}")
+            raise AccountingError(
+                f"{batch.source_file}: row accounting does not add up: {result.as_dict()}"
+            )
         con.register("rejects_in", rejects.select(list(schemas.QUARANTINE)).to_arrow())
         con.execute("INSERT INTO quarantine SELECT * FROM rejects_in")
         con.unregister("rejects_in")
         _write_run(con, batch, result, fmt or batch.source, started)
         refresh_reference_tables(con, settings.region.h3_resolution)
         con.execute("COMMIT")
-    log.info("%s %s: read %d, loaded %d (new %d, updated %d), quarantined %d, duplicates %d",
-             kind, batch.source_file, result.rows_read, result.loaded, inserted, updated,
-             quarantined, result.duplicates)
+    log.info(
+        "%s %s: read %d, loaded %d (new %d, updated %d), quarantined %d, duplicates %d",
+        kind,
+        batch.source_file,
+        result.rows_read,
+        result.loaded,
+        inserted,
+        updated,
+        quarantined,
+        result.duplicates,
+    )
     return result
 
 
-def record_failed_run(settings: Settings, kind: str, source_file: str, fmt: str, message: str) -> None:
+def record_failed_run(
+    settings: Settings, kind: str, source_file: str, fmt: str, message: str
+) -> None:
     """Record an ingest that could not read its file at all (the warehouse data is untouched)."""
-    batch = SourceBatch(kind, fmt, source_file, 0, pl.DataFrame(
-        schema={**{c: pl.Utf8 for c in schemas.INPUTS[kind]}, "source_row": pl.Int64, "raw": pl.Utf8}),
-        pl.DataFrame(schema=REJECT_SCHEMA))
+    batch = SourceBatch(
+        kind,
+        fmt,
+        source_file,
+        0,
+        pl.DataFrame(
+            schema={
+                **{c: pl.Utf8 for c in schemas.INPUTS[kind]},
+                "source_row": pl.Int64,
+                "raw": pl.Utf8,
+            }
+        ),
+        pl.DataFrame(schema=REJECT_SCHEMA),
+    )
     result = IngestResult(new_run_id(), kind, fmt, source_file, 0, 0, 0, 0, 0)
     with write_connection(settings.db_path) as con:
         _write_run(con, batch, result, fmt, datetime.now(), status="failed", message=message)

@@ -34,11 +34,16 @@ WHERE occurred_at < $cutoff AND occurred_at >= $history_start GROUP BY 1
 
 def _params(cutoff: date, recent_days: int) -> dict:
     recent_start = cutoff - timedelta(days=recent_days)
-    return {"cutoff": cutoff, "recent_start": recent_start,
-            "history_start": recent_start - timedelta(days=365)}
+    return {
+        "cutoff": cutoff,
+        "recent_start": recent_start,
+        "history_start": recent_start - timedelta(days=365),
+    }
 
 
-def district_volumes(con: duckdb.DuckDBPyConnection, cutoff: date, recent_days: int) -> pl.DataFrame:
+def district_volumes(
+    con: duckdb.DuckDBPyConnection, cutoff: date, recent_days: int
+) -> pl.DataFrame:
     """Accidents per district in the recent window and in the 365 days before it."""
     return con.execute(DISTRICT_VOLUME_SQL, _params(cutoff, recent_days)).pl()
 
@@ -62,10 +67,15 @@ def latest_record_day(con: duckdb.DuckDBPyConnection) -> date | None:
 
 def write_job_run(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     """Insert (or replace) one job_runs row; dict and list values are stored as JSON."""
-    values = {k: json.dumps(v, default=str) if isinstance(v, (dict, list)) else v for k, v in row.items()}
+    values = {
+        k: json.dumps(v, default=str) if isinstance(v, (dict, list)) else v for k, v in row.items()
+    }
     cols = ", ".join(values)
     con.execute("DELETE FROM job_runs WHERE job_id = ?", [values["job_id"]])
-    con.execute(f"INSERT INTO job_runs ({cols}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
+    con.execute(
+        f"INSERT INTO job_runs ({cols}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()),
+    )
 
 
 def recent_job_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pl.DataFrame:
@@ -73,4 +83,6 @@ def recent_job_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> pl.DataF
     return con.execute(
         """SELECT job_id, started_at::TIMESTAMP(0) AS started, round(duration_s) AS seconds, outcome,
                   rows_loaded, rows_quarantined, model_version, model_decision, message
-           FROM job_runs ORDER BY started_at DESC LIMIT ?""", [limit]).pl()
+           FROM job_runs ORDER BY started_at DESC LIMIT ?""",
+        [limit],
+    ).pl()

@@ -15,14 +15,29 @@ import polars as pl
 
 from roadsafety.features.enforcement import ENFORCEMENT_OFFENCES
 
-ACCIDENT_COLUMNS = ("accident_id", "occurred_at", "has_time", "severity", "killed", "unit_id",
-                    "h3_cell", "latitude", "longitude", "road_name", "road_category",
-                    "police_station", "district", "located")
+ACCIDENT_COLUMNS = (
+    "accident_id",
+    "occurred_at",
+    "has_time",
+    "severity",
+    "killed",
+    "unit_id",
+    "h3_cell",
+    "latitude",
+    "longitude",
+    "road_name",
+    "road_category",
+    "police_station",
+    "district",
+    "located",
+)
 
 
 def accident_range(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
     """First and last accident day in the warehouse (None, None when empty)."""
-    lo, hi = con.execute("SELECT min(occurred_at)::DATE, max(occurred_at)::DATE FROM accidents").fetchone()
+    lo, hi = con.execute(
+        "SELECT min(occurred_at)::DATE, max(occurred_at)::DATE FROM accidents"
+    ).fetchone()
     return lo, hi
 
 
@@ -48,11 +63,14 @@ def read_challan_days(con: duckdb.DuckDBPyConnection, before: date) -> pl.DataFr
 
     Columns: ``unit_id, day`` (days since 1970-01-01), ``n``, ``camera`` and ``off_<offence>``.
     """
-    n = con.execute("SELECT count(*) FROM challans WHERE issued_at < ? AND unit_id IS NOT NULL",
-                    [before]).fetchone()[0]
+    n = con.execute(
+        "SELECT count(*) FROM challans WHERE issued_at < ? AND unit_id IS NOT NULL", [before]
+    ).fetchone()[0]
     if not n:
         return None
-    offs = ", ".join(f"count(*) FILTER (WHERE offence = '{o}') AS off_{o}" for o in ENFORCEMENT_OFFENCES)
+    offs = ", ".join(
+        f"count(*) FILTER (WHERE offence = '{o}') AS off_{o}" for o in ENFORCEMENT_OFFENCES
+    )
     return con.execute(
         f"""SELECT unit_id, (issued_at::DATE - DATE '1970-01-01')::BIGINT AS day, count(*) AS n,
                    count(camera_id) AS camera, {offs}
@@ -93,10 +111,23 @@ def version(con: duckdb.DuckDBPyConnection, version_id: str) -> dict | None:
 
 def register_version(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     """Insert a ``model_versions`` row (``params``/``metrics`` given as dicts are stored as JSON)."""
-    row = {**row, "params": json.dumps(row.get("params", {}), default=str),
-           "metrics": json.dumps(row.get("metrics", {}), default=str)}
-    cols = ["version_id", "created_at", "as_of", "status", "score", "params", "metrics",
-            "artifact_dir", "promoted_at", "message"]
+    row = {
+        **row,
+        "params": json.dumps(row.get("params", {}), default=str),
+        "metrics": json.dumps(row.get("metrics", {}), default=str),
+    }
+    cols = [
+        "version_id",
+        "created_at",
+        "as_of",
+        "status",
+        "score",
+        "params",
+        "metrics",
+        "artifact_dir",
+        "promoted_at",
+        "message",
+    ]
     con.execute(
         f"INSERT INTO model_versions ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         [row.get(c) for c in cols],
@@ -105,16 +136,22 @@ def register_version(con: duckdb.DuckDBPyConnection, row: dict) -> None:
 
 def promote(con: duckdb.DuckDBPyConnection, version_id: str, when: datetime) -> None:
     """Make ``version_id`` the champion; the previous champion is marked retired."""
-    con.execute("""UPDATE model_versions SET status = 'retired' WHERE version_id IN
+    con.execute(
+        """UPDATE model_versions SET status = 'retired' WHERE version_id IN
                    (SELECT version_id FROM champion WHERE slot = 'default') AND version_id <> ?""",
-                [version_id])
+        [version_id],
+    )
     con.execute("DELETE FROM champion WHERE slot = 'default'")
     con.execute("INSERT INTO champion VALUES ('default', ?, ?)", [version_id, when])
-    con.execute("UPDATE model_versions SET status = 'champion', promoted_at = ? WHERE version_id = ?",
-                [when, version_id])
+    con.execute(
+        "UPDATE model_versions SET status = 'champion', promoted_at = ? WHERE version_id = ?",
+        [when, version_id],
+    )
 
 
-def write_backtest_metrics(con: duckdb.DuckDBPyConnection, version_id: str, frame: pl.DataFrame) -> None:
+def write_backtest_metrics(
+    con: duckdb.DuckDBPyConnection, version_id: str, frame: pl.DataFrame
+) -> None:
     """Replace the version's ``backtest_metrics`` rows with ``frame`` (METRICS_SCHEMA columns)."""
     con.execute("DELETE FROM backtest_metrics WHERE version_id = ?", [version_id])
     if frame.is_empty():
@@ -133,7 +170,9 @@ def read_backtest_metrics(con: duckdb.DuckDBPyConnection, version_id: str) -> pl
     ).pl()
 
 
-def find_forecast_run(con: duckdb.DuckDBPyConnection, version_id: str, start: date, end: date) -> str | None:
+def find_forecast_run(
+    con: duckdb.DuckDBPyConnection, version_id: str, start: date, end: date
+) -> str | None:
     """The id of a complete run of ``version_id`` for exactly ``[start, end]``, if any."""
     row = con.execute(
         """SELECT run_id FROM forecast_runs WHERE version_id = ? AND window_start = ?
@@ -152,15 +191,30 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, frame: pl.D
     con.unregister("rows_in")
 
 
-def write_forecast_run(con: duckdb.DuckDBPyConnection, run: dict, forecasts: pl.DataFrame,
-                       periods: pl.DataFrame, profile: pl.DataFrame) -> None:
+def write_forecast_run(
+    con: duckdb.DuckDBPyConnection,
+    run: dict,
+    forecasts: pl.DataFrame,
+    periods: pl.DataFrame,
+    profile: pl.DataFrame,
+) -> None:
     """Write one complete forecast run (its rows replace any earlier rows of that run id)."""
     run_id = run["run_id"]
     con.execute("DELETE FROM forecast_runs WHERE run_id = ?", [run_id])
     _insert(con, "forecasts", run_id, forecasts)
     _insert(con, "period_forecasts", run_id, periods)
     _insert(con, "unit_hour_profile", run_id, profile)
-    cols = ["run_id", "version_id", "created_at", "window_start", "window_end", "status", "n_units",
-            "data_cutoff"]
-    con.execute(f"INSERT INTO forecast_runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                [run.get(c) for c in cols])
+    cols = [
+        "run_id",
+        "version_id",
+        "created_at",
+        "window_start",
+        "window_end",
+        "status",
+        "n_units",
+        "data_cutoff",
+    ]
+    con.execute(
+        f"INSERT INTO forecast_runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [run.get(c) for c in cols],
+    )

@@ -28,14 +28,18 @@ def load_or_create_key(key_path: Path) -> bytes:
     if key_path.exists():
         key = bytes.fromhex(key_path.read_text().strip())
         if len(key) < 16:
-            raise ValueError(f"{key_path}: key too short; delete it only if no data was hashed with it")
+            raise ValueError(
+                f"{key_path}: key too short; delete it only if no data was hashed with it"
+            )
         return key
     key_path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(KEY_BYTES)
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(key.hex())
-    log.info("created personal-data hashing key %s (keep it safe and outside the warehouse)", key_path)
+    log.info(
+        "created personal-data hashing key %s (keep it safe and outside the warehouse)", key_path
+    )
     return key
 
 
@@ -62,7 +66,9 @@ def hmac_sql(column: str, key: bytes) -> str:
     64-byte block. Evaluated vectorised inside DuckDB: the clear value exists only in the in-memory
     batch being inserted, never in a table.
     """
-    block = key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
+    block = (
+        key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
+    )
     ipad = bytes(b ^ 0x36 for b in block).hex()
     opad = bytes(b ^ 0x5C for b in block).hex()
     inner = f"unhex(sha256(unhex('{ipad}') || encode(\"{column}\")))"
@@ -80,7 +86,9 @@ def _hash_normalised(values: list[str], key: bytes) -> list[str]:
     return out
 
 
-def hash_column(frame: pl.DataFrame, column: str, key: bytes, out: str | None = None) -> pl.DataFrame:
+def hash_column(
+    frame: pl.DataFrame, column: str, key: bytes, out: str | None = None
+) -> pl.DataFrame:
     """Replace ``column`` by ``<column>_hash`` (or ``out``); blank values become null.
 
     Each distinct value is hashed once, so the cost follows the number of distinct registrations.
@@ -88,7 +96,9 @@ def hash_column(frame: pl.DataFrame, column: str, key: bytes, out: str | None = 
     out = out or f"{column}_hash"
     if column not in frame.columns:
         return frame.with_columns(pl.lit(None, pl.Utf8).alias(out))
-    values = frame.get_column(column).cast(pl.Utf8).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
+    values = (
+        frame.get_column(column).cast(pl.Utf8).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
+    )
     distinct = values.drop_nulls().unique()
     distinct = distinct.filter(distinct != "")
     lookup = pl.DataFrame(

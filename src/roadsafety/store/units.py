@@ -23,20 +23,31 @@ def _cell_centres(units: pl.DataFrame) -> pl.DataFrame:
     """Use the H3 cell centre as the point of a located unit (stable for maps and exports)."""
     cells = units.filter(pl.col("h3_cell").is_not_null()).get_column("h3_cell").to_list()
     centres = pl.DataFrame(
-        {"h3_cell": cells, "_lat": [h3.cell_to_latlng(c)[0] for c in cells],
-         "_lon": [h3.cell_to_latlng(c)[1] for c in cells]},
+        {
+            "h3_cell": cells,
+            "_lat": [h3.cell_to_latlng(c)[0] for c in cells],
+            "_lon": [h3.cell_to_latlng(c)[1] for c in cells],
+        },
         schema={"h3_cell": pl.Utf8, "_lat": pl.Float64, "_lon": pl.Float64},
     )
-    return units.join(centres, on="h3_cell", how="left").with_columns(
-        pl.coalesce("_lat", "latitude").alias("latitude"), pl.coalesce("_lon", "longitude").alias("longitude")
-    ).drop("_lat", "_lon")
+    return (
+        units.join(centres, on="h3_cell", how="left")
+        .with_columns(
+            pl.coalesce("_lat", "latitude").alias("latitude"),
+            pl.coalesce("_lon", "longitude").alias("longitude"),
+        )
+        .drop("_lat", "_lon")
+    )
 
 
 def refresh_reference_tables(con: duckdb.DuckDBPyConnection, h3_resolution: int) -> None:
     """Rebuild spatial_units, districts and police_stations from the fact tables."""
     units = _cell_centres(con.execute(UNITS_SQL).pl()).with_columns(
-        pl.when(pl.col("h3_cell").is_not_null()).then(pl.lit(h3_resolution)).otherwise(None)
-        .cast(pl.Int32).alias("h3_resolution")
+        pl.when(pl.col("h3_cell").is_not_null())
+        .then(pl.lit(h3_resolution))
+        .otherwise(None)
+        .cast(pl.Int32)
+        .alias("h3_resolution")
     )
     con.register("units_in", units.to_arrow())
     con.execute("DELETE FROM spatial_units")

@@ -30,20 +30,41 @@ TIMESTAMP_FORMATS = (
 )
 
 SEVERITY_ALIASES = {
-    "killed": "fatal", "death": "fatal", "fatal_accident": "fatal",
-    "serious": "grievous", "grievous_injury": "grievous", "grievous_hurt": "grievous",
-    "slight": "minor", "simple": "minor", "minor_injury": "minor", "simple_injury": "minor",
-    "noninjury": "non_injury", "no_injury": "non_injury", "pdo": "non_injury",
-    "damage_only": "non_injury", "property_damage": "non_injury",
-    "property_damage_only": "non_injury", "non_injury_accident": "non_injury",
-    "fatal_injury": "fatal", "killed_accident": "fatal",
-    "serious_injury": "grievous", "serious_injuries": "grievous", "grievous_injuries": "grievous",
-    "major_injury": "grievous", "slight_injury": "minor", "slight_injuries": "minor",
-    "minor_injuries": "minor", "injury": "minor",
+    "killed": "fatal",
+    "death": "fatal",
+    "fatal_accident": "fatal",
+    "serious": "grievous",
+    "grievous_injury": "grievous",
+    "grievous_hurt": "grievous",
+    "slight": "minor",
+    "simple": "minor",
+    "minor_injury": "minor",
+    "simple_injury": "minor",
+    "noninjury": "non_injury",
+    "no_injury": "non_injury",
+    "pdo": "non_injury",
+    "damage_only": "non_injury",
+    "property_damage": "non_injury",
+    "property_damage_only": "non_injury",
+    "non_injury_accident": "non_injury",
+    "fatal_injury": "fatal",
+    "killed_accident": "fatal",
+    "serious_injury": "grievous",
+    "serious_injuries": "grievous",
+    "grievous_injuries": "grievous",
+    "major_injury": "grievous",
+    "slight_injury": "minor",
+    "slight_injuries": "minor",
+    "minor_injuries": "minor",
+    "injury": "minor",
 }
 ROAD_CATEGORY_ALIASES = {c.lower(): c for c in schemas.ROAD_CATEGORIES} | {
-    "national_highway": "NH", "state_highway": "SH", "city": "urban", "street": "urban",
-    "motorway": "expressway", "exp": "expressway",
+    "national_highway": "NH",
+    "state_highway": "SH",
+    "city": "urban",
+    "street": "urban",
+    "motorway": "expressway",
+    "exp": "expressway",
 }
 
 
@@ -77,15 +98,21 @@ def parse_timestamp(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.
     usual single-format file costs one parse.
     """
     # Local wall time is kept; a trailing UTC offset or 'Z' (as some exports write) is dropped.
-    text = frame.get_column(column).cast(pl.Utf8).str.strip_chars() \
+    text = (
+        frame.get_column(column)
+        .cast(pl.Utf8)
+        .str.strip_chars()
         .str.replace(r"(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))$", "")
+    )
     first, *others = [fmt for fmt, _ in TIMESTAMP_FORMATS]
     parsed = text.str.strptime(pl.Datetime("us"), first, strict=False)
     todo = parsed.is_null() & text.is_not_null()
     if todo.any():
         idx = todo.arg_true()
         rest = text.gather(idx)
-        retry = pl.select(pl.coalesce([rest.str.strptime(pl.Datetime("us"), f, strict=False) for f in others]))
+        retry = pl.select(
+            pl.coalesce([rest.str.strptime(pl.Datetime("us"), f, strict=False) for f in others])
+        )
         parsed = parsed.scatter(idx, retry.to_series())
     out = frame.with_columns(
         (parsed.is_not_null() & text.str.contains(r"\d:\d\d")).alias("has_time"),
@@ -93,11 +120,17 @@ def parse_timestamp(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.
         text.alias(column),
     )
     blank = pl.col(column).is_null() | (pl.col(column) == "")
-    rejects = pl.concat([
-        _reject(out, blank, column, "missing required value"),
-        _reject(out, ~blank & pl.col("_ts").is_null(), column,
-                "malformed timestamp (expected YYYY-MM-DD[ HH:MM[:SS]])"),
-    ])
+    rejects = pl.concat(
+        [
+            _reject(out, blank, column, "missing required value"),
+            _reject(
+                out,
+                ~blank & pl.col("_ts").is_null(),
+                column,
+                "malformed timestamp (expected YYYY-MM-DD[ HH:MM[:SS]])",
+            ),
+        ]
+    )
     return out.with_columns(pl.col("_ts").alias(column)).drop("_ts"), rejects
 
 
@@ -112,7 +145,9 @@ def parse_numbers(frame: pl.DataFrame, kind: str) -> tuple[pl.DataFrame, pl.Data
         bad = text.is_not_null() & (text != "") & number.is_null()
         if dtype.is_integer():
             bad = bad | (number.is_not_null() & (number != number.floor()))
-        rejects.append(_reject(frame, bad, col, f"not a{'n integer' if dtype.is_integer() else ' number'}"))
+        rejects.append(
+            _reject(frame, bad, col, f"not a{'n integer' if dtype.is_integer() else ' number'}")
+        )
         casts.append(pl.when(bad).then(None).otherwise(number).cast(dtype).alias(col))
     out = frame.with_columns(casts) if casts else frame
     return out, pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
@@ -126,7 +161,8 @@ def normalise_codes(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         exprs.append(sev.replace(SEVERITY_ALIASES).alias("severity"))
         cat = _token("road_category")
         exprs.append(
-            pl.when(cat.is_null() | (cat == "")).then(None)
+            pl.when(cat.is_null() | (cat == ""))
+            .then(None)
             .otherwise(cat.replace_strict(ROAD_CATEGORY_ALIASES, default="other"))
             .alias("road_category")
         )
@@ -136,7 +172,9 @@ def normalise_codes(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         exprs.append(pl.col(col).str.strip_chars().str.replace_all(r"\s+", " ").alias(col))
     # (0, 0) is the usual "no fix" placeholder, not a point in the Gulf of Guinea.
     zero = (pl.col("latitude") == 0) & (pl.col("longitude") == 0)
-    exprs += [pl.when(zero).then(None).otherwise(pl.col(c)).alias(c) for c in ("latitude", "longitude")]
+    exprs += [
+        pl.when(zero).then(None).otherwise(pl.col(c)).alias(c) for c in ("latitude", "longitude")
+    ]
     return frame.with_columns(exprs)
 
 
@@ -182,7 +220,11 @@ def validate_rows(frame: pl.DataFrame, kind: str) -> Checked:
         _schema(kind).validate(frame, lazy=True)
         return Checked(frame, pl.DataFrame(schema=REJECT_SCHEMA))
     except SchemaErrors as err:
-        cases = pl.DataFrame(err.failure_cases) if not isinstance(err.failure_cases, pl.DataFrame) else err.failure_cases
+        cases = (
+            pl.DataFrame(err.failure_cases)
+            if not isinstance(err.failure_cases, pl.DataFrame)
+            else err.failure_cases
+        )
     cases = cases.filter(pl.col("index").is_not_null())
     rows = frame.get_column("source_row")
     rejects = pl.DataFrame(
@@ -190,7 +232,12 @@ def validate_rows(frame: pl.DataFrame, kind: str) -> Checked:
             "row_number": [rows[int(i)] for i in cases.get_column("index").to_list()],
             "column_name": cases.get_column("column").cast(pl.Utf8).to_list(),
             "raw_value": cases.get_column("failure_case").cast(pl.Utf8).to_list(),
-            "reason": [_reason(str(c), str(col)) for c, col in zip(cases.get_column("check").to_list(), cases.get_column("column").to_list())],
+            "reason": [
+                _reason(str(c), str(col))
+                for c, col in zip(
+                    cases.get_column("check").to_list(), cases.get_column("column").to_list()
+                )
+            ],
         },
         schema=REJECT_SCHEMA,
     )
@@ -204,6 +251,8 @@ def check_batch(frame: pl.DataFrame, kind: str) -> Checked:
     frame, ts_rejects = parse_timestamp(frame, time_col)
     frame, num_rejects = parse_numbers(frame, kind)
     early = pl.concat([ts_rejects, num_rejects])
-    frame = frame.filter(~pl.col("source_row").is_in(early.get_column("row_number").unique().implode()))
+    frame = frame.filter(
+        ~pl.col("source_row").is_in(early.get_column("row_number").unique().implode())
+    )
     checked = validate_rows(normalise_codes(frame, kind), kind)
     return Checked(checked.valid, pl.concat([early, checked.rejects]))

@@ -41,7 +41,10 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
         try:
             for sql in mod.statements():
                 con.execute(sql)
-            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [mod.VERSION, mod.NAME])
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                [mod.VERSION, mod.NAME],
+            )
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

@@ -9,7 +9,9 @@ NAME = "foundation"
 def statements() -> list[str]:
     """DDL for the foundation tables."""
     return [
-        s.create_table_sql("accidents", s.ACCIDENTS),  # uniqueness of (source, id) is enforced by the ingest merge; no index keeps bulk loads fast
+        s.create_table_sql(
+            "accidents", s.ACCIDENTS
+        ),  # uniqueness of (source, id) is enforced by the ingest merge; no index keeps bulk loads fast
         s.create_table_sql("challans", s.CHALLANS),
         s.create_table_sql("quarantine", s.QUARANTINE),
         """CREATE TABLE IF NOT EXISTS ingest_runs (
