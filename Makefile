@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install system-deps bench clean
+.PHONY: demo test check lint install system-deps bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,17 @@ system-deps:
 demo: $(STAMP)
 	$(BIN)/roadsafety --config config/haryana.toml demo
 
-test: $(STAMP) system-deps
+# The formatter and linter gate every test run (CI included).
+lint: $(STAMP)
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/ruff check --quiet .
+
+test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -q
+
+# The fast edit loop: everything but the slow, browser and real-data tests.
+check: $(STAMP) lint
+	$(BIN)/python -m pytest -q -x -m "not slow and not browser and not realdata"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
