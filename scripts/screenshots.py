@@ -40,8 +40,8 @@ def prepare_db(source: Path | None, tmp: Path) -> Path:
     """A copy of the warehouse (or a new seeded world) with the screenshot user added."""
     from app_world import build_world
 
-    from dash_app.users import add_user
     from roadsafety.store.connection import write_connection
+    from roadsafety.store.users import add_user
 
     db = tmp / "screens.duckdb"
     if source is None:

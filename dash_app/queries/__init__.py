@@ -26,8 +26,8 @@ import polars as pl
 
 from dash_app.queries import snapshot as snap
 from dash_app.queries.unit import read_unit_detail
-from dash_app.users import UserRecord, read_user
 from roadsafety.store.connection import read_connection
+from roadsafety.store.users import UserRecord, read_user
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +287,7 @@ def workbook_companions(
 
 def audit_events(store: AppStore, limit: int = 50) -> pl.DataFrame:
     """The latest app audit events (newest first; admins only see this)."""
-    from dash_app.users import read_audit_log
+    from roadsafety.store.users import read_audit_log
 
     events = read_audit_log(store.db_path)[-limit:][::-1]
     if not events:

@@ -13,8 +13,8 @@ from dash import no_update
 from dash.exceptions import PreventUpdate
 
 from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
-from dash_app.users import read_audit_log
 from roadsafety.exports.risk_list import RISK_COLUMNS
+from roadsafety.store.users import read_audit_log
 
 
 def _text(obj: object) -> str:
