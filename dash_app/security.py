@@ -26,6 +26,7 @@ from dash import Dash
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # the largest Dash callback body (a 500-row grid as State)
 MAX_FORM_BYTES = 16 * 1024  # the sign-in form (set per request by the login view)
+ROUTER_ID = "_pages_location"  # Dash pages' URL component
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon")
 BASE_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -66,8 +67,41 @@ def content_security_policy(script_hashes: list[str], tile_url: str | None = Non
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
+def _router_value_ok(item: object) -> bool:
+    if not isinstance(item, dict) or item.get("id") != ROUTER_ID:
+        return True
+    value = item.get("value")
+    if value is None:
+        return True
+    return isinstance(value, str) and (item.get("property") != "pathname" or value.startswith("/"))
+
+
+def refuse_malformed_callback() -> tuple[dict, int] | None:
+    """400 for a ``/_dash-update-component`` body Dash itself would crash on.
+
+    That is a body that is not a callback request at all, or one that sends Dash pages' router
+    (``_pages_location``) a pathname or query that is not text of this app. The app's own
+    callbacks normalise their values (:mod:`dash_app.inputs`).
+    """
+    request = flask.request
+    if request.method != "POST" or request.path != "/_dash-update-component":
+        return None
+    body = request.get_json(silent=True)
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("output"), str)
+        or not isinstance(body.get("inputs"), list)
+        or not isinstance(body.get("state", []), list)
+    ):
+        return {"error": "not a callback request"}, 400
+    items = [*body.get("inputs", []), *body.get("state", [])]
+    if not all(_router_value_ok(i) for i in items):
+        return {"error": "not a path of this app"}, 400
+    return None
+
+
 def init_security(app: Dash, *, tile_url: str | None, hsts: bool) -> None:
-    """Cap request sizes and add the security headers to every response of ``app``."""
+    """Cap request sizes, refuse malformed callback bodies, add the security headers."""
     server = app.server
     server.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     lock, policy = threading.Lock(), {}
@@ -78,6 +112,8 @@ def init_security(app: Dash, *, tile_url: str | None, hsts: bool) -> None:
             if "value" not in policy:
                 policy["value"] = content_security_policy(list(app.csp_hashes()), tile_url)
             return policy["value"]
+
+    server.before_request(refuse_malformed_callback)
 
     @server.after_request
     def add_headers(response: flask.Response) -> flask.Response:

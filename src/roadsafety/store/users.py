@@ -156,6 +156,17 @@ _USER_COLUMNS = (
     "username, password_hash, role, district, coalesce(disabled, FALSE), created_at, "
     "coalesce(session_version, 0)"
 )
+# a warehouse not yet migrated to version 7 (the read-only app never migrates): no session version
+_USER_COLUMNS_V4 = (
+    "username, password_hash, role, district, coalesce(disabled, FALSE), created_at, 0"
+)
+
+
+def _select_users(con: duckdb.DuckDBPyConnection, where: str, params: list) -> list[tuple]:
+    try:
+        return con.execute(f"SELECT {_USER_COLUMNS} FROM users {where}", params).fetchall()
+    except duckdb.BinderException:
+        return con.execute(f"SELECT {_USER_COLUMNS_V4} FROM users {where}", params).fetchall()
 
 
 def read_user(con: duckdb.DuckDBPyConnection, username: str) -> UserRecord | None:
@@ -163,18 +174,15 @@ def read_user(con: duckdb.DuckDBPyConnection, username: str) -> UserRecord | Non
     if not valid_username(username):
         return None
     try:
-        row = con.execute(
-            f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username]
-        ).fetchone()
+        rows = _select_users(con, "WHERE username = ?", [username])
     except duckdb.CatalogException:
         return None
-    return UserRecord(*row) if row else None
+    return UserRecord(*rows[0]) if rows else None
 
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[UserRecord]:
     """Every user, by name."""
-    rows = con.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY username").fetchall()
-    return [UserRecord(*r) for r in rows]
+    return [UserRecord(*r) for r in _select_users(con, "ORDER BY username", [])]
 
 
 # --- the app's audit log -----------------------------------------------------------------------
