@@ -100,7 +100,7 @@ def update(district: str | None) -> tuple:
     scope = require_scope()
     store = app_store()
     district = scoped_district(scope, inputs.text(district))
-    where = district or "all districts"
+    where = figures.plain(district or "all districts")  # Plotly titles read HTML
     history, forecast = queries.period_series(store, district)
     weekly = figures.weekly_figure(
         history, forecast, f"Crashes per week, {where}: recorded and forecast"

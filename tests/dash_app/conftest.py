@@ -14,6 +14,45 @@ from flask_login import login_user
 from dash_app.app import create_app
 from dash_app.auth import AppUser
 
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    """Headless Chromium (skips when Debian's chromium and chromium-driver are absent)."""
+    if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
+        pytest.skip(
+            "chromium / chromium-driver not installed (apt-get install chromium chromium-driver)"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+    ):
+        opts.add_argument(arg)
+    opts.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(tmp_path), "download.prompt_for_download": False},
+    )
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console, for CSP checks
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    driver.download_dir = tmp_path
+    yield driver
+    driver.quit()
+
 
 @pytest.fixture(scope="session")
 def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
