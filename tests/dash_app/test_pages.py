@@ -206,3 +206,27 @@ def test_model_health_is_scoped_for_a_district_user(as_user, world_db: Path) -> 
     assert f'"n": {karnal}' in scoped and f'"n": {total}' not in scoped
     assert "shown to state-level users" in scoped and "canonical" not in scoped
     assert f'"n": {total}' in state and "canonical" in state
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_downloads_neutralise_formula_names(as_user, world_db: Path, fmt: str) -> None:
+    import base64
+    import zipfile
+
+    from dash_app import downloads
+    from dash_app.auth import app_store, require_scope
+    from roadsafety.store.connection import write_connection
+
+    formula = '=HYPERLINK("http://x","click")'
+    with write_connection(world_db) as con:
+        con.execute("UPDATE spatial_units SET road_name = ?", [formula])
+    params = risk_list.list_params("Karnal", None, "all", "low", 5, [])
+    with as_user("karnal_sp"):
+        payload, _ = downloads.risk_list_download(app_store(), require_scope(), 7, params, fmt)
+    data = base64.b64decode(payload["content"])
+    if fmt == "csv":
+        assert b"'=HYPERLINK" in data and b"\n=HYPERLINK" not in data and b",=HYPERLINK" not in data
+    else:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+            assert not any(b"<f>" in z.read(n) for n in sheets)
