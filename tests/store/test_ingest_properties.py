@@ -2,11 +2,13 @@
 exit 0 (loaded, quarantined or counted as duplicates) or 2 (a clear file-level error), never 1 (a
 crash), and every run it records has ``rows_read = loaded + quarantined + duplicates``.
 
-Example counts are kept small (CI time); raise ``max_examples`` locally to search harder.
+Example counts are kept small for CI; search harder locally with
+``ROADSAFETY_HYPOTHESIS_EXAMPLES=500 .venv/bin/pytest tests/store/test_ingest_properties.py``.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import traceback
 from pathlib import Path
@@ -58,7 +60,7 @@ CELL = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 SETTINGS = settings(
-    max_examples=8,
+    max_examples=int(os.environ.get("ROADSAFETY_HYPOTHESIS_EXAMPLES", "8")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
