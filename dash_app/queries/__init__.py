@@ -280,7 +280,9 @@ def model_health(store: AppStore, scope: Scope) -> snap.Health:
     )
     for kind in ("accidents", "challans"):
         if kind not in fresh["records"].to_list():
-            fresh = pl.concat([fresh, pl.DataFrame({"records": [kind], "n": [0]})], how="diagonal")
+            fresh = pl.concat(
+                [fresh, pl.DataFrame({"records": [kind], "n": [0]})], how="diagonal_relaxed"
+            )
     ingests = health.ingests if scope.district is None else health.ingests.clear()
     return replace(health, freshness=fresh.sort("records"), ingests=ingests)
 

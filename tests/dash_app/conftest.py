@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from app_world import build_world
+from chrome import CHROMEDRIVER, chrome_options, start_chrome
 from flask_login import login_user
 
 from dash_app.app import create_app
 from dash_app.auth import AppUser
-
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 @pytest.fixture
@@ -24,28 +23,13 @@ def browser(tmp_path: Path):
         pytest.skip(
             "chromium / chromium-driver not installed (apt-get install chromium chromium-driver)"
         )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-    ):
-        opts.add_argument(arg)
+    opts = chrome_options(1280, 900)
     opts.add_experimental_option(
         "prefs",
         {"download.default_directory": str(tmp_path), "download.prompt_for_download": False},
     )
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console, for CSP checks
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver = start_chrome(opts)
     driver.execute_cdp_cmd(
         "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
     )

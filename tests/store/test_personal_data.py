@@ -28,6 +28,11 @@ PERSONAL = {
 }
 
 
+def _file(path: Path, *lines: str) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def _leaks(db: Path, values: list[str]) -> list[str]:
     """Values found in the file's bytes or in any VARCHAR column of any table."""
     blob = db.read_bytes()
@@ -50,17 +55,17 @@ def _leaks(db: Path, values: list[str]) -> list[str]:
 
 def test_canonical_extras_and_registrations_are_not_stored(tmp_settings, tmp_path: Path) -> None:
     p = PERSONAL
-    challans = tmp_path / "c.csv"
-    challans.write_text(
-        "challan_id,issued_at,offence,vehicle_reg,owner_name,Owner Phone,owner_address,beat\n"
-        f"C1,2024-01-01 10:00,no_helmet,{p['reg']},{p['name']},{p['phone']},{p['address']},B7\n"
+    challans = _file(
+        tmp_path / "c.csv",
+        "challan_id,issued_at,offence,vehicle_reg,owner_name,Owner Phone,owner_address,beat",
+        f"C1,2024-01-01 10:00,no_helmet,{p['reg']},{p['name']},{p['phone']},{p['address']},B7",
         # a registration carrying a NUL byte is quarantined: its value is withheld there too
-        f"C2,2024-01-01 11:00,no_helmet,HR26\x00QZ9911,{p['name']},{p['phone']},x,B7\n"
+        f"C2,2024-01-01 11:00,no_helmet,HR26\x00QZ9911,{p['name']},{p['phone']},x,B7",
     )
-    accidents = tmp_path / "a.csv"
-    accidents.write_text(
-        "accident_id,occurred_at,severity,road_name,vehicle_reg,driver_name,dl_no,victim_phone\n"
-        f"A1,2024-01-01 10:00,fatal,NH-44,{p['reg']},{p['name']},{p['licence']},{p['phone']}\n"
+    accidents = _file(
+        tmp_path / "a.csv",
+        "accident_id,occurred_at,severity,road_name,vehicle_reg,driver_name,dl_no,victim_phone",
+        f"A1,2024-01-01 10:00,fatal,NH-44,{p['reg']},{p['name']},{p['licence']},{p['phone']}",
     )
     first = ingest_batch(tmp_settings, read_canonical_challans(challans))
     ingest_batch(tmp_settings, read_canonical_accidents(accidents))
@@ -74,11 +79,11 @@ def test_canonical_extras_and_registrations_are_not_stored(tmp_settings, tmp_pat
 
 
 def test_mapped_registration_and_raw_columns_are_not_stored(tmp_settings, tmp_path: Path) -> None:
-    p = PERSONAL
-    export = tmp_path / "district.csv"
-    export.write_text(
-        "Challan No;Date;Offence;Vehicle No;Owner Name;Mobile;Place\n"
-        f"7;01/02/2024;Riding without helmet;{p['reg']};{p['name']};{p['phone']};Karnal bypass\n"
+    row = f"7;01/02/2024;Riding without helmet;{PERSONAL['reg']};{PERSONAL['name']};"
+    export = _file(
+        tmp_path / "district.csv",
+        "Challan No;Date;Offence;Vehicle No;Owner Name;Mobile;Place",
+        row + f"{PERSONAL['phone']};Karnal bypass",
     )
     mapping = tmp_path / "map.toml"
     mapping.write_text(

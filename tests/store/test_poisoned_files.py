@@ -10,32 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_ingest import GOOD, HEADER, HOSTILE_CASES
 from typer.testing import CliRunner
 
 from roadsafety.cli import app
 from roadsafety.store.connection import read_connection
-
-HEADER = "accident_id,occurred_at,latitude,longitude,severity,killed,injured,district,road_name"
-GOOD = "A1,2024-01-05 22:15,29.39,76.97,fatal,1,2,Panipat,NH-44"
-HOSTILE = {
-    "future 2100": ("A2,2100-01-01 10:00,,,minor,0,1,Panipat,NH-44", "occurred_at", "future"),
-    "future 9999": ("A3,9999-12-31 23:59,,,minor,0,1,Panipat,NH-44", "occurred_at", "future"),
-    "year 1900": ("A4,1900-05-01,,,minor,0,1,Panipat,NH-44", "occurred_at", "before 1950"),
-    "3e9 killed": ("A5,2024-01-05,,,fatal,3000000000,0,Panipat,NH-44", "killed", "out of range"),
-    "1e400 killed": ("A6,2024-01-05,,,fatal,1e400,0,Panipat,NH-44", "killed", "not a finite"),
-    "501 injured": ("A7,2024-01-05,,,minor,0,501,Panipat,NH-44", "injured", "out of range"),
-    "NUL in road": ("A8,2024-01-05,,,minor,0,1,Panipat,NH\x00-44", "road_name", "control"),
-    "ANSI in id": (
-        "\x1b[31mA9\x1b[0m,2024-01-05,,,minor,0,1,Panipat,NH-44",
-        "accident_id",
-        "control",
-    ),
-    "10 MB road": (
-        "A10,2024-01-05,,,minor,0,1,Panipat," + "N" * 10_000_000,
-        "road_name",
-        "too long",
-    ),
-}
 
 
 def _ingest(*args: str):
@@ -49,7 +28,10 @@ def _query(db: str, sql: str) -> list[tuple]:
 
 def test_hostile_rows_are_quarantined_and_the_file_loads(cli_env, tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
-    rows = [GOOD, *(row for row, _, _ in HOSTILE.values())]
+    hostile = [
+        row.replace("B1,", f"H{i},", 1) for i, (row, _, _) in enumerate(HOSTILE_CASES.values())
+    ]
+    rows = [GOOD[0], *hostile]
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     result = _ingest("accidents", str(path))
     assert result.exit_code == 0, result.output
@@ -61,7 +43,7 @@ def test_hostile_rows_are_quarantined_and_the_file_loads(cli_env, tmp_path: Path
         ((r, c), why)
         for r, c, why in _query(db, "SELECT row_number, column_name, reason FROM quarantine")
     )
-    for number, (_, column, reason) in enumerate(HOSTILE.values(), start=2):
+    for number, (_, column, reason) in enumerate(HOSTILE_CASES.values(), start=2):  # GOOD is row 1
         assert reason in found[(number, column)], (number, column, found)
     values = [v for (v,) in _query(db, "SELECT raw_value FROM quarantine")]
     assert max(len(v) for v in values) <= 203  # the 10 MB name is not copied in
