@@ -36,11 +36,10 @@ USER, PASSWORD = "bench", "bench-only-password"
 
 def build(tmp: Path, db: Path | None) -> Path:
     """The warehouse to measure (a copy when given) with a benchmark admin user."""
-    import shutil
 
     from app_world import build_world
 
-    from roadsafety.store.connection import write_connection
+    from roadsafety.store.connection import copy_warehouse, write_connection
     from roadsafety.store.users import add_user
 
     target = tmp / "bench.duckdb"
@@ -52,7 +51,7 @@ def build(tmp: Path, db: Path | None) -> Path:
         )
         log.info("built 10-year world in %.0f s", time.perf_counter() - t0)
     else:
-        shutil.copyfile(db, target)
+        copy_warehouse(db, target)
     with write_connection(target) as con:
         add_user(con, USER, PASSWORD, "admin", None)
         counts = con.execute(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 import sys
 import tempfile
 import threading
@@ -40,14 +39,14 @@ def prepare_db(source: Path | None, tmp: Path) -> Path:
     """A copy of the warehouse (or a new seeded world) with the screenshot user added."""
     from app_world import build_world
 
-    from roadsafety.store.connection import write_connection
+    from roadsafety.store.connection import copy_warehouse, write_connection
     from roadsafety.store.users import add_user
 
     db = tmp / "screens.duckdb"
     if source is None:
         build_world(db, years=5, cells_per_road=20, seed=7)
     else:
-        shutil.copyfile(source, db)
+        copy_warehouse(source, db)
     with write_connection(db) as con:
         add_user(con, USER, PASSWORD, "admin", None)
     return db

@@ -49,8 +49,8 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                   max(occurred_at) AS latest
            FROM accidents GROUP BY ALL
            UNION ALL
-           SELECT 'challans', district, count(*), min(issued_at), max(issued_at)
-           FROM challans GROUP BY ALL"""
+           SELECT 'challans', district, sum(n)::BIGINT, min(first_at), max(last_at)
+           FROM challan_unit_day GROUP BY ALL"""
     ).pl()
 
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from dash_app.queries import health as health_sql
 from dash_app.queries.health import Health
+from roadsafety.store import challan_days
 from roadsafety.store.export_store import RunInfo as RunRef  # the app names a shown run a RunRef
 
 ALL_DISTRICTS = "(all)"
@@ -263,13 +264,13 @@ def profile_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl
 
 
 def offence_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Challans by district and offence in the last 90 days of challan data."""
-    return _frame(
-        con,
-        """WITH lim AS (SELECT max(issued_at) AS hi FROM challans)
-           SELECT coalesce(district, ?) AS district, offence, count(*) AS challans
-           FROM challans, lim WHERE issued_at > lim.hi - INTERVAL 90 DAY GROUP BY ALL""",
-        [UNKNOWN],
+    """Challans by district and offence in the last 90 days of challan data (from the daily
+    aggregate, never the raw rows)."""
+    counts = challan_days.offence_counts(con)
+    return (
+        counts.with_columns(pl.col("district").fill_null(UNKNOWN))
+        .group_by("district", "offence")
+        .agg(pl.col("challans").sum())
     )
 
 

@@ -11,10 +11,20 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import polars as pl
 
 from dash_app.queries.snapshot import UnitDetail
+from roadsafety.store import challan_days
 
 RECENT = 25
+CHALLAN_COLUMNS = (
+    "issued_at",
+    "offence",
+    "challan_type",
+    "vehicle_class",
+    "fine_amount",
+    "camera_id",
+)
 
 
 def _ids(unit_ids: tuple[str, ...]) -> str:
@@ -86,19 +96,13 @@ def read_unit_detail(
             ORDER BY occurred_at DESC LIMIT {RECENT}""",
         [*unit_ids, *scope_args],
     ).pl()
-    challans = con.execute(
-        f"""SELECT issued_at, offence, challan_type, vehicle_class, fine_amount, camera_id
-            FROM challans WHERE unit_id IN ({q}){scope_sql}
-            ORDER BY issued_at DESC LIMIT {RECENT}""",
-        [*unit_ids, *scope_args],
-    ).pl()
-    mix = con.execute(
-        f"""SELECT offence, count(*) AS challans FROM challans
-            WHERE unit_id IN ({q}){scope_sql}
-              AND issued_at > (SELECT max(issued_at) FROM challans) - INTERVAL 90 DAY
-            GROUP BY 1 ORDER BY 2 DESC, 1""",
-        [*unit_ids, *scope_args],
-    ).pl()
+    challans = challan_days.recent_rows(con, unit_ids, list(CHALLAN_COLUMNS), RECENT, district)
+    mix = (
+        challan_days.offence_counts(con, f"unit_id IN ({q}){scope_sql}", [*unit_ids, *scope_args])
+        .group_by("offence")
+        .agg(pl.col("challans").sum())
+        .sort(["challans", "offence"], descending=[True, False])
+    )
     profile = con.execute(
         f"""SELECT dow, hour, avg(share) AS share FROM unit_hour_profile
             WHERE unit_id IN ({q}) AND run_id = ? GROUP BY 1, 2 ORDER BY 1, 2""",

@@ -110,6 +110,22 @@ class JobConfig:
 
 
 @dataclass(frozen=True)
+class StorageConfig:
+    """How raw challans are kept (Parquet fact files beside the warehouse; docs/architecture.md).
+
+    ``duckdb_memory_limit`` caps DuckDB's share of a write (more spills to a temporary folder
+    beside the warehouse); ``retired_grace_s`` is how long a replaced fact file stays for readers
+    of the older manifest; a month's files under ``small_file_rows`` rows are merged once there are
+    more than ``max_small_files`` of them.
+    """
+
+    duckdb_memory_limit: str = "1GB"
+    retired_grace_s: float = 3600.0
+    small_file_rows: int = 250_000
+    max_small_files: int = 8
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings; build with :func:`load_settings`."""
 
@@ -119,6 +135,7 @@ class Settings:
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     job: JobConfig = field(default_factory=JobConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
 
     @property
     def models_dir(self) -> Path:
@@ -210,6 +227,7 @@ def load_settings(
     privacy = replace(privacy, personal_fields=_personal_fields(priv_doc))
     artifacts = env.get("ROADSAFETY_ARTIFACTS") or doc.get("artifacts_dir")
     job = _job_config(doc.get("job", {}), env)
+    storage = StorageConfig(**doc.get("storage", {}))
     return Settings(
         db_path=Path(db),
         artifacts_dir=Path(artifacts) if artifacts else None,
@@ -217,6 +235,7 @@ def load_settings(
         calendar=calendar,
         privacy=privacy,
         job=job,
+        storage=storage,
     )
 
 

@@ -117,6 +117,41 @@ QUARANTINE: dict[str, pl.DataType] = {
     "reason": pl.Utf8(),
 }
 
+# Challans per source, day, district, police station and unit, with a count per offence: what every
+# reader of challan volumes uses (raw challans are Parquet files, see store/facts.py).
+CHALLAN_UNIT_DAY: dict[str, pl.DataType] = {
+    "source": pl.Utf8(),
+    "issued_day": pl.Date(),
+    "district": pl.Utf8(),
+    "police_station": pl.Utf8(),
+    "unit_id": pl.Utf8(),
+    "located": pl.Boolean(),
+    "n": pl.Int64(),
+    "camera": pl.Int64(),
+    "first_at": pl.Datetime("us"),
+    "last_at": pl.Datetime("us"),
+    **{f"off_{o}": pl.Int64() for o in OFFENCES},
+}
+
+# The manifest of Parquet fact files (paths relative to the facts folder beside the warehouse).
+FACT_FILES: dict[str, pl.DataType] = {
+    "path": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "source": pl.Utf8(),
+    "year": pl.Int32(),
+    "month": pl.Int32(),
+    "rows": pl.Int64(),
+    "bytes": pl.Int64(),
+    "ingest_run_id": pl.Utf8(),
+    "added_at": pl.Datetime("us"),
+}
+FACT_FILES_RETIRED: dict[str, pl.DataType] = {
+    "path": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "retired_at": pl.Datetime("us"),
+    "ingest_run_id": pl.Utf8(),
+}
+
 KEYS = {"accidents": ("source", "accident_id"), "challans": ("source", "challan_id")}
 TABLES = {"accidents": ACCIDENTS, "challans": CHALLANS}
 INPUTS = {"accidents": ACCIDENT_INPUT, "challans": CHALLAN_INPUT}

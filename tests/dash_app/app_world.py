@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from roadsafety.store.connection import write_connection
+from roadsafety.store.facts import append_relation
 from roadsafety.store.users import add_user
 
 DISTRICTS = {"Karnal": (29.686, 76.990), "Panipat": (29.391, 76.963), "Gurugram": (28.459, 77.027)}
@@ -135,14 +136,14 @@ def _accidents(
 
 def _challan_sql(n: int, start: date, days: int, seed: int, n_units: int) -> str:
     offences = "['no_helmet','overspeeding','no_seatbelt','red_light','drunk_driving','wrong_side']"
-    return f"""INSERT INTO challans (challan_id, issued_at, latitude, longitude, offence, offence_raw,
-        vehicle_class, fine_amount, district, police_station, road_name, camera_id, vehicle_reg_hash,
-        challan_type, has_time, located, h3_cell, unit_id, source, source_file, source_row, raw,
-        content_hash, ingest_run_id)
-        SELECT 'C' || i, TIMESTAMP '{start}' + to_seconds(CAST(hash(i, {seed}) % ({days} * 86400) AS BIGINT)),
-               u.latitude, u.longitude, {offences}[1 + CAST(hash(i, 7) % 6 AS INTEGER)], 'Sec 194D MVA',
-               'two_wheeler', 1000, u.district, u.police_station, u.road_name, NULL, '{SECRET_HASH}',
-               'challan', TRUE, u.h3_cell IS NOT NULL, u.h3_cell, u.unit_id, 'world', 'world.csv', i, '{{}}', 'x', 'ingest-2'
+    return f"""SELECT 'C' || i AS challan_id,
+               TIMESTAMP '{start}' + to_seconds(CAST(hash(i, {seed}) % ({days} * 86400) AS BIGINT)) AS issued_at,
+               u.latitude, u.longitude, {offences}[1 + CAST(hash(i, 7) % 6 AS INTEGER)] AS offence,
+               'Sec 194D MVA' AS offence_raw, 'two_wheeler' AS vehicle_class, 1000.0 AS fine_amount,
+               u.district, u.police_station, u.road_name, NULL::VARCHAR AS camera_id,
+               '{SECRET_HASH}' AS vehicle_reg_hash, 'challan' AS challan_type, TRUE AS has_time,
+               u.h3_cell IS NOT NULL AS located, u.h3_cell, u.unit_id, 'world' AS source,
+               'world.csv' AS source_file, i AS source_row, '{{}}' AS raw, 'ingest-2' AS ingest_run_id
         FROM range({n}) t(i)
         JOIN (SELECT *, row_number() OVER (ORDER BY unit_id) - 1 AS k FROM spatial_units) u
           ON u.k = hash(i, {seed + 1}) % {n_units}"""
@@ -315,14 +316,18 @@ def build_world(
             + ", ".join(f"('{d}', 'Haryana', {a}, {o})" for d, (a, o) in DISTRICTS.items())
             + ")"
         )
-        con.execute(
+        append_relation(
+            con,
+            db_path,
+            "challans",
             _challan_sql(
                 int(challans_per_year * years * scale),
                 today - timedelta(days=365 * years),
                 365 * years,
                 seed,
                 units.height,
-            )
+            ),
+            "ingest-2",
         )
         con.execute(
             "INSERT INTO model_versions VALUES ('v1', now(), ?, 'champion', 0.42, '{}', '{}', '', now(), 'promoted'), "

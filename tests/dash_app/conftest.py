@@ -14,6 +14,7 @@ from flask_login import login_user
 
 from dash_app.app import create_app
 from dash_app.auth import AppUser
+from roadsafety.store.connection import copy_warehouse
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def world_db(tmp_path: Path, world_template: Path) -> Path:
     """A private copy of the seeded warehouse."""
     db = tmp_path / "wh.duckdb"
-    shutil.copyfile(world_template, db)
+    copy_warehouse(world_template, db)
     return db
 
 

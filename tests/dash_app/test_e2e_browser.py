@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from app_world import PASSWORD, callback_payload
 
 from dash_app.app import create_app
 from roadsafety.exports.risk_list import RISK_COLUMNS
+from roadsafety.store.connection import copy_warehouse
 
 pytestmark = pytest.mark.browser
 WAIT_S = 30
@@ -29,7 +29,7 @@ def server(
 
     tmp = tmp_path_factory.mktemp("e2e")
     db = tmp / "wh.duckdb"
-    shutil.copyfile(world_template, db)
+    copy_warehouse(world_template, db)
     app = create_app(db, key_dir=tmp / "keys")
     srv = create_server(app.server, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -167,6 +167,7 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
 
 def test_border_cell_shows_a_district_user_only_their_records(as_user, world_db: Path) -> None:
     from roadsafety.store.connection import read_connection, write_connection
+    from roadsafety.store.facts import append_relation
 
     with read_connection(world_db) as con:
         unit = con.execute(
@@ -179,10 +180,14 @@ def test_border_cell_shows_a_district_user_only_their_records(as_user, world_db:
             "source) VALUES ('X1', now(), 'fatal', 'Panipat', ?, 'PANIPAT-ONLY-CAUSE', 'world')",
             [unit],
         )
-        con.execute(
-            "INSERT INTO challans (challan_id, issued_at, offence, district, unit_id, camera_id, "
-            "source) VALUES ('XC1', now(), 'red_light', 'Panipat', ?, 'CAM-PANIPAT-ONLY', 'world')",
-            [unit],
+        cols = "SELECT * REPLACE ('XC1' AS challan_id, now()::TIMESTAMP AS issued_at, "
+        append_relation(
+            con,
+            world_db,
+            "challans",
+            cols + "'red_light' AS offence, 'Panipat' AS district, "
+            f"'{unit}' AS unit_id, 'CAM-PANIPAT-ONLY' AS camera_id) FROM challans LIMIT 1",
+            "ingest-x",
         )
     with as_user("karnal_sp"):
         scoped = _text(corridor.update(unit, None))

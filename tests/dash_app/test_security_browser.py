@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 from test_e2e_browser import WAIT_S, _login, _wait
 
 from dash_app.app import create_app
-from roadsafety.store.connection import write_connection
+from roadsafety.store.connection import copy_warehouse, write_connection
 
 pytestmark = pytest.mark.browser
 ROAD = "<img src=x onerror=alert(1)>"
@@ -40,7 +39,7 @@ def hostile_base(tmp_path_factory: pytest.TempPathFactory, world_template: Path)
     """The app on a world whose every road and station name is a script, and one district too."""
     tmp = tmp_path_factory.mktemp("xss")
     db = tmp / "wh.duckdb"
-    shutil.copyfile(world_template, db)
+    copy_warehouse(world_template, db)
     with write_connection(db) as con:
         con.execute("UPDATE spatial_units SET road_name = ?, police_station = ?", [ROAD, STATION])
         for table in ("spatial_units", "districts", "accidents"):
@@ -100,7 +99,7 @@ def test_hostile_names_show_as_text_in_map_tooltips(hostile_base: str, browser) 
 def plain_base(tmp_path_factory: pytest.TempPathFactory, world_template: Path) -> Iterator[str]:
     """The app on an untouched copy of the seeded world."""
     tmp = tmp_path_factory.mktemp("csp")
-    shutil.copyfile(world_template, tmp / "wh.duckdb")
+    copy_warehouse(world_template, tmp / "wh.duckdb")
     srv, base = _serve(tmp / "wh.duckdb", tmp / "keys")
     yield base
     srv.close()

@@ -41,6 +41,12 @@ def synth(
     end: str | None = typer.Option(
         None, help="Day after the last generated day (YYYY-MM-DD; default today)."
     ),
+    challan_scale: float | None = typer.Option(
+        None,
+        "--challan-scale",
+        min=0.001,
+        help="Challan volume alone (default --scale); 10.4 = Haryana's real ~52 lakh a year.",
+    ),
 ) -> None:
     """Write a seeded synthetic Haryana world (accidents, challans, planted truth)."""
     from roadsafety.sources.synthetic import generate_world
@@ -54,6 +60,7 @@ def synth(
         fmt=fmt.value,
         end=parse_date_option(end, "--end"),
         h3_resolution=settings.region.h3_resolution,
+        challan_scale=challan_scale,
     )
     typer.echo(str(summary))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +56,55 @@ class SourceBatch:
             raise SourceError(
                 f"{self.source_file}: rejected rows must have columns {list(REJECT_SCHEMA)}"
             )
+
+    def as_stream(self) -> SourceStream:
+        """The batch as a one-chunk stream (what the ingest consumes)."""
+        chunk = SourceChunk(self.frame, self.rejected, self.rows_read)
+        return SourceStream(self.kind, self.source, self.source_file, lambda: iter([chunk]))
+
+
+@dataclass(frozen=True)
+class SourceChunk:
+    """Consecutive rows of a file: mapped rows (as ``SourceBatch.frame``), the rows the reader
+    could not map (``REJECT_SCHEMA``) and how many data rows of the file the chunk covers."""
+
+    frame: pl.DataFrame
+    rejected: pl.DataFrame
+    rows_read: int
+
+
+@dataclass(frozen=True)
+class SourceStream:
+    """A file read chunk by chunk, so memory does not grow with the file.
+
+    ``chunks()`` yields :class:`SourceChunk` in file order (row numbers continue across chunks).
+    Problems found before the first chunk (missing file, wrong header) are raised by the reader
+    itself; a problem found later (a malformed row deep in the file) raises :class:`SourceError`
+    from the iteration, and the ingest then writes nothing.
+    """
+
+    kind: str
+    source: str
+    source_file: str
+    chunks: Callable[[], Iterator[SourceChunk]]
+
+    def collect(self) -> SourceBatch:
+        """All chunks as one :class:`SourceBatch` (for small files and tests)."""
+        parts = list(self.chunks())
+        frames = [c.frame for c in parts]
+        return SourceBatch(
+            self.kind,
+            self.source,
+            self.source_file,
+            sum(c.rows_read for c in parts),
+            pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(),
+            pl.concat([c.rejected for c in parts]) if parts else empty_rejects(),
+        )
+
+
+def as_stream(batch: SourceBatch | SourceStream) -> SourceStream:
+    """A stream for either kind of reader output."""
+    return batch if isinstance(batch, SourceStream) else batch.as_stream()
 
 
 _POLARS_DUPLICATE = re.compile(r"^(.*)_duplicated_\d+$")  # how Polars renames a repeated name

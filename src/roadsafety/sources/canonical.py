@@ -1,89 +1,118 @@
 """Reader for the documented canonical import format (CSV or Parquet, per DESIGN.md).
 
 Every column is read as text so that a malformed value is quarantined by the ingest with its row and
-column, never silently turned into a null by a type guess.
+column, never silently turned into a null by a type guess (a Parquet file's floating-point columns
+stay numbers where the canonical column is numeric: their type is declared, not guessed). Files are
+read chunk by chunk (:mod:`roadsafety.sources.streaming`), so memory does not grow with the file.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from roadsafety import schemas
+from roadsafety.sources import streaming
 from roadsafety.sources.base import (
-    SourceBatch,
+    SourceChunk,
     SourceError,
+    SourceStream,
     check_header_names,
     empty_rejects,
 )
 
 
-def read_table_as_text(path: Path) -> pl.DataFrame:
-    """Read a CSV or Parquet file with every column as text, or raise SourceError naming the problem."""
-    path = Path(path)
+def _canonical_rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Canonical columns (absent ones null), ``source_row`` and ``raw`` (other columns as JSON)."""
+    known = [c for c in schemas.INPUTS[kind] if c in frame.columns]
+    extras = [c for c in frame.columns if c not in schemas.INPUTS[kind] and c != "source_row"]
+    raw = pl.struct(extras).struct.json_encode() if extras else pl.lit(None, pl.Utf8)
+    return frame.select(
+        *[pl.col(c) for c in known],
+        *[pl.lit(None, pl.Utf8).alias(c) for c in schemas.INPUTS[kind] if c not in known],
+        pl.col("source_row"),
+        raw.alias("raw"),
+    )
+
+
+def _typed_ok(kind: str) -> set[str]:
+    """Numeric canonical columns, which a Parquet file may give as numbers (no text round trip)."""
+    return {c for c, t in schemas.INPUTS[kind].items() if t.is_numeric()}
+
+
+def _frames(path: Path, kind: str) -> Iterator[pl.DataFrame]:
+    """Frames of the file with normalised header names; the header is checked first."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        _check_file(path)
+        try:
+            arrow_schema = pq.ParquetFile(path).schema_arrow
+        except (OSError, pa.ArrowException) as exc:
+            raise SourceError(
+                f"{path}: cannot be read as Parquet: {str(exc).splitlines()[0]}"
+            ) from exc
+        _check_names(arrow_schema.names, kind, path)
+        renamed = {c: c.strip().lower() for c in arrow_schema.names}
+        numeric = _typed_ok(kind)
+        text = {  # floats stay numbers for numeric columns; everything else is read as text
+            c
+            for c in arrow_schema.names
+            if renamed[c] not in numeric or not pa.types.is_floating(arrow_schema.field(c).type)
+        }
+        return (f.rename(renamed) for f in streaming.parquet_frames(path, text))
+    header = streaming.read_header(path, "utf-8", ",", '"', 0)
+    _check_names(header, kind, path)
+    table = streaming.TextTable(path, [c.strip().lower() for c in header])
+    return streaming.csv_frames(table)
+
+
+def _check_file(path: Path) -> None:
     if not path.exists():
         raise SourceError(f"{path}: file does not exist")
     if path.is_dir():
         raise SourceError(f"{path}: is a directory, expected a file")
     if path.stat().st_size == 0:
         raise SourceError(f"{path}: file is empty")
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            frame = pl.read_parquet(path)
-            return frame.select(pl.all().cast(pl.Utf8))
-        return pl.read_csv(path, infer_schema=False, encoding="utf8")
-    except pl.exceptions.ComputeError as exc:
-        text = str(exc).splitlines()[0]
-        if "utf-8" in text.lower() or "utf8" in text.lower():
-            raise SourceError(
-                f"{path}: not valid UTF-8 text ({text}); re-save as UTF-8 or use --mapping with an encoding"
-            ) from exc
-        raise SourceError(
-            f"{path}: cannot be parsed as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'}: {text}"
-        ) from exc
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise SourceError(f"{path}: cannot be read: {str(exc).splitlines()[0]}") from exc
 
 
-def check_header(frame: pl.DataFrame, kind: str, path: Path) -> pl.DataFrame:
-    """Normalise header names and check the required canonical columns are present.
-
-    Raises:
-        SourceError: for a repeated column name or a required column missing.
-    """
-    check_header_names(path, frame.columns)
-    renamed = frame.rename({c: c.strip().lower() for c in frame.columns})
-    missing = [c for c in schemas.REQUIRED[kind] if c not in renamed.columns]
+def _check_names(names: list[str], kind: str, path: Path) -> None:
+    check_header_names(path, names)
+    missing = [c for c in schemas.REQUIRED[kind] if c not in {n.strip().lower() for n in names}]
     if missing:
         raise SourceError(
             f"{path}: wrong header for canonical {kind}: missing required column(s) {missing}; "
-            f"found {frame.columns[:12]}"
+            f"found {names[:12]}"
         )
-    if renamed.height == 0:
+
+
+def stream_canonical(path: Path, kind: str) -> SourceStream:
+    """A canonical file (CSV or Parquet) as a stream of chunks.
+
+    The header and the first chunk are read now, so a missing file, a wrong header, a file with
+    no data rows or one unreadable from its start raises :class:`SourceError` here.
+    """
+    path = Path(path)
+    frames = _frames(path, kind)
+    first = next(frames, None)
+    if first is None or first.height == 0:
         raise SourceError(f"{path}: has a header but no data rows")
-    return renamed
+
+    def chunks() -> Iterator[SourceChunk]:
+        for frame in itertools.chain([first], frames):
+            yield SourceChunk(_canonical_rows(frame, kind), empty_rejects(), frame.height)
+
+    return SourceStream(kind, "canonical", str(path), chunks)
 
 
-def _read(path: Path, kind: str) -> SourceBatch:
-    frame = check_header(read_table_as_text(path), kind, path)
-    known = [c for c in schemas.INPUTS[kind] if c in frame.columns]
-    extras = [c for c in frame.columns if c not in schemas.INPUTS[kind]]
-    raw = pl.struct(extras).struct.json_encode() if extras else pl.lit(None, pl.Utf8)
-    out = frame.select(
-        *[pl.col(c) for c in known],
-        *[pl.lit(None, pl.Utf8).alias(c) for c in schemas.INPUTS[kind] if c not in known],
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
-        raw.alias("raw"),
-    )
-    return SourceBatch(kind, "canonical", str(path), frame.height, out, empty_rejects())
+def read_canonical_accidents(path: Path) -> SourceStream:
+    """Read a canonical accidents file (CSV or Parquet), chunk by chunk."""
+    return stream_canonical(Path(path), "accidents")
 
 
-def read_canonical_accidents(path: Path) -> SourceBatch:
-    """Read a canonical accidents file (CSV or Parquet)."""
-    return _read(Path(path), "accidents")
-
-
-def read_canonical_challans(path: Path) -> SourceBatch:
-    """Read a canonical challans file (CSV or Parquet)."""
-    return _read(Path(path), "challans")
+def read_canonical_challans(path: Path) -> SourceStream:
+    """Read a canonical challans file (CSV or Parquet), chunk by chunk."""
+    return stream_canonical(Path(path), "challans")

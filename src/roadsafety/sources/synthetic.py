@@ -194,6 +194,7 @@ def generate_world(
     fmt: Format = "csv",
     h3_resolution: int = 8,
     progress: bool = True,
+    challan_scale: float | None = None,
 ) -> SynthSummary:
     """Write a seeded synthetic Haryana world into ``out_dir``.
 
@@ -206,13 +207,18 @@ def generate_world(
         fmt: ``"csv"`` or ``"parquet"`` for the accident and challan files.
         h3_resolution: H3 resolution of the truth cells.
         progress: show a progress bar.
+        challan_scale: the challan volume on its own (default ``scale``): 1.0 ≈ 500,000 challans
+            a year, so ``scale=1, challan_scale=10.4`` is Haryana's real ~10,400 accidents and
+            ~52 lakh challans a year.
 
     Returns:
         Paths, counts and the date range written.
     """
-    if years < 1 or scale <= 0 or fmt not in ("csv", "parquet"):
+    challan_scale = scale if challan_scale is None else challan_scale
+    if years < 1 or scale <= 0 or challan_scale <= 0 or fmt not in ("csv", "parquet"):
         raise ValueError(
-            f"need years >= 1, scale > 0 and fmt csv|parquet; got {years}, {scale}, {fmt}"
+            f"need years >= 1, scale > 0, challan_scale > 0 and fmt csv|parquet; got {years}, "
+            f"{scale}, {challan_scale}, {fmt}"
         )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -228,7 +234,7 @@ def generate_world(
     truth = build_truth(sites, exp_fg).select(TRUTH_COLUMNS)
     paths = _paths(out_dir, fmt)
     _write_static(world, accidents, truth, paths, fmt)
-    cw = make_challan_world(sites, cameras, world.districts, scale, start, grid.n, rng)
+    cw = make_challan_world(sites, cameras, world.districts, challan_scale, start, grid.n, rng)
     n_challans = _write_challans(paths["challans"], fmt, cw, start, stop, rng, progress)
     log.info(
         "wrote %d challans (%s to %s) to %s",

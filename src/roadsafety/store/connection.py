@@ -11,6 +11,12 @@ success checkpoints and atomically renames the staging file over the warehouse (
 * a writer killed mid-way leaves its staging file (named with its process id) behind: the next
   read or write of that warehouse removes it once that process is gone;
 * the warehouse and its lock file are mode 0640 (owner writes, the app's group reads, nobody else).
+
+Raw challans live outside the DuckDB file, as immutable Parquet files published through a manifest
+inside it (:mod:`roadsafety.store.facts`), so the copy stays small. Every connection points DuckDB's
+``file_search_path`` at the facts folder, so the ``challans`` view reads them. A write spills (if
+it must) only to a temporary folder beside the warehouse, named with the writer's process id and
+removed when the write ends or, after a kill, by the next read or write.
 """
 
 from __future__ import annotations
@@ -26,12 +32,17 @@ from pathlib import Path
 
 import duckdb
 
+from roadsafety.store import facts
 from roadsafety.store.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_S = float(os.environ.get("ROADSAFETY_LOCK_TIMEOUT", "600"))
 FILE_MODE = 0o640
+WRITE_MEMORY_LIMIT = (
+    "1GB"  # DuckDB's share of a write; bigger joins and sorts spill beside the warehouse
+)
+RETIRED_GRACE_S = 3600.0  # a replaced fact file stays this long for readers of the older manifest
 
 
 class StoreError(RuntimeError):
@@ -62,6 +73,7 @@ def read_connection(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     remove_stale_staging(db_path)
     con = duckdb.connect(str(db_path), read_only=True)
     try:
+        _point_at_facts(con, db_path)
         yield con
     finally:
         con.close()
@@ -90,9 +102,18 @@ def remove_stale_staging(db_path: Path, *, all_of_them: bool = False) -> None:
             continue
         log.warning("removing staging file %s left by an interrupted write", stale)
         try:
-            stale.unlink(missing_ok=True)
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink(missing_ok=True)
         except PermissionError:
             continue
+
+
+def _point_at_facts(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """Let the ``challans`` view find its Parquet files (paths relative to the facts folder)."""
+    root = str(facts.facts_root(db_path)).replace("'", "''")
+    con.execute(f"SET file_search_path = '{root}'")
 
 
 @contextmanager
@@ -120,22 +141,33 @@ def _exclusive_lock(db_path: Path, timeout_s: float) -> Iterator[None]:
 
 @contextmanager
 def write_connection(
-    db_path: Path | str, *, lock_timeout_s: float | None = None
+    db_path: Path | str,
+    *,
+    lock_timeout_s: float | None = None,
+    memory_limit: str = WRITE_MEMORY_LIMIT,
+    retired_grace_s: float = RETIRED_GRACE_S,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection whose work is published atomically when the block exits cleanly.
 
-    Any exception inside the block discards the staging copy and leaves the warehouse unchanged.
+    Any exception inside the block discards the staging copy and leaves the warehouse unchanged
+    (fact files it wrote are never named by a published manifest, and the next write removes them).
     """
     db_path = Path(db_path)
     timeout = LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
     with _exclusive_lock(db_path, timeout):
         remove_stale_staging(db_path, all_of_them=True)
         staging = db_path.with_name(f".{db_path.name}.{os.getpid()}.staging")
+        spill = staging.with_name(staging.name + ".tmp")
         if db_path.exists():
             shutil.copyfile(db_path, staging)
         con = duckdb.connect(str(staging))
         try:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+            con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+            _point_at_facts(con, db_path)
             apply_migrations(con)
+            facts.adopt_tables(con, facts.facts_root(db_path))
+            facts.tidy(con, facts.facts_root(db_path), retired_grace_s)
             yield con
             con.execute("CHECKPOINT")
             con.close()
@@ -148,9 +180,25 @@ def write_connection(
             staging.unlink(missing_ok=True)
             staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
             raise
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
 
 
 def ensure_warehouse(db_path: Path | str) -> None:
     """Create the warehouse (with every migration applied) if it does not exist yet."""
     with write_connection(db_path):
         pass
+
+
+def copy_warehouse(source: Path | str, target: Path | str) -> Path:
+    """Copy a warehouse: the DuckDB file and its Parquet facts folder (under the source's write
+    lock, so the copy is one consistent version). Returns the target path."""
+    source, target = Path(source), Path(target)
+    with _exclusive_lock(source, LOCK_TIMEOUT_S):
+        shutil.copyfile(source, target)
+        os.chmod(target, FILE_MODE)
+        src_facts, dst_facts = facts.facts_root(source), facts.facts_root(target)
+        if src_facts.exists():
+            shutil.rmtree(dst_facts, ignore_errors=True)
+            shutil.copytree(src_facts, dst_facts)
+    return target

@@ -1,10 +1,14 @@
-"""Validated, idempotent ingest of a source batch into the warehouse, in one atomic write.
+"""Validated, idempotent ingest of a source file into the warehouse, in one atomic write.
 
 Every row read ends in exactly one of: loaded (inserted or updated), quarantined (with file, row,
 column, raw value and reason), or counted as an exact duplicate (of a row earlier in the same file or
 of the stored version). ``rows_read = loaded + quarantined + duplicates`` is checked before commit and
 stored in ``ingest_runs``. A row whose id is stored with different content replaces it, and the change
 is kept in ``record_history``.
+
+The file is read, validated and prepared chunk by chunk, so memory does not grow with it. Challans
+go to Parquet fact files (:mod:`~roadsafety.store.ingest_facts`), accidents to their table
+(:mod:`~roadsafety.store.ingest_table`); either way nothing is visible before the warehouse swap.
 """
 
 from __future__ import annotations
@@ -17,34 +21,21 @@ from datetime import datetime
 import duckdb
 import polars as pl
 import polars_h3 as plh3
-import pyarrow as pa
 
 from roadsafety import schemas
 from roadsafety.config import RegionConfig, Settings
-from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch
-from roadsafety.store import privacy
+from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch, SourceError, SourceStream, as_stream
+from roadsafety.store import facts, privacy
 from roadsafety.store.connection import write_connection
+from roadsafety.store.ingest_facts import FactSink
+from roadsafety.store.ingest_table import TableSink
 from roadsafety.store.provenance import file_sha256, os_user
 from roadsafety.store.units import refresh_reference_tables
 from roadsafety.store.validation import check_batch, safe_rejects
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = (
-    1_000_000  # rows validated and prepared at a time: bounds memory on multi-million-row files
-)
-
-CONTENT_EXCLUDE = {
-    "source",
-    "source_file",
-    "source_row",
-    "raw",
-    "content_hash",
-    "ingest_run_id",
-    "h3_cell",
-    "unit_id",
-    "located",
-}
+CHUNK_ROWS = 500_000  # rows validated and prepared at a time: bounds memory on huge files
 
 
 @dataclass(frozen=True)
@@ -113,26 +104,24 @@ def assign_units(frame: pl.DataFrame, region: RegionConfig) -> pl.DataFrame:
     )
 
 
-PII_STAGING = "_pii_vehicle_reg"  # normalised registration, hashed by the insert SQL, never stored
-
-
 def prepare_rows(
-    valid: pl.DataFrame, batch: SourceBatch, settings: Settings, run_id: str
+    valid: pl.DataFrame,
+    batch: SourceBatch | SourceStream,
+    settings: Settings,
+    run_id: str,
+    key: bytes | None = None,
 ) -> pl.DataFrame:
-    """Assign spatial units and add lineage (``raw`` without personal columns); conform to the
-    stored schema.
+    """Assign spatial units, hash registrations and add lineage (``raw`` without personal
+    columns); conform to the stored schema (``content_hash`` left empty).
 
-    Challans keep the normalised registration in ``_pii_vehicle_reg`` for :func:`_append`, which
-    replaces it by its keyed hash as the rows enter DuckDB.
+    Challans' registrations are normalised and replaced by their keyed hash (``key``, else the
+    configured key) here, in memory: no clear registration reaches DuckDB or a file.
     """
     frame = valid
-    extra = []
     if batch.kind == "challans":
-        frame = frame.with_columns(
-            privacy.normalise_expr("vehicle_reg").alias(PII_STAGING),
-            pl.lit(None, pl.Utf8).alias("vehicle_reg_hash"),
-        ).drop("vehicle_reg")
-        extra = [pl.col(PII_STAGING)]
+        key = key or privacy.load_or_create_key(settings.privacy.key_path)
+        normalised = frame.select(privacy.normalise_expr("vehicle_reg")).to_series()
+        frame = frame.with_columns(privacy.hmac_series(normalised, key).alias("vehicle_reg_hash"))
     frame = assign_units(frame, settings.region).with_columns(
         privacy.scrub_raw(frame.get_column("raw"), settings.privacy.personal_fields),
         pl.lit(batch.source).alias("source"),
@@ -141,146 +130,12 @@ def prepare_rows(
         pl.lit(None, pl.Utf8).alias("content_hash"),
     )
     table = schemas.TABLES[batch.kind]
-    return frame.select([pl.col(c).cast(t) for c, t in table.items()] + extra)
-
-
-def _content_sql(kind: str) -> str:
-    cols = [c for c in schemas.TABLES[kind] if c not in CONTENT_EXCLUDE]
-    parts = ", ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), '\\N')" for c in cols)
-    return f"md5(concat_ws('\x1f', {parts}))"
-
-
-def _parallel_arrow(rows: pl.DataFrame, batch_rows: int = 122_880) -> pa.Table:
-    """Rows as an Arrow table of many record batches, so DuckDB scans (and hashes) them in parallel."""
-    table = rows.to_arrow()
-    return pa.Table.from_batches(table.to_batches(max_chunksize=batch_rows), schema=table.schema)
-
-
-def _append(
-    con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str, table: str, key: bytes | None
-) -> None:
-    """Append prepared rows to ``table``, hashing personal data and adding the content hash."""
-    cols = ", ".join(f'"{c}"' for c in schemas.TABLES[kind])
-    source = "incoming"
-    if PII_STAGING in rows.columns:
-        source = (
-            f"(SELECT * EXCLUDE ({PII_STAGING}) REPLACE ({privacy.hmac_sql(PII_STAGING, key)} "
-            f"AS vehicle_reg_hash) FROM incoming)"
-        )
-    con.register("incoming", _parallel_arrow(rows))
-    con.execute(
-        f"INSERT INTO {table} ({cols}) SELECT * REPLACE ({_content_sql(kind)} AS content_hash) FROM {source}"
-    )
-    con.unregister("incoming")
-
-
-def direct_insert_possible(con: duckdb.DuckDBPyConnection, batch: SourceBatch) -> bool:
-    """True when no id repeats within the file and none is stored for this source yet.
-
-    Then every valid row is new and goes straight into the fact table (the common first load).
-    """
-    idc = schemas.ID_COLUMN[batch.kind]
-    ids = batch.frame.get_column(idc)
-    if ids.is_duplicated().any():
-        return False
-    con.register("incoming_ids", pl.DataFrame({"id": ids}).to_arrow())
-    stored = con.execute(
-        f'SELECT count(*) FROM {batch.kind} WHERE source = ? AND "{idc}" IN (SELECT id FROM incoming_ids)',
-        [batch.source],
-    ).fetchone()[0]
-    con.unregister("incoming_ids")
-    return stored == 0
-
-
-def dedupe_batch(con: duckdb.DuckDBPyConnection, kind: str) -> pl.DataFrame:
-    """Resolve id repeats in temp table ``batch``; return the rows quarantined as conflicts.
-
-    Exact repeats of an id within the file keep their first row (the others count as duplicates);
-    an id repeated with different content is ambiguous, so all its rows are quarantined.
-    """
-    idc = schemas.ID_COLUMN[kind]
-    n, distinct = con.execute(f'SELECT count(*), count(DISTINCT "{idc}") FROM batch').fetchone()
-    if n == distinct:
-        return pl.DataFrame(schema=REJECT_SCHEMA)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE repeated AS
-            SELECT "{idc}", count(DISTINCT content_hash) > 1 AS conflict
-            FROM batch GROUP BY 1 HAVING count(*) > 1"""
-    )
-    conflicts = con.execute(
-        f"""SELECT source_row AS row_number, '{idc}' AS column_name, "{idc}" AS raw_value,
-                   'duplicate {idc} within file with different content' AS reason
-            FROM batch JOIN repeated USING ("{idc}") WHERE conflict ORDER BY source_row"""
-    ).pl()
-    con.execute(
-        f"""DELETE FROM batch b USING repeated r WHERE b."{idc}" = r."{idc}" AND (r.conflict OR
-            b.source_row > (SELECT min(source_row) FROM batch b2 WHERE b2."{idc}" = r."{idc}"))"""
-    )
-    return conflicts.select([pl.col(c).cast(t) for c, t in REJECT_SCHEMA.items()])
-
-
-def _record_history(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> None:
-    idc = schemas.ID_COLUMN[kind]
-    old = con.execute(
-        f'SELECT t.* FROM {kind} t JOIN changed c USING (source, "{idc}") WHERE NOT c.same'
-    ).pl()
-    new = con.execute(
-        f'SELECT b.* FROM batch b JOIN changed c USING (source, "{idc}") WHERE NOT c.same'
-    ).pl()
-    if old.is_empty():
-        return
-    content = [c for c in schemas.TABLES[kind] if c not in CONTENT_EXCLUDE | {idc}]
-    old = old.sort("source", idc).select(["source", idc, *content])
-    new = new.sort("source", idc).select(["source", idc, *content])
-    history = []
-    for o, n in zip(old.iter_rows(named=True), new.iter_rows(named=True)):
-        diff = [c for c in content if o[c] != n[c]]
-        history.append(
-            (
-                kind,
-                o["source"],
-                o[idc],
-                datetime.now(),
-                run_id,
-                ",".join(diff),
-                pl.DataFrame([{c: o[c] for c in diff}]).write_json(),
-                pl.DataFrame([{c: n[c] for c in diff}]).write_json(),
-            )
-        )
-    con.executemany("INSERT INTO record_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", history)
-
-
-def merge_batch(con: duckdb.DuckDBPyConnection, kind: str, run_id: str) -> tuple[int, int, int]:
-    """Merge temp table ``batch`` into the fact table; return (inserted, updated, stored_duplicates)."""
-    idc = schemas.ID_COLUMN[kind]
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE changed AS
-            SELECT b.source, b."{idc}", (b.content_hash = t.content_hash) AS same
-            FROM batch b JOIN {kind} t ON t.source = b.source AND t."{idc}" = b."{idc}" """
-    )
-    same, upd = con.execute(
-        "SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM changed"
-    ).fetchone()
-    if upd:
-        _record_history(con, kind, run_id)
-        con.execute(f"""DELETE FROM {kind} t USING changed c
-                        WHERE NOT c.same AND t.source = c.source AND t."{idc}" = c."{idc}" """)
-    cols = ", ".join(f'"{c}"' for c in schemas.TABLES[kind])
-    where = (
-        ""
-        if not same
-        else (
-            f""" WHERE NOT EXISTS (SELECT 1 FROM changed c WHERE c.same AND c.source = b.source AND c."{idc}" = b."{idc}")"""
-        )
-    )
-    con.execute(f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM batch b{where}")
-    total = con.execute("SELECT count(*) FROM batch").fetchone()[0]
-    return total - same - upd, upd, same
+    return frame.select([pl.col(c).cast(t) for c, t in table.items()])
 
 
 def _write_run(
     con: duckdb.DuckDBPyConnection,
-    batch: SourceBatch,
+    batch: SourceBatch | SourceStream,
     result: IngestResult,
     fmt: str,
     started: datetime,
@@ -310,95 +165,110 @@ def _write_run(
     )
 
 
-def load_chunks(
+def _sink(con: duckdb.DuckDBPyConnection, settings: Settings, stream: SourceStream, run_id: str):  # noqa: ANN202
+    if stream.kind in facts.FACT_KINDS:
+        root = facts.facts_root(settings.db_path)
+        return FactSink(con, root, stream.kind, stream.source, run_id)
+    return TableSink(con, stream.kind, run_id)
+
+
+def _load(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
-    batch: SourceBatch,
+    stream: SourceStream,
     run_id: str,
-    table: str,
     chunk_rows: int,
-) -> tuple[int, list[pl.DataFrame]]:
-    """Validate and prepare the batch chunk by chunk (bounded memory), appending to ``table``.
-
-    Returns the number of valid rows and the quarantine frames.
-    """
-    valid, rejects = 0, [batch.rejected]
+) -> tuple[int, list[pl.DataFrame], object]:
+    """Validate and prepare the stream chunk by chunk into its sink; (rows read, rejects, sink)."""
     key = (
-        privacy.load_or_create_key(settings.privacy.key_path) if batch.kind == "challans" else None
+        privacy.load_or_create_key(settings.privacy.key_path) if stream.kind == "challans" else None
     )
-    for chunk in batch.frame.iter_slices(chunk_rows):
-        checked = check_batch(chunk, batch.kind)
-        rows = prepare_rows(checked.valid, batch, settings, run_id)
-        _append(con, rows, batch.kind, table, key)
-        valid += rows.height
-        rejects.append(checked.rejects)
-    return valid, rejects
+    sink = _sink(con, settings, stream, run_id)
+    rows_read, rejects = 0, []
+    try:
+        for chunk in stream.chunks():
+            rows_read += chunk.rows_read
+            rejects.append(chunk.rejected)
+            for part in chunk.frame.iter_slices(chunk_rows):
+                checked = check_batch(part, stream.kind)
+                sink.add(prepare_rows(checked.valid, stream, settings, run_id, key))
+                rejects.append(checked.rejects)
+    except BaseException:
+        sink.abort()
+        raise
+    return rows_read, rejects, sink
 
 
 def ingest_batch(
-    settings: Settings, batch: SourceBatch, fmt: str | None = None, chunk_rows: int = CHUNK_ROWS
+    settings: Settings,
+    batch: SourceBatch | SourceStream,
+    fmt: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> IngestResult:
-    """Validate and load a batch into the warehouse in one atomic write.
+    """Validate and load a file (a batch or a stream of chunks) into the warehouse in one atomic
+    write.
 
     Raises:
         AccountingError: if the row accounting does not add up (nothing is written).
+        SourceError: when the file turns out unreadable part-way (nothing is written; the failed
+            run is recorded).
     """
-    started, run_id, kind = datetime.now(), new_run_id(), batch.kind
-    with write_connection(settings.db_path) as con:
-        con.execute("BEGIN TRANSACTION")
-        if direct_insert_possible(con, batch):
-            valid, rejects = load_chunks(con, settings, batch, run_id, kind, chunk_rows)
-            inserted, updated, duplicates, conflicts = (
-                valid,
-                0,
-                0,
-                pl.DataFrame(schema=REJECT_SCHEMA),
+    stream = as_stream(batch)
+    started, run_id, kind = datetime.now(), new_run_id(), stream.kind
+    storage = settings.storage
+    try:
+        with write_connection(
+            settings.db_path,
+            memory_limit=storage.duckdb_memory_limit,
+            retired_grace_s=storage.retired_grace_s,
+        ) as con:
+            con.execute("BEGIN TRANSACTION")
+            rows_read, rejects, sink = _load(con, settings, stream, run_id, chunk_rows)
+            try:
+                outcome = sink.finish(storage.small_file_rows, storage.max_small_files)
+            except BaseException:
+                sink.abort()
+                raise
+            rejects = safe_rejects(
+                pl.concat([*rejects, outcome.conflicts]), settings.privacy.personal_fields
+            ).with_columns(
+                pl.lit(run_id).alias("ingest_run_id"),
+                pl.lit(stream.source_file).alias("source_file"),
             )
-        else:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS SELECT * FROM {kind} LIMIT 0")
-            valid, rejects = load_chunks(con, settings, batch, run_id, "batch", chunk_rows)
-            conflicts = dedupe_batch(con, kind)
-            in_file_dups = (
-                valid - conflicts.height - con.execute("SELECT count(*) FROM batch").fetchone()[0]
+            result = IngestResult(
+                run_id,
+                kind,
+                stream.source,
+                stream.source_file,
+                rows_read,
+                outcome.inserted,
+                outcome.updated,
+                rejects.get_column("row_number").n_unique(),
+                outcome.duplicates,
             )
-            inserted, updated, stored_dups = merge_batch(con, kind, run_id)
-            duplicates = in_file_dups + stored_dups
-        rejects = safe_rejects(
-            pl.concat([*rejects, conflicts]), settings.privacy.personal_fields
-        ).with_columns(
-            pl.lit(run_id).alias("ingest_run_id"), pl.lit(batch.source_file).alias("source_file")
-        )
-        quarantined = rejects.get_column("row_number").n_unique()
-        result = IngestResult(
-            run_id,
-            kind,
-            batch.source,
-            batch.source_file,
-            batch.rows_read,
-            inserted,
-            updated,
-            quarantined,
-            duplicates,
-        )
-        if result.rows_read != result.loaded + result.quarantined + result.duplicates:
-            raise AccountingError(
-                f"{batch.source_file}: row accounting does not add up: {result.as_dict()}"
-            )
-        con.register("rejects_in", rejects.select(list(schemas.QUARANTINE)).to_arrow())
-        con.execute("INSERT INTO quarantine SELECT * FROM rejects_in")
-        con.unregister("rejects_in")
-        _write_run(con, batch, result, fmt or batch.source, started)
-        refresh_reference_tables(con, settings.region.h3_resolution)
-        con.execute("COMMIT")
+            if result.rows_read != result.loaded + result.quarantined + result.duplicates:
+                sink.abort()
+                raise AccountingError(
+                    f"{stream.source_file}: row accounting does not add up: {result.as_dict()}"
+                )
+            con.register("rejects_in", rejects.select(list(schemas.QUARANTINE)).to_arrow())
+            con.execute("INSERT INTO quarantine SELECT * FROM rejects_in")
+            con.unregister("rejects_in")
+            _write_run(con, stream, result, fmt or stream.source, started)
+            refresh_reference_tables(con, settings.region.h3_resolution)
+            con.execute("COMMIT")
+    except SourceError as exc:
+        record_failed_run(settings, kind, stream.source_file, fmt or stream.source, str(exc))
+        raise
     log.info(
         "%s %s: read %d, loaded %d (new %d, updated %d), quarantined %d, duplicates %d",
         kind,
-        batch.source_file,
+        stream.source_file,
         result.rows_read,
         result.loaded,
-        inserted,
-        updated,
-        quarantined,
+        result.inserted,
+        result.updated,
+        result.quarantined,
         result.duplicates,
     )
     return result

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
+from roadsafety.schemas import OFFENCES
+
 DISTRICT_VOLUME_SQL = """
 SELECT coalesce(district, '(no district)') AS district,
        count(*) FILTER (WHERE occurred_at >= $recent_start) AS recent,
@@ -17,12 +19,14 @@ WHERE occurred_at < $cutoff AND occurred_at >= $history_start
 GROUP BY 1 ORDER BY 1
 """
 
-OFFENCE_MIX_SQL = """
-SELECT offence,
-       count(*) FILTER (WHERE issued_at >= $recent_start) AS recent,
-       count(*) FILTER (WHERE issued_at < $recent_start) AS history
-FROM challans
-WHERE issued_at < $cutoff AND issued_at >= $history_start
+OFFENCE_MIX_SQL = f"""
+SELECT substr(name, 5) AS offence,
+       sum(count) FILTER (WHERE issued_day >= $recent_start)::BIGINT AS recent,
+       sum(count) FILTER (WHERE issued_day < $recent_start)::BIGINT AS history
+FROM (UNPIVOT (SELECT issued_day, {", ".join(f"off_{o}" for o in OFFENCES)} FROM challan_unit_day
+               WHERE issued_day < $cutoff AND issued_day >= $history_start)
+      ON COLUMNS(* EXCLUDE (issued_day)) INTO NAME name VALUE count)
+WHERE count > 0
 GROUP BY 1 ORDER BY 1
 """
 

@@ -59,32 +59,27 @@ def read_spatial_units(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def read_challan_days(con: duckdb.DuckDBPyConnection, before: date) -> pl.DataFrame | None:
-    """Challans before ``before`` aggregated in SQL to unit × day counts (None when there are none).
+    """Challans before ``before`` as unit × day counts (None when there are none), read from the
+    ``challan_unit_day`` aggregate (never the raw rows).
 
     Columns: ``unit_id, day`` (days since 1970-01-01), ``n``, ``camera`` and ``off_<offence>``.
     """
-    n = con.execute(
-        "SELECT count(*) FROM challans WHERE issued_at < ? AND unit_id IS NOT NULL", [before]
-    ).fetchone()[0]
-    if not n:
-        return None
-    offs = ", ".join(
-        f"count(*) FILTER (WHERE offence = '{o}') AS off_{o}" for o in ENFORCEMENT_OFFENCES
-    )
-    return con.execute(
-        f"""SELECT unit_id, (issued_at::DATE - DATE '1970-01-01')::BIGINT AS day, count(*) AS n,
-                   count(camera_id) AS camera, {offs}
-            FROM challans WHERE issued_at < ? AND unit_id IS NOT NULL
+    offs = ", ".join(f"sum(off_{o})::BIGINT AS off_{o}" for o in ENFORCEMENT_OFFENCES)
+    frame = con.execute(
+        f"""SELECT unit_id, (issued_day - DATE '1970-01-01')::BIGINT AS day, sum(n)::BIGINT AS n,
+                   sum(camera)::BIGINT AS camera, {offs}
+            FROM challan_unit_day WHERE issued_day < ? AND unit_id IS NOT NULL
             GROUP BY ALL ORDER BY unit_id, day""",
         [before],
     ).pl()
+    return frame if frame.height else None
 
 
 def recent_challans(con: duckdb.DuckDBPyConnection, start: date, before: date) -> pl.DataFrame:
     """Challans per unit in ``[start, before)``: ``unit_id, recent_challans``."""
     return con.execute(
-        "SELECT unit_id, count(*) AS recent_challans FROM challans "
-        "WHERE issued_at >= ? AND issued_at < ? AND unit_id IS NOT NULL GROUP BY unit_id",
+        "SELECT unit_id, sum(n)::BIGINT AS recent_challans FROM challan_unit_day "
+        "WHERE issued_day >= ? AND issued_day < ? AND unit_id IS NOT NULL GROUP BY unit_id",
         [start, before],
     ).pl()
 

@@ -156,6 +156,34 @@ def hmac_sql(column: str, key: bytes) -> str:
     return f"CASE WHEN \"{column}\" IS NULL THEN NULL ELSE sha256(unhex('{opad}') || {inner}) END"
 
 
+def hmac_series(values: pl.Series, key: bytes) -> pl.Series:
+    """HMAC-SHA256 (hex, like :func:`hash_value`) of already-normalised text values; null stays null.
+
+    Vectorised: ``SHA256(opad || SHA256(ipad || m))`` with Arrow's element-wise binary concatenation
+    and polars-hash's SHA-256 (its own ``hmac_sha256`` takes only text keys). The clear values
+    exist only in this in-memory batch.
+    """
+    import polars_hash as plh
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    block = (
+        key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
+    )
+    empty = pa.scalar(b"", pa.large_binary())
+
+    def digest(prefix: bytes, data: pa.Array) -> pl.Series:
+        joined = pc.binary_join_element_wise(
+            pa.scalar(prefix, pa.large_binary()), data.cast(pa.large_binary()), empty
+        )
+        frame = pl.DataFrame({"b": pl.Series(joined)})
+        return frame.select(plh.col("b").chash.sha2_256()).to_series()
+
+    inner = digest(bytes(b ^ 0x36 for b in block), values.cast(pl.Binary).to_arrow())
+    outer = digest(bytes(b ^ 0x5C for b in block), inner.str.decode("hex").to_arrow())
+    return outer.alias(values.name)
+
+
 def _hash_normalised(values: list[str], key: bytes) -> list[str]:
     """HMAC-SHA256 of already-normalised values, reusing the keyed state (same result as hash_value)."""
     base = hmac.new(key, digestmod=hashlib.sha256)

@@ -15,9 +15,9 @@ SELECT 'accidents' AS "table", source, count(*) AS rows, min(occurred_at)::DATE 
        count(*) FILTER (WHERE severity = 'fatal') AS fatal, count(*) FILTER (WHERE severity = 'grievous') AS grievous
 FROM accidents GROUP BY source
 UNION ALL
-SELECT 'challans', source, count(*), min(issued_at)::DATE, max(issued_at)::DATE,
-       count(*) FILTER (WHERE located), count(*) FILTER (WHERE unit_id IS NOT NULL AND NOT located), NULL, NULL
-FROM challans GROUP BY source
+SELECT 'challans', source, sum(n), min(issued_day), max(issued_day),
+       sum(n) FILTER (WHERE located), sum(n) FILTER (WHERE unit_id IS NOT NULL AND NOT located), NULL, NULL
+FROM challan_unit_day GROUP BY source
 ORDER BY 1, 2
 """
 

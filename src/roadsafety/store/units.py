@@ -61,7 +61,7 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection, h3_resolution: int)
     con.execute(
         """INSERT INTO districts SELECT district, NULL, avg(latitude), avg(longitude) FROM (
              SELECT district, latitude, longitude FROM accidents WHERE district IS NOT NULL
-             UNION ALL SELECT district, NULL, NULL FROM (SELECT DISTINCT district FROM challans
+             UNION ALL SELECT district, NULL, NULL FROM (SELECT DISTINCT district FROM challan_unit_day
              WHERE district IS NOT NULL)) GROUP BY district"""
     )
     con.execute("DELETE FROM police_stations")
@@ -69,6 +69,6 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection, h3_resolution: int)
         """INSERT INTO police_stations SELECT police_station, coalesce(district, ''), avg(latitude), avg(longitude)
            FROM (SELECT police_station, district, latitude, longitude FROM accidents
                  WHERE police_station IS NOT NULL
-                 UNION ALL SELECT DISTINCT police_station, district, NULL, NULL FROM challans
+                 UNION ALL SELECT DISTINCT police_station, district, NULL, NULL FROM challan_unit_day
                  WHERE police_station IS NOT NULL) GROUP BY police_station, coalesce(district, '')"""
     )

@@ -160,31 +160,72 @@ def parse_timestamp(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.
     return out.with_columns(pl.col("_ts").alias(column)).drop("_ts"), rejects
 
 
+def _text_numbers(text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(numbers, present) of a text column: trimmed, a decimal comma read as a point.
+
+    Most values parse as they are; only those that do not are trimmed and retried.
+    """
+    number = text.cast(pl.Float64, strict=False)
+    retry = number.is_null() & text.is_not_null()
+    present = text.is_not_null()
+    if retry.any():
+        idx = retry.arg_true()
+        trimmed = text.gather(idx).str.strip_chars()
+        fixed = trimmed.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+        number = number.scatter(idx, fixed)
+        present = present.scatter(idx, trimmed != "")
+    return number, present
+
+
+def _number_reason(number: pl.Series, low: float, high: float, integer: bool) -> pl.Series:
+    value = pl.lit(number)
+    reason = (
+        pl.when(value.is_null())
+        .then(pl.lit("not a number"))
+        .when(~value.is_finite())
+        .then(pl.lit("not a finite number"))
+        .when(value < low)
+        .then(pl.lit("negative value" if low == 0 else f"out of range ({low} to {high})"))
+        .when(value > high)
+        .then(pl.lit(f"out of range ({low} to {high})"))
+    )
+    if integer:
+        reason = reason.when(value != value.floor()).then(pl.lit("not an integer"))
+    return pl.select(reason.alias("reason")).to_series()
+
+
 def parse_numbers(frame: pl.DataFrame, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Cast numeric columns given as text; a value that is no number, or none the column can
-    hold (infinite, a fraction for a count, beyond the plausible range), is rejected."""
+    hold (infinite, a fraction for a count, beyond the plausible range), is rejected. Columns a
+    reader already gives as numbers (a Parquet file's floats) get the same checks."""
     rejects, casts = [], []
     for col, dtype in schemas.INPUTS[kind].items():
-        if not dtype.is_numeric() or frame.schema[col] != pl.Utf8:
+        source = frame.get_column(col) if col in frame.columns else None
+        if not dtype.is_numeric() or source is None:
             continue
-        text = pl.col(col).str.strip_chars().str.replace(",", ".", literal=True)
-        number = text.cast(pl.Float64, strict=False)
+        if source.dtype == pl.Utf8:
+            number, present = _text_numbers(source)
+        elif source.dtype.is_numeric():
+            number, present = source.cast(pl.Float64), source.is_not_null()
+        else:
+            continue
         low, high = RANGES.get(col, (-1e12, 1e12))
-        reason = (
-            pl.when(number.is_null())
-            .then(pl.lit("not a number"))
-            .when(~number.is_finite())
-            .then(pl.lit("not a finite number"))
-            .when(number < low)
-            .then(pl.lit("negative value" if low == 0 else f"out of range ({low} to {high})"))
-            .when(number > high)
-            .then(pl.lit(f"out of range ({low} to {high})"))
-        )
-        if dtype.is_integer():
-            reason = reason.when(number != number.floor()).then(pl.lit("not an integer"))
-        bad = text.is_not_null() & (text != "") & reason.is_not_null()
-        rejects.append(_reject(frame, bad, col, reason))
-        casts.append(pl.when(bad).then(None).otherwise(number).cast(dtype).alias(col))
+        reason = _number_reason(number, low, high, dtype.is_integer())
+        bad = present & reason.is_not_null()
+        if bad.any():
+            idx = bad.arg_true()
+            rejects.append(
+                pl.DataFrame(
+                    {
+                        "row_number": frame.get_column("source_row").gather(idx),
+                        "column_name": pl.Series([col] * len(idx), dtype=pl.Utf8),
+                        "raw_value": source.gather(idx).cast(pl.Utf8),
+                        "reason": reason.gather(idx),
+                    }
+                )
+            )
+            number = number.scatter(idx, None)
+        casts.append(number.cast(dtype).alias(col))
     out = frame.with_columns(casts) if casts else frame
     return out, pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
 
@@ -308,20 +349,39 @@ def _text_limit(column: str) -> tuple[int, str]:
 
 
 def check_text(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Rejects for text columns holding control characters or longer than their limit."""
-    rejects = [pl.DataFrame(schema=REJECT_SCHEMA)]
+    """Rejects for text columns holding control characters or longer than their limit.
+
+    Every column's check is one expression of a single ``select``, so Polars runs them in parallel.
+    """
+    exprs = []
     for col, dtype in schemas.INPUTS[kind].items():
         if dtype != pl.Utf8 or col == schemas.TIME_COLUMN[kind] or frame.schema[col] != pl.Utf8:
             continue
         limit, control = _text_limit(col)
         value = pl.col(col)
-        reason = (
+        exprs.append(
             pl.when(value.str.contains(control))
             .then(pl.lit("control characters in text (NUL, escape codes or line breaks)"))
             .when(value.str.len_chars() > limit)
             .then(pl.lit(f"text too long (more than {limit} characters)"))
+            .alias(col)
         )
-        rejects.append(_reject(frame, reason.is_not_null(), col, reason))
+    reasons = frame.select(exprs) if exprs else pl.DataFrame()
+    rejects = [pl.DataFrame(schema=REJECT_SCHEMA)]
+    for reason in reasons.iter_columns():
+        if reason.null_count() == reason.len():
+            continue
+        mask = reason.is_not_null()
+        rejects.append(
+            pl.DataFrame(
+                {
+                    "row_number": frame.get_column("source_row").filter(mask),
+                    "column_name": pl.Series([reason.name] * int(mask.sum()), dtype=pl.Utf8),
+                    "raw_value": frame.get_column(reason.name).filter(mask),
+                    "reason": reason.filter(mask),
+                }
+            )
+        )
     return pl.concat(rejects)
 
 

@@ -1,0 +1,128 @@
+"""The one step whose input grows with challans: raw challans → ``challan_unit_day``.
+
+:data:`CHALLAN_UNIT_DAY_SQL` is plain SQL over a relation named ``challans`` (the stored challan
+columns) that runs unchanged on DuckDB and on Spark SQL (tested with sqlglot in
+``tests/store/test_challan_days.py``; ``benchmarks/spark_challan_days.py`` runs it on pyspark over
+the Parquet facts in place). Day rather than week: the enforcement features use exact 13- and
+52-week windows ending on any day, and the app counts the last 90 days.
+
+Every reader of challan volumes (the features, forecasts' recent challans, the job's offence-mix
+check, status, the app) reads this table, which is about a hundred times smaller than the raw
+rows. A load re-aggregates only the days it touched, from the files of those days' months.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from roadsafety import schemas
+from roadsafety.store import facts
+
+_OFFENCE_SUMS = ",\n       ".join(
+    f"SUM(CASE WHEN offence = '{o}' THEN 1 ELSE 0 END) AS off_{o}" for o in schemas.OFFENCES
+)
+
+CHALLAN_UNIT_DAY_SQL = f"""SELECT source,
+       CAST(issued_at AS DATE) AS issued_day,
+       district,
+       police_station,
+       unit_id,
+       located,
+       COUNT(*) AS n,
+       COUNT(camera_id) AS camera,
+       MIN(issued_at) AS first_at,
+       MAX(issued_at) AS last_at,
+       {_OFFENCE_SUMS}
+FROM challans
+GROUP BY source, CAST(issued_at AS DATE), district, police_station, unit_id, located"""
+
+COLUMNS = tuple(schemas.CHALLAN_UNIT_DAY)
+
+
+def refresh_days(con: duckdb.DuckDBPyConnection, days: set[date]) -> None:
+    """Recompute the aggregate rows of ``days`` from the live files of their months."""
+    if not days:
+        return
+    months = {(d.year, d.month) for d in days}
+    paths = facts.live_files(con, "challans", months=months)
+    con.register("touched_days", _days_arrow(days))
+    con.execute("DELETE FROM challan_unit_day WHERE issued_day IN (SELECT day FROM touched_days)")
+    subset = (
+        f"SELECT * FROM {facts.scan_sql('challans', paths)} "
+        "WHERE CAST(issued_at AS DATE) IN (SELECT day FROM touched_days)"
+    )
+    cols = ", ".join(COLUMNS)
+    con.execute(
+        f"INSERT INTO challan_unit_day ({cols}) "
+        f"WITH challans AS ({subset}) SELECT {cols} FROM ({CHALLAN_UNIT_DAY_SQL})"
+    )
+    con.unregister("touched_days")
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the whole aggregate from every live file (after a migration)."""
+    cols = ", ".join(COLUMNS)
+    con.execute("DELETE FROM challan_unit_day")
+    con.execute(
+        f"INSERT INTO challan_unit_day ({cols}) SELECT {cols} FROM ({CHALLAN_UNIT_DAY_SQL})"
+    )
+
+
+def _days_arrow(days: set[date]):  # noqa: ANN202 - a pyarrow table
+    import pyarrow as pa
+
+    return pa.table({"day": pa.array(sorted(days), type=pa.date32())})
+
+
+def recent_rows(
+    con: duckdb.DuckDBPyConnection,
+    unit_ids: tuple[str, ...],
+    columns: list[str],
+    limit: int,
+    district: str | None = None,
+) -> pl.DataFrame:
+    """The ``limit`` newest challans of the units (of ``district`` or without one, when given).
+
+    The aggregate says which days hold them, so only those months' files are read.
+    """
+    marks = ", ".join("?" for _ in unit_ids)
+    scope = " AND (district IS NULL OR lower(district) = lower(?))" if district else ""
+    args = [*unit_ids, *([district] if district else [])]
+    days = con.execute(
+        f"""SELECT issued_day, sum(n) OVER (ORDER BY issued_day DESC) AS running
+            FROM (SELECT issued_day, sum(n) AS n FROM challan_unit_day
+                  WHERE unit_id IN ({marks}){scope} GROUP BY 1)
+            ORDER BY issued_day DESC""",
+        args,
+    ).fetchall()
+    if not days:
+        return con.execute(f"SELECT {', '.join(columns)} FROM challans LIMIT 0").pl()
+    first = next((d for d, running in days if running >= limit), days[-1][0])
+    months = {(d.year, d.month) for d, _ in days if d >= first}
+    paths = facts.live_files(con, "challans", months=months)
+    return con.execute(
+        f"""SELECT {", ".join(columns)} FROM {facts.scan_sql("challans", paths)}
+            WHERE unit_id IN ({marks}){scope} AND issued_at >= ?
+            ORDER BY issued_at DESC LIMIT {int(limit)}""",
+        [*args, first],
+    ).pl()
+
+
+def offence_counts(
+    con: duckdb.DuckDBPyConnection, where: str = "TRUE", params: list | None = None, days: int = 90
+) -> pl.DataFrame:
+    """Challans per district and offence over the last ``days`` days of challan data, for the
+    aggregate rows matching ``where``: ``district, offence, challans``."""
+    offs = ", ".join(f"off_{o}" for o in schemas.OFFENCES)
+    return con.execute(
+        f"""WITH lim AS (SELECT max(issued_day) AS hi FROM challan_unit_day)
+            SELECT district, substr(name, 5) AS offence, sum(count)::BIGINT AS challans
+            FROM (UNPIVOT (SELECT district, {offs} FROM challan_unit_day, lim
+                           WHERE issued_day > lim.hi - {int(days)} AND ({where}))
+                  ON COLUMNS(* EXCLUDE (district)) INTO NAME name VALUE count)
+            WHERE count > 0 GROUP BY ALL""",
+        params or [],
+    ).pl()
