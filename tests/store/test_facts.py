@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from roadsafety.config import StorageConfig
+from roadsafety.sources.base import SourceError
 from roadsafety.sources.canonical import read_canonical_challans
 from roadsafety.store import challan_days, facts
 from roadsafety.store.connection import read_connection, write_connection
@@ -184,10 +185,13 @@ def test_failed_load_publishes_no_file(tmp_settings, tmp_path):
     path = challan_file(tmp_path / "a.csv", date(2024, 1, 1), 2, 5)
     with open(path, "ab") as fh:  # a malformed row after the good ones
         fh.write(b'C9,2024-01-03 10:00:00,no_helmet,"unclosed\n')
-    with pytest.raises(Exception):
-        ingest_batch(tmp_settings, read_canonical_challans(path), chunk_rows=3)  # noqa: PT011 - any error
+    with pytest.raises(SourceError, match="data row 11"):
+        ingest_batch(tmp_settings, read_canonical_challans(path), chunk_rows=3)
     root = facts.facts_root(tmp_settings.db_path)
-    assert not list(root.rglob("*.parquet")) if root.exists() else True
+    assert not root.exists() or not list(root.rglob("*.parquet"))
+    with read_connection(tmp_settings.db_path) as con:
+        runs = con.execute("SELECT status FROM ingest_runs").fetchall()
+    assert runs == [("failed",)]
 
 
 def test_release_one_challans_table_moves_into_files(tmp_settings, tmp_path):
