@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 
-def run_child(code: str, *args: str) -> tuple[float, float, str]:
-    """Run python ``code`` in a child; return (seconds, peak RSS in MiB, last stdout line)."""
+class ChildRun(NamedTuple):
+    """Wall seconds, peak RSS (MiB), last stdout line and CPU seconds of a child run."""
+
+    seconds: float
+    peak_mib: float
+    last: str
+    cpu_seconds: float
+
+
+def run_child(code: str, *args: str) -> ChildRun:
+    """Run python ``code`` in a child; return its wall and CPU time, peak RSS and last output line."""
     code += "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, check=False
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
         raise SystemExit(f"child failed with exit code {proc.returncode}")
     *lines, peak_kib = proc.stdout.strip().splitlines()
-    return elapsed, int(peak_kib) / 1024, lines[-1]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return ChildRun(elapsed, int(peak_kib) / 1024, lines[-1] if lines else "", cpu)
 
 
 def parse_args(description: str) -> argparse.Namespace:

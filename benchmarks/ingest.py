@@ -1,26 +1,32 @@
-"""Benchmark: `ingest challans` on a >= 5 million-row synthetic file vs a plain DuckDB load.
+"""Benchmark: `ingest challans` of 1, 5 and 20 million rows (CSV and Parquet) vs a bare DuckDB load.
 
-Both runs happen in this script, each in a fresh child process so that peak memory (ru_maxrss) is
-measured per run. The baseline is `CREATE TABLE t AS SELECT * FROM read_csv(file)` into a new DuckDB
-file; the product run is the full ingest (read, validate, hash registrations, assign H3 units, dedupe,
-merge, quarantine, atomic publish). Prints wall time, the ratio (aim: <= 2x) and peak memory.
+Each run happens in a fresh child process, so peak memory (ru_maxrss) is measured per run. The
+baseline is `CREATE TABLE t AS SELECT * FROM read_csv(file)` (or `read_parquet`) into a new DuckDB
+file; the product run is the full ingest (read in blocks, validate, hash registrations, assign H3
+units, write Parquet fact files, resolve repeats, aggregate, atomic publish). Prints wall and CPU
+time, their ratios (aim: <= 2x) and peak memory (aim: <= 1.5 GB, the same at 20M as at 1M).
 
-    .venv/bin/python benchmarks/ingest.py [--years 10] [--scale 1.0] [--out benchmarks/out]
+The input files are the first N rows of the real-volume synthetic world (made once, outside the
+repository, by ``benchmarks/real_volume.py --prepare`` or here when missing).
+
+    .venv/bin/python benchmarks/ingest.py [--data /work/bench-data] [--sizes 1 5 20] [--formats csv parquet]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from harness import parse_args, run_child
+from harness import run_child
 
 BASELINE = """
 import duckdb, sys
 con = duckdb.connect(sys.argv[2])
-con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[1]])
+fn = "read_parquet" if sys.argv[1].endswith(".parquet") else "read_csv"
+con.execute(f"CREATE TABLE t AS SELECT * FROM {fn}(?)", [sys.argv[1]])
 print(con.execute("SELECT count(*) FROM t").fetchone()[0])
 """
 
@@ -36,41 +42,71 @@ print(result.loaded)
 """
 
 
-def ensure_file(out: Path, years: int, scale: float) -> Path:
-    """Generate the synthetic challans file once (reused on later runs)."""
-    path = out / f"synth_y{years}_s{scale}" / "challans.csv"
-    if not path.exists():
-        from roadsafety.sources.synthetic import generate_world
+def ensure_file(data: Path, millions: int, fmt: str) -> Path:
+    """The first ``millions`` million challans of the real-volume world as CSV or Parquet."""
+    path = data / "ingest" / f"challans_{millions}m.{fmt}"
+    if path.exists():
+        return path
+    import duckdb
 
-        generate_world(path.parent, years=years, scale=scale, seed=7)
+    from real_volume import ensure_world
+
+    world = ensure_world(data / "real_volume" / "world")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    options = "(FORMAT parquet, COMPRESSION zstd)" if fmt == "parquet" else "(HEADER)"
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '2GB'")
+    con.execute(
+        f"COPY (SELECT * FROM read_parquet('{world / 'challans.parquet'}') "
+        f"LIMIT {millions * 1_000_000}) TO '{path}' {options}"
+    )
     return path
 
 
-def main() -> None:
-    """Run baseline and product ingest, print the comparison as text and JSON."""
-    args = parse_args(__doc__.splitlines()[0])
-    path = ensure_file(args.out, args.years, args.scale)
-    rows = sum(1 for _ in path.open()) - 1
-    with tempfile.TemporaryDirectory() as tmp:
+def measure(path: Path) -> dict:
+    """Baseline and product runs of one file."""
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         os.environ.setdefault("ROADSAFETY_KEY_FILE", str(Path(tmp) / "bench.key"))
         os.environ.pop("ROADSAFETY_REGION_BBOX", None)
-        base_s, base_mb, base_rows = run_child(BASELINE, str(path), str(Path(tmp) / "base.duckdb"))
-        prod_s, prod_mb, loaded = run_child(PRODUCT, str(path), str(Path(tmp) / "wh.duckdb"))
-    result = {
-        "rows": rows,
-        "baseline_rows": int(base_rows),
-        "loaded": int(loaded),
-        "baseline_seconds": round(base_s, 2),
-        "ingest_seconds": round(prod_s, 2),
-        "ratio": round(prod_s / base_s, 2),
-        "baseline_peak_mib": round(base_mb),
-        "ingest_peak_mib": round(prod_mb),
+        base = run_child(BASELINE, str(path), str(Path(tmp) / "base.duckdb"))
+        prod = run_child(PRODUCT, str(path), str(Path(tmp) / "wh.duckdb"))
+    return {
+        "file": path.name,
+        "rows": int(base.last),
+        "loaded": int(prod.last),
+        "baseline_s": round(base.seconds, 1),
+        "ingest_s": round(prod.seconds, 1),
+        "ratio": round(prod.seconds / base.seconds, 2),
+        "baseline_cpu_s": round(base.cpu_seconds, 1),
+        "ingest_cpu_s": round(prod.cpu_seconds, 1),
+        "cpu_ratio": round(prod.cpu_seconds / base.cpu_seconds, 2),
+        "baseline_peak_mib": round(base.peak_mib),
+        "ingest_peak_mib": round(prod.peak_mib),
     }
-    print(
-        f"rows {rows:,}: duckdb CTAS {base_s:.1f}s ({base_mb:.0f} MiB peak) | "
-        f"roadsafety ingest {prod_s:.1f}s ({prod_mb:.0f} MiB peak) | ratio {prod_s / base_s:.2f}x (aim <= 2x)"
-    )
-    print(json.dumps(result))
+
+
+def main() -> None:
+    """Run every size and format; print a table and write ``<out>/ingest.json``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("/work/bench-data"))
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 5, 20])
+    parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
+    args = parser.parse_args()
+    results = []
+    for fmt in args.formats:
+        for millions in args.sizes:
+            r = measure(ensure_file(args.data, millions, fmt))
+            results.append(r)
+            print(
+                f"{r['file']:24s} {r['rows']:>11,} rows | duckdb {r['baseline_s']:6.1f}s "
+                f"({r['baseline_peak_mib']:5d} MiB) | ingest {r['ingest_s']:6.1f}s "
+                f"({r['ingest_peak_mib']:5d} MiB) | wall ratio {r['ratio']:.2f}x, "
+                f"cpu ratio {r['cpu_ratio']:.2f}x (aim <= 2x, <= 1536 MiB)",
+                flush=True,
+            )
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "ingest.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

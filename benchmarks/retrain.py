@@ -69,11 +69,11 @@ def main() -> None:
     world = ensure_world(args.out, args.years, args.scale)
     db = world / "bench.duckdb"
     if not db.exists():
-        secs, peak, rows = run_child(INGEST, str(world), str(db))
+        secs, peak, rows, _ = run_child(INGEST, str(world), str(db))
         sys.stderr.write(f"ingest: {secs:.0f}s, peak {peak:.0f} MiB, rows {rows}\n")
     as_of = END.isoformat()
-    r_secs, r_peak, r_line = run_child(RETRAIN, str(db), as_of)
-    f_secs, f_peak, f_line = run_child(FORECAST, str(db), as_of)
+    r_secs, r_peak, r_line, _ = run_child(RETRAIN, str(db), as_of)
+    f_secs, f_peak, f_line, _ = run_child(FORECAST, str(db), as_of)
     result = {
         "years": args.years,
         "scale": args.scale,

@@ -153,7 +153,7 @@ class FactWriter:
         rel = self._path(year, month)
         target = self.root / rel
         _make_dirs(self.root, target.parent)
-        rows.write_parquet(target, compression="zstd", statistics=True)
+        rows.write_parquet(target, compression="zstd", compression_level=1, statistics=True)
         os.chmod(target, FILE_MODE)
         sync(target)
         fact = FactFile(rel, year, month, rows.height)

@@ -1,7 +1,8 @@
 """The challan side of the ingest: validated rows stream into new Parquet fact files.
 
 Rows are written as they come (one file per chunk and month), so memory does not grow with the
-file. Only at the end, and only where needed, are rows taken back out of the new files: an id
+file; each chunk is also aggregated (:data:`~roadsafety.store.challan_days.CHALLAN_UNIT_DAY_SQL`)
+and, when every row stays, those aggregates are added to the stored ones. Only at the end, and only where needed, are rows taken back out of the new files: an id
 repeated within the file (the first exact copy stays, an id with different contents is
 quarantined whole), or an id already stored (an exact copy counts as a duplicate; different
 content is an update: the stored file is rewritten without the old version, which goes to
@@ -52,6 +53,7 @@ class FactSink:
         self.writer = facts.FactWriter(root, kind, run_id)
         self.hashes: list[pl.Series] = []
         self.days: set[date] = set()
+        self.partials: list[pl.DataFrame] = []
         self.rows = 0
 
     def add(self, rows: pl.DataFrame) -> None:
@@ -60,6 +62,7 @@ class FactSink:
             return
         self.hashes.append(rows.get_column(self.idc).hash(ID_HASH_SEED))
         self.days.update(rows.get_column(self.time).dt.date().unique().to_list())
+        self.partials.append(challan_days.aggregate_rows(self.con, rows))
         self.writer.write(rows)
         self.rows += rows.height
 
@@ -76,7 +79,10 @@ class FactSink:
         drop |= same
         kept = self._apply_drops(drop)
         facts.register(self.con, self.root, self.kind, self.source, kept, self.run_id)
-        challan_days.refresh_days(self.con, self.days)
+        if drop or updated:  # rows taken back out: recount the days from the files
+            challan_days.refresh_days(self.con, self.days)
+        else:  # every row written stays: add the chunks' aggregates to the stored ones
+            challan_days.add_partials(self.con, self.partials)
         months = {(f.year, f.month) for f in kept}
         facts.compact(
             self.con,
