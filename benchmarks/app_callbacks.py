@@ -88,6 +88,10 @@ def cases(app, district: str, unit: str) -> dict[str, tuple[str, dict]]:
         "corridor detail": ("corridor-body.children", {"corridor-pick": unit}),
         "corridor options": ("corridor-pick.options", {"corridor-pick": unit}),
         "enforcement (state)": ("enf-note.children", {"enf-window": 7}),
+        "enforcement (district)": (
+            "enf-note.children",
+            {"enf-district": district, "enf-window": 30},
+        ),
         "model health": ("health-body.children", {}),
         "district options": ("overview-district.options", {}),
     }
@@ -110,15 +114,8 @@ def measure(db: Path, tmp: Path) -> list[dict]:
     from app_world import callback_payload
 
     from dash_app import queries
-    from dash_app.app import create_app
 
-    app = create_app(db, key_dir=tmp / "keys")
-    client = app.server.test_client()
-    token = re.search(
-        r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)
-    ).group(1)
-    client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD})
-    client.get("/")
+    app, client = login(db, tmp)
     units = queries.forecast_units(queries.AppStore(db), 7, None).sort("rank")
     district, unit = units["district"][0], units["unit_id"][0]
     results = []
@@ -146,6 +143,61 @@ def measure(db: Path, tmp: Path) -> list[dict]:
         )
     results += first_views(app, client, units)
     return results
+
+
+def login(db: Path, tmp: Path):  # noqa: ANN201 - (Dash app, Flask test client)
+    """The app over ``db`` and a test client signed in as the benchmark user."""
+    from dash_app.app import create_app
+
+    app = create_app(db, key_dir=tmp / "keys")
+    client = app.server.test_client()
+    token = re.search(
+        r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    ).group(1)
+    client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD})
+    client.get("/")
+    return app, client
+
+
+def page_percentiles(db: Path, tmp: Path, samples: int = 20) -> list[dict]:
+    """p50 / p95 of every page's callbacks over ``samples`` requests each, the inputs cycling over
+    districts and units (first views and repeats), after the snapshot is built (its build, the
+    first request after a warehouse swap, is reported as ``cold_ms``)."""
+    import os
+
+    from app_world import callback_payload
+
+    from dash_app import queries
+
+    app, client = login(db, tmp)
+    units = queries.forecast_units(queries.AppStore(db), 7, None).sort("rank")
+    districts = units["district"].unique().sort().to_list()[:5]
+    picks = units["unit_id"][:5].to_list()
+    os.utime(db)
+    cold = timed(client, callback_payload(app, "overview-kpis.children", {"overview-window": 7}))
+    out = []
+    for name, (output, values) in cases(app, districts[0], picks[0]).items():
+        times = []
+        for i in range(samples):
+            varied = dict(values)
+            for key in varied:
+                if key.endswith("-district"):
+                    varied[key] = districts[i % len(districts)]
+                if key == "corridor-pick":
+                    varied[key] = picks[i % len(picks)]
+            times.append(timed(client, callback_payload(app, output, varied)))
+        times.sort()
+        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        out.append(
+            {
+                "callback": name,
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(p95, 1),
+                "cold_ms": round(cold, 1),
+            }
+        )
+        log.info("%-30s p50 %7.1f ms  p95 %7.1f ms", name, out[-1]["p50_ms"], p95)
+    return out
 
 
 def first_views(app, client, units) -> list[dict]:

@@ -48,7 +48,6 @@ def ensure_file(data: Path, millions: int, fmt: str) -> Path:
     if path.exists():
         return path
     import duckdb
-
     from real_volume import ensure_world
 
     world = ensure_world(data / "real_volume" / "world")

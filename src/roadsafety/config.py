@@ -119,7 +119,7 @@ class StorageConfig:
     more than ``max_small_files`` of them.
     """
 
-    duckdb_memory_limit: str = "1GB"
+    duckdb_memory_limit: str = "512MB"
     retired_grace_s: float = 3600.0
     small_file_rows: int = 250_000
     max_small_files: int = 8

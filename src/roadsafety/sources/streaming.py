@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from roadsafety.sources.base import SourceError
 
-BLOCK_BYTES = 64 * 1024 * 1024  # text parsed at a time (~400,000 challan rows)
+BLOCK_BYTES = 32 * 1024 * 1024  # text parsed at a time (~200,000 challan rows)
 PARQUET_BATCH_ROWS = 400_000
 _ASCII_COMPATIBLE = {"utf_8", "utf_8_sig", "ascii", "latin_1", "iso8859_1", "cp1252", "iso8859_15"}
 
