@@ -177,15 +177,23 @@ def increment(db: Path, world: Path, tmp: Path) -> list[dict]:
     ]
 
 
+def _attempt(name: str, code: str, *args: str) -> dict:
+    """One measured step; a failing step is recorded and the benchmark goes on."""
+    try:
+        run = run_child(code, *args)
+    except SystemExit as exc:
+        log.info("%-34s FAILED: %s", name, exc)
+        return {"step": name, "failed": str(exc)}
+    extra = {"pages": json.loads(run.last)} if code is APP else {}
+    return _step(name, run, **extra)
+
+
 def checkpoint(db: Path, years: int, tmp: Path) -> list[dict]:
     """Retrain, forecast, export and app timings on the warehouse as it is."""
     as_of = date(END.year - YEARS + years, 1, 1).isoformat()
-    steps = []
-    try:
-        steps.append(_step("retrain", run_child(RETRAIN, str(db), as_of)))
-        steps.append(_step("forecast 7 + 30 days", run_child(FORECAST, str(db), as_of)))
-    except SystemExit as exc:
-        steps.append({"step": "retrain/forecast", "failed": str(exc)})
+    steps = [_attempt("retrain", RETRAIN, str(db), as_of)]
+    steps.append(_attempt("forecast 7 + 30 days", FORECAST, str(db), as_of))
+    if "failed" in steps[-1]:
         return steps
     window = ["--start", as_of]
     for args in (
@@ -195,12 +203,10 @@ def checkpoint(db: Path, years: int, tmp: Path) -> list[dict]:
         ["enforcement-gap", "--out", str(tmp / "gap.csv"), *window],
         ["blackspots", "--out", str(tmp / "spots.csv")],
     ):
-        name = f"export {args[0]} {Path(args[2]).suffix}"
-        steps.append(_step(name, run_child(EXPORT, str(db), *args)))
+        steps.append(_attempt(f"export {args[0]} {Path(args[2]).suffix}", EXPORT, str(db), *args))
     bench = str(Path(__file__).resolve().parent)
-    run_child(USER, str(db))
-    app = run_child(APP, str(db), bench)
-    steps.append(_step("app callbacks (20 requests each)", app, pages=json.loads(app.last)))
+    steps.append(_attempt("app user", USER, str(db)))
+    steps.append(_attempt("app callbacks (20 requests each)", APP, str(db), bench))
     return steps
 
 

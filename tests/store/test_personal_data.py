@@ -34,8 +34,12 @@ def _file(path: Path, *lines: str) -> Path:
 
 
 def _leaks(db: Path, values: list[str]) -> list[str]:
-    """Values found in the file's bytes or in any VARCHAR column of any table."""
-    blob = db.read_bytes()
+    """Values found in the bytes of the warehouse, its fact files or any file left beside it, or in
+    any VARCHAR column of any table or view (the ``challans`` view reads the fact files)."""
+    beside = [
+        p for p in db.parent.rglob("*") if p.is_file() and p.suffix not in (".csv", ".toml", ".key")
+    ]
+    blob = b"".join(p.read_bytes() for p in beside)
     found = [v for v in values if v.encode() in blob or v.upper().encode() in blob]
     with read_connection(db) as con:
         columns = con.execute(

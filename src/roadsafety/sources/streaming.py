@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import io
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def _decode(raw: bytes, table: TextTable, offset: int) -> bytes:
     return raw if utf8 else text.encode("utf-8")
 
 
-def _parse(block: bytes, table: TextTable, first_row: int) -> pl.DataFrame:
+def _parse(block: bytes, table: TextTable, offset: int) -> pl.DataFrame:
     try:
         return pl.read_csv(
             io.BytesIO(block),
@@ -85,11 +86,11 @@ def _parse(block: bytes, table: TextTable, first_row: int) -> pl.DataFrame:
         text = str(exc).splitlines()[0]
         if "utf-8" in text.lower() or "utf8" in text.lower():
             raise SourceError(
-                f"{table.path}: not valid UTF-8 text in the rows from data row {first_row} "
+                f"{table.path}: not valid UTF-8 text in the rows from byte {offset} "
                 f"({text}); re-save as UTF-8 or give its encoding in a --mapping file"
             ) from exc
         raise SourceError(
-            f"{table.path}: cannot be parsed as CSV in the rows from data row {first_row}: {text}"
+            f"{table.path}: cannot be parsed as CSV in the rows from byte {offset}: {text}"
         ) from exc
 
 
@@ -116,15 +117,42 @@ def _blocks(table: TextTable, block_bytes: int) -> Iterator[tuple[bytes, int]]:
             carry = block[cut:]
 
 
-def csv_frames(table: TextTable, block_bytes: int = BLOCK_BYTES) -> Iterator[pl.DataFrame]:
-    """Text frames of consecutive records, each with ``source_row`` (1-based data row)."""
-    row = 1
+def _parsed(table: TextTable, block_bytes: int) -> Iterator[pl.DataFrame]:
     for raw, offset in _blocks(table, block_bytes):
-        frame = _parse(_decode(raw, table, offset), table, row)
+        yield _parse(_decode(raw, table, offset), table, offset)
+
+
+def csv_frames(table: TextTable, block_bytes: int = BLOCK_BYTES) -> Iterator[pl.DataFrame]:
+    """Text frames of consecutive records, each with ``source_row`` (1-based data row).
+
+    The next block is read and parsed in a background thread while the caller works on the
+    current one (Polars parses without holding the GIL), so at most two blocks are in memory.
+    """
+    row = 1
+    frames = prefetch(_parsed(table, block_bytes))
+    while True:
+        try:
+            frame = next(frames, None)
+        except SourceError as exc:
+            raise SourceError(f"{exc} (the block starting at data row {row})") from exc
+        if frame is None:
+            return
         yield frame.with_columns(
             pl.int_range(row, row + frame.height, dtype=pl.Int64).alias("source_row")
         )
         row += frame.height
+
+
+def prefetch(items: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """Yield ``items`` while computing the next one in a worker thread (errors re-raised here)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+        pending = pool.submit(next, items, None)
+        while True:
+            item = pending.result()
+            if item is None:
+                return
+            pending = pool.submit(next, items, None)
+            yield item
 
 
 def parquet_frames(

@@ -62,25 +62,20 @@ def refresh_days(con: duckdb.DuckDBPyConnection, days: set[date]) -> None:
     con.unregister("touched_days")
 
 
-def aggregate_rows(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> pl.DataFrame:
-    """:data:`CHALLAN_UNIT_DAY_SQL` over rows in memory (a chunk being loaded)."""
-    con.register("chunk_rows", rows.to_arrow())
-    cols = ", ".join(COLUMNS)
-    out = con.execute(
-        f"WITH challans AS (SELECT * FROM chunk_rows) SELECT {cols} FROM ({CHALLAN_UNIT_DAY_SQL})"
-    ).pl()
-    con.unregister("chunk_rows")
-    return out.cast(schemas.CHALLAN_UNIT_DAY)  # type: ignore[arg-type]
-
-
-def add_partials(con: duckdb.DuckDBPyConnection, partials: list[pl.DataFrame]) -> None:
-    """Add aggregates of newly stored rows to ``challan_unit_day`` (sums, first and last times
-    merged per group). Valid only when no stored row of those days was removed or changed."""
-    if not partials:
+def add_files(con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
+    """Add the aggregate of new fact files to ``challan_unit_day`` (sums, first and last times
+    merged per group with the stored rows of the same days). Valid only when no stored row of
+    those days was removed or changed; DuckDB streams the files (spilling beside the warehouse if
+    it must), so memory does not grow with the load."""
+    if not paths:
         return
     grain = ("source", "issued_day", "district", "police_station", "unit_id", "located")
     sums = [c for c in COLUMNS if c not in grain and c not in ("first_at", "last_at")]
-    con.register("partial_rows", pl.concat(partials).to_arrow())
+    cols = ", ".join(COLUMNS)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE partial_rows AS WITH challans AS "
+        f"({facts.scan_sql('challans', paths)}) SELECT {cols} FROM ({CHALLAN_UNIT_DAY_SQL})"
+    )
     keys = ", ".join(grain)
     merged = ", ".join(
         [
@@ -89,20 +84,18 @@ def add_partials(con: duckdb.DuckDBPyConnection, partials: list[pl.DataFrame]) -
             "max(last_at) AS last_at",
         ]
     )
+    days = "SELECT DISTINCT issued_day FROM partial_rows"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE merged_days AS
             SELECT {keys}, {merged} FROM (
-                SELECT * FROM challan_unit_day
-                WHERE issued_day IN (SELECT DISTINCT issued_day FROM partial_rows)
-                UNION ALL BY NAME SELECT * FROM partial_rows)
+                SELECT {cols} FROM challan_unit_day WHERE issued_day IN ({days})
+                UNION ALL SELECT {cols} FROM partial_rows)
             GROUP BY ALL"""
     )
-    con.execute(
-        "DELETE FROM challan_unit_day WHERE issued_day IN (SELECT DISTINCT issued_day FROM partial_rows)"
-    )
-    con.execute("INSERT INTO challan_unit_day BY NAME SELECT * FROM merged_days")
+    con.execute(f"DELETE FROM challan_unit_day WHERE issued_day IN ({days})")
+    con.execute(f"INSERT INTO challan_unit_day ({cols}) SELECT {cols} FROM merged_days")
     con.execute("DROP TABLE merged_days")
-    con.unregister("partial_rows")
+    con.execute("DROP TABLE partial_rows")
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,8 +1,9 @@
 """The challan side of the ingest: validated rows stream into new Parquet fact files.
 
 Rows are written as they come (one file per chunk and month), so memory does not grow with the
-file; each chunk is also aggregated (:data:`~roadsafety.store.challan_days.CHALLAN_UNIT_DAY_SQL`)
-and, when every row stays, those aggregates are added to the stored ones. Only at the end, and only where needed, are rows taken back out of the new files: an id
+file. When every row stays, the new files' aggregate
+(:data:`~roadsafety.store.challan_days.CHALLAN_UNIT_DAY_SQL`) is added to the stored one; otherwise
+the touched days are recounted from their months' files. Only at the end, and only where needed, are rows taken back out of the new files: an id
 repeated within the file (the first exact copy stays, an id with different contents is
 quarantined whole), or an id already stored (an exact copy counts as a duplicate; different
 content is an update: the stored file is rewritten without the old version, which goes to
@@ -14,6 +15,7 @@ with the new ids' range. Nothing is visible before the warehouse swap publishes 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -53,8 +55,9 @@ class FactSink:
         self.writer = facts.FactWriter(root, kind, run_id)
         self.hashes: list[pl.Series] = []
         self.days: set[date] = set()
-        self.partials: list[pl.DataFrame] = []
         self.rows = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fact-writer")
+        self._pending: Future | None = None
 
     def add(self, rows: pl.DataFrame) -> None:
         """Write a chunk of prepared rows (the stored columns)."""
@@ -62,17 +65,30 @@ class FactSink:
             return
         self.hashes.append(rows.get_column(self.idc).hash(ID_HASH_SEED))
         self.days.update(rows.get_column(self.time).dt.date().unique().to_list())
-        self.partials.append(challan_days.aggregate_rows(self.con, rows))
-        self.writer.write(rows)
+        self._wait()
+        self._pending = self._pool.submit(self.writer.write, rows)  # compresses while we go on
         self.rows += rows.height
+
+    def _wait(self) -> None:
+        """Wait for the write in flight (its error, if any, is raised here)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def abort(self) -> None:
         """Delete the run's files (nothing of them was published)."""
+        try:
+            self._wait()
+        except Exception:  # noqa: BLE001 - the load is failing anyway; the files go below
+            log.warning("a fact file write failed while the load was being abandoned")
+        self._pool.shutdown()
         for f in self.writer.files:
             (self.root / f.path).unlink(missing_ok=True)
 
     def finish(self, small_rows: int, max_small: int) -> SinkOutcome:
         """Resolve repeats and stored ids, publish the files in the manifest, refresh aggregates."""
+        self._wait()
+        self._pool.shutdown()
         new = [f.path for f in self.writer.files]
         drop, conflicts, in_file = self._repeats(new)
         same, updated = self._stored(new, drop)
@@ -81,8 +97,8 @@ class FactSink:
         facts.register(self.con, self.root, self.kind, self.source, kept, self.run_id)
         if drop or updated:  # rows taken back out: recount the days from the files
             challan_days.refresh_days(self.con, self.days)
-        else:  # every row written stays: add the chunks' aggregates to the stored ones
-            challan_days.add_partials(self.con, self.partials)
+        else:  # every row written stays: add the new files' aggregates to the stored ones
+            challan_days.add_files(self.con, [f.path for f in kept])
         months = {(f.year, f.month) for f in kept}
         facts.compact(
             self.con,

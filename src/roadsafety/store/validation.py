@@ -117,34 +117,37 @@ def _reject(frame: pl.DataFrame, mask: pl.Expr, column: str, reason: str | pl.Ex
     )
 
 
+TZ_SUFFIX = r"(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))$"
+
+
 def parse_timestamp(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse a text timestamp column; add ``has_time``; return (frame, rejects).
 
-    The first format is tried on every row; the others only on the rows it did not parse, so the
-    usual single-format file costs one parse.
+    The first format is tried on every row as written; only the rows it does not parse are
+    trimmed, stripped of a UTC offset and tried with every format, so the usual single-format file
+    costs one parse. (A value the first format parses has nothing to trim and has a time of day.)
     """
-    # Local wall time is kept; a trailing UTC offset or 'Z' (as some exports write) is dropped.
-    text = (
-        frame.get_column(column)
-        .cast(pl.Utf8)
-        .str.strip_chars()
-        .str.replace(r"(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))$", "")
-    )
-    first, *others = [fmt for fmt, _ in TIMESTAMP_FORMATS]
+    text = frame.get_column(column).cast(pl.Utf8)
+    (first, first_has_time), *_ = TIMESTAMP_FORMATS
     parsed = text.str.strptime(pl.Datetime("us"), first, strict=False)
+    has_time = parsed.is_not_null() if first_has_time else pl.repeat(False, len(text), eager=True)
     todo = parsed.is_null() & text.is_not_null()
     if todo.any():
         idx = todo.arg_true()
-        rest = text.gather(idx)
+        # Local wall time is kept; a trailing UTC offset or 'Z' (as some exports write) is dropped.
+        rest = text.gather(idx).str.strip_chars().str.replace(TZ_SUFFIX, "")
         retry = pl.select(
-            pl.coalesce([rest.str.strptime(pl.Datetime("us"), f, strict=False) for f in others])
-        )
-        parsed = parsed.scatter(idx, retry.to_series())
-    out = frame.with_columns(
-        (parsed.is_not_null() & text.str.contains(r"\d:\d\d")).alias("has_time"),
-        parsed.alias("_ts"),
-        text.alias(column),
-    )
+            pl.coalesce(
+                [
+                    rest.str.strptime(pl.Datetime("us"), f, strict=False)
+                    for f, _ in TIMESTAMP_FORMATS
+                ]
+            )
+        ).to_series()
+        text = text.scatter(idx, rest)
+        parsed = parsed.scatter(idx, retry)
+        has_time = has_time.scatter(idx, retry.is_not_null() & rest.str.contains(r"\d:\d\d"))
+    out = frame.with_columns(has_time.alias("has_time"), parsed.alias("_ts"), text.alias(column))
     blank = pl.col(column).is_null() | (pl.col(column) == "")
     rejects = pl.concat(
         [
