@@ -18,7 +18,7 @@ EXPORT = HERE / "data" / "irad_like.csv"
 
 
 def test_worked_example_loads() -> None:
-    batch = get_reader("accidents", "mapping", mapping=EXAMPLE)(EXPORT)
+    batch = get_reader("accidents", "mapping", mapping=EXAMPLE)(EXPORT).collect()
     assert (batch.rows_read, batch.source) == (7, "karnal_irad")
     rows = {r["accident_id"]: r for r in batch.frame.iter_rows(named=True)}
     assert set(rows) == {
@@ -51,7 +51,7 @@ def test_worked_example_loads() -> None:
 
 
 def test_format_flag_is_optional_with_a_mapping() -> None:
-    assert get_reader("accidents", "canonical", mapping=EXAMPLE)(EXPORT).rows_read == 7
+    assert get_reader("accidents", "canonical", mapping=EXAMPLE)(EXPORT).collect().rows_read == 7
 
 
 def _write(tmp_path: Path, text: str, name: str = "m.toml") -> Path:

@@ -54,3 +54,31 @@ def test_latin1_text_is_decoded_block_by_block(tmp_path: Path) -> None:
     table = streaming.TextTable(path, header, encoding="latin-1")
     got = pl.concat(streaming.csv_frames(table, block_bytes=50))
     assert got.height == 40 and set(got["text"]) == {"Château"}
+
+
+def test_a_mapped_export_streams_in_chunks_like_a_whole_read(tmp_path: Path, monkeypatch) -> None:
+    from roadsafety.sources.mapping import load_mapping, stream_mapped
+
+    rows = [
+        f"{i};0{1 + i % 9}/02/2024;Riding without helmet;HR26AB{i:04d};Karnal café"
+        for i in range(60)
+    ]
+    export = tmp_path / "e.csv"
+    export.write_bytes(
+        ("Challan No;Date;Offence;Vehicle No;Place\n" + "\n".join(rows) + "\n").encode("cp1252")
+    )
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'kind = "challans"\nencoding = "cp1252"\ndelimiter = ";"\nraw_columns = ["Place"]\n'
+        '[columns]\nchallan_id = "Challan No"\nissued_at = "Date"\noffence = "Offence"\n'
+        'vehicle_reg = "Vehicle No"\n[dates]\nformats = ["%d/%m/%Y"]\n'
+        '[values.offence]\n"Riding without helmet" = "no_helmet"\n'
+    )
+    spec = load_mapping(mapping, "challans")
+    whole = stream_mapped(export, spec).collect()
+    monkeypatch.setattr(streaming, "BLOCK_BYTES", 200)
+    chunks = list(stream_mapped(export, spec).chunks())
+    assert len(chunks) > 3 and sum(c.rows_read for c in chunks) == 60
+    assert pl.concat([c.frame for c in chunks]).equals(whole.frame)
+    raw = whole.frame["raw"][0]
+    assert "Karnal café" in raw and "HR26AB" not in raw and whole.rejected.is_empty()

@@ -77,6 +77,13 @@ def finish_batch(
         rows_read: data rows read.
         frame: parsed rows with canonical columns, ``source_row``, ``raw`` and the reject columns.
     """
+    mapped, rejected = split_rows(kind, frame)
+    return SourceBatch(kind, source, str(path), rows_read, mapped, rejected)
+
+
+def split_rows(kind: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(mapped rows conformed to the canonical input, rejected rows) of a parsed frame (see
+    :func:`finish_batch`); every row lands in exactly one of them."""
     frame = frame.with_columns(_numbers_kept(frame, kind))
     rejected_mask = pl.col("_reject_reason").is_not_null()
     rejected = frame.filter(rejected_mask).select(
@@ -86,8 +93,7 @@ def finish_batch(
         pl.col("_reject_reason").alias("reason"),
     )
     rejected = rejected.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
-    mapped = conform(frame.filter(~rejected_mask), kind)
-    return SourceBatch(kind, source, str(path), rows_read, mapped, rejected)
+    return conform(frame.filter(~rejected_mask), kind), rejected
 
 
 def _numbers_kept(frame: pl.DataFrame, kind: str) -> list[pl.Expr]:

@@ -25,17 +25,26 @@ See docs/mapping.md for the file format and a worked example. In short::
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from roadsafety import schemas
-from roadsafety.sources.base import SourceBatch, SourceError
-from roadsafety.sources.batching import finish_batch, normalise_name, reject_when
+from roadsafety.sources import streaming
+from roadsafety.sources.base import (
+    SourceBatch,
+    SourceChunk,
+    SourceError,
+    SourceStream,
+    check_header_names,
+)
+from roadsafety.sources.batching import normalise_name, reject_when, split_rows
 from roadsafety.sources.offences import offence_expr
 from roadsafety.sources.sections import severity_expr
-from roadsafety.sources.tabular import read_table_text
+from roadsafety.sources.tabular import EXCEL_SUFFIXES, read_table_text
 
 SRC = "src::"
 NUMERIC = ("latitude", "longitude", "killed", "injured", "chainage_km", "fine_amount")
@@ -199,22 +208,47 @@ def load_mapping(path: Path, kind: str) -> MappingSpec:
     )
 
 
-def _load(path: Path, spec: MappingSpec) -> pl.DataFrame:
-    try:
-        frame = read_table_text(
-            path, spec.encoding, spec.delimiter, spec.skip_rows, spec.sheet, spec.source_columns()
-        )
-    except LookupError as exc:
-        raise _fail(spec.path, f"unknown encoding {spec.encoding!r}") from exc
-    header = [c.strip() for c in frame.columns]
+def _check_present(path: Path, spec: MappingSpec, header: list[str]) -> None:
     missing = [c for c in spec.source_columns() if c not in header]
     if missing:
         raise SourceError(
             f"{path}: columns {missing} named in mapping {spec.path} are not in the "
             f"file; found {header}"
         )
-    # Prefix source columns so they never collide with canonical names.
-    return frame.rename({c: SRC + c.strip() for c in frame.columns})
+
+
+def _prefixed(frame: pl.DataFrame) -> pl.DataFrame:
+    """Source columns prefixed so they never collide with canonical names (``source_row`` kept)."""
+    return frame.rename({c: SRC + c.strip() for c in frame.columns if c != "source_row"})
+
+
+def _text_frames(path: Path, spec: MappingSpec) -> Iterator[pl.DataFrame]:
+    """The export's rows as text frames with ``source_row``: delimited text in an ASCII-compatible
+    encoding and Parquet stream in chunks; workbooks and other encodings are read whole."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        header = pq.ParquetFile(path).schema_arrow.names if path.exists() else []
+        check_header_names(path, header, spec.source_columns())
+        _check_present(path, spec, [h.strip() for h in header])
+        return (_prefixed(f) for f in streaming.parquet_frames(path))
+    if suffix in EXCEL_SUFFIXES or not streaming.streamable(spec.encoding):
+        frame = read_table_text(
+            path, spec.encoding, spec.delimiter, spec.skip_rows, spec.sheet, spec.source_columns()
+        )
+        _check_present(path, spec, list(frame.columns))
+        numbered = frame.with_columns(
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row")
+        )
+        return iter([_prefixed(numbered)])
+    header = streaming.read_header(path, spec.encoding, spec.delimiter, '"', spec.skip_rows)
+    check_header_names(path, header, spec.source_columns())
+    first: dict[str, str] = {}  # an unused name repeated (or differing by spaces): its first column
+    for col in header:
+        first.setdefault(col.strip(), col)
+    _check_present(path, spec, list(first))
+    table = streaming.TextTable(path, header, spec.encoding, spec.delimiter, '"', spec.skip_rows)
+    keep = [*first.values(), "source_row"]
+    return (_prefixed(f.select(keep)) for f in streaming.csv_frames(table))
 
 
 def _text(col: str) -> pl.Expr:
@@ -349,24 +383,44 @@ def _rules(spec: MappingSpec) -> list[tuple]:
     return rules
 
 
-def read_mapped(path: Path, spec: MappingSpec) -> SourceBatch:
-    """Read a CSV export through a mapping file into canonical rows.
-
-    Args:
-        path: the export (CSV or other delimited text).
-        spec: the mapping, from :func:`load_mapping`.
-    """
-    frame = _load(Path(path), spec)
+def _map_chunk(frame: pl.DataFrame, spec: MappingSpec) -> SourceChunk:
+    """Canonical rows and rejects of one chunk of the export (``SRC``-prefixed text columns)."""
     for canon in ("severity", "offence"):
         if canon not in spec.columns and canon in schemas.INPUTS[spec.kind]:
             frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(canon))
     personal = {spec.columns[c] for c in schemas.PII_COLUMNS if c in spec.columns}
     raw_cols = [c for c in spec.source_columns() if c not in personal]  # never a plate in raw
     parsed = frame.with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
         pl.struct([pl.col(SRC + c).alias(c) for c in raw_cols]).struct.json_encode().alias("raw"),
         *_canonical(spec),
     )
     parsed = parsed.with_columns(_derived(spec, parsed))
     parsed = parsed.with_columns(reject_when(_rules(spec)))
-    return finish_batch(spec.kind, spec.source, Path(path), frame.height, parsed)
+    mapped, rejected = split_rows(spec.kind, parsed)
+    return SourceChunk(mapped, rejected, frame.height)
+
+
+def stream_mapped(path: Path, spec: MappingSpec) -> SourceStream:
+    """Read an export through a mapping file into canonical rows, chunk by chunk.
+
+    The header (and the mapping's columns in it) is checked now; a problem later in the file
+    raises :class:`SourceError` from the stream.
+    """
+    path = Path(path)
+    try:
+        frames = _text_frames(path, spec)
+    except LookupError as exc:
+        raise _fail(spec.path, f"unknown encoding {spec.encoding!r}") from exc
+    return SourceStream(
+        spec.kind, spec.source, str(path), lambda: (_map_chunk(f, spec) for f in frames)
+    )
+
+
+def read_mapped(path: Path, spec: MappingSpec) -> SourceBatch:
+    """Read a whole export through a mapping file into canonical rows (see :func:`stream_mapped`).
+
+    Args:
+        path: the export (CSV or other delimited text, ``.xlsx`` or Parquet).
+        spec: the mapping, from :func:`load_mapping`.
+    """
+    return stream_mapped(path, spec).collect()

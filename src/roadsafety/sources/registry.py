@@ -6,9 +6,9 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from roadsafety.sources.base import SourceBatch, SourceError
+from roadsafety.sources.base import SourceBatch, SourceError, SourceStream
 
-Reader = Callable[[Path], SourceBatch]
+Reader = Callable[[Path], SourceBatch | SourceStream]
 
 
 def _readers() -> dict[tuple[str, str], Reader]:
@@ -44,10 +44,10 @@ def get_reader(kind: str, fmt: str, mapping: Path | str | None = None) -> Reader
     if mapping is not None or fmt == "mapping":
         if mapping is None:
             raise SourceError("format 'mapping' needs a mapping file (--mapping FILE.toml)")
-        from roadsafety.sources.mapping import load_mapping, read_mapped
+        from roadsafety.sources.mapping import load_mapping, stream_mapped
 
         spec = load_mapping(Path(mapping), kind)
-        return functools.partial(read_mapped, spec=spec)
+        return functools.partial(stream_mapped, spec=spec)
     try:
         return _readers()[(kind, fmt)]
     except KeyError:

@@ -122,14 +122,14 @@ def _parsed(table: TextTable, block_bytes: int) -> Iterator[pl.DataFrame]:
         yield _parse(_decode(raw, table, offset), table, offset)
 
 
-def csv_frames(table: TextTable, block_bytes: int = BLOCK_BYTES) -> Iterator[pl.DataFrame]:
+def csv_frames(table: TextTable, block_bytes: int | None = None) -> Iterator[pl.DataFrame]:
     """Text frames of consecutive records, each with ``source_row`` (1-based data row).
 
     The next block is read and parsed in a background thread while the caller works on the
     current one (Polars parses without holding the GIL), so at most two blocks are in memory.
     """
     row = 1
-    frames = prefetch(_parsed(table, block_bytes))
+    frames = prefetch(_parsed(table, block_bytes or BLOCK_BYTES))
     while True:
         try:
             frame = next(frames, None)
