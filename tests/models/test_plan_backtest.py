@@ -83,3 +83,4 @@ def test_peak_window_metrics_count_the_listed_units_hours() -> None:
     assert got[("risk_list", "cell_hours")] == 7
     assert got[("risk_list", "coverage")] == pytest.approx(0.5)
     assert got[("naive_blocks", "coverage")] == pytest.approx(0.5)  # unit 1's 09-12 blocks
+    assert got[("naive_windows", "coverage")] == 0.0  # unit 0 had no history: 2 empty blocks

@@ -14,19 +14,9 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Frame,
-    PageBreak,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from roadsafety.exports import pdf, xlsx
 from roadsafety.exports.meta import ExportMeta
@@ -112,11 +102,7 @@ def district_totals(plan: pl.DataFrame) -> pl.DataFrame:
 def write_plan_xlsx(plan: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
     """Summary, the plan rows, then a duty sheet per district."""
     book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
-    fmt = xlsx._formats(book)
-    sheet = book.add_worksheet("Summary")
-    sheet.set_column(0, 0, 26)
-    sheet.set_column(1, 6, 16)
-    sheet.write_string(0, 0, f"{meta.title} - where and when to put the teams", fmt["title"])
+    fmt = xlsx.formats(book)
     context = [
         ("Window", meta.window_text()),
         ("Model version", meta.model_version or "n/a"),
@@ -124,22 +110,13 @@ def write_plan_xlsx(plan: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
         ("Generated (UTC)", f"{meta.generated_at:%Y-%m-%d %H:%M}"),
         ("Team-hours used per week", str(int(plan["team_hours_per_week"].sum()))),
     ]
-    params = [(f"Option {k}", "" if v is None else str(v)) for k, v in sorted(meta.params.items())]
-    row = xlsx._write_pairs(sheet, 2, context + params, fmt)
     totals = district_totals(plan)
-    for j, col in enumerate(totals.columns):
-        sheet.write_string(row, j, col, fmt["header"])
-    for i, values in enumerate(totals.iter_rows(), start=row + 1):
-        for j, value in enumerate(values):
-            sheet.write(i, j, value)
-    for i, note in enumerate(meta.notes):
-        sheet.write_string(row + totals.height + 2 + i, 0, note)
+    title = f"{meta.title} - where and when to put the teams"
+    xlsx.write_summary_sheet(book, title, context, meta, totals, fmt)
     xlsx.write_list_sheet(book, "Plan", plan, fmt)
     duty = duty_rows(plan)
-    order = totals["district"].to_list()
-    for district, name in xlsx.sheet_names(
-        [None if d == xlsx.NO_DISTRICT else d for d in order]
-    ).items():
+    names = xlsx.sheet_names([None if d == xlsx.NO_DISTRICT else d for d in totals["district"]])
+    for district, name in names.items():
         part = duty.filter(
             pl.col("district").is_null() if district is None else pl.col("district") == district
         )
@@ -163,7 +140,7 @@ def _duty_table(rows: pl.DataFrame, styles: dict) -> Table:
             r["team_hours_per_week"],
             r["why"] if first else "",
         )
-        data.append([Paragraph(pdf._esc(v), cell) for v in values])
+        data.append([Paragraph(pdf.escape(v), cell) for v in values])
     table = Table(data, colWidths=[w * mm for w in WIDTHS_MM], repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -188,7 +165,7 @@ def _section(district: str, plan: pl.DataFrame, meta: ExportMeta, styles: dict) 
         "expected_fatal_grievous_covered" if "fatal" in words else "expected_crashes_covered"
     ]
     story = [
-        Paragraph(f"Drive plan: {pdf._esc(district)}", styles["title"]),
+        Paragraph(f"Drive plan: {pdf.escape(district)}", styles["title"]),
         Paragraph(
             f"<b>Window:</b> {meta.window_text()} (the plan repeats every week) &nbsp; "
             f"<b>Team-hours a week:</b> {int(plan['team_hours_per_week'].sum())} &nbsp; "
@@ -205,24 +182,11 @@ def _section(district: str, plan: pl.DataFrame, meta: ExportMeta, styles: dict) 
 
 def write_plan_pdf(plan: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
     """A4 duty sheets, one section per district starting on a new page."""
-    doc = BaseDocTemplate(
-        str(path),
-        pagesize=A4,
-        leftMargin=pdf.MARGIN,
-        rightMargin=pdf.MARGIN,
-        topMargin=pdf.MARGIN,
-        bottomMargin=14 * mm,
-        title=f"{meta.title} {meta.window_text()}",
-        author="roadsafety",
-        subject=meta.footer_text(),
+    styles = pdf.sheet_styles()
+    sections = [_section(d, part, meta, styles) for d, part in pdf.by_district(plan)]
+    return pdf.build_document(
+        path,
+        meta,
+        sections,
+        lambda st: [Paragraph(f"{meta.title}: no place fits these options.", st["title"])],
     )
-    frame = Frame(pdf.MARGIN, 14 * mm, pdf.BODY_WIDTH, A4[1] - pdf.MARGIN - 14 * mm, id="body")
-    doc.addPageTemplates([PageTemplate(id="duty", frames=[frame], onPage=pdf._footer(meta))])
-    styles = pdf._styles()
-    story: list = []
-    for district, part in pdf.by_district(plan):
-        story += ([PageBreak()] if story else []) + _section(district, part, meta, styles)
-    if not story:
-        story = [Paragraph(f"{meta.title}: no place fits these options.", styles["title"])]
-    doc.build(story)
-    return path

@@ -14,7 +14,9 @@ deployments are scored with the same budget:
 - ``hindsight``: the allocation on the window's actual counts — the most any plan could catch.
 
 :func:`peak_window_metrics` scores the risk list's ``peak_window`` of its first ``top`` units at
-the cell-hours those windows cost, beside naive blocks with the same cell-hours.
+the cell-hours those windows cost, beside naive blocks with the same cell-hours (anywhere) and
+beside ``naive_windows``: the same places, each during its own busiest 3-hour blocks of the last 156
+weeks for the same hours (what *when* adds on the list's own places).
 
 Rows follow :data:`roadsafety.models.backtest.METRICS_SCHEMA` without the fold columns: ``model,
 level, metric, k, value`` with level ``plan`` / ``plan_fatal_grievous`` (k = the budget) or
@@ -30,15 +32,12 @@ import numpy as np
 import polars as pl
 
 from roadsafety.models import allocation, intensity, profile
+from roadsafety.models.backtest import METRICS_SCHEMA
 
 BUDGETS = (300, 1200)
 NAIVE_WEEKS = 156
 ROW_SCHEMA = {
-    "model": pl.Utf8,
-    "level": pl.Utf8,
-    "metric": pl.Utf8,
-    "k": pl.Utf8,
-    "value": pl.Float64,
+    c: t for c, t in METRICS_SCHEMA.items() if c in ("model", "level", "metric", "k", "value")
 }
 
 
@@ -139,11 +138,15 @@ def peak_window_metrics(
     history = bin_counts(events, n, window.origin - 7 * NAIVE_WEEKS, window.origin, False)
     hours = int(chosen.sum())
     naive = naive_block_mask(history, round(hours / 3))
+    own = np.zeros_like(chosen)
+    for u in listed:  # the same places, each during its own busiest blocks of the last 3 years
+        own[u] = naive_block_mask(history[u : u + 1], round(masks[u].sum() / 3))[0]
     k = f"top{top}"
     rows = [
         ("risk_list", "peak_window", "coverage", k, _share(chosen, actual)),
         ("risk_list", "peak_window", "cell_hours", k, float(hours)),
         ("naive_blocks", "peak_window", "coverage", k, _share(naive, actual)),
+        ("naive_windows", "peak_window", "coverage", k, _share(own, actual)),
     ]
     return pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row")
 
