@@ -240,3 +240,22 @@ def test_pdf_duty_sheet_lists_slots_per_district(planned, tmp_path: Path) -> Non
         assert f"Drive plan: {district}" in text
     hours = {w.split(" ")[-1] for window in rows["window"] for w in window.split("; ")}
     assert all(h in text for h in hours)
+
+
+def test_retrain_backtest_scores_plans_and_the_backtest_command_prints_them(planned) -> None:
+    settings, _, _ = planned
+    with read_connection(settings.db_path) as con:
+        metrics = con.execute(
+            "SELECT model, level, metric, k, value FROM backtest_metrics "
+            "WHERE level IN ('plan', 'plan_fatal_grievous', 'peak_window') OR metric = 'closure'"
+        ).pl()
+    plan = metrics.filter(pl.col("level") == "plan")
+    assert set(plan["k"]) == {"300", "1200"}
+    assert {"intensity", "intensity_naive3y", "naive_blocks", "hindsight"} <= set(plan["model"])
+    for k in ("300", "1200"):
+        got = {r["model"]: r["value"] for r in plan.filter(pl.col("k") == k).iter_rows(named=True)}
+        assert all(0 <= v <= got["hindsight"] + 1e-12 for v in got.values())
+    assert set(metrics["level"]) >= {"plan_fatal_grievous", "peak_window", "unit"}
+    env = {"ROADSAFETY_KEY_FILE": str(settings.privacy.key_path)}
+    out = CliRunner().invoke(app, ["--db", str(settings.db_path), "backtest"], env=env)
+    assert out.exit_code == 0 and "where and when" in out.output and "naive_blocks" in out.output
