@@ -60,7 +60,9 @@ def truth_metrics(
         how="inner",
     )
     values = np.zeros((units.height, 168))
-    for idx, rate, klass in rows.iter_rows():
+    for idx, rate, klass in rows.select(
+        "unit_idx", "expected_crashes_per_year", "klass"
+    ).iter_rows():
         values[idx] = rate * profiles[klass]
     plan = plan_backtest.plan_coverage({"truth": values}, events, window)
     plan = plan.filter(pl.col("model") == "truth")
@@ -120,6 +122,8 @@ def product_plan_notes(settings: Settings, year: int) -> list[str]:
             with read_connection(settings.db_path) as con:
                 rows = build_plan(con, run_id, PlanRequest(team_hours, objective=objective))
             share, n = _covered(settings, year, rows, objective == "fatal_grievous")
+            if not n:
+                return [f"product path {year}: no timed crashes, so plans are not scored"]
             notes.append(
                 f"product path {year}: `roadsafety plan --team-hours {team_hours} --objective "
                 f"{objective}` ({rows.height} places, {rows['team_hours_per_week'].sum()} team-hours) "
@@ -142,11 +146,15 @@ def _f(value: float | None, digits: int = 3) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def _markdown(columns: list[str], metrics: pl.DataFrame, rows: Callable) -> list[str]:
-    """A Markdown table: ``rows(grp)`` gives the cells after dataset and year of each group."""
+def _markdown(
+    columns: list[str], metrics: pl.DataFrame, rows: Callable, text_columns: int = 0
+) -> list[str]:
+    """A Markdown table: ``rows(grp)`` gives the cells after dataset and year of each group (the
+    first ``text_columns`` of them left-aligned, the numbers right-aligned)."""
+    align = ["---" if i < text_columns else "---:" for i in range(len(columns))]
     lines = [
         "| dataset | test year | " + " | ".join(columns) + " |",
-        "| --- | --- | " + " | ".join("---:" for _ in columns) + " |",
+        "| --- | --- | " + " | ".join(align) + " |",
     ]
     for (ds, year), grp in metrics.group_by("dataset", "year", maintain_order=True):
         lines += [f"| {ds} | {year} | " + " | ".join(cells) + " |" for cells in rows(grp)]
@@ -243,6 +251,7 @@ def plan_sections(metrics: pl.DataFrame) -> list[str]:
             ],
             metrics,
             _where_when_rows,
+            text_columns=1,
         ),
         "",
         "## Peak windows of the risk list",

@@ -9,6 +9,7 @@ as for ``export risk-list``; a run made before plans existed is recomputed) thro
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -42,7 +43,7 @@ def parse_number(text: str, option: str, *, whole: bool = False) -> float:
     return value
 
 
-def _run_with_intensities(settings: Settings, first, last) -> str:
+def _run_with_intensities(settings: Settings, first: date, last: date) -> str:
     """The champion's run for the window, recomputed if it predates the plan's intensities."""
     run_id = resolve_run(settings, first, last)
     with read_connection(settings.db_path) as con:

@@ -118,7 +118,9 @@ def _why(share: float, objective: str, factors: str | None) -> str:
     return f"{text}; {factors}" if factors and factors != "-" else text
 
 
-def _row(unit: dict, mask: np.ndarray, crashes: np.ndarray, fg: np.ndarray, request) -> dict:
+def _row(
+    unit: dict, mask: np.ndarray, crashes: np.ndarray, fg: np.ndarray, request: PlanRequest
+) -> dict:
     """One plan row from a unit's attributes, covered bins and intensities."""
     covered = float(crashes[mask].sum())
     covered_fg = float(fg[mask].sum())
