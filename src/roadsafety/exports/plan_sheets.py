@@ -101,7 +101,7 @@ def district_totals(plan: pl.DataFrame) -> pl.DataFrame:
 
 def write_plan_xlsx(plan: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
     """Summary, the plan rows, then a duty sheet per district."""
-    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    book = xlsxwriter.Workbook(str(path), xlsx.WORKBOOK_OPTIONS)
     fmt = xlsx.formats(book)
     context = [
         ("Window", meta.window_text()),
