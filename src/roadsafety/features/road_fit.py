@@ -29,15 +29,11 @@ import h3
 import numpy as np
 import polars as pl
 
+from roadsafety.schemas import ROAD_KM_FIT
+
 KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON = 111.320
-KNOT_SCHEMA = {
-    "road_name": pl.Utf8,
-    "km": pl.Float64,
-    "latitude": pl.Float64,
-    "longitude": pl.Float64,
-    "n_records": pl.Int64,
-}
+KNOT_SCHEMA = ROAD_KM_FIT
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,12 @@ class KmFitConfig:
         contradiction_km: two knots at one place but farther apart than this in km contradict.
         min_kept_share: least share of a road's records left after dropping outliers.
         max_offset_km: a point farther than this from the fitted road is not placed on it.
-        max_extrapolate_km: how far beyond its first and last knot a road is extended.
+        max_extrapolate_km: how far beyond its first and last knot a road is extended, in the
+            direction of its first / last ``end_direction_km``. Measured on the synthetic Haryana
+            roads (15 km cut off each end, refitted): 1-3 km beyond the end the extended line was
+            a median 0.10 km off the road (90% within 0.9 km, worst 1.3 km); 5-10 km beyond, a
+            median 0.35 km but 90% within 2.7 km and worst 11 km. Hence 3 km.
+        end_direction_km: length of road end that gives the direction it is extended in.
     """
 
     knot_km: float = 0.5
@@ -67,7 +68,8 @@ class KmFitConfig:
     contradiction_km: float = 3.0
     min_kept_share: float = 0.75
     max_offset_km: float = 0.5
-    max_extrapolate_km: float = 1.0
+    max_extrapolate_km: float = 3.0
+    end_direction_km: float = 1.0
 
 
 def _to_xy(lat: np.ndarray, lon: np.ndarray, lat0: float) -> np.ndarray:
@@ -204,17 +206,25 @@ def fit_road_km(markers: pl.DataFrame, cfg: KmFitConfig | None = None) -> pl.Dat
     return pl.concat(parts).select([pl.col(c).cast(t) for c, t in KNOT_SCHEMA.items()])
 
 
+def _end_slopes(kk: np.ndarray, values: np.ndarray, span: float) -> tuple[float, float]:
+    """Slope of ``values`` per km over the first and the last ``span`` km of knots (the direction a
+    road is extended in beyond its fitted range)."""
+    lo = min(int(np.searchsorted(kk, kk[0] + span)), len(kk) - 1)
+    hi = max(int(np.searchsorted(kk, kk[-1] - span, side="right")) - 1, 0)
+    first = (values[lo] - values[0]) / (kk[lo] - kk[0]) if kk[lo] > kk[0] else 0.0
+    last = (values[-1] - values[hi]) / (kk[-1] - kk[hi]) if kk[-1] > kk[hi] else 0.0
+    return first, last
+
+
 def _interp(km: np.ndarray, knots: pl.DataFrame, cfg: KmFitConfig) -> tuple[np.ndarray, ...]:
     """Latitude and longitude at ``km`` along one road's knots (NaN beyond the allowed range)."""
     kk = knots["km"].to_numpy()
-    lat, lon = knots["latitude"].to_numpy(), knots["longitude"].to_numpy()
     out = []
-    for values in (lat, lon):
+    for values in (knots["latitude"].to_numpy(), knots["longitude"].to_numpy()):
+        first, last = _end_slopes(kk, values, cfg.end_direction_km)
         inner = np.interp(km, kk, values)
-        lo_slope = (values[1] - values[0]) / (kk[1] - kk[0]) if kk[1] > kk[0] else 0.0
-        hi_slope = (values[-1] - values[-2]) / (kk[-1] - kk[-2]) if kk[-1] > kk[-2] else 0.0
-        inner = np.where(km < kk[0], values[0] + (km - kk[0]) * lo_slope, inner)
-        out.append(np.where(km > kk[-1], values[-1] + (km - kk[-1]) * hi_slope, inner))
+        inner = np.where(km < kk[0], values[0] + (km - kk[0]) * first, inner)
+        out.append(np.where(km > kk[-1], values[-1] + (km - kk[-1]) * last, inner))
     ext = cfg.max_extrapolate_km
     outside = (km < kk[0] - ext) | (km > kk[-1] + ext) | np.isnan(km)
     return tuple(np.where(outside, np.nan, v) for v in out)
