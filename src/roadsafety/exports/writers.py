@@ -66,5 +66,5 @@ def write_export(
     if fmt == "xlsx":
         return write_xlsx(bundle, path, meta)
     if fmt == "pdf":
-        return write_pdf(bundle.rows, path, meta)
-    return write_geojson(bundle.rows, path, meta)
+        return write_pdf(bundle.rows, path, meta, bundle.paths, bundle.road_wide)
+    return write_geojson(bundle.rows, path, meta, bundle.paths)
