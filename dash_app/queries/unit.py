@@ -42,8 +42,9 @@ def read_unit_detail(
     """Attributes, forecasts, 3-year monthly history, recent crashes and challans of the units."""
     q = _ids(unit_ids)
     units = con.execute(
-        f"""SELECT unit_id, kind, h3_cell, road_name, road_category, police_station, district,
-                   latitude, longitude, chainage_km, n_accidents, first_seen, last_seen
+        f"""SELECT unit_id, kind, h3_cell, road_name, km_from, km_to, road_category,
+                   police_station, district, latitude, longitude, chainage_km, n_accidents,
+                   first_seen, last_seen
             FROM spatial_units WHERE unit_id IN ({q}) ORDER BY unit_id""",
         list(unit_ids),
     ).pl()

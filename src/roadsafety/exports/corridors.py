@@ -21,7 +21,7 @@ from __future__ import annotations
 import h3
 import polars as pl
 
-from roadsafety.features.roads import format_km, stretch_id
+from roadsafety.features.roads import format_km, parse_stretch_id, stretch_id
 
 HIGH_BANDS = ("very_high", "high")
 BAND_ORDER = {"low": 0, "medium": 1, "high": 2, "very_high": 3}
@@ -159,6 +159,16 @@ def merge_corridors(units: pl.DataFrame, key: str) -> pl.DataFrame:
     return out.drop("_road")
 
 
+RUN_PREFIX = "corridor:"
+
+
+def run_span(unit_id: str | None) -> tuple[str, float, float] | None:
+    """``(road, km_from, km_to)`` of a run of stretches' unit id (``corridor:NH-44 | km 65-68``)."""
+    if not unit_id or not unit_id.startswith(RUN_PREFIX):
+        return None
+    return parse_stretch_id(unit_id[len(RUN_PREFIX) :])
+
+
 def _run_row(part: pl.DataFrame, key: str) -> dict:
     """One corridor row from consecutive stretches of one road (``part`` sorted by km)."""
     dominant = part.sort([key, "unit_id"], descending=[True, False]).row(0, named=True)
@@ -167,7 +177,7 @@ def _run_row(part: pl.DataFrame, key: str) -> dict:
     text = f"run of {part.height} stretches, km {format_km(lo)}-{format_km(hi)}"
     row = dict(dominant)
     row.update(
-        unit_id=f"corridor:{stretch_id(road, lo, hi)}",
+        unit_id=f"{RUN_PREFIX}{stretch_id(road, lo, hi)}",
         km_from=lo,
         km_to=hi,
         latitude=part["latitude"].mean(),
