@@ -153,32 +153,56 @@ def map_layers(units: pl.DataFrame, max_cells: int = MAP_CELLS) -> list:
     return layers
 
 
-def _stretch_feature(row: dict, path: list) -> dict:
-    """A road stretch as a GeoJSON LineString along its road (tooltip text escaped)."""
+def _stretch_parts(row: dict) -> list[str]:
+    """What a road stretch's tooltip says: road and km, station, expected crashes, peak."""
     km = f"km {row['km_from']:g}-{row['km_to']:g}" if row.get("km_from") is not None else ""
-    label = "<br>".join(
-        escape(str(v))
-        for v in (
-            f"{row.get('road_name') or 'Unnamed road'} {km}".strip(),
-            row.get("police_station") or "",
-            f"{fmt_num(row['expected_crashes'], 2)} crashes expected",
-            row.get("peak_window") or "",
-        )
-    )
+    return [
+        f"{row.get('road_name') or 'Unnamed road'} {km}".strip(),
+        str(row.get("police_station") or ""),
+        f"{fmt_num(row['expected_crashes'], 2)} crashes expected",
+        str(row.get("peak_window") or ""),
+    ]
+
+
+def _stretch_feature(row: dict, path: list) -> dict:
+    """A road stretch as a GeoJSON LineString along its road."""
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in path]},
-        "properties": {"unit_id": row["unit_id"], "tooltip": label},
+        "properties": {
+            "unit_id": row["unit_id"],
+            "tooltip": "<br>".join(escape(p) for p in _stretch_parts(row)),
+        },
     }
+
+
+def _stretch_points(rows: pl.DataFrame, paths: dict) -> list:
+    """Circles for stretches placed only approximately (beyond the mapped part of their road)."""
+    return [
+        dl.CircleMarker(
+            center=[r["latitude"], r["longitude"]],
+            radius=7,
+            color=BAND_COLORS.get(r["risk_band"], "#555"),
+            children=dl.Tooltip(
+                "approximate place (beyond the mapped road): " + ", ".join(_stretch_parts(r))
+            ),
+        )
+        for r in rows.filter(
+            (pl.col("kind") == "stretch") & ~pl.col("unit_id").is_in(list(paths))
+        ).iter_rows(named=True)
+        if r["latitude"] is not None and r["longitude"] is not None
+    ]
 
 
 def stretch_layers(units: pl.DataFrame, paths: dict, max_rows: int = MAP_CELLS) -> list:
     """GeoJSON line layers (one per band, riskiest drawn last) of the top road stretches that
-    have a road line in ``paths`` (``unit_id -> [(lat, lon), ...]``)."""
-    if units.is_empty() or not paths:
+    have a road line in ``paths`` (``unit_id -> [(lat, lon), ...]``); circles for stretches with
+    only an approximate point."""
+    if units.is_empty() or "kind" not in units.columns:
         return []
-    drawn = units.filter(pl.col("unit_id").is_in(list(paths))).sort("rank").head(max_rows)
-    layers = []
+    top = units.sort("rank").head(max_rows)
+    drawn = top.filter(pl.col("unit_id").is_in(list(paths)))
+    layers = _stretch_points(top, paths)
     for band in reversed(BAND_COLORS):
         rows = drawn.filter(pl.col("risk_band") == band).to_dicts()
         if rows:

@@ -112,12 +112,15 @@ def test_projection_refuses_points_off_the_road_and_roads_without_fit() -> None:
 
 
 def test_positions_beyond_the_fitted_range_are_limited() -> None:
-    cfg = KmFitConfig(max_extrapolate_km=1.0)
+    cfg = KmFitConfig(max_extrapolate_km=1.0, max_point_km=4.0)
     knots = fit_road_km(markers("NH-44"), cfg)
     last = float(knots["km"].max())
-    probe = pl.DataFrame({"road_name": "NH-44", "km": [last + 0.5, last + 5.0]})
+    probe = pl.DataFrame({"road_name": "NH-44", "km": [last + 0.5, last + 3.0, last + 5.0]})
     lat = positions_at(knots, probe, cfg)["fit_latitude"].to_list()
-    assert lat[0] is not None and lat[1] is None
+    assert lat[0] is not None and lat[1] is not None and lat[2] is None
+    # beyond the line's limit a stretch keeps a point but gets no line
+    assert stretch_path(knots, "NH-44", last + 2.0, last + 3.0, cfg) is None
+    assert len(stretch_path(knots, "NH-44", last, last + 1.0, cfg)) >= 2
 
 
 def test_stretch_path_follows_the_bend() -> None:

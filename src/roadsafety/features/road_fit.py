@@ -51,11 +51,14 @@ class KmFitConfig:
         contradiction_km: two knots at one place but farther apart than this in km contradict.
         min_kept_share: least share of a road's records left after dropping outliers.
         max_offset_km: a point farther than this from the fitted road is not placed on it.
-        max_extrapolate_km: how far beyond its first and last knot a road is extended, in the
-            direction of its first / last ``end_direction_km``. Measured on the synthetic Haryana
-            roads (15 km cut off each end, refitted): 1-3 km beyond the end the extended line was
-            a median 0.10 km off the road (90% within 0.9 km, worst 1.3 km); 5-10 km beyond, a
-            median 0.35 km but 90% within 2.7 km and worst 11 km. Hence 3 km.
+        max_extrapolate_km: how far beyond its first and last knot a road's *line* is drawn, in
+            the direction of its first / last ``end_direction_km``. Measured on the synthetic
+            Haryana roads (15 km cut off each end, refitted): 1-3 km beyond the end the extended
+            line was a median 0.10 km off the road (90% within 0.9 km, worst 1.3 km); 3-5 km
+            beyond, a median 0.16 km (90% within 1.6 km, worst 4.7 km); 5-10 km beyond, a median
+            0.35 km but 90% within 2.7 km and worst 11 km. Hence lines to 3 km only.
+        max_point_km: how far beyond the ends a stretch still gets an approximate *point*
+            (:func:`positions_at`): 10 km, drawn as a point, not as a line along the road.
         end_direction_km: length of road end that gives the direction it is extended in.
     """
 
@@ -69,6 +72,7 @@ class KmFitConfig:
     min_kept_share: float = 0.75
     max_offset_km: float = 0.5
     max_extrapolate_km: float = 3.0
+    max_point_km: float = 10.0
     end_direction_km: float = 1.0
 
 
@@ -216,8 +220,11 @@ def _end_slopes(kk: np.ndarray, values: np.ndarray, span: float) -> tuple[float,
     return first, last
 
 
-def _interp(km: np.ndarray, knots: pl.DataFrame, cfg: KmFitConfig) -> tuple[np.ndarray, ...]:
-    """Latitude and longitude at ``km`` along one road's knots (NaN beyond the allowed range)."""
+def _interp(
+    km: np.ndarray, knots: pl.DataFrame, cfg: KmFitConfig, limit_km: float
+) -> tuple[np.ndarray, ...]:
+    """Latitude and longitude at ``km`` along one road's knots (NaN more than ``limit_km`` beyond
+    the first or last knot)."""
     kk = knots["km"].to_numpy()
     out = []
     for values in (knots["latitude"].to_numpy(), knots["longitude"].to_numpy()):
@@ -225,8 +232,7 @@ def _interp(km: np.ndarray, knots: pl.DataFrame, cfg: KmFitConfig) -> tuple[np.n
         inner = np.interp(km, kk, values)
         inner = np.where(km < kk[0], values[0] + (km - kk[0]) * first, inner)
         out.append(np.where(km > kk[-1], values[-1] + (km - kk[-1]) * last, inner))
-    ext = cfg.max_extrapolate_km
-    outside = (km < kk[0] - ext) | (km > kk[-1] + ext) | np.isnan(km)
+    outside = (km < kk[0] - limit_km) | (km > kk[-1] + limit_km) | np.isnan(km)
     return tuple(np.where(outside, np.nan, v) for v in out)
 
 
@@ -234,7 +240,7 @@ def positions_at(
     knots: pl.DataFrame, frame: pl.DataFrame, cfg: KmFitConfig | None = None
 ) -> pl.DataFrame:
     """``frame`` (``road_name, km``) with the fitted ``fit_latitude, fit_longitude`` (null when the
-    road has no fit or the km is beyond its fitted range plus ``max_extrapolate_km``)."""
+    road has no fit or the km is beyond its fitted range plus ``max_point_km``)."""
     cfg = cfg or KmFitConfig()
     lat = np.full(frame.height, np.nan)
     lon = np.full(frame.height, np.nan)
@@ -243,7 +249,7 @@ def positions_at(
     for (name,), road in knots.group_by(["road_name"]):
         mask = roads == name
         if mask.any() and road.height >= 2:
-            lat[mask], lon[mask] = _interp(km[mask], road.sort("km"), cfg)
+            lat[mask], lon[mask] = _interp(km[mask], road.sort("km"), cfg, cfg.max_point_km)
     return frame.with_columns(
         pl.Series("fit_latitude", lat).fill_nan(None),
         pl.Series("fit_longitude", lon).fill_nan(None),
@@ -301,7 +307,7 @@ def stretch_path(
         return None
     inner = kk[(kk > lo) & (kk < hi)]
     km = np.concatenate([[lo], inner, [hi]])
-    lat, lon = _interp(km, part, cfg)
+    lat, lon = _interp(km, part, cfg, cfg.max_extrapolate_km)
     return [(round(float(a), 7), round(float(b), 7)) for a, b in zip(lat, lon)]
 
 
