@@ -3,7 +3,7 @@
 One place decides how a road is named and cut into stretches, for every source adapter, the ingest,
 the units, the features, the blackspot rule and the exports.
 
-**Road names** (:func:`normalise_road_name`; the rules are documented in docs/forecasting.md):
+**Road names** (:func:`normalise_road_name`; the rules are documented in docs/mapping.md):
 
 1. Trim, collapse white space, upper-case; a dot becomes a space; en/em dashes become ``-`` and the
    spaces around a hyphen go (``Gurugram - Faridabad Rd.`` → ``GURUGRAM-FARIDABAD ROAD``).
