@@ -27,6 +27,17 @@ ROADS = {
 SECRET_HASH = "f00dfeedcafe0000deadbeef"  # planted vehicle_reg_hash: must never reach a page
 PASSWORD = "correct horse battery"
 BANDS = ("very_high", "high", "medium", "low")
+UNIT_FIELDS = [
+    "unit_id",
+    "kind",
+    "h3_cell",
+    "road_name",
+    "police_station",
+    "district",
+    "latitude",
+    "longitude",
+    "chainage_km",
+]
 
 
 def _units(rng: np.random.Generator, cells_per_road: int) -> pl.DataFrame:
@@ -71,17 +82,7 @@ def _units(rng: np.random.Generator, cells_per_road: int) -> pl.DataFrame:
         )
     frame = pl.DataFrame(
         rows,
-        schema=[
-            "unit_id",
-            "kind",
-            "h3_cell",
-            "road_name",
-            "police_station",
-            "district",
-            "latitude",
-            "longitude",
-            "chainage_km",
-        ],
+        schema=UNIT_FIELDS,
         orient="row",
     )
     frame = frame.unique("unit_id", keep="first", maintain_order=True)
@@ -113,19 +114,7 @@ def _stretches(seed: int) -> pl.DataFrame:
         rows.append((unit, "stretch", None, road, f"PS {d} Sadar", d, lat, lon, None, km, km + 1))
     frame = pl.DataFrame(
         rows,
-        schema=[
-            "unit_id",
-            "kind",
-            "h3_cell",
-            "road_name",
-            "police_station",
-            "district",
-            "latitude",
-            "longitude",
-            "chainage_km",
-            "km_from",
-            "km_to",
-        ],
+        schema=[*UNIT_FIELDS, "km_from", "km_to"],
         orient="row",
     )
     rate = np.random.default_rng(seed + 1).lognormal(0.0, 0.5, frame.height) * 4.0

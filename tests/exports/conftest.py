@@ -9,6 +9,7 @@ from pathlib import Path
 
 import h3
 import pytest
+from exports_roads import nh48
 
 from roadsafety.store.connection import write_connection
 
@@ -30,11 +31,6 @@ class World:
     ps_unit_nogeo: str  # police station + road, no coordinates
     stretches: tuple[str, str] = ("NH-48 | km 20-21", "NH-48 | km 21-22")  # NH-48 has a fit
     unmapped_stretch: str = "SH-7 | km 5-6"  # no fit for SH-7
-
-
-def nh48(km: float) -> tuple[float, float]:
-    """NH-48 of the fixture: due east along latitude 29.70 from 76.80 at km 15."""
-    return 29.70, 76.80 + (km - 15.0) / 96.7
 
 
 def _road_cells() -> list[str]:

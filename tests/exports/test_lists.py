@@ -6,6 +6,7 @@ from datetime import date
 
 import polars as pl
 import pytest
+from exports_roads import nh48
 
 from roadsafety.exports.blackspots import BLACKSPOT_COLUMNS, build_blackspots, rule_years
 from roadsafety.exports.enforcement_gap import GAP_COLUMNS, build_enforcement_gap
@@ -66,8 +67,6 @@ def test_blackspots_without_a_run_and_with_a_filter(world):
 
 def test_road_blackspots_come_from_km_markers_and_located_crashes_on_the_fit(world):
     from datetime import datetime
-
-    from conftest import nh48
 
     from roadsafety.store.connection import write_connection
 

@@ -14,6 +14,7 @@ import h3
 import openpyxl
 import polars as pl
 import pytest
+from exports_roads import nh48
 from shapely.geometry import shape
 
 from roadsafety.exports.bundle import risk_list_bundle
@@ -179,8 +180,6 @@ def test_pdf_of_units_without_coordinates_has_no_map_but_lists_them(bundle, tmp_
 
 
 def test_geojson_draws_stretches_along_their_road(bundle, tmp_path: Path):
-    from conftest import nh48
-
     b, meta = bundle
     path = write_export(b, tmp_path / "list.geojson", "geojson", meta)
     features = {f["id"]: f for f in json.loads(path.read_text())["features"]}

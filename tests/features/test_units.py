@@ -68,24 +68,16 @@ def test_stretch_units_get_their_kind_km_and_road_from_the_id() -> None:
     assert set(units.filter(pl.col("h3_cell").is_not_null())["kind"]) == {"h3"}
 
 
+def _pairs(units: pl.DataFrame, k: int) -> set[tuple[str, str]]:
+    joined = ring_pairs(units, k).join(units.select("unit_idx", "unit_id"), on="unit_idx")
+    return set(joined.select("unit_id", "nbr_unit_id").iter_rows())
+
+
 def test_adjacent_stretches_are_ring_neighbours_and_cells_rings_do_not_change() -> None:
     acc, _ = tiny_world(seed=1, years=1)
     plain, mixed = build_units(acc), build_units(_with_stretches(acc))
     for k in (1, 2):
-        cells = {
-            (u, n)
-            for u, n in ring_pairs(plain, k)
-            .join(plain.select("unit_idx", "unit_id"), on="unit_idx")
-            .select("unit_id", "nbr_unit_id")
-            .iter_rows()
-        }
-        both = {
-            (u, n)
-            for u, n in ring_pairs(mixed, k)
-            .join(mixed.select("unit_idx", "unit_id"), on="unit_idx")
-            .select("unit_id", "nbr_unit_id")
-            .iter_rows()
-        }
+        cells, both = _pairs(plain, k), _pairs(mixed, k)
         assert cells <= both
         stretch_pairs = both - cells
         assert all(" | km " in u and " | km " in n for u, n in stretch_pairs)

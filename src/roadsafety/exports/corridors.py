@@ -18,6 +18,8 @@ stretches of one road become ``corridor:<ROAD>:km A-B`` rows (``'run of 3 stretc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import h3
 import polars as pl
 
@@ -123,6 +125,35 @@ def _corridor_row(part: pl.DataFrame, key: str) -> dict:
     return row
 
 
+def _replace_groups(
+    units: pl.DataFrame,
+    eligible: pl.Expr,
+    order: list[str],
+    split: Callable[[pl.DataFrame], list[pl.DataFrame]],
+    make_row: Callable[[pl.DataFrame], dict],
+) -> pl.DataFrame:
+    """Rows of ``units`` where ``eligible``, per road (``order[0]``, sorted by ``order``), split into
+    groups; groups of two or more rows become one ``make_row`` row, the rest stay as they are."""
+    candidates, rest = units.filter(eligible), units.filter(~eligible)
+    singles, merged = [rest], []
+    for _, part in candidates.sort(order).group_by([order[0]], maintain_order=True):
+        for group in split(part):
+            if group.height == 1:
+                singles.append(group)
+            else:
+                merged.append(make_row(group))
+    out = pl.concat(singles, how="vertical_relaxed")
+    if merged:
+        out = pl.concat([out, pl.DataFrame(merged, schema=out.schema)], how="vertical_relaxed")
+    return out
+
+
+def _cell_groups(part: pl.DataFrame) -> list[pl.DataFrame]:
+    """One road's cells split into connected groups."""
+    by_cell = {c: i for i, c in enumerate(part["h3_cell"].to_list())}
+    return [part[[by_cell[c] for c in group]] for group in _components(list(by_cell))]
+
+
 def merge_corridors(units: pl.DataFrame, key: str) -> pl.DataFrame:
     """Replace runs of adjacent high-band cells on one road by corridor rows.
 
@@ -143,19 +174,7 @@ def merge_corridors(units: pl.DataFrame, key: str) -> pl.DataFrame:
         & (pl.col("_road") != "")
         & pl.col("risk_band").is_in(HIGH_BANDS)
     )
-    candidates, rest = units.filter(eligible), units.filter(~eligible)
-    singles, merged = [rest], []
-    for (_road,), part in candidates.sort("_road").group_by(["_road"], maintain_order=True):
-        by_cell = {c: i for i, c in enumerate(part["h3_cell"].to_list())}
-        for group in _components(list(by_cell)):
-            rows = part[[by_cell[c] for c in group]]
-            if len(group) == 1:
-                singles.append(rows)
-            else:
-                merged.append(_corridor_row(rows, key))
-    out = pl.concat(singles, how="vertical_relaxed")
-    if merged:
-        out = pl.concat([out, pl.DataFrame(merged, schema=out.schema)], how="vertical_relaxed")
+    out = _replace_groups(units, eligible, ["_road"], _cell_groups, lambda g: _corridor_row(g, key))
     return out.drop("_road")
 
 
@@ -215,17 +234,6 @@ def merge_stretch_runs(units: pl.DataFrame, key: str) -> pl.DataFrame:
     eligible = (pl.col("kind") == "stretch").fill_null(False) & pl.col("risk_band").is_in(
         HIGH_BANDS
     )
-    candidates, rest = units.filter(eligible), units.filter(~eligible)
-    singles, merged = [rest], []
-    for _, part in candidates.sort("road_name", "km_from").group_by(
-        ["road_name"], maintain_order=True
-    ):
-        for run in _runs(part):
-            if run.height == 1:
-                singles.append(run)
-            else:
-                merged.append(_run_row(run, key))
-    out = pl.concat(singles, how="vertical_relaxed")
-    if merged:
-        out = pl.concat([out, pl.DataFrame(merged, schema=out.schema)], how="vertical_relaxed")
-    return out
+    return _replace_groups(
+        units, eligible, ["road_name", "km_from"], _runs, lambda g: _run_row(g, key)
+    )

@@ -352,16 +352,16 @@ def write_pdf(
     frame = Frame(MARGIN, 14 * mm, BODY_WIDTH, A4[1] - MARGIN - 14 * mm, id="body")
     doc.addPageTemplates([PageTemplate(id="sheet", frames=[frame], onPage=_footer(meta))])
     styles = _styles()
-    story: list = []
     wide = dict(by_district(road_wide)) if road_wide is not None and road_wide.height else {}
-    for district, part in by_district(rows):
-        if story:
-            story.append(PageBreak())
-        story += district_section(district, part, meta, styles, paths, wide.pop(district, None))
-    for district, part in wide.items():  # districts with road-wide units only
-        if story:
-            story.append(PageBreak())
-        story += [Paragraph(f"{_esc(district)}", styles["title"]), *road_wide_section(part, styles)]
+    sections = [
+        district_section(district, part, meta, styles, paths, wide.pop(district, None))
+        for district, part in by_district(rows)
+    ]
+    sections += [  # districts with road-wide units only
+        [Paragraph(_esc(district), styles["title"]), *road_wide_section(part, styles)]
+        for district, part in wide.items()
+    ]
+    story: list = [f for i, sec in enumerate(sections) for f in ([PageBreak()] if i else []) + sec]
     if not story:
         story = [
             Paragraph(f"{_esc(meta.title)}", styles["title"]),
