@@ -150,7 +150,7 @@ def _intervals(frame: pl.DataFrame, alpha: float) -> pl.DataFrame:
 
 def _factors(pair: backtest.ModelPair, frame: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     feats = frame.join(
-        units.select("unit_idx", "road_name", "police_station", "district"),
+        units.select("unit_idx", "road_name", "police_station", "district", "kind"),
         on="unit_idx",
         how="left",
         maintain_order="left",
