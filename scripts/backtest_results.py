@@ -9,6 +9,9 @@ It also scores the product's own path: ``ensure_forecast`` for the test year and
 ``forecasts.rank`` the risk-list export uses.
 
     .venv/bin/python scripts/backtest_results.py [--data ../shared/data] [--out docs/backtest_results.md]
+        [--skip-stretches]
+
+The last section, road stretches (issue 12), is made by ``scripts/stretch_results.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from stretch_results import stretch_results
 
 from roadsafety.config import CalendarConfig, PrivacyConfig, RegionConfig, Settings
 from roadsafety.forecasts import pipeline
@@ -203,6 +207,9 @@ def main() -> None:
         ),
     )
     parser.add_argument("--out", type=Path, default=Path("docs/backtest_results.md"))
+    parser.add_argument(
+        "--skip-stretches", action="store_true", help="Leave out the road-stretch section."
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parts, notes = [], []
@@ -229,6 +236,9 @@ def main() -> None:
     if parts:
         doc += _table(metrics) + ["", "## LightGBM vs the best baseline", ""] + _gains(metrics)
     doc += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    if not args.skip_stretches:
+        with tempfile.TemporaryDirectory(prefix="rs_stretch_") as tmp:
+            doc += [""] + stretch_results(args.data, Path(tmp))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(doc) + "\n")
     log.info("wrote %s", args.out)

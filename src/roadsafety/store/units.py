@@ -27,7 +27,8 @@ SELECT unit_id,
        any_value(h3_cell) FILTER (WHERE located) AS h3_cell,
        mode(road_name) AS road_name, mode(road_category) AS road_category,
        mode(police_station) AS police_station, mode(district) AS district,
-       avg(latitude) AS latitude, avg(longitude) AS longitude,
+       avg(latitude) FILTER (WHERE located) AS latitude,
+       avg(longitude) FILTER (WHERE located) AS longitude,
        median(chainage_km) AS chainage_km, count(*) AS n_accidents,
        min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
 FROM accidents WHERE unit_id IS NOT NULL GROUP BY unit_id
