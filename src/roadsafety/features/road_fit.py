@@ -25,15 +25,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import h3
 import numpy as np
 import polars as pl
+import polars_h3 as plh3
 
 from roadsafety.schemas import ROAD_KM_FIT
 
 KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON = 111.320
 KNOT_SCHEMA = ROAD_KM_FIT
+CELL_RANGE_SCHEMA = {
+    "road_name": pl.Utf8,
+    "h3_cell": pl.Utf8,
+    "km_from": pl.Float64,
+    "km_to": pl.Float64,
+}
 
 
 @dataclass(frozen=True)
@@ -317,32 +323,32 @@ def cell_km_ranges(knots: pl.DataFrame, resolution: int, step_km: float = 0.05) 
     The fitted line is sampled every ``step_km``; a cell's range is the least and greatest sampled
     km inside it (rounded to 0.1 km).
     """
-    rows = []
+    parts = []
     for (name,), road in knots.sort("road_name", "km").group_by(["road_name"], maintain_order=True):
         if road.height < 2:
             continue
         kk = road["km"].to_numpy()
         km = np.arange(kk[0], kk[-1] + step_km / 2, step_km)
-        lat, lon = (
-            np.interp(km, kk, road["latitude"].to_numpy()),
-            np.interp(km, kk, road["longitude"].to_numpy()),
+        parts.append(
+            pl.DataFrame(
+                {
+                    "road_name": name,
+                    "km": km,
+                    "lat": np.interp(km, kk, road["latitude"].to_numpy()),
+                    "lon": np.interp(km, kk, road["longitude"].to_numpy()),
+                }
+            )
         )
-        cells = [h3.latlng_to_cell(float(a), float(b), resolution) for a, b in zip(lat, lon)]
-        rows.append(pl.DataFrame({"road_name": name, "h3_cell": cells, "km": km}))
-    if not rows:
-        return pl.DataFrame(
-            schema={
-                "road_name": pl.Utf8,
-                "h3_cell": pl.Utf8,
-                "km_from": pl.Float64,
-                "km_to": pl.Float64,
-            }
-        )
+    if not parts:
+        return pl.DataFrame(schema=CELL_RANGE_SCHEMA)
+    samples = pl.concat(parts).with_columns(
+        plh3.latlng_to_cell("lat", "lon", resolution, return_dtype=pl.Utf8).alias("h3_cell")
+    )
     return (
-        pl.concat(rows)
-        .group_by("road_name", "h3_cell")
+        samples.group_by("road_name", "h3_cell")
         .agg(
             pl.col("km").min().round(1).alias("km_from"), pl.col("km").max().round(1).alias("km_to")
         )
         .sort("road_name", "km_from", "h3_cell")
+        .select([pl.col(c).cast(t) for c, t in CELL_RANGE_SCHEMA.items()])
     )
