@@ -7,6 +7,11 @@ apart, never mixed with the places), ``Enforcement gap`` and ``MoRTH blackspots`
 carries them. Every list sheet starts with the risk-list
 contract columns, has a frozen header row, an autofilter and set column widths. For a gap or
 blackspot export the main sheet is named after the list.
+
+Every text is written as a text cell, never as a formula or a link: the workbook is opened with
+xlsxwriter's ``strings_to_formulas``, ``strings_to_urls`` and ``strings_to_numbers`` off, so a road
+named ``=HYPERLINK(...)`` is shown as those characters and runs nothing (OWASP: "write strings as
+strings"). Numbers and dates keep their types and formats.
 """
 
 from __future__ import annotations
@@ -42,6 +47,12 @@ WIDTHS = {
     "model_version": 18,
     "gap_reason": 50,
     "rule_met": 30,
+}
+WORKBOOK_OPTIONS = {
+    "remove_timezone": True,
+    "strings_to_formulas": False,  # '=HYPERLINK(...)' stays text
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
 }
 ROAD_WIDE_SHEET = "Road-wide units"
 FIXED_SHEETS = ("Summary", "Risk list", ROAD_WIDE_SHEET, "Enforcement gap", "MoRTH blackspots")
@@ -109,6 +120,8 @@ def write_list_sheet(book: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, f
                 continue
             if isinstance(value, date):
                 sheet.write_datetime(i, j, value, fmt["date"])
+            elif isinstance(value, str):
+                sheet.write_string(i, j, value)
             else:
                 sheet.write(i, j, value)
     sheet.freeze_panes(1, 0)
@@ -171,7 +184,7 @@ def write_summary(
 
 def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
     """Write the workbook and return its path."""
-    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     fmt = _formats(book)
     write_summary(book, bundle, meta, fmt)
     write_list_sheet(
