@@ -85,7 +85,8 @@ def update(district: str | None, window: int) -> tuple:
     units = queries.forecast_units(store, window, district)
     tile = os.environ.get("ROADSAFETY_TILE_URL") or None
     attribution = os.environ.get("ROADSAFETY_TILE_ATTRIBUTION")
-    risk_map = figures.risk_map(units, tile, attribution, f"{P}-map")
+    paths = queries.stretch_paths(store)
+    risk_map = figures.risk_map(units, tile, attribution, f"{P}-map", paths)
     run = queries.run_of(store, window)
     title = f"Where the risk is: {run.window_start:%d %b} - {run.window_end:%d %b} ({district or 'all districts'})"
     return kpis, alert_items(queries.alerts(store, district)), risk_map, title

@@ -27,10 +27,19 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class RegionConfig:
-    """Where located records must fall, and the spatial unit resolution."""
+    """Where located records must fall, and the spatial units.
+
+    Attributes:
+        bbox: ``(min_lon, min_lat, max_lon, max_lat)``; None accepts any valid WGS84 point.
+        h3_resolution: H3 resolution of located units.
+        stretch_km: length of the road stretches (``ROAD | km A-B``) of unlocated km-marked records.
+        blackspot_km: length of a MoRTH blackspot stretch.
+    """
 
     bbox: tuple[float, float, float, float] | None = None
     h3_resolution: int = 8
+    stretch_km: float = 1.0
+    blackspot_km: float = 0.5
 
     def contains(self, lon: float, lat: float) -> bool:
         """True when the point lies in the configured box (or no box is configured)."""
@@ -173,14 +182,17 @@ def _from_toml(path: Path) -> dict:
         raise ConfigError(f"config file {path}: {exc}") from exc
 
 
+_LENGTHS = ("stretch_km", "blackspot_km")
+
+
 def load_settings(
     db_path: Path | str | None = None, config_path: Path | str | None = None
 ) -> Settings:
     """Build settings from defaults, an optional TOML file and ``ROADSAFETY_*`` variables.
 
-    The TOML file may hold ``db``, ``artifacts_dir``, ``[region] bbox = [..] / h3_resolution``,
-    ``[calendar] country / subdivision / fog_months / monsoon_months`` and ``[privacy] key_path /
-    personal_fields / extra_personal_fields``.
+    The TOML file may hold ``db``, ``artifacts_dir``, ``[region] bbox = [..] / h3_resolution /
+    stretch_km / blackspot_km``, ``[calendar] country / subdivision / fog_months /
+    monsoon_months`` and ``[privacy] key_path / personal_fields / extra_personal_fields``.
     """
     env = os.environ
     config_path = config_path or env.get("ROADSAFETY_CONFIG")
@@ -196,6 +208,10 @@ def load_settings(
     res = int(env.get("ROADSAFETY_H3_RESOLUTION", region_doc.get("h3_resolution", 8)))
     if not 0 <= res <= 15:
         raise ConfigError(f"h3 resolution must be 0..15, got {res}")
+
+    lengths = {k: float(region_doc.get(k, getattr(RegionConfig, k))) for k in _LENGTHS}
+    if any(v <= 0 for v in lengths.values()):
+        raise ConfigError(f"region.stretch_km and region.blackspot_km must be positive: {lengths}")
 
     country = env.get("ROADSAFETY_COUNTRY", cal_doc.get("country")) or None
     calendar = CalendarConfig(
@@ -213,7 +229,7 @@ def load_settings(
     return Settings(
         db_path=Path(db),
         artifacts_dir=Path(artifacts) if artifacts else None,
-        region=RegionConfig(bbox=bbox, h3_resolution=res),
+        region=RegionConfig(bbox=bbox, h3_resolution=res, **lengths),
         calendar=calendar,
         privacy=privacy,
         job=job,

@@ -27,6 +27,17 @@ ROADS = {
 SECRET_HASH = "f00dfeedcafe0000deadbeef"  # planted vehicle_reg_hash: must never reach a page
 PASSWORD = "correct horse battery"
 BANDS = ("very_high", "high", "medium", "low")
+UNIT_FIELDS = [
+    "unit_id",
+    "kind",
+    "h3_cell",
+    "road_name",
+    "police_station",
+    "district",
+    "latitude",
+    "longitude",
+    "chainage_km",
+]
 
 
 def _units(rng: np.random.Generator, cells_per_road: int) -> pl.DataFrame:
@@ -71,22 +82,50 @@ def _units(rng: np.random.Generator, cells_per_road: int) -> pl.DataFrame:
         )
     frame = pl.DataFrame(
         rows,
-        schema=[
-            "unit_id",
-            "kind",
-            "h3_cell",
-            "road_name",
-            "police_station",
-            "district",
-            "latitude",
-            "longitude",
-            "chainage_km",
-        ],
+        schema=UNIT_FIELDS,
         orient="row",
     )
     frame = frame.unique("unit_id", keep="first", maintain_order=True)
     rate = rng.lognormal(mean=0.0, sigma=0.9, size=frame.height) * 2.5
     return frame.with_columns(pl.Series("rate", rate))
+
+
+# one road stretch per district (no GPS, a km marker), on a road with a km fit (NH-44 runs from
+# Panipat, km 0, to Karnal, km 33; NH-48 east from Gurugram)
+STRETCHES = {"Karnal": ("NH-44", 30.0), "Panipat": ("NH-44", 5.0), "Gurugram": ("NH-48", 2.0)}
+FIT = {
+    "NH-44": [(0.0, 29.391, 76.963), (33.0, 29.686, 76.990)],
+    "NH-48": [(0.0, 28.459, 77.027), (10.0, 28.459, 77.129)],
+}
+
+
+def _road_point(road: str, km: float) -> tuple[float, float]:
+    (k0, a0, o0), (k1, a1, o1) = FIT[road]
+    t = (km - k0) / (k1 - k0)
+    return a0 + t * (a1 - a0), o0 + t * (o1 - o0)
+
+
+def _stretches(seed: int) -> pl.DataFrame:
+    """Stretch units (kind 'stretch'), placed at their road's fitted mid-point."""
+    rows = []
+    for d, (road, km) in STRETCHES.items():
+        lat, lon = _road_point(road, km + 0.5)
+        unit = f"{road} | km {km:g}-{km + 1:g}"
+        rows.append((unit, "stretch", None, road, f"PS {d} Sadar", d, lat, lon, None, km, km + 1))
+    frame = pl.DataFrame(
+        rows,
+        schema=[*UNIT_FIELDS, "km_from", "km_to"],
+        orient="row",
+    )
+    rate = np.random.default_rng(seed + 1).lognormal(0.0, 0.5, frame.height) * 4.0
+    return frame.with_columns(pl.Series("rate", rate))
+
+
+def _fit_rows() -> pl.DataFrame:
+    rows = [(road, k, a, o, 10) for road, knots in FIT.items() for k, a, o in knots]
+    return pl.DataFrame(
+        rows, schema=["road_name", "km", "latitude", "longitude", "n_records"], orient="row"
+    )
 
 
 def _accidents(
@@ -301,11 +340,13 @@ def build_world(
     today = today or date.today()
     units = _units(rng, cells_per_road)
     acc = _accidents(rng, units, today - timedelta(days=365 * years), years, scale)
+    units = pl.concat([units, _stretches(seed)], how="diagonal_relaxed")
     runs = {"run-7": 7, "run-30": 30}
     with write_connection(db_path) as con:
         for name, frame in (
             ("spatial_units", units.drop("rate").with_columns(pl.lit(8).alias("h3_resolution"))),
             ("accidents", acc),
+            ("road_km_fit", _fit_rows()),
         ):
             con.register("frame", frame.to_arrow())
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")

@@ -1,4 +1,5 @@
-"""A tiny hand-made warehouse: one champion model, one forecast run, a road of adjacent cells."""
+"""A tiny hand-made warehouse: one champion model, one forecast run, a road of adjacent cells, road
+stretches (two adjacent ones on a road with a km fit, one on a road without) and road-wide units."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import h3
 import pytest
+from exports_roads import nh48
 
 from roadsafety.store.connection import write_connection
 
@@ -27,6 +29,8 @@ class World:
     ghost_cell: str  # forecast but not in spatial_units
     ps_unit: str  # police station + road, with a centroid
     ps_unit_nogeo: str  # police station + road, no coordinates
+    stretches: tuple[str, str] = ("NH-48 | km 20-21", "NH-48 | km 21-22")  # NH-48 has a fit
+    unmapped_stretch: str = "SH-7 | km 5-6"  # no fit for SH-7
 
 
 def _road_cells() -> list[str]:
@@ -58,6 +62,17 @@ def _units(world: World) -> list[tuple]:
             None,
         )
     )
+    for name, (lo, hi), district in (
+        (world.stretches[0], (20.0, 21.0), "Karnal"),
+        (world.stretches[1], (21.0, 22.0), "Karnal"),
+        (world.unmapped_stretch, (5.0, 6.0), "Karnal"),
+    ):
+        road = name.split(" | ")[0]
+        lat, lon = nh48((lo + hi) / 2) if road == "NH-48" else (None, None)
+        rows.append(
+            (name, "stretch", None, None, road, "NH", "SADAR KARNAL", district, lat, lon, None)
+            + (lo, hi)
+        )
     rows.append(
         (
             world.ps_unit,
@@ -114,12 +129,19 @@ _FORECAST = [
         0,
     ),  # 6th road cell: not adjacent to the top 3
 ]
+# the two NH-48 stretches (adjacent, high: a run) and SH-7's
+_STRETCH_FORECAST = [
+    (3.0, 1.0, "high", "daily 22:00-04:00", "night truck traffic", 3),  # ties road cell 2
+    (2.3, 0.7, "high", "daily 22:00-04:00", "", 0),
+    (0.6, 0.2, "medium", "daily 09:00-12:00", "", 0),
+]
 
 
 def _forecasts(world: World) -> list[tuple]:
     units = list(world.road_cells[:5]) + [world.road_cells[5]]
     values = list(_FORECAST)
     units += [world.lone_cell, world.ps_unit, world.ps_unit_nogeo, world.ghost_cell]
+    units += [*world.stretches, world.unmapped_stretch]
     values += [
         (3.5, 2.0, "very_high", "Sat,Sun 20:00-23:00", "3 fatal crashes in the last 90 days", 0),
         (
@@ -129,9 +151,10 @@ def _forecasts(world: World) -> list[tuple]:
             "daily 17:00-20:00",
             "monsoon",
             100,
-        ),  # ties with road cell 2 on both keys
+        ),  # road-wide: never ranked against the places
         (1.0, 0.2, "medium", "daily 10:00-12:00", "", 0),
         (0.3, 0.0, "low", "daily 00:00-24:00", "", 0),
+        *_STRETCH_FORECAST,
     ]
     rows = []
     for rank, (unit, v) in enumerate(zip(units, values), start=1):
@@ -217,8 +240,13 @@ def world(tmp_path: Path) -> World:
         )
         con.executemany(
             "INSERT INTO spatial_units (unit_id, kind, h3_cell, h3_resolution, road_name, road_category, "
-            "police_station, district, latitude, longitude, chainage_km) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            _units(w),
+            "police_station, district, latitude, longitude, chainage_km, km_from, km_to) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [r if len(r) == 13 else r + (None, None) for r in _units(w)],
+        )
+        con.executemany(
+            "INSERT INTO road_km_fit VALUES ('NH-48', ?, ?, ?, 5)",
+            [(km, *nh48(km)) for km in (15.0, 18.0, 21.0, 24.0, 27.0)],
         )
         con.executemany(
             "INSERT INTO forecasts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", _forecasts(w)
