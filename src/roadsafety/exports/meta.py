@@ -12,6 +12,7 @@ TITLES = {
     "risk_list": "Risk list",
     "enforcement_gap": "Enforcement gap",
     "blackspots": "MoRTH blackspots",
+    "drive_evaluation": "Drive evaluation",
 }
 
 

@@ -134,3 +134,43 @@ def match_places(places: pl.DataFrame, crashes: pl.DataFrame) -> pl.DataFrame:
     return found.sort("drive_id", "place_no", "row").unique(
         ["drive_id", "row"], keep="first", maintain_order=True
     )
+
+
+def match_challans(places: pl.DataFrame, challans: pl.DataFrame) -> pl.DataFrame:
+    """Challan groups issued in each drive's places (challans carry no km marker).
+
+    A ``road_km`` place takes the challans on its road (by :func:`road_key`) in the H3 cells where
+    its crashes were recorded (``h3_cells``, ``;``-separated); the other kinds match as for crashes.
+
+    Args:
+        places: drive places with ``h3_cells`` (from the evaluation) besides the place columns.
+        challans: challan groups with ``row, unit_id, h3_cell, road_name, police_station``.
+
+    Returns:
+        ``drive_id, place_no, row`` (each group once per drive).
+    """
+    others = match_places(
+        places.filter(pl.col("place_kind") != "road_km"),
+        challans.with_columns(pl.lit(None, pl.Float64).alias("chainage_km")),
+    )
+    stretches = (
+        _ids(places, "road_km")
+        .select(
+            "drive_id",
+            "place_no",
+            road_key(pl.col("road_name")).alias("k"),
+            pl.col("h3_cells").str.split(";").alias("c"),
+        )
+        .explode("c")
+        .drop_nulls("c")
+    )
+    have = challans.select(
+        "row",
+        road_key(pl.col("road_name")).alias("k"),
+        pl.col("h3_cell").str.to_lowercase().alias("c"),
+    )
+    on_road = stretches.join(have.drop_nulls(["k", "c"]), on=["k", "c"]).select(_MATCH_COLS)
+    found = pl.concat([others, on_road])
+    return found.sort("drive_id", "place_no", "row").unique(
+        ["drive_id", "row"], keep="first", maintain_order=True
+    )

@@ -12,6 +12,8 @@ Pure Polars (no I/O); the method is in :mod:`roadsafety.models.drive_effect`, it
 - ``months``: per drive and month of its periods, the crashes recorded at its places and the
   expectation without the drive (EB before, EB × trend after), shaped by the comparison group's
   months.
+- ``parts``: the per (drive, place, unit) estimates behind them (for pooling a selection of drives
+  with :func:`pooled_rows`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class DriveStudy:
     results: pl.DataFrame
     places: pl.DataFrame
     months: pl.DataFrame
+    parts: pl.DataFrame
 
 
 def _mode(col: str) -> pl.Expr:
@@ -47,7 +50,10 @@ def _mode(col: str) -> pl.Expr:
 
 
 def place_info(places: pl.DataFrame, matched: pl.DataFrame, crashes: pl.DataFrame) -> pl.DataFrame:
-    """Per place: district, road category and position from its records (cell centre otherwise)."""
+    """Per place: district, road category, position and H3 cells (``;``) from its records.
+
+    A place without located records is put at the centre of the cell it names, if any.
+    """
     found = (
         matched.join(crashes, on="row")
         .group_by("drive_id", "place_no")
@@ -56,13 +62,25 @@ def place_info(places: pl.DataFrame, matched: pl.DataFrame, crashes: pl.DataFram
             _mode("road_category"),
             pl.col("latitude").mean(),
             pl.col("longitude").mean(),
+            pl.col("h3_cell").drop_nulls().unique().sort().alias("_seen"),
         )
     )
-    cells = place_cells(places).group_by("drive_id", "place_no").agg(pl.col("cell").first())
-    info = places.select("drive_id", "place_no", "place_kind", "label").join(
-        found, on=["drive_id", "place_no"], how="left"
+    named = place_cells(places).group_by("drive_id", "place_no").agg(pl.col("cell").alias("_named"))
+    keys = ["drive_id", "place_no"]
+    info = (
+        places.select(*keys, "place_kind", "label")
+        .join(found, on=keys, how="left")
+        .join(named, on=keys, how="left")
+        .with_columns(
+            pl.concat_list(pl.col("_named").fill_null([]), pl.col("_seen").fill_null([]))
+            .list.unique(maintain_order=True)
+            .list.join(";")
+            .alias("h3_cells"),
+            pl.col("_named").list.first().alias("cell"),
+        )
+        .with_columns(pl.when(pl.col("h3_cells") != "").then(pl.col("h3_cells")).alias("h3_cells"))
     )
-    return ds.fill_cell_centres(info.join(cells, on=["drive_id", "place_no"], how="left"))
+    return ds.fill_cell_centres(info.drop("_named", "_seen"))
 
 
 def _drive_districts(info: pl.DataFrame) -> pl.DataFrame:
@@ -271,4 +289,4 @@ def evaluate_drives(
     )
     months = monthly_series(crashes, matched, periods, parts, cmp_months)
     log.info("evaluated %d drive(s) over data %s..%s", drives.height, data_start, data_end)
-    return DriveStudy(results, place_rows.sort("drive_id", "place_no"), months)
+    return DriveStudy(results, place_rows.sort("drive_id", "place_no"), months, parts)
