@@ -89,3 +89,35 @@ def test_user_errors_exit_2(world, tmp_path: Path) -> None:
     result = run(db, "evaluate", "--out", str(tmp_path / "x.geojson"))
     assert result.exit_code == 2 and ".csv, .xlsx or .pdf" in result.output
     assert run(db, "evaluate", "--drive", "NOPE").exit_code == 2
+
+
+def test_synth_plants_drives_on_request(tmp_path: Path) -> None:
+    args = ["synth", "--years", "2", "--scale", "0.05", "--seed", "3", "--end", "2026-01-01"]
+    plain = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "plain")])
+    assert plain.exit_code == 0 and not (tmp_path / "plain" / "drives.csv").exists()
+    planted = CliRunner().invoke(
+        app,
+        [
+            *args,
+            "--out",
+            str(tmp_path / "p"),
+            "--plant-drives",
+            "--drive-places",
+            "4",
+            "--placebo-places",
+            "2",
+        ],
+    )
+    assert planted.exit_code == 0, planted.output
+    assert "drives:    3 planted" in planted.output
+    assert pl.read_csv(tmp_path / "p" / "drive_truth.csv")["kind"].to_list() == ["placebo"] * 2 + [
+        "effect"
+    ]
+    bad = CliRunner().invoke(
+        app, [*args, "--out", str(tmp_path / "b"), "--plant-drives", "--drive-effect", "0.5"]
+    )
+    assert bad.exit_code == 2 and "reduction" in bad.output
+    short = CliRunner().invoke(
+        app, [*args[:2], "1", *args[3:], "--out", str(tmp_path / "s"), "--plant-drives"]
+    )
+    assert short.exit_code == 2 and "--years 2 or more" in short.output

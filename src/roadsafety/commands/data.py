@@ -41,6 +41,12 @@ def synth(
     end: str | None = typer.Option(
         None, help="Day after the last generated day (YYYY-MM-DD; default today)."
     ),
+    plant_drives: bool = typer.Option(
+        False, "--plant-drives", help="Plant enforcement drives over the last year (drives.csv)."
+    ),
+    drive_effect: float = typer.Option(-0.3, help="Planted change of crashes at effect drives."),
+    drive_places: int = typer.Option(40, min=0, help="Places of the effect drives."),
+    placebo_places: int = typer.Option(40, min=0, help="Places of the placebo drives."),
 ) -> None:
     """Write a seeded synthetic Haryana world (accidents, challans, planted truth)."""
     from roadsafety.sources.synthetic import generate_world
@@ -54,8 +60,26 @@ def synth(
         fmt=fmt.value,
         end=parse_date_option(end, "--end"),
         h3_resolution=settings.region.h3_resolution,
+        drives=_drive_options(plant_drives, drive_effect, drive_places, placebo_places, years),
     )
     typer.echo(str(summary))
+
+
+def _drive_options(plant: bool, effect: float, places: int, placebo: int, years: int):
+    """The planted drives of ``synth`` (None unless ``--plant-drives``)."""
+    from roadsafety.commands import UserError
+    from roadsafety.sources.synthetic_drives import DriveOptions
+
+    if not plant:
+        return None
+    if years < 2:
+        raise UserError(
+            "--plant-drives needs --years 2 or more (places are chosen on the year before)"
+        )
+    try:
+        return DriveOptions(effect=effect, effect_places=places, placebo_places=placebo)
+    except ValueError as exc:
+        raise UserError(f"--drive-effect/--drive-places: {exc}") from exc
 
 
 def ingest(
