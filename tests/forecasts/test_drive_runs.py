@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -131,3 +132,18 @@ def test_a_plan_is_saved_as_a_drive(world, tmp_path: Path) -> None:
             ),
             "Empty",
         )
+
+
+def test_the_job_step_keeps_the_last_options_and_does_nothing_without_drives(
+    world, tmp_store
+) -> None:
+    from roadsafety.config import with_db
+    from roadsafety.forecasts.drive_runs import refresh_evaluation
+
+    settings = world[0]
+    evaluation_id = refresh_evaluation(settings)
+    with read_connection(settings.db_path) as con:
+        run = latest_evaluation(con)
+    assert run["evaluation_id"] == evaluation_id != world[4].evaluation_id
+    assert json.loads(run["options"])["min_after_days"] == 60
+    assert refresh_evaluation(with_db(settings, tmp_store)) is None

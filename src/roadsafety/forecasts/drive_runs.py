@@ -8,10 +8,13 @@ evaluate every drive and store the result (the app and the exports read the stor
 * :func:`evaluate_and_store` ``(settings, options)`` — the Empirical Bayes before/after study of
   every stored drive (:mod:`roadsafety.models.drive_evaluation`) with challans during each drive
   against the same places before; stored as the current evaluation and returned.
+* :func:`refresh_evaluation` ``(settings)`` — the batch job's step: evaluate again on the new data
+  with the options of the stored evaluation (nothing to do without drives).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass
@@ -292,3 +295,22 @@ def selection_rows(evaluation: Evaluation, drive_ids: list[str]) -> pl.DataFrame
         ).items()
     )
     return pl.concat([chosen, pooled], how="diagonal_relaxed")
+
+
+def refresh_evaluation(settings: Settings) -> str | None:
+    """Evaluate the stored drives again with the last evaluation's options (the batch job's step).
+
+    Returns:
+        The new evaluation id, or None when no drive is stored or the data cannot be evaluated
+        (logged; the previous evaluation keeps serving).
+    """
+    with read_connection(settings.db_path) as con:
+        if con.execute("SELECT count(*) FROM drives").fetchone()[0] == 0:
+            return None
+        last = store.latest_evaluation(con)
+    options = StudyOptions(**json.loads(last["options"])) if last else StudyOptions()
+    try:
+        return evaluate_and_store(settings, options).evaluation_id
+    except SourceError as exc:
+        log.warning("drives not evaluated: %s", exc)
+        return None
