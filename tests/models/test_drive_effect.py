@@ -148,3 +148,18 @@ def test_posterior_is_zero_without_expectation_and_prior_without_information() -
     assert prior.grid.tolist() == [1.0] and prior.iterations == 0
     mean, var = posterior_moments(prior, np.array([3.0]), np.array([0.0]))
     assert mean[0] == 0.0 and var[0] == 0.0
+
+
+def test_the_swing_of_places_widens_the_interval_not_the_estimate() -> None:
+    plain = de.effect_index(_summary(70, 100.0, 25.0)).row(0, named=True)
+    swung = de.effect_index(
+        _summary(70, 100.0, 25.0).with_columns(pl.lit(300.0).alias("var_swing"))
+    )
+    swung = swung.row(0, named=True)
+    assert swung["change_pct"] == pytest.approx(plain["change_pct"])
+    assert swung["ci_low_pct"] < plain["ci_low_pct"] and swung["ci_high_pct"] > plain["ci_high_pct"]
+    sd = math.sqrt((70 + 300) / 70**2 + 25.0 / 100**2) / (1 + 25.0 / 100**2)
+    theta = swung["theta"]
+    assert swung["ci_high_pct"] == pytest.approx(
+        100 * (theta * math.exp(stats.norm.ppf(0.95) * sd) - 1)
+    )

@@ -16,8 +16,13 @@ START, END = date(2021, 1, 1), date(2024, 12, 31)
 DRIVE = date(2024, 1, 1)
 
 
-def _world(seed: int = 5, effect: float = 0.5) -> tuple[pl.DataFrame, list[str]]:
-    """~500 cells in two districts, four years; the top 20 cells of 2023 lose ``effect`` in 2024."""
+def _world(
+    seed: int = 5, effect: float = 0.5, swing: float = 0.0
+) -> tuple[pl.DataFrame, list[str]]:
+    """~500 cells in two districts, four years; the top 20 cells of 2023 lose ``effect`` in 2024.
+
+    ``swing``: each cell's rate in each year is multiplied by a log-normal(0, swing) factor.
+    """
     rng = np.random.default_rng(seed)
     centres = {"North": (29.7, 77.0), "South": (28.9, 77.0)}
     rows = []
@@ -26,8 +31,12 @@ def _world(seed: int = 5, effect: float = 0.5) -> tuple[pl.DataFrame, list[str]]
         rates = rng.gamma(1.2, 1.0, len(cells)) * np.where(rng.random(len(cells)) < 0.04, 6, 1)
         for cell, rate, cat in zip(cells, rates, rng.choice(["NH", "urban"], len(cells))):
             lat, lon = h3.cell_to_latlng(cell)
-            for offset in rng.integers(0, (END - START).days + 1, rng.poisson(rate * 4)):
-                rows.append((START + timedelta(days=int(offset)), cell, lat, lon, cat, district))
+            for year in range(START.year, END.year + 1):
+                yearly = rate * np.exp(swing * rng.normal() - swing**2 / 2)
+                days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+                for offset in rng.integers(0, days, rng.poisson(yearly)):
+                    day = date(year, 1, 1) + timedelta(days=int(offset))
+                    rows.append((day, cell, lat, lon, cat, district))
     crashes = pl.DataFrame(
         rows,
         schema=["day", "unit_id", "latitude", "longitude", "road_category", "district"],
@@ -138,3 +147,16 @@ def test_places_carry_position_district_and_counts(study) -> None:
     assert places["latitude"].null_count() == 0
     assert set(places["district"].to_list()) <= {"North", "South"}
     assert places["crashes_before"].sum() == study[1].results.row(0, named=True)["crashes_before"]
+
+
+def test_the_swing_of_places_without_a_drive_is_measured() -> None:
+    """Pure chance gives phi near 0; yearly swings of sd 0.4 in the log give about e^0.16 - 1."""
+    from roadsafety.models.drive_evaluation import study_parts
+    from roadsafety.models.drive_study import drive_periods
+
+    drives = pl.DataFrame({"drive_id": ["D"], "name": ["d"], "start_date": [DRIVE]})
+    for swing, low, high in ((0.0, 0.0, 0.04), (0.4, 0.08, 0.35)):
+        crashes, treated = _world(seed=8, effect=0.0, swing=swing)
+        periods = drive_periods(drives, START, END, StudyOptions())
+        _, parts, _ = study_parts(crashes, _places("D", treated), periods, StudyOptions())
+        assert low <= parts["phi"][0] <= high, (swing, parts["phi"][0])

@@ -19,13 +19,14 @@ from pathlib import Path
 import polars as pl
 
 from roadsafety.config import CalendarConfig, PrivacyConfig, RegionConfig, Settings
+from roadsafety.features.drive_places import name_key, road_key
 from roadsafety.forecasts.drive_runs import evaluate_and_store, import_drives_file, selection_rows
 from roadsafety.models.drive_effect import StudyOptions
 from roadsafety.sources.canonical import read_canonical_accidents, read_canonical_challans
 from roadsafety.sources.synthetic import generate_world
 from roadsafety.sources.synthetic_drives import DriveOptions, drive_period, ranked_places
 from roadsafety.store import drives as drive_store
-from roadsafety.store.connection import read_connection
+from roadsafety.store.connection import read_connection, write_connection
 from roadsafety.store.ingest import ingest_batch
 
 
@@ -102,30 +103,75 @@ def planted_world_check(
     }
 
 
+def _station_roads(crashes: pl.DataFrame, start: dt.date, n: int) -> pl.DataFrame:
+    """The ``n`` (police station, road) pairs with most crashes in the year before ``start``."""
+    first, _ = drive_period(start)
+    year = crashes.filter(pl.col("day").is_between(first, start - dt.timedelta(days=1)))
+    keys = [
+        name_key(pl.col("police_station")).alias("ps"),
+        road_key(pl.col("road_name")).alias("rk"),
+    ]
+    return (
+        year.with_columns(keys)
+        .drop_nulls(["ps", "rk"])
+        .group_by("ps", "rk")
+        .agg(pl.len().alias("n"), pl.col("police_station").first(), pl.col("road_name").first())
+        .sort(["n", "ps", "rk"], descending=[True, False, False])
+        .head(n)
+        .with_columns(pl.format("{} | {}", "police_station", "road_name").alias("label"))
+    )
+
+
+def placebo_drives(crashes: pl.DataFrame, start: dt.date, n: int, by: str) -> pl.DataFrame:
+    """Drives-file rows of ``n`` one-place placebo drives lasting a year from ``start``.
+
+    Args:
+        crashes: stored crash records.
+        start: first day of the drives.
+        n: how many places (the most crashes in the year before ``start``).
+        by: ``unit`` (spatial units) or ``station_road`` (a police station's stretch of a road,
+            located or not: stable where geocoding changed over the years).
+    """
+    if by == "unit":
+        top = ranked_places(crashes, start).head(n).with_columns(pl.col("unit_id").alias("label"))
+    else:
+        top = _station_roads(crashes, start, n).with_columns(pl.lit(None, pl.Utf8).alias("unit_id"))
+    _, last = drive_period(start.replace(year=start.year + 1))
+    return top.with_row_index("i").select(
+        pl.format("PLACEBO-{}", (pl.col("i") + 1).cast(pl.Utf8).str.zfill(3)).alias("drive_id"),
+        pl.format("Placebo at {}", pl.col("label")).alias("name"),
+        pl.lit(start).alias("start_date"),
+        pl.lit(last).alias("end_date"),
+        "unit_id",
+        pl.when(pl.col("unit_id").is_null()).then(pl.col("police_station")).alias("police_station"),
+        pl.when(pl.col("unit_id").is_null()).then(pl.col("road_name")).alias("road_name"),
+    )
+
+
 def placebo_check(
-    settings: Settings, start: dt.date, n: int = 40, study: StudyOptions | None = None
+    settings: Settings,
+    start: dt.date,
+    n: int = 40,
+    study: StudyOptions | None = None,
+    by: str = "unit",
 ) -> KindResult:
-    """Placebo drives from ``start`` at the ``n`` units with most crashes in the year before.
+    """Placebo drives from ``start`` at the ``n`` places with most crashes in the year before.
 
     Args:
         settings: a warehouse holding real records (its drives are replaced by the placebos).
         start: the placebo drives' first day (they last a year).
-        n: how many units (one drive each).
+        n: how many places (one drive each).
         study: the evaluation's options.
+        by: ``unit`` or ``station_road`` (see :func:`placebo_drives`).
     """
     with read_connection(settings.db_path) as con:
         crashes = drive_store.read_crash_records(con)
-    top = ranked_places(crashes, start).head(n)
-    _, last = drive_period(start.replace(year=start.year + 1))
-    rows = top.with_row_index("i").select(
-        pl.format("PLACEBO-{}", (pl.col("i") + 1).cast(pl.Utf8).str.zfill(3)).alias("drive_id"),
-        pl.format("Placebo at {}", pl.col("unit_id")).alias("name"),
-        pl.lit(start).alias("start_date"),
-        pl.lit(last).alias("end_date"),
-        "unit_id",
-    )
+    rows = placebo_drives(crashes, start, n, by)
     path = settings.db_path.with_name("placebo_drives.csv")
     rows.write_csv(path)
+    with write_connection(settings.db_path) as con:
+        con.execute("DELETE FROM drive_places")
+        con.execute("DELETE FROM drives")
     import_drives_file(settings, path)
     evaluation = evaluate_and_store(settings, study)
     return _split(selection_rows(evaluation, rows["drive_id"].to_list()))

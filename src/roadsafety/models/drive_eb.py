@@ -82,12 +82,16 @@ def fit_priors(frame: pl.DataFrame, expected: np.ndarray) -> dict[str, MixingPri
     return priors
 
 
-def _stratified(parts: pl.DataFrame, priors: dict[str, MixingPrior] | None, k: float) -> tuple:
-    observed = parts["crashes_history"].to_numpy()
-    expected = parts["sum_mu"].fill_null(0.0).to_numpy()
+def _stratified(
+    observed: np.ndarray,
+    expected: np.ndarray,
+    keys: np.ndarray,
+    priors: dict[str, MixingPrior] | None,
+    k: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """EB expectation and variance with each row's stratum prior (or the HSM gamma)."""
     if priors is None:
         return de.eb_history(observed, expected, k, None)
-    keys = stratum(parts).to_numpy()
     estimate, variance = np.zeros(len(keys)), np.zeros(len(keys))
     for key in np.unique(keys):
         rows = keys == key
@@ -98,24 +102,29 @@ def _stratified(parts: pl.DataFrame, priors: dict[str, MixingPrior] | None, k: f
 
 def _window_estimates(
     frame: pl.DataFrame, mine: pl.DataFrame, years: float, options: StudyOptions
-) -> pl.DataFrame:
-    """Fit the SPF (and the priors) on one history's units; EB of the parts of that history."""
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Fit the SPF (and the priors) on one history's units; EB of its parts and of every unit."""
     model = eb.fit_spf(frame)
-    units = mine.select("unit_id").unique().join(frame, on="unit_id", how="left")
-    mu = units.select(
-        "unit_id",
-        "kind",
-        pl.col("road_category").alias("unit_category"),
-        pl.Series("mu", eb.predict_spf(units, model), dtype=pl.Float64),
+    expected = eb.predict_spf(frame, model) * years
+    priors = fit_priors(frame, expected) if options.prior == "fitted" else None
+    keys = stratum(frame).to_numpy()
+    unit_eb, unit_var = _stratified(frame["crashes"].to_numpy(), expected, keys, priors, model.k)
+    units = frame.select("unit_id", "crashes").with_columns(
+        pl.Series("stratum", keys),
+        pl.Series("mu", expected / years),
+        pl.Series("eb_history", unit_eb),
+        pl.Series("var_eb", unit_var),
     )
-    parts = mine.join(mu, on="unit_id", how="left").with_columns(
+    parts = mine.join(units.select("unit_id", "stratum", "mu"), on="unit_id", how="left")
+    parts = parts.with_columns(
         pl.lit(model.k).alias("k"), (pl.col("share") * pl.col("mu") * years).alias("sum_mu")
     )
-    priors = None
-    if options.prior == "fitted":
-        priors = fit_priors(frame, eb.predict_spf(frame, model) * years)
     estimate, variance = _stratified(
-        parts.with_columns(pl.col("unit_category").alias("road_category")), priors, model.k
+        parts["crashes_history"].to_numpy(),
+        parts["sum_mu"].fill_null(0.0).to_numpy(),
+        parts["stratum"].fill_null("*").to_numpy(),
+        priors,
+        model.k,
     )
     log.info(
         "SPF %s on %d units, k = %.3f; %s prior",
@@ -124,27 +133,29 @@ def _window_estimates(
         model.k,
         options.prior,
     )
-    return parts.drop("kind", "unit_category").with_columns(
+    parts = parts.drop("stratum").with_columns(
         pl.Series("eb_history", estimate), pl.Series("var_eb", variance)
     )
+    return parts, units.drop("stratum", "mu", "crashes")
 
 
 def history_estimates(
     crashes: pl.DataFrame, units: pl.DataFrame, parts: pl.DataFrame, options: StudyOptions
-) -> pl.DataFrame:
-    """EB expectation over the history (``eb_history``, ``var_eb``) of every part.
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """EB expectation over the history (``eb_history``, ``var_eb``) of every part and every unit.
 
     One SPF per distinct history period, fitted on the whole universe (the drives' own units
     included); parts of drives without history get 0.
 
     Args:
         crashes: the records.
-        units: the universe (:func:`unit_universe`).
-        parts: :func:`place_parts` rows with their drive's ``history_start, history_end``.
+        units: the universe (:func:`~roadsafety.models.drive_study.unit_universe`).
+        parts: ``place_parts`` rows with their drive's ``history_start, history_end``.
         options: the study's choices (``prior``).
 
     Returns:
-        ``parts`` with ``mu, k, sum_mu, eb_history, var_eb``.
+        ``(parts with mu, k, sum_mu, eb_history, var_eb; per history period and unit of the
+        universe: history_start, history_end, unit_id, eb_history, var_eb)``.
     """
     pairs = ring_pairs(units, 1)
     out = [
@@ -153,11 +164,27 @@ def history_estimates(
             *[pl.lit(0.0).alias(c) for c in ("eb_history", "var_eb")],
         )
     ]
+    every = []
     windows = parts.filter(pl.col("history_start").is_not_null())
     for (first, last), mine in windows.group_by(
         "history_start", "history_end", maintain_order=True
     ):
         years = ((last - first).days + 1) / DAYS_PER_YEAR
         frame = _spf_frame(units, pairs, _window_counts(crashes, first, last), years)
-        out.append(_window_estimates(frame, mine, years, options))
-    return pl.concat(out, how="diagonal_relaxed")
+        estimated, all_units = _window_estimates(frame, mine, years, options)
+        out.append(estimated)
+        every.append(
+            all_units.with_columns(
+                pl.lit(first).alias("history_start"), pl.lit(last).alias("history_end")
+            )
+        )
+    schema = {
+        "unit_id": pl.Utf8,
+        "eb_history": pl.Float64,
+        "var_eb": pl.Float64,
+        "history_start": pl.Date,
+        "history_end": pl.Date,
+    }
+    return pl.concat(out, how="diagonal_relaxed"), pl.concat(every) if every else pl.DataFrame(
+        schema=schema
+    )

@@ -19,11 +19,14 @@ drive's places, split into *parts* (one per place and spatial unit it touches):
    carries the trend, the season and the period lengths. The same group gives the expectation of
    the season-matched before period (``EB·C_b/C_h``), shown beside the recorded count.
 3. With ``λ`` the crashes recorded after: ``θ = (λ/π)/(1 + Var(π)/π²)``,
-   ``Var(θ) = θ²(1/λ + Var(π)/π²)/(1 + Var(π)/π²)²``, where ``Var(π) = Σ r²(1 − w)·EB`` plus,
+   ``Var(θ) = θ²(Var(λ)/λ² + Var(π)/π²)/(1 + Var(π)/π²)²``, where ``Var(π) = Σ r²·Var(EB)`` plus,
    per comparison group, ``(Σ EB)²·Var(r)`` with ``Var(r) = r²(1/C_a + 1/C_h)`` (parts sharing a
-   group share its error). ``change_pct = 100(θ − 1)``; the interval is ``θ·exp(±z·sd(ln θ))``
-   (``z`` for a two-sided ``level``, 90% by default), with ``λ`` floored at 0.5 when no crash
-   happened after.
+   group share its error). Hauer takes ``Var(λ) = λ`` (chance alone); real places also swing from
+   year to year, so ``Var(λ) = λ + Σ φ·π²`` with ``φ`` measured on the places without a drive
+   over the same periods (:func:`~roadsafety.models.drive_study.extra_variation`; 0 in a world
+   of pure chance). ``change_pct = 100(θ − 1)``; the interval is ``θ·exp(±z·sd(ln θ))`` (``z``
+   for a two-sided ``level``, 90% by default), with ``λ`` floored at 0.5 when no crash happened
+   after.
 
 Periods (:func:`study_periods`): the after period starts on the drive's first day and runs up to
 ``after_months`` months (to the end of the data); the before period has the same length and covers
@@ -176,19 +179,24 @@ def part_estimates(parts: pl.DataFrame) -> pl.DataFrame:
 
     Args:
         parts: ``eb_history`` and ``var_eb`` (EB expectation over the history and its variance),
-            ``ratio`` (comparison crashes after ÷ over the history) and ``before_share``
-            (comparison crashes in the before period ÷ over the history).
+            ``ratio`` (comparison crashes after ÷ over the history), ``before_share``
+            (comparison crashes in the before period ÷ over the history) and ``phi`` (the
+            places' swing beyond chance, :func:`~roadsafety.models.drive_study.extra_variation`;
+            null counts as 0).
 
     Returns:
         ``parts`` with ``expected_before`` (the EB expectation of the season-matched before
-        period), ``expected_after`` (π of the part) and ``var_own`` (its variance given the ratio:
-        ``r²·Var(EB)``).
+        period), ``expected_after`` (π of the part), ``var_own`` (its variance given the ratio:
+        ``r²·Var(EB)``) and ``var_swing`` (``φ·π²``: how much more than chance the after-count
+        varies).
     """
-    return parts.with_columns(
+    phi = pl.col("phi").fill_null(0.0) if "phi" in parts.columns else pl.lit(0.0)
+    out = parts.with_columns(
         (pl.col("before_share") * pl.col("eb_history")).fill_null(0.0).alias("expected_before"),
         (pl.col("ratio") * pl.col("eb_history")).fill_null(0.0).alias("expected_after"),
         (pl.col("ratio") ** 2 * pl.col("var_eb")).fill_null(0.0).alias("var_own"),
     )
+    return out.with_columns((phi * pl.col("expected_after") ** 2).alias("var_swing"))
 
 
 def eb_history(
@@ -218,9 +226,9 @@ def summarise(parts: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 
     Returns:
         ``by`` columns, :data:`SUMS`, ``expected_before``, ``expected_after_without_drive`` (π),
-        ``var_expected``.
+        ``var_expected`` (Var(π)) and ``var_swing`` (the after-count's variance beyond chance).
     """
-    cols = (*SUMS, "expected_before", "expected_after", "var_own", "eb_history")
+    cols = (*SUMS, "expected_before", "expected_after", "var_own", "var_swing", "eb_history")
     per_group = parts.group_by(*by, "cmp_key").agg(
         *[pl.col(c).sum() for c in cols], pl.col("ratio_var").first()
     )
@@ -233,6 +241,7 @@ def summarise(parts: pl.DataFrame, by: list[str]) -> pl.DataFrame:
             pl.col("expected_before").sum(),
             pl.col("expected_after").sum().alias("expected_after_without_drive"),
             (pl.col("var_own").sum() + pl.col("var_ratio").sum()).alias("var_expected"),
+            pl.col("var_swing").sum(),
         )
         .sort(by)
     )
@@ -241,14 +250,17 @@ def summarise(parts: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 def effect_index(frame: pl.DataFrame, level: float = 0.90) -> pl.DataFrame:
     """Add ``theta``, ``change_pct``, ``ci_low_pct``, ``ci_high_pct`` to :func:`summarise` rows.
 
-    Null when nothing was expected (π = 0): no crashes before anywhere near the places.
+    The after-count varies by ``λ + var_swing`` (chance plus the swing places show without a drive;
+    ``var_swing`` absent counts as 0). Null when nothing was expected (π = 0).
     """
     z = float(stats.norm.ppf(0.5 + level / 2.0))
     lam, pi = pl.col("crashes_after").cast(pl.Float64), pl.col("expected_after_without_drive")
+    swing = pl.col("var_swing").fill_null(0.0) if "var_swing" in frame.columns else pl.lit(0.0)
     rel = pl.col("var_expected") / pi**2
     theta = (lam / pi) / (1.0 + rel)
-    floored = (lam.clip(lower_bound=LAMBDA_FLOOR) / pi) / (1.0 + rel)
-    sd_log = (1.0 / lam.clip(lower_bound=LAMBDA_FLOOR) + rel).sqrt() / (1.0 + rel)
+    floor = lam.clip(lower_bound=LAMBDA_FLOOR)
+    floored = (floor / pi) / (1.0 + rel)
+    sd_log = ((floor + swing) / floor**2 + rel).sqrt() / (1.0 + rel)
     ok = pi > 0
     return frame.with_columns(
         pl.when(ok).then(theta).alias("theta"),

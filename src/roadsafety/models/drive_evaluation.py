@@ -246,9 +246,12 @@ def study_parts(
     )
     treated = parts["unit_id"].unique()
     cmp_months = ds.comparison_months(crashes, periods, treated)
-    parts = ds.choose_groups(parts, units, ds.comparison_counts(cmp_months), options)
-    parts = drive_eb.history_estimates(crashes, units, parts, options)
-    return matched, de.part_estimates(parts), cmp_months
+    counts = ds.comparison_counts(cmp_months)
+    parts = ds.choose_groups(parts, units, counts, options)
+    parts, unit_eb = drive_eb.history_estimates(crashes, units, parts, options)
+    phi = ds.extra_variation(unit_eb, crashes, periods, treated, units, counts, options)
+    parts = de.part_estimates(parts.join(phi, on="win", how="left"))
+    return matched, parts, cmp_months
 
 
 def evaluate_drives(

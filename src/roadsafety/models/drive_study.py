@@ -218,3 +218,60 @@ def fill_cell_centres(info: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce("latitude", pl.Series([c[0] for c in centres], dtype=pl.Float64)),
         pl.coalesce("longitude", pl.Series([c[1] for c in centres], dtype=pl.Float64)),
     ).drop("cell")
+
+
+MIN_EXPECTED_FOR_SPREAD = 1.0
+
+
+def extra_variation(
+    unit_eb: pl.DataFrame,
+    crashes: pl.DataFrame,
+    periods: pl.DataFrame,
+    treated: pl.Series,
+    units: pl.DataFrame,
+    counts: pl.DataFrame,
+    options: StudyOptions,
+) -> pl.DataFrame:
+    """How much places without a drive swing from one period to the next beyond chance, per window.
+
+    Every untreated unit is evaluated as if it had had a drive: ``π = r·EB`` (its comparison
+    group's trend, as for a drive place) against its crashes ``λ`` in the after period. With
+    Poisson chance alone ``E[(λ − π)²] = λ + r²·Var(EB)``; the excess, relative to ``π²``, is
+    ``φ = Σ[(λ − π)² − λ − r²·Var(EB)] / Σπ²`` over units expecting at least
+    :data:`MIN_EXPECTED_FOR_SPREAD` crashes, floored at 0. A drive place's after-count then varies
+    by ``λ + φ·π²`` (roads change, works start and end, police stations are split...).
+
+    Returns:
+        ``win, phi``.
+    """
+    windows = (
+        periods.filter(pl.col("history_start").is_not_null())
+        .select("win", "history_start", "history_end", "after_start", "after_end")
+        .unique()
+    )
+    untreated = unit_eb.filter(~pl.col("unit_id").is_in(treated.implode()))
+    pseudo = windows.join(untreated, on=["history_start", "history_end"]).with_columns(
+        pl.col("win").alias("drive_id"), pl.lit(0, pl.Int32).alias("place_no")
+    )
+    if pseudo.is_empty():
+        return pl.DataFrame(schema={"win": pl.Utf8, "phi": pl.Float64})
+    after = (
+        crashes.join(windows.select("win", "after_start", "after_end"), how="cross")
+        .filter(pl.col("day").is_between(pl.col("after_start"), pl.col("after_end")))
+        .group_by("win", "unit_id")
+        .agg(pl.len().alias("lam"))
+    )
+    rated = choose_groups(pseudo.drop("after_start", "after_end"), units, counts, options)
+    rated = rated.join(after, on=["win", "unit_id"], how="left").with_columns(
+        (pl.col("ratio") * pl.col("eb_history")).alias("pi"), pl.col("lam").fill_null(0)
+    )
+    excess = (
+        (pl.col("lam") - pl.col("pi")) ** 2
+        - pl.col("lam")
+        - pl.col("ratio") ** 2 * pl.col("var_eb")
+    )
+    return (
+        rated.filter(pl.col("pi") >= MIN_EXPECTED_FOR_SPREAD)
+        .group_by("win")
+        .agg((excess.sum() / (pl.col("pi") ** 2).sum()).clip(lower_bound=0.0).alias("phi"))
+    )
