@@ -6,24 +6,17 @@ drives and its pooled row). Viewers may not download (audited as ``denied``).
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 
 import polars as pl
-from dash import dcc, no_update
+from dash import no_update
 
-from dash_app.auth import audit
+from dash_app.downloads import send_export
 from dash_app.queries import AppStore, Scope
 from dash_app.queries import drives as q
-from roadsafety.exports.audit import make_record
 from roadsafety.exports.drives import DriveExportMeta, drive_rows, write_drive_export
 from roadsafety.exports.meta import ExportMeta
 from roadsafety.exports.risk_list import ExportError
-from roadsafety.exports.writers import MEDIA_TYPES
-
-FORMATS = ("csv", "xlsx", "pdf")
 
 
 def _files(
@@ -53,22 +46,13 @@ def _files(
 
 def drive_download(store: AppStore, scope: Scope, district: str | None, fmt: str) -> tuple:
     """(dcc.Download data or no_update, message) for a download button press."""
-    if fmt not in FORMATS:
-        return no_update, "Unknown format."
-    if not scope.can_download:
-        audit("denied", {"what": f"drive download {fmt}", "role": scope.role})
-        return (
-            no_update,
-            "Your role (viewer) can look at drives but not download them; ask an analyst.",
-        )
-    if q.evaluation(store) is None or q.results(store, district).is_empty():
-        return no_update, "No evaluated drive to download."
+    empty = q.evaluation(store) is None or q.results(store, district).is_empty()
     try:
-        with tempfile.TemporaryDirectory(prefix="roadsafety-dl-") as tmp:
-            path, meta, n = _files(store, district, fmt, Path(tmp))
-            record = make_record(path, fmt, meta, n, user=scope.username, user_kind="app")
-            payload = dcc.send_bytes(path.read_bytes(), path.name, type=MEDIA_TYPES[fmt])
+        return send_export(
+            scope,
+            fmt,
+            lambda out: _files(store, district, fmt, out),
+            "No evaluated drive to download." if empty else None,
+        )
     except ExportError as exc:
         return no_update, str(exc)
-    audit("download", {"export_record": asdict(record) | {"path": path.name}})
-    return payload, f"Downloaded {path.name} ({n} rows) at {datetime.now():%H:%M}."

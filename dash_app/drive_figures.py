@@ -7,7 +7,7 @@ import h3
 import plotly.graph_objects as go
 import polars as pl
 
-from dash_app.figures import _base_layout, empty_figure, fmt_num, map_bounds
+from dash_app.figures import _base_layout, base_map, empty_figure, fmt_num
 
 PERIOD_COLOURS = {"before": "#9aa5b1", "after": "#4575b4"}
 MAX_CELLS = 400
@@ -86,11 +86,8 @@ def places_map(places: pl.DataFrame, tile_url: str | None, map_id: str) -> dl.Ma
                 "properties": {"tooltip": _tooltip(row)},
             }
         )
-    children = [dl.TileLayer(url=tile_url)] if tile_url else []
     style = {"color": PLACE_COLOUR, "weight": 2, "fillColor": PLACE_COLOUR, "fillOpacity": 0.5}
-    children.append(
-        dl.GeoJSON(data={"type": "FeatureCollection", "features": features}, style=style)
-    )
+    children = [dl.GeoJSON(data={"type": "FeatureCollection", "features": features}, style=style)]
     for row in places.filter(
         pl.col("h3_cells").is_null() & pl.col("latitude").is_not_null()
     ).iter_rows(named=True):
@@ -105,10 +102,4 @@ def places_map(places: pl.DataFrame, tile_url: str | None, map_id: str) -> dl.Ma
                 ),
             )
         )
-    return dl.Map(
-        id=map_id,
-        children=children,
-        bounds=map_bounds(places),
-        className="risk-map",
-        attributionControl=bool(tile_url),
-    )
+    return base_map(map_id, children, places, tile_url)

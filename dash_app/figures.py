@@ -170,8 +170,7 @@ def risk_map(
     units: pl.DataFrame, tile_url: str | None, attribution: str | None, map_id: str
 ) -> dl.Map:
     """Leaflet map of forecast risk; with no tile URL it draws on a plain background (intranet)."""
-    children = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
-    children += map_layers(units)
+    children = map_layers(units)
     # district names just above each district's units, for orientation when there are no tiles
     known = pl.col("district").is_not_null() & ~pl.col("district").str.starts_with("(")
     hq = (
@@ -194,10 +193,23 @@ def risk_map(
                 ),
             )
         )
+    return base_map(map_id, children, units, tile_url, attribution)
+
+
+def base_map(
+    map_id: str,
+    layers: list,
+    points: pl.DataFrame,
+    tile_url: str | None,
+    attribution: str | None = None,
+) -> dl.Map:
+    """A Leaflet map of ``layers`` framed on ``points`` (latitude/longitude), with the basemap
+    tiles when a tile URL is configured (none on an intranet)."""
+    tiles = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
     return dl.Map(
         id=map_id,
-        children=children,
-        bounds=map_bounds(units),
+        children=tiles + layers,
+        bounds=map_bounds(points),
         className="risk-map",
         attributionControl=bool(tile_url),
         zoomSnap=0.25,

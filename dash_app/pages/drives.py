@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import os
 
-import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from dash_app import drive_figures, figures
 from dash_app.auth import app_store, audit, require_scope, scoped_district, secured
-from dash_app.components import district_control, heading, notice, register_district_options
+from dash_app.components import (
+    district_control,
+    download_buttons,
+    heading,
+    list_grid,
+    notice,
+    register_district_options,
+)
 from dash_app.drive_downloads import drive_download
 from dash_app.queries import drives as q
 
@@ -56,29 +62,13 @@ def layout(**_: str) -> html.Div:
             ),
             html.Div(className="controls", children=[district_control(P)]),
             html.Div(id=f"{P}-info"),
-            html.Div(
-                className="downloads",
-                children=[
-                    html.Button("Download CSV", id=f"{P}-dl-csv", className="btn"),
-                    html.Button("Download Excel", id=f"{P}-dl-xlsx", className="btn"),
-                    html.Button("Download PDF", id=f"{P}-dl-pdf", className="btn"),
-                    html.Span(id=f"{P}-dl-msg", className="dl-msg"),
-                ],
-            ),
-            dag.AgGrid(
-                id=f"{P}-grid",
-                columnDefs=COLUMNS,
-                rowData=[],
-                className="ag-theme-alpine grid",
-                defaultColDef={
-                    "sortable": True,
-                    "resizable": True,
-                    "wrapHeaderText": True,
-                    "autoHeaderHeight": True,
-                },
+            download_buttons(P),
+            list_grid(
+                f"{P}-grid",
+                COLUMNS,
+                "34vh",
                 dashGridOptions={"rowSelection": "single", "suppressCellFocus": True},
                 getRowId="params.data.drive_id + '|' + (params.data.scope || '')",
-                style={"height": "34vh", "width": "100%"},
             ),
             dcc.Loading(html.Div(id=f"{P}-detail")),
             dcc.Download(id=f"{P}-download"),

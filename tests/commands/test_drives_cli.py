@@ -11,8 +11,8 @@ from drive_world import DRIVE_START, build
 from typer.testing import CliRunner
 
 from roadsafety.cli import app
-from roadsafety.config import CalendarConfig, PrivacyConfig, RegionConfig, Settings
 from roadsafety.exports.drives import DRIVE_COLUMNS
+from roadsafety.forecasts.drive_checks import scratch_settings
 from roadsafety.store.connection import read_connection
 from roadsafety.store.export_store import read_audit
 
@@ -20,12 +20,7 @@ from roadsafety.store.export_store import read_audit
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> tuple[Path, str]:
     tmp = tmp_path_factory.mktemp("cli")
-    settings = Settings(
-        db_path=tmp / "wh.duckdb",
-        region=RegionConfig(bbox=None, h3_resolution=8),
-        calendar=CalendarConfig(),
-        privacy=PrivacyConfig(key_path=tmp / "k.key"),
-    )
+    settings = scratch_settings(tmp)
     _, cell = build(settings, tmp)
     return settings.db_path, cell
 

@@ -20,8 +20,8 @@ from dash_app.auth import app_store, require_scope
 from dash_app.drive_downloads import drive_download
 from dash_app.pages import drives as page
 from dash_app.users import read_audit_log
-from roadsafety.config import CalendarConfig, PrivacyConfig, RegionConfig, Settings
 from roadsafety.exports.drives import DRIVE_COLUMNS
+from roadsafety.forecasts.drive_checks import scratch_settings
 from roadsafety.forecasts.drive_runs import evaluate_and_store, import_drives_file
 from roadsafety.store.connection import read_connection
 
@@ -50,12 +50,7 @@ def evaluated(world_template: Path, tmp_path_factory) -> Path:
                 f"{code}-1,{district} NH checks,{start},{start + timedelta(days=60)},{unit}"
             )
     (tmp / "drives.csv").write_text("\n".join(lines) + "\n")
-    settings = Settings(
-        db_path=db,
-        region=RegionConfig(bbox=None, h3_resolution=8),
-        calendar=CalendarConfig(),
-        privacy=PrivacyConfig(key_path=tmp / "k.key"),
-    )
+    settings = scratch_settings(tmp)
     import_drives_file(settings, tmp / "drives.csv")
     evaluate_and_store(settings)
     return db

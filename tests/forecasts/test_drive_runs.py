@@ -29,15 +29,10 @@ from roadsafety.store.drives import (
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from roadsafety.config import CalendarConfig, PrivacyConfig, RegionConfig, Settings
+    from roadsafety.forecasts.drive_checks import scratch_settings
 
     tmp = tmp_path_factory.mktemp("drives")
-    settings = Settings(
-        db_path=tmp / "wh.duckdb",
-        region=RegionConfig(bbox=None, h3_resolution=8),
-        calendar=CalendarConfig(),
-        privacy=PrivacyConfig(key_path=tmp / "k.key"),
-    )
+    settings = scratch_settings(tmp)
     acc, cell = build(settings, tmp)
     path = tmp / "drives.csv"
     path.write_text(

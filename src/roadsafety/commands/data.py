@@ -7,10 +7,8 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from roadsafety.commands import handle_errors, parse_date_option, settings_of
+from roadsafety.commands import handle_errors, parse_date_option, print_frame, settings_of
 
 log = logging.getLogger("roadsafety")
 
@@ -122,16 +120,8 @@ def status(
     from roadsafety.store.status import read_status
 
     report = read_status(settings_of(ctx).db_path, runs=runs)
-    console = Console(width=None if Console().is_terminal else 160)
     for title, frame in report.items():
-        table = Table(title=title, title_justify="left")
-        for col in frame.columns:
-            table.add_column(col, justify="right" if frame.schema[col].is_numeric() else "left")
-        for row in frame.iter_rows():
-            table.add_row(
-                *["" if v is None else (f"{v:,}" if isinstance(v, int) else str(v)) for v in row]
-            )
-        console.print(table)
+        print_frame(frame, title)
 
 
 def register(app: typer.Typer) -> None:

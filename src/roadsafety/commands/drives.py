@@ -13,10 +13,8 @@ from pathlib import Path
 
 import polars as pl
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from roadsafety.commands import UserError, handle_errors, settings_of
+from roadsafety.commands import UserError, handle_errors, print_frame, settings_of
 
 log = logging.getLogger("roadsafety")
 drives_app = typer.Typer(
@@ -44,19 +42,6 @@ SHOWN = (
 def register(app: typer.Typer) -> None:
     """Add the ``drives`` command group."""
     app.add_typer(drives_app, name="drives")
-
-
-def print_table(frame: pl.DataFrame, title: str) -> None:
-    """A frame as a console table (numbers right-aligned, floats with one decimal)."""
-    console = Console(width=None if Console().is_terminal else 200)
-    table = Table(title=title, title_justify="left")
-    for col in frame.columns:
-        table.add_column(col, justify="right" if frame.schema[col].is_numeric() else "left")
-    for row in frame.iter_rows():
-        table.add_row(
-            *["" if v is None else (f"{v:,.1f}" if isinstance(v, float) else str(v)) for v in row]
-        )
-    console.print(table)
 
 
 @drives_app.command("import")
@@ -94,7 +79,7 @@ def list_drives(ctx: typer.Context) -> None:
     if rows.is_empty():
         typer.echo("no drives stored; import some with `roadsafety drives import FILE`")
         return
-    print_table(rows, "Drives")
+    print_frame(rows, "Drives")
 
 
 @drives_app.command("evaluate")
@@ -140,7 +125,7 @@ def _report(settings, done, rows: pl.DataFrame, out: Path | None, drive: list[st
         shown = drive_rows(rows, drive_ids=drive or None)
     except ExportError as exc:
         raise UserError(str(exc)) from exc
-    print_table(
+    print_frame(
         shown.select(SHOWN), f"Drives evaluated on crash data {done.data_start} to {done.data_end}"
     )
     if out is None:

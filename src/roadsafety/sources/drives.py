@@ -30,8 +30,8 @@ import h3
 import polars as pl
 
 from roadsafety import schemas
-from roadsafety.sources.base import REJECT_SCHEMA, SourceError
-from roadsafety.sources.batching import reject_when
+from roadsafety.sources.base import SourceError
+from roadsafety.sources.batching import reject_when, rejected_rows
 from roadsafety.sources.tabular import read_table_text
 
 log = logging.getLogger(__name__)
@@ -242,20 +242,13 @@ def batch_from_text(
 
 
 def _batch(checked: pl.DataFrame, source_file: str, rows_read: int) -> DriveBatch:
-    bad = pl.col("_reject_reason").is_not_null()
-    rejected = checked.filter(bad).select(
-        pl.col("source_row").cast(pl.Int64).alias("row_number"),
-        pl.col("_reject_column").alias("column_name"),
-        pl.col("_reject_value").alias("raw_value"),
-        pl.col("_reject_reason").alias("reason"),
-    )
-    ok = checked.filter(~bad)
+    ok = checked.filter(pl.col("_reject_reason").is_null())
     drives = ok.group_by("drive_id", maintain_order=True).agg(
         pl.col("name").first(),
         pl.col("_start_date").first().alias("start_date"),
         pl.col("_end_date").first().alias("end_date"),
     )
-    return DriveBatch(source_file, rows_read, drives, _places(ok), rejected.cast(REJECT_SCHEMA))  # type: ignore[arg-type]
+    return DriveBatch(source_file, rows_read, drives, _places(ok), rejected_rows(checked))
 
 
 def read_drives(path: Path | str, h3_resolution: int | None = None) -> DriveBatch:
