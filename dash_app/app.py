@@ -7,6 +7,7 @@ one process. ``roadsafety serve`` runs ``create_app(...).server`` under waitress
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dash
@@ -24,6 +25,7 @@ from dash_app.pages import (
     risk_list,
 )
 from dash_app.queries import AppStore
+from dash_app.security import init_security
 
 PAGES = (overview, risk_list, periods, corridor, enforcement, drives, model_health)
 ASSETS = Path(__file__).parent / "assets"
@@ -62,7 +64,11 @@ def shell() -> html.Div:
 
 
 def create_app(
-    db_path: Path | str, *, key_dir: Path | None = None, secure_cookies: bool = False
+    db_path: Path | str,
+    *,
+    key_dir: Path | None = None,
+    secure_cookies: bool = False,
+    proxy_hops: int = 0,
 ) -> Dash:
     """Build the app for one warehouse file.
 
@@ -70,7 +76,8 @@ def create_app(
         db_path: the DuckDB warehouse (read-only; must exist when pages are used).
         key_dir: folder of the generated session key file (default ``~/.config/roadsafety``),
             used unless ``ROADSAFETY_SECRET_KEY`` is set; never inside the warehouse.
-        secure_cookies: send the session cookie only over HTTPS.
+        secure_cookies: send the session cookie only over HTTPS (and send HSTS).
+        proxy_hops: reverse proxies in front that set ``X-Forwarded-For`` (0 = none).
     """
     app = Dash(
         __name__,
@@ -83,7 +90,8 @@ def create_app(
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     key_dir = key_dir or Path.home() / ".config" / "roadsafety"
-    auth.init_auth(app.server, AppStore(db_path), key_dir, secure_cookies)
+    auth.init_auth(app.server, AppStore(db_path), key_dir, secure_cookies, proxy_hops)
+    init_security(app, tile_url=os.environ.get("ROADSAFETY_TILE_URL") or None, hsts=secure_cookies)
     for order, page in enumerate(PAGES):
         dash.register_page(
             page.__name__,

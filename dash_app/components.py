@@ -8,6 +8,7 @@ from dash import Dash, Input, Output, dcc, html
 from dash_app import queries
 from dash_app.auth import app_store, require_scope, secured
 
+WINDOWS = (7, 30)  # the forecast windows a page offers (days)
 NO_FORECAST = (
     "No forecast has been published yet. The data cell runs `roadsafety retrain` "
     "(or `roadsafety demo`) to create one."

@@ -40,8 +40,8 @@ def prepare_db(source: Path | None, tmp: Path) -> Path:
     """A copy of the warehouse (or a new seeded world) with the screenshot user added."""
     from app_world import build_world
 
-    from dash_app.users import add_user
     from roadsafety.store.connection import write_connection
+    from roadsafety.store.users import add_user
 
     db = tmp / "screens.duckdb"
     if source is None:
@@ -68,24 +68,9 @@ def start_server(db: Path, tmp: Path) -> tuple[object, str]:
 
 def browser(width: int, height: int):
     """Headless Chromium at the given window size."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from chrome import chrome_options, start_chrome
 
-    opts = webdriver.ChromeOptions()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--window-size={width},{height}",
-    ):
-        opts.add_argument(arg)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    return start_chrome(chrome_options(width, height, "--hide-scrollbars"))
 
 
 def wait_for(driver, css: str, timeout: float = 40) -> None:

@@ -12,7 +12,7 @@ import os
 
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
-from dash_app import drive_figures, figures
+from dash_app import drive_figures, figures, inputs
 from dash_app.auth import app_store, audit, require_scope, scoped_district, secured
 from dash_app.components import (
     district_control,
@@ -80,7 +80,7 @@ def update_list(district: str | None) -> tuple:
     """The drives of the caller's scope and the evaluation's context line."""
     scope = require_scope()
     store = app_store()
-    district = scoped_district(scope, district)
+    district = scoped_district(scope, inputs.text(district))
     run = q.evaluation(store)
     rows = q.results(store, district)
     if run is None or rows.is_empty():
@@ -123,19 +123,20 @@ def drive_detail(drive: dict, district: str | None) -> html.Div:
     return html.Div(body)
 
 
-def show_drive(selected: list | None, district: str | None) -> object:
+def show_drive(selected: object, district: object) -> object:
     """The chosen row's detail (a pooled row has no single chart)."""
     scope = require_scope()
-    if not selected:
+    rows = selected if isinstance(selected, list) else []
+    drive_id = inputs.text(inputs.record(rows[0]).get("drive_id") if rows else None, 100)
+    if drive_id is None:
         return notice("Choose a drive in the list to see its months and places.")
-    row = selected[0]
-    district = scoped_district(scope, district)
+    district = scoped_district(scope, inputs.text(district))
     allowed = q.results(app_store(), district)
     known = {} if allowed.is_empty() else {r["drive_id"]: r for r in allowed.iter_rows(named=True)}
-    if row.get("drive_id") not in known:
-        audit("denied", {"asked_drive": row.get("drive_id"), "scope": scope.district})
+    if drive_id not in known:
+        audit("denied", {"asked_drive": drive_id, "scope": scope.district})
         return notice("This drive is outside your district.", "error")
-    fresh = known[row["drive_id"]]
+    fresh = known[drive_id]
     if fresh["drive_id"] == "ALL":
         return notice(drive_figures.verdict_text(fresh))
     return drive_detail(fresh, district)
@@ -168,4 +169,5 @@ def register_callbacks(app: Dash) -> None:
     def download(_c, _x, _p, district):
         fmt = str(ctx.triggered_id).rsplit("-", 1)[-1]
         scope = require_scope()
-        return drive_download(app_store(), scope, scoped_district(scope, district), fmt)
+        district = scoped_district(scope, inputs.text(district))
+        return drive_download(app_store(), scope, district, fmt)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, dcc, html
 
-from dash_app import figures, queries
+from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
     NO_FORECAST,
+    WINDOWS,
     district_control,
     heading,
     list_grid,
@@ -100,7 +101,8 @@ def update(district: str | None, window: int) -> tuple:
     """Scatter, offence mix and gap list for the caller's scope."""
     scope = require_scope()
     store = app_store()
-    district = scoped_district(scope, district)
+    district = scoped_district(scope, inputs.text(district))
+    window = inputs.choice(window, WINDOWS, 7)
     if queries.run_of(store, window) is None:
         empty = figures.empty_figure("No forecast yet.")
         return notice(NO_FORECAST, "warn"), empty, empty, []

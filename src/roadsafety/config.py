@@ -11,6 +11,7 @@ accepted, and with no country the calendar features use only generic seasonality
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,9 +50,32 @@ class CalendarConfig:
     monsoon_months: tuple[int, ...] = ()
 
 
+# Source column names that hold personal data (regular expressions, searched in the name made lower
+# case with every run of other characters as one '_': 'Owner Name' -> 'owner_name'). Such columns
+# are never kept in the stored copy of source rows (``raw``). See docs/security.md.
+DEFAULT_PERSONAL_FIELDS = (
+    r"(^|_)(vehicle_?)?(reg|regn|regd|registration)(_?(no|num|number))?($|_)",
+    r"(^|_)(vehicle|veh)_?(no|num|number)($|_)",
+    r"(^|_)(number_?plate|plate(_?(no|num|number))?)($|_)",
+    r"(^|_)(chassis|engine)(_?(no|num|number))?($|_)",
+    r"^(full_?|first_?|last_?|middle_?|given_?|family_?|sur|fore)?name$",
+    r"(owner|driver|offender|accused|victim|complainant|person|father|mother|husband|wife"
+    r"|guardian|witness|applicant|passenger|pedestrian|rider)s?_?(full_?|first_?|last_?)?name",
+    r"phone|mobile|telephone|whatsapp|(^|_)tel($|_)|(^|_)contact(_?(no|num|number))?($|_)",
+    r"e_?mail",
+    r"address|(^|_)addr($|_)",
+    r"licen[cs]e|(^|_)dl(_?(no|num|number))?($|_)",
+    r"aadh?aa?r|(^|_)uid(ai)?($|_)",
+    r"(^|_)pan(_?(no|num|number|card))?($|_)|passport|voter_?id|(^|_)epic($|_)",
+    r"(^|_)(dob|date_of_birth|birth_?date)($|_)",
+)
+
+
 @dataclass(frozen=True)
 class PrivacyConfig:
-    """Where the HMAC key for personal data lives (never inside the warehouse)."""
+    """Personal data: where the HMAC key lives (never inside the warehouse) and which source
+    column names count as personal (``[privacy] personal_fields`` replaces the defaults,
+    ``extra_personal_fields`` adds to them)."""
 
     key_path: Path = field(
         default_factory=lambda: (
@@ -60,6 +84,7 @@ class PrivacyConfig:
             / "pii.key"
         )
     )
+    personal_fields: tuple[str, ...] = DEFAULT_PERSONAL_FIELDS
 
 
 @dataclass(frozen=True)
@@ -154,7 +179,8 @@ def load_settings(
     """Build settings from defaults, an optional TOML file and ``ROADSAFETY_*`` variables.
 
     The TOML file may hold ``db``, ``artifacts_dir``, ``[region] bbox = [..] / h3_resolution``,
-    ``[calendar] country / subdivision / fog_months / monsoon_months`` and ``[privacy] key_path``.
+    ``[calendar] country / subdivision / fog_months / monsoon_months`` and ``[privacy] key_path /
+    personal_fields / extra_personal_fields``.
     """
     env = os.environ
     config_path = config_path or env.get("ROADSAFETY_CONFIG")
@@ -181,6 +207,7 @@ def load_settings(
     db = db_path or env.get("ROADSAFETY_DB") or doc.get("db") or DEFAULT_DB
     key = env.get("ROADSAFETY_KEY_FILE") or priv_doc.get("key_path")
     privacy = PrivacyConfig(key_path=Path(key)) if key else PrivacyConfig()
+    privacy = replace(privacy, personal_fields=_personal_fields(priv_doc))
     artifacts = env.get("ROADSAFETY_ARTIFACTS") or doc.get("artifacts_dir")
     job = _job_config(doc.get("job", {}), env)
     return Settings(
@@ -191,6 +218,20 @@ def load_settings(
         privacy=privacy,
         job=job,
     )
+
+
+def _personal_fields(doc: dict) -> tuple[str, ...]:
+    """``[privacy] personal_fields`` (replacing the defaults) plus ``extra_personal_fields``."""
+    fields = tuple(doc.get("personal_fields", DEFAULT_PERSONAL_FIELDS))
+    fields += tuple(doc.get("extra_personal_fields", ()))
+    for pattern in fields:
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            raise ConfigError(
+                f"privacy.personal_fields: {pattern!r} is not a regex ({exc})"
+            ) from exc
+    return tuple(str(p) for p in fields)
 
 
 def _job_config(doc: dict, env: os._Environ | dict) -> JobConfig:

@@ -15,8 +15,8 @@ import h3
 import numpy as np
 import polars as pl
 
-from dash_app.users import add_user
 from roadsafety.store.connection import write_connection
+from roadsafety.store.users import add_user
 
 DISTRICTS = {"Karnal": (29.686, 76.990), "Panipat": (29.391, 76.963), "Gurugram": (28.459, 77.027)}
 ROADS = {

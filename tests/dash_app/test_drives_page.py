@@ -19,11 +19,11 @@ from dash_app.app import create_app
 from dash_app.auth import app_store, require_scope
 from dash_app.drive_downloads import drive_download
 from dash_app.pages import drives as page
-from dash_app.users import read_audit_log
 from roadsafety.exports.drives import DRIVE_COLUMNS
 from roadsafety.forecasts.drive_checks import scratch_settings
 from roadsafety.forecasts.drive_runs import evaluate_and_store, import_drives_file
 from roadsafety.store.connection import read_connection
+from roadsafety.store.users import read_audit_log
 
 
 def _text(obj: object) -> str:

@@ -17,7 +17,6 @@ from dash_app.app import create_app
 from roadsafety.exports.risk_list import RISK_COLUMNS
 
 pytestmark = pytest.mark.browser
-CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT_S = 30
 
 
@@ -37,41 +36,6 @@ def server(
     thread.start()
     yield f"http://127.0.0.1:{srv.effective_port}", app
     srv.close()
-
-
-@pytest.fixture
-def browser(tmp_path: Path):
-    if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
-        pytest.skip(
-            "chromium / chromium-driver not installed (apt-get install chromium chromium-driver)"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-    ):
-        opts.add_argument(arg)
-    opts.add_experimental_option(
-        "prefs",
-        {"download.default_directory": str(tmp_path), "download.prompt_for_download": False},
-    )
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.execute_cdp_cmd(
-        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
-    )
-    driver.download_dir = tmp_path
-    yield driver
-    driver.quit()
 
 
 def _wait(driver, css: str, count: int = 1):

@@ -117,3 +117,18 @@ def test_pdf_sheet_says_the_verdicts_and_the_limits(results, tmp_path: Path) -> 
         "-30% (-50% to -15%)",
     ):
         assert words in " ".join(text.split()), words
+
+
+def test_a_drive_name_that_looks_like_a_formula_stays_text(results, tmp_path: Path) -> None:
+    hostile = results.with_columns(
+        pl.when(pl.col("drive_id") == "K1")
+        .then(pl.lit('=HYPERLINK("http://x","y")'))
+        .otherwise(pl.col("name"))
+        .alias("name")
+    )
+    rows = drive_rows(hostile)
+    csv = pl.read_csv(write_drive_export(rows, tmp_path / "e.csv", META), infer_schema=False)
+    assert csv["name"][0] == '\'=HYPERLINK("http://x","y")'
+    book = openpyxl.load_workbook(write_drive_export(rows, tmp_path / "e.xlsx", META))
+    cell = book["Drives"].cell(2, 2)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")

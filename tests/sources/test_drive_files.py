@@ -175,7 +175,7 @@ def test_a_plan_frame_saved_as_a_drive() -> None:
             "km_to": [13.0, 66.0, None],
             "police_station": ["PS Sadar", None, "PS Sadar"],
             "district": ["Karnal", "Karnal", "Karnal"],
-            "window": ["Fri-Sun 22:00-02:00", "daily 06:00-09:00", "daily 18:00-21:00"],
+            "window": ["Fri-Sun 22:00-02:00", "daily 06:00-09:00", "daily 00:00-24:00"],
             "team_hours_per_week": [6.0, 4.0, 2.0],
             "window_start": [date(2026, 1, 5)] * 3,
             "window_end": [date(2026, 1, 11)] * 3,
@@ -210,3 +210,31 @@ def test_a_plan_without_dates_is_refused() -> None:
 def test_batch_from_text_names_the_source() -> None:
     with pytest.raises(SourceError, match="^my plan: missing columns"):
         batch_from_text(pl.DataFrame({"drive_id": ["x"]}), "my plan")
+
+
+def test_every_window_the_planner_writes_is_accepted() -> None:
+    """Plan rows with exactly the plan contract's columns and the planner's own window texts."""
+    import numpy as np
+
+    from roadsafety.exports.plan import PLAN_COLUMNS
+    from roadsafety.models import allocation
+    from roadsafety.models.profile import parse_peak_window
+
+    rng = np.random.default_rng(4)
+    masks = [np.ones(168, bool), np.zeros(168, bool)] + [
+        rng.random(168) < p for p in (0.05, 0.2, 0.5)
+    ]
+    masks[1][[22, 23, 46, 47, 70, 71]] = True  # late evenings, three days running
+    windows = [allocation.window_text(m) for m in masks]
+    plan = pl.DataFrame(
+        {c: [None] * len(windows) for c in PLAN_COLUMNS}, schema={c: pl.Utf8 for c in PLAN_COLUMNS}
+    ).with_columns(
+        pl.Series("unit_id", [CELL] * len(windows)),
+        pl.Series("window", windows),
+        pl.lit(date(2026, 1, 5)).alias("window_start"),
+        pl.lit(date(2026, 1, 11)).alias("window_end"),
+    )
+    batch = drives_from_plan(plan, "Planner week")
+    require_clean(batch)
+    for text in batch.places["window"].to_list():
+        parse_peak_window(text)  # the product's own parser reads what was stored

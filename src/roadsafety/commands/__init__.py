@@ -16,7 +16,7 @@ import typer
 
 from roadsafety.config import ConfigError, Settings
 
-COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo", "forecasting", "drives")
+COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo", "forecasting", "plan", "drives")
 
 log = logging.getLogger("roadsafety")
 F = TypeVar("F", bound=Callable[..., Any])

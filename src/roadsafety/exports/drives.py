@@ -22,7 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from roadsafety.exports import xlsx
 from roadsafety.exports.csv_writer import write_csv
-from roadsafety.exports.pdf import _esc, _styles
+from roadsafety.exports.pdf import escape, sheet_styles
 from roadsafety.exports.risk_list import ExportError
 
 DRIVE_COLUMNS = (
@@ -124,8 +124,8 @@ def format_of(path: Path | str) -> str:
 def _write_xlsx(
     rows: pl.DataFrame, places: pl.DataFrame, path: Path, meta: DriveExportMeta
 ) -> None:
-    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
-    fmt = xlsx._formats(book)
+    book = xlsxwriter.Workbook(str(path), xlsx.WORKBOOK_OPTIONS)
+    fmt = xlsx.formats(book)
     sheet = book.add_worksheet("Summary")
     sheet.set_column(0, 0, 110)
     sheet.write_string(
@@ -141,7 +141,7 @@ def _write_xlsx(
 
 
 PDF_COLUMNS = (
-    ("Drive", 48, lambda r: f"<b>{_esc(r['drive_id'])}</b><br/>{_esc(r['name'])}"),
+    ("Drive", 48, lambda r: f"<b>{escape(r['drive_id'])}</b><br/>{escape(r['name'])}"),
     ("Places", 13, lambda r: str(r["places"])),
     ("After period", 30, lambda r: f"{r['after_start']} to {r['after_end'] or '-'}"),
     ("Crashes before / after", 26, lambda r: f"{r['crashes_before']} / {r['crashes_after']}"),
@@ -149,7 +149,7 @@ PDF_COLUMNS = (
     ("Change (90% range)", 34, lambda r: _change_text(r)),
     ("Fatal+grievous before / after", 26, lambda r: f"{r['fatal_grievous_before']} / {r['fatal_grievous_after']}"),
     ("Challans before / during", 26, lambda r: f"{_n(r['challans_before'])} / {_n(r['challans_during'])}"),
-    ("Verdict", 42, lambda r: f"<b>{_esc(r['verdict'])}</b>"),
+    ("Verdict", 42, lambda r: f"<b>{escape(r['verdict'])}</b>"),
 )  # fmt: skip
 
 
@@ -184,7 +184,7 @@ def _pdf_table(rows: pl.DataFrame, styles: dict) -> Table:
 
 
 def _write_pdf(rows: pl.DataFrame, places: pl.DataFrame, path: Path, meta: DriveExportMeta) -> None:
-    styles = _styles()
+    styles = sheet_styles()
     doc = SimpleDocTemplate(
         str(path),
         pagesize=landscape(A4),
@@ -199,15 +199,15 @@ def _write_pdf(rows: pl.DataFrame, places: pl.DataFrame, path: Path, meta: Drive
             "Did the drive work? Crashes at drive places against what was expected without it",
             styles["title"],
         ),
-        Paragraph(_esc(meta.footer_text()), styles["sub"]),
+        Paragraph(escape(meta.footer_text()), styles["sub"]),
         Spacer(1, 3 * mm),
         _pdf_table(rows, styles),
         Spacer(1, 4 * mm),
     ]
-    story += [Paragraph(_esc(note), styles["sub"]) for note in meta.notes(rows)]
+    story += [Paragraph(escape(note), styles["sub"]) for note in meta.notes(rows)]
     for drive_id, part in places.group_by("drive_id", maintain_order=True):
-        labels = "; ".join(_esc(str(v)) for v in part["label"].to_list())
-        story.append(Paragraph(f"<b>Places of {_esc(drive_id[0])}:</b> {labels}", styles["sub"]))
+        labels = "; ".join(escape(str(v)) for v in part["label"].to_list())
+        story.append(Paragraph(f"<b>Places of {escape(drive_id[0])}:</b> {labels}", styles["sub"]))
     doc.build(story)
 
 

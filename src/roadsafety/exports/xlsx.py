@@ -5,6 +5,11 @@ Sheets: ``Summary`` (window, model version, data cut-off, parameters, per-distri
 and ``MoRTH blackspots`` when the bundle carries them. Every list sheet starts with the risk-list
 contract columns, has a frozen header row, an autofilter and set column widths. For a gap or
 blackspot export the main sheet is named after the list.
+
+Every text is written as a text cell, never as a formula or a link: the workbook is opened with
+xlsxwriter's ``strings_to_formulas``, ``strings_to_urls`` and ``strings_to_numbers`` off, so a road
+named ``=HYPERLINK(...)`` is shown as those characters and runs nothing (OWASP: "write strings as
+strings"). Numbers and dates keep their types and formats.
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ WIDTHS = {
     "gap_reason": 50,
     "rule_met": 30,
 }
+WORKBOOK_OPTIONS = {
+    "remove_timezone": True,
+    "strings_to_formulas": False,  # '=HYPERLINK(...)' stays text
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 FIXED_SHEETS = ("Summary", "Risk list", "Enforcement gap", "MoRTH blackspots")
 NO_DISTRICT = "No district"
 
@@ -57,7 +68,7 @@ def sheet_names(districts: list[str | None]) -> dict[str | None, str]:
     return names
 
 
-def _formats(book: xlsxwriter.Workbook) -> dict:
+def formats(book: xlsxwriter.Workbook) -> dict:
     return {
         "header": book.add_format(
             {
@@ -104,6 +115,8 @@ def write_list_sheet(book: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, f
                 continue
             if isinstance(value, date):
                 sheet.write_datetime(i, j, value, fmt["date"])
+            elif isinstance(value, str):
+                sheet.write_string(i, j, value)
             else:
                 sheet.write(i, j, value)
     sheet.freeze_panes(1, 0)
@@ -133,25 +146,21 @@ def _write_pairs(sheet, start: int, pairs: list[tuple[str, str]], fmt: dict) -> 
     return start + len(pairs) + 1
 
 
-def write_summary(
-    book: xlsxwriter.Workbook, bundle: ExportBundle, meta: ExportMeta, fmt: dict
+def write_summary_sheet(
+    book: xlsxwriter.Workbook,
+    title: str,
+    context: list[tuple[str, str]],
+    meta: ExportMeta,
+    totals: pl.DataFrame,
+    fmt: dict,
 ) -> None:
-    """The Summary sheet: context, parameters, per-district totals and notes."""
+    """A Summary sheet: title, context pairs, the options, a per-district table and the notes."""
     sheet = book.add_worksheet("Summary")
     sheet.set_column(0, 0, 26)
     sheet.set_column(1, 6, 16)
-    sheet.write_string(0, 0, f"{meta.title} - road-crash risk for enforcement drives", fmt["title"])
-    context = [
-        ("Forecast window", meta.window_text()),
-        ("Model version", meta.model_version or "n/a"),
-        ("Data cut-off", f"{meta.data_cutoff:%Y-%m-%d}" if meta.data_cutoff else "n/a"),
-        ("Forecast run", meta.run_id or "n/a"),
-        ("Generated (UTC)", f"{meta.generated_at:%Y-%m-%d %H:%M}"),
-        ("Rows", str(bundle.rows.height)),
-    ]
+    sheet.write_string(0, 0, title, fmt["title"])
     params = [(f"Option {k}", "" if v is None else str(v)) for k, v in sorted(meta.params.items())]
     row = _write_pairs(sheet, 2, context + params, fmt)
-    totals = district_totals(bundle.rows)
     for j, col in enumerate(totals.columns):
         sheet.write_string(row, j, col, fmt["header"])
     for i, values in enumerate(totals.iter_rows(), start=row + 1):
@@ -162,10 +171,26 @@ def write_summary(
         sheet.write_string(row + i, 0, note)
 
 
+def write_summary(
+    book: xlsxwriter.Workbook, bundle: ExportBundle, meta: ExportMeta, fmt: dict
+) -> None:
+    """The Summary sheet: context, parameters, per-district totals and notes."""
+    context = [
+        ("Forecast window", meta.window_text()),
+        ("Model version", meta.model_version or "n/a"),
+        ("Data cut-off", f"{meta.data_cutoff:%Y-%m-%d}" if meta.data_cutoff else "n/a"),
+        ("Forecast run", meta.run_id or "n/a"),
+        ("Generated (UTC)", f"{meta.generated_at:%Y-%m-%d %H:%M}"),
+        ("Rows", str(bundle.rows.height)),
+    ]
+    title = f"{meta.title} - road-crash risk for enforcement drives"
+    write_summary_sheet(book, title, context, meta, district_totals(bundle.rows), fmt)
+
+
 def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
     """Write the workbook and return its path."""
-    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
-    fmt = _formats(book)
+    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    fmt = formats(book)
     write_summary(book, bundle, meta, fmt)
     write_list_sheet(
         book, "Risk list" if meta.kind == "risk_list" else meta.title, bundle.rows, fmt

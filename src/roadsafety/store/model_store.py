@@ -197,13 +197,21 @@ def write_forecast_run(
     forecasts: pl.DataFrame,
     periods: pl.DataFrame,
     profile: pl.DataFrame,
+    intensity: pl.DataFrame | None = None,
 ) -> None:
-    """Write one complete forecast run (its rows replace any earlier rows of that run id)."""
+    """Write one complete forecast run (its rows replace any earlier rows of that run id).
+
+    ``intensity`` holds ``unit_id, crashes, fatal_grievous`` (168-value arrays) for
+    ``unit_week_intensity`` (migration 9).
+    """
     run_id = run["run_id"]
     con.execute("DELETE FROM forecast_runs WHERE run_id = ?", [run_id])
     _insert(con, "forecasts", run_id, forecasts)
     _insert(con, "period_forecasts", run_id, periods)
     _insert(con, "unit_hour_profile", run_id, profile)
+    _insert(
+        con, "unit_week_intensity", run_id, intensity if intensity is not None else pl.DataFrame()
+    )
     cols = [
         "run_id",
         "version_id",
@@ -218,3 +226,12 @@ def write_forecast_run(
         f"INSERT INTO forecast_runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
         [run.get(c) for c in cols],
     )
+
+
+def read_week_intensity(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """A run's ``unit_week_intensity`` rows: ``unit_id, crashes, fatal_grievous`` (168 floats each)."""
+    return con.execute(
+        "SELECT unit_id, crashes, fatal_grievous FROM unit_week_intensity WHERE run_id = ? "
+        "ORDER BY unit_id",
+        [run_id],
+    ).pl()
