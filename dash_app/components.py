@@ -39,9 +39,12 @@ def download_buttons(prefix: str, pdf_label: str = "Download PDF") -> html.Div:
 
 
 def list_grid(
-    grid_id: str, columns: list[dict], height: str, *, filterable: bool = False, **options
+    grid_id: str, columns: list[dict], height: str | None, *, filterable: bool = False, **options
 ) -> dag.AgGrid:
-    """A sortable, resizable grid with wrapped headers (extra AgGrid ``options`` as given)."""
+    """A sortable, resizable grid with wrapped headers (extra AgGrid ``options`` as given).
+
+    ``height`` None sizes the grid to its rows (for short lists).
+    """
     defaults = {
         "sortable": True,
         "resizable": True,
@@ -54,7 +57,7 @@ def list_grid(
         rowData=[],
         className="ag-theme-alpine grid",
         defaultColDef=defaults | ({"filter": True} if filterable else {}),
-        style={"height": height, "width": "100%"},
+        style={"width": "100%"} | ({"height": height} if height else {}),
         **options,
     )
 

@@ -30,14 +30,17 @@ def before_after_figure(months: pl.DataFrame, drive: dict) -> go.Figure:
             else "Crashes since the drive began",
             marker_color=colour,
         )
-    line = months.sort("month")
-    fig.add_scatter(
-        x=line["month"].to_list(),
-        y=line["expected"].to_list(),
-        mode="lines+markers",
-        name="Expected without the drive",
-        line={"color": PLACE_COLOUR, "width": 2.5, "dash": "dash"},
-    )
+    for i, period in enumerate(PERIOD_COLOURS):  # one line per period: nothing drawn between them
+        line = months.filter(pl.col("period") == period).sort("month")
+        fig.add_scatter(
+            x=line["month"].to_list(),
+            y=line["expected"].to_list(),
+            mode="lines+markers",
+            name="Expected without the drive",
+            legendgroup="expected",
+            showlegend=i == 0,
+            line={"color": PLACE_COLOUR, "width": 2.5, "dash": "dash"},
+        )
     fig.add_vline(x=drive["after_start"], line_width=1, line_dash="dot", line_color="#333")
     fig = _base_layout(fig, f"{drive['name']}: crashes per month at its places")
     fig.update_yaxes(title_text="crashes per month")

@@ -51,8 +51,8 @@ COLUMNS = [
 ]
 
 
-def layout(**_: str) -> html.Div:
-    """Page skeleton."""
+def layout(drive: str | None = None, **_: str) -> html.Div:
+    """Page skeleton; ``drive`` (from a link ``/drives?drive=ID``) opens that drive's detail."""
     return html.Div(
         className="page",
         children=[
@@ -66,10 +66,15 @@ def layout(**_: str) -> html.Div:
             list_grid(
                 f"{P}-grid",
                 COLUMNS,
-                "34vh",
-                dashGridOptions={"rowSelection": "single", "suppressCellFocus": True},
+                None,
+                dashGridOptions={
+                    "rowSelection": "single",
+                    "suppressCellFocus": True,
+                    "domLayout": "autoHeight",
+                },
                 getRowId="params.data.drive_id + '|' + (params.data.scope || '')",
             ),
+            dcc.Store(id=f"{P}-link", data=drive),
             dcc.Loading(html.Div(id=f"{P}-detail")),
             dcc.Download(id=f"{P}-download"),
         ],
@@ -123,11 +128,12 @@ def drive_detail(drive: dict, district: str | None) -> html.Div:
     return html.Div(body)
 
 
-def show_drive(selected: object, district: object) -> object:
-    """The chosen row's detail (a pooled row has no single chart)."""
+def show_drive(selected: object, link: object, district: object) -> object:
+    """The chosen row's detail, else the linked drive's (a pooled row has no single chart)."""
     scope = require_scope()
     rows = selected if isinstance(selected, list) else []
-    drive_id = inputs.text(inputs.record(rows[0]).get("drive_id") if rows else None, 100)
+    chosen = inputs.record(rows[0]).get("drive_id") if rows else link
+    drive_id = inputs.text(chosen, 100)
     if drive_id is None:
         return notice("Choose a drive in the list to see its months and places.")
     district = scoped_district(scope, inputs.text(district))
@@ -153,6 +159,7 @@ def register_callbacks(app: Dash) -> None:
     app.callback(
         Output(f"{P}-detail", "children"),
         Input(f"{P}-grid", "selectedRows"),
+        Input(f"{P}-link", "data"),
         State(f"{P}-district", "value"),
     )(secured(show_drive))
 

@@ -6,12 +6,13 @@ import base64
 import io
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
+from app_world import add_drives
 from dash import no_update
 
 from dash_app import drive_figures
@@ -20,9 +21,6 @@ from dash_app.auth import app_store, require_scope
 from dash_app.drive_downloads import drive_download
 from dash_app.pages import drives as page
 from roadsafety.exports.drives import DRIVE_COLUMNS
-from roadsafety.forecasts.drive_checks import scratch_settings
-from roadsafety.forecasts.drive_runs import evaluate_and_store, import_drives_file
-from roadsafety.store.connection import read_connection
 from roadsafety.store.users import read_audit_log
 
 
@@ -38,21 +36,7 @@ def evaluated(world_template: Path, tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("drives_page")
     db = tmp / "wh.duckdb"
     shutil.copyfile(world_template, db)
-    with read_connection(db) as con:
-        cells = con.execute(
-            "SELECT district, unit_id FROM spatial_units WHERE kind = 'h3' AND district IN ('Karnal', 'Panipat') ORDER BY district, unit_id"
-        ).pl()
-    start = date.today() - timedelta(days=200)
-    lines = ["drive_id,name,start_date,end_date,unit_id"]
-    for district, code in (("Karnal", "KNL"), ("Panipat", "PNP")):
-        for unit in cells.filter(pl.col("district") == district)["unit_id"].head(4).to_list():
-            lines.append(
-                f"{code}-1,{district} NH checks,{start},{start + timedelta(days=60)},{unit}"
-            )
-    (tmp / "drives.csv").write_text("\n".join(lines) + "\n")
-    settings = scratch_settings(tmp)
-    import_drives_file(settings, tmp / "drives.csv")
-    evaluate_and_store(settings)
+    add_drives(db, tmp)
     return db
 
 
@@ -103,10 +87,18 @@ def test_list_for_the_state_and_for_a_district(as_drives_user) -> None:
 def test_a_drive_shows_its_verdict_chart_and_places(as_drives_user) -> None:
     with as_drives_user("admin"):
         rows, _ = page.update_list(None)
-        detail = page.show_drive([rows[0]], None)
+        detail = page.show_drive([rows[0]], None, None)
     text = _text(detail)
     assert "Expected without the drive" in text and rows[0]["verdict"].capitalize() in text
     assert "Its places (4)" in text and text.count('"Polygon"') == 4
+
+
+def test_a_link_opens_a_drive_and_junk_does_not(as_drives_user) -> None:
+    with as_drives_user("admin"):
+        linked = page.show_drive(None, "PNP-1", None)
+        junk = page.show_drive({"x": 1}, ["PNP-1"], None)
+    assert "PNP-1: Panipat NH checks" in _text(linked)
+    assert "Choose a drive" in _text(junk)
 
 
 def test_a_district_user_cannot_open_another_districts_drive(as_drives_user, drives_app) -> None:
@@ -115,7 +107,7 @@ def test_a_district_user_cannot_open_another_districts_drive(as_drives_user, dri
         rows, _ = page.update_list(None)
     panipat = next(r for r in rows if r["drive_id"] == "PNP-1")
     with as_drives_user("karnal_sp"):
-        out = page.show_drive([panipat], None)
+        out = page.show_drive([panipat], None, None)
     assert "outside your district" in _text(out)
     assert [e for e in read_audit_log(db) if e["action"] == "denied"][-1]["detail"][
         "asked_drive"
@@ -169,7 +161,9 @@ def test_figures_draw_the_expectation_line_and_say_the_naive_claim() -> None:
         "Crashes, before the drive",
         "Crashes since the drive began",
         "Expected without the drive",
+        "Expected without the drive",
     ]
+    assert [len(t.x) for t in fig.data[2:]] == [2, 1] and fig.data[3].showlegend is False
     text = drive_figures.verdict_text(drive)
     assert text.startswith("Crashes fell: likely the drive: 2 crashes against 4.2 expected")
     assert "(90% range -60% to -10%)" in text and "would say -64%" in text
