@@ -13,7 +13,7 @@ import dash
 from dash import Dash, dcc, html
 from flask_login import current_user
 
-from dash_app import auth
+from dash_app import auth, figures
 from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
 from dash_app.queries import AppStore
 
@@ -73,6 +73,9 @@ def create_app(
         suppress_callback_exceptions=True,
         update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.index_string = app.index_string.replace(
+        "{%css%}", "{%css%}\n        <style>" + figures.band_css() + "</style>"
     )
     key_dir = key_dir or Path.home() / ".config" / "roadsafety"
     auth.init_auth(app.server, AppStore(db_path), key_dir, secure_cookies)

@@ -9,15 +9,27 @@ from dash import Dash, Input, Output, State, dcc, html
 from dash_app import figures, queries
 from dash_app.auth import app_store, audit, require_scope, secured
 from dash_app.components import heading, notice
+from roadsafety import vocabulary
 
 PATH = "/corridor"
 TITLE = "Corridor detail"
 P = "corridor"
-CRASH_COLUMNS = [
-    {"field": f, "headerName": h, "minWidth": w}
-    for f, h, w in (
+LABELLED = ("severity", "offence")  # stored keys shown as the vocabulary's labels
+
+
+def grid_columns(spec: tuple[tuple[str, str, int], ...]) -> list[dict]:
+    """ag-grid column definitions from ``(field, header, min width)`` triples."""
+    return [
+        {"field": f, "headerName": h, "minWidth": w}
+        | ({"valueFormatter": figures.label_formatter(f)} if f in LABELLED else {})
+        for f, h, w in spec
+    ]
+
+
+CRASH_COLUMNS = grid_columns(
+    (
         ("occurred_at", "When", 150),
-        ("severity", "Severity", 100),
+        ("severity", "Severity", 120),
         ("killed", "Killed", 80),
         ("injured", "Injured", 80),
         ("road_name", "Road", 110),
@@ -26,10 +38,9 @@ CRASH_COLUMNS = [
         ("vehicle_types", "Vehicles", 120),
         ("cause", "Cause", 130),
     )
-]
-CHALLAN_COLUMNS = [
-    {"field": f, "headerName": h, "minWidth": w}
-    for f, h, w in (
+)
+CHALLAN_COLUMNS = grid_columns(
+    (
         ("issued_at", "When", 150),
         ("offence", "Offence", 140),
         ("challan_type", "Type", 90),
@@ -37,7 +48,7 @@ CHALLAN_COLUMNS = [
         ("fine_amount", "Fine (Rs)", 100),
         ("camera_id", "Camera", 110),
     )
-]
+)
 
 
 def layout(unit: str | None = None, cells: str | None = None, **_: str) -> html.Div:
@@ -178,7 +189,7 @@ def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
     )
     mix = (
         ", ".join(
-            f"{r['offence'].replace('_', ' ')} {r['challans']}"
+            f"{vocabulary.label(r['offence'], default=r['offence'])} {r['challans']}"
             for r in detail.challan_mix.iter_rows(named=True)
         )
         or "none"

@@ -25,9 +25,9 @@ TITLE = "Risk list"
 P = "risk"
 BAND_CHOICES = [
     {"label": "All bands", "value": "low"},
-    {"label": "Medium and above", "value": "medium"},
-    {"label": "High and above", "value": "high"},
-    {"label": "Very high only", "value": "very_high"},
+    {"label": f"{figures.BAND_LABELS['medium']} and above", "value": "medium"},
+    {"label": f"{figures.BAND_LABELS['high']} and above", "value": "high"},
+    {"label": f"{figures.BAND_LABELS['very_high']} only", "value": "very_high"},
 ]
 _NUM = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
 COLUMNS = [

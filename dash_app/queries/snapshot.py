@@ -16,10 +16,8 @@ import polars as pl
 from dash_app.queries import health as health_sql
 from dash_app.queries.health import Health
 from roadsafety.store.export_store import RunInfo as RunRef  # the app names a shown run a RunRef
-
-ALL_DISTRICTS = "(all)"
-UNKNOWN = "(unknown)"
-BANDS = ("very_high", "high", "medium", "low")
+from roadsafety.vocabulary import ALL as ALL_DISTRICTS
+from roadsafety.vocabulary import UNKNOWN
 
 __all__ = ["ALL_DISTRICTS", "Health", "RunRef", "Snapshot", "UnitDetail", "build_snapshot"]
 

@@ -105,3 +105,11 @@ def test_kpi_card_compares_with_last_year() -> None:
 def test_records_are_json_ready() -> None:
     rows = figures.records(pl.DataFrame({"d": [date(2026, 1, 2)], "x": [1.23456]}))
     assert rows == [{"d": "2026-01-02", "x": 1.23}]
+
+
+def test_offences_and_bands_are_shown_with_the_vocabulary_labels(app) -> None:
+    offences = pl.DataFrame(
+        {"district": ["Karnal"] * 2, "offence": ["no_helmet", "red_light"], "challans": [5, 9]}
+    )
+    assert set(figures.offence_figure(offences).data[0].y) == {"No helmet", "Red-light jumping"}
+    assert figures.band_css() in app.index_string  # every page's head colours the band badges

@@ -105,6 +105,7 @@ def test_corridor_detail_and_scope(as_user) -> None:
         panipat = next(o["value"] for o in opts if "Panipat" in o["label"])
     text = _text(body)
     assert "Next 7 days" in text and "Recent challans" in text and "MoRTH" in text
+    assert "Overspeeding" in text or "No helmet" in text  # offence mix in the vocabulary's words
     assert SECRET_HASH not in text
     with as_user("karnal_sp"):
         assert "outside your district" in _text(corridor.update(panipat, None))

@@ -18,8 +18,7 @@ from __future__ import annotations
 import h3
 import polars as pl
 
-HIGH_BANDS = ("very_high", "high")
-BAND_ORDER = {"low": 0, "medium": 1, "high": 2, "very_high": 3}
+from roadsafety.vocabulary import BAND_ORDER, HIGH_BANDS
 
 
 def road_key(name: str | None) -> str:

@@ -26,8 +26,9 @@ import duckdb
 import h3
 import polars as pl
 
-from roadsafety.exports.corridors import BAND_ORDER, merge_corridors
+from roadsafety.exports.corridors import merge_corridors
 from roadsafety.store.export_store import RunInfo, read_forecast_units, read_run_info
+from roadsafety.vocabulary import BAND_ORDER
 
 RISK_COLUMNS = (
     "rank",

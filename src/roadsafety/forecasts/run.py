@@ -9,7 +9,8 @@ Choices (documented in docs/forecasting.md):
   model; without a trained model (tiny data) the 3-year naive rate stands in (logged);
 - intervals: negative binomial around the mean with the version's backtest dispersion;
 - ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``); ``risk_band`` by
-  rank: top 1% ``very_high``, next to 5% ``high``, next to 20% ``medium``, the rest ``low``;
+  rank (:data:`roadsafety.vocabulary.BAND_SHARES`): top 1% ``very_high``, next to 5% ``high``, next
+  to 20% ``medium``, the rest ``low``;
 - ``peak_window`` and ``unit_hour_profile``: the hour-of-week profile (stats helper's
   :mod:`roadsafety.models.profile` when present, else :mod:`roadsafety.forecasts.peaks`); profile rows
   are stored for the :data:`PROFILE_TOP` highest-ranked units only (168 rows each).
@@ -28,6 +29,7 @@ from roadsafety.forecasts import explain, peaks
 from roadsafety.models import backtest, lgbm, registry
 from roadsafety.store import model_store
 from roadsafety.store.connection import StoreError, read_connection
+from roadsafety.vocabulary import BAND_SHARES
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,6 @@ PROFILE_TOP = 500
 CALIBRATION_DAYS = 364  # the year before the cut-off, whose outcome is known
 CALIBRATION_CLIP = (0.25, 4.0)
 MAX_WINDOW_DAYS = 367  # a calendar year, leap day and an inclusive end day included
-BANDS = ((0.01, "very_high"), (0.05, "high"), (0.20, "medium"))
 
 
 class WindowError(StoreError):
@@ -117,7 +118,7 @@ def _rank(frame: pl.DataFrame) -> pl.DataFrame:
         .with_row_index("rank", offset=1)
     )
     band = pl.lit("low")
-    for q, name in reversed(BANDS):
+    for q, name in reversed(BAND_SHARES):
         band = pl.when(pl.col("rank") <= max(1, round(q * n))).then(pl.lit(name)).otherwise(band)
     return ranked.with_columns(rank=pl.col("rank").cast(pl.Int32), risk_band=band).drop("_s")
 

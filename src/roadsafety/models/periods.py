@@ -51,10 +51,10 @@ from scipy import stats
 
 from roadsafety.config import CalendarConfig
 from roadsafety.features.calendar import calendar_weeks
+from roadsafety.vocabulary import ALL
 
 log = logging.getLogger(__name__)
 
-ALL = "(all)"
 PERIOD_COLUMNS = (
     "district",
     "period_start",

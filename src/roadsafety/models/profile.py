@@ -15,9 +15,9 @@ Pure functions, no I/O. API:
 
 Typical use (unit × 3-hour-block expectation = the unit's expected crashes × its block share)::
 
-    prof = hour_profiles(events, units=universe.select("unit_id", "district")) peaks =
-    peak_windows(prof)        # unit_id, peak_window blocks = block_shares(prof)       # unit_id,
-    dow, block, start_hour, share
+    prof = hour_profiles(events, units=universe.select("unit_id", "district"))
+    peaks = peak_windows(prof)        # unit_id, peak_window
+    blocks = block_shares(prof)       # unit_id, dow, block, start_hour, share
 
 Cost: ~50,000 units × 168 bins in a few seconds and about 1 GB (numpy core).
 
@@ -64,8 +64,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-REGION = "(all)"
+from roadsafety.vocabulary import ALL as REGION
+from roadsafety.vocabulary import DAYS
+
 INTERACTION_PRIOR = 5000.0
 HOUR_PRIOR = 96.0
 DAY_PRIOR = 112.0
