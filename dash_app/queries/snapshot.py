@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
-import h3
 import polars as pl
 
 from dash_app.queries import health as health_sql
 from dash_app.queries.health import Health
 from roadsafety.store.export_store import RunInfo as RunRef  # the app names a shown run a RunRef
+from roadsafety.store.units import fill_h3_cells
 from roadsafety.vocabulary import ALL as ALL_DISTRICTS
 from roadsafety.vocabulary import UNKNOWN
 
@@ -116,22 +116,8 @@ def _unit_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.D
 
 
 def complete_cells(units: pl.DataFrame) -> pl.DataFrame:
-    """Give H3 units that ``spatial_units`` does not describe their cell and centre."""
-    cells = [
-        c if c else (u if u and h3.is_valid_cell(u) else None)
-        for u, c in zip(units["unit_id"].to_list(), units["h3_cell"].to_list())
-    ]
-    lat = units["latitude"].to_list()
-    lon = units["longitude"].to_list()
-    for i, cell in enumerate(cells):
-        if cell and lat[i] is None:
-            lat[i], lon[i] = h3.cell_to_latlng(cell)
-    return units.with_columns(
-        pl.Series("h3_cell", cells, dtype=pl.Utf8),
-        pl.Series("latitude", lat, dtype=pl.Float64),
-        pl.Series("longitude", lon, dtype=pl.Float64),
-        pl.col("district").fill_null(UNKNOWN),
-    )
+    """Cells and centres of H3 units ``spatial_units`` does not describe; no district → UNKNOWN."""
+    return fill_h3_cells(units).with_columns(pl.col("district").fill_null(UNKNOWN))
 
 
 def _last_year(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.DataFrame:

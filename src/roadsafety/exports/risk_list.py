@@ -28,6 +28,7 @@ import polars as pl
 
 from roadsafety.exports.corridors import merge_corridors
 from roadsafety.store.export_store import RunInfo, read_forecast_units, read_run_info
+from roadsafety.store.units import fill_h3_cells
 from roadsafety.vocabulary import BAND_ORDER
 
 RISK_COLUMNS = (
@@ -113,10 +114,6 @@ def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> RunInfo:
     return info
 
 
-def _cell_or_none(unit_id: str) -> str | None:
-    return unit_id if h3.is_valid_cell(unit_id) else None
-
-
 JURISDICTION_RINGS = 3
 
 
@@ -167,20 +164,7 @@ def infer_jurisdiction(units: pl.DataFrame) -> pl.DataFrame:
 def complete_units(units: pl.DataFrame) -> pl.DataFrame:
     """Fill the cell and centre of H3 units that ``spatial_units`` does not describe, and give
     police station + road units without coordinates their police station's location."""
-    units = units.with_columns(
-        pl.coalesce(
-            "h3_cell", pl.col("unit_id").map_elements(_cell_or_none, return_dtype=pl.Utf8)
-        ).alias("h3_cell")
-    )
-    missing = pl.col("h3_cell").is_not_null() & pl.col("latitude").is_null()
-    centre = pl.col("h3_cell").map_elements(
-        lambda c: list(h3.cell_to_latlng(c)), return_dtype=pl.List(pl.Float64)
-    )
-    units = units.with_columns(
-        pl.when(missing).then(centre.list.get(0)).otherwise(pl.col("latitude")).alias("latitude"),
-        pl.when(missing).then(centre.list.get(1)).otherwise(pl.col("longitude")).alias("longitude"),
-    )
-    units = infer_jurisdiction(units)
+    units = infer_jurisdiction(fill_h3_cells(units))
     if "ps_latitude" not in units.columns:
         return units
     no_point = pl.col("latitude").is_null() | pl.col("longitude").is_null()

@@ -11,9 +11,9 @@ Choices (documented in docs/forecasting.md):
 - ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``); ``risk_band`` by
   rank (:data:`roadsafety.vocabulary.BAND_SHARES`): top 1% ``very_high``, next to 5% ``high``, next
   to 20% ``medium``, the rest ``low``;
-- ``peak_window`` and ``unit_hour_profile``: the hour-of-week profile (stats helper's
-  :mod:`roadsafety.models.profile` when present, else :mod:`roadsafety.forecasts.peaks`); profile rows
-  are stored for the :data:`PROFILE_TOP` highest-ranked units only (168 rows each).
+- ``peak_window`` and ``unit_hour_profile``: the shrunk hour-of-week profiles of
+  :mod:`roadsafety.models.profile`, attached by :mod:`roadsafety.forecasts.peaks`; profile rows are
+  stored for the :data:`PROFILE_TOP` highest-ranked units only (168 rows each).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import polars as pl
 from roadsafety.config import Settings
 from roadsafety.features import panel
 from roadsafety.forecasts import explain, peaks
-from roadsafety.models import backtest, lgbm, registry
+from roadsafety.models import backtest, lgbm, periods, registry
 from roadsafety.store import model_store
 from roadsafety.store.connection import StoreError, read_connection
 from roadsafety.vocabulary import BAND_SHARES
@@ -147,11 +147,6 @@ def _factors(pair: backtest.ModelPair, frame: pl.DataFrame, units: pl.DataFrame)
 def _periods(
     settings: Settings, accidents: pl.DataFrame, origin: date, start: date, end: date
 ) -> pl.DataFrame:
-    try:
-        from roadsafety.models import periods
-    except ImportError:
-        log.warning("models.periods not available: no period forecasts")
-        return pl.DataFrame()
     counts = accidents.select(
         week_start=pl.col("occurred_at").dt.date(), district="district", crashes=pl.lit(1)
     )
@@ -195,9 +190,7 @@ def build_run(
     frame = frame.join(_factors(pair, frame, units), on="unit_idx", how="left")
     origin = date(1970, 1, 1) + timedelta(days=prep.cutoff)
     frame = frame.join(_recent(settings, origin), on="unit_id", how="left")
-    profile, peak = peaks.profiles(
-        prep.accidents, prep.ctx.inputs.events, units, frame, PROFILE_TOP
-    )
+    profile, peak = peaks.profiles(prep.accidents, units, frame, PROFILE_TOP)
     frame = frame.join(peak, on="unit_idx", how="left")
     forecasts = _forecast_rows(frame, start, end)
     run = {

@@ -20,6 +20,7 @@ import polars as pl
 
 from roadsafety.features import build, panel
 from roadsafety.models import baselines, lgbm, metrics
+from roadsafety.models import profile as sp
 
 log = logging.getLogger(__name__)
 
@@ -198,16 +199,14 @@ def unit_metrics(frame: pl.DataFrame, total: float, alpha: float) -> pl.DataFram
 def profile_block_shares(
     accidents: pl.DataFrame, units: pl.DataFrame, origin: int
 ) -> pl.DataFrame | None:
-    """Block shares from the stats helper's hour-of-week profiles (history before ``origin``).
+    """Block shares from the shrunk hour-of-week profiles of :mod:`roadsafety.models.profile`.
+
+    Only the history before ``origin`` is used.
 
     Returns:
         ``unit_idx, block, share`` (block = dow·8 + hour//3) for units with crashes, or None when
-        :mod:`roadsafety.models.profile` is unavailable.
+        there are no crashes before ``origin``.
     """
-    try:
-        from roadsafety.models import profile as sp
-    except ImportError:
-        return None
     before = date(1970, 1, 1) + timedelta(days=origin)
     ev = accidents.filter(
         pl.col("unit_id").is_not_null() & (pl.col("occurred_at").dt.date() < before)
