@@ -57,22 +57,15 @@ def synth_step(out: Path, years: int, scale: float, seed: int, settings: Setting
 def ingest_step(settings: Settings, world: Path) -> None:
     """Ingest the world's files unless the same file content was loaded before."""
     from roadsafety.sources.registry import get_reader
-    from roadsafety.store.connection import read_connection
     from roadsafety.store.ingest import ingest_batch
     from roadsafety.store.provenance import file_sha256
+    from roadsafety.store.status import file_loaded
 
     for kind in ("accidents", "challans"):
         path = world / f"{kind}.csv"
-        digest = file_sha256(str(path))
-        if settings.db_path.exists():
-            with read_connection(settings.db_path) as con:
-                done = con.execute(
-                    "SELECT count(*) FROM ingest_runs WHERE file_sha256 = ? AND status = 'ok'",
-                    [digest],
-                ).fetchone()[0]
-            if done:
-                log.info("demo: %s already loaded", path)
-                continue
+        if file_loaded(settings.db_path, file_sha256(path)):
+            log.info("demo: %s already loaded", path)
+            continue
         result = ingest_batch(settings, get_reader(kind, "canonical")(path))
         log.info(
             "demo: %s rows read %d = loaded %d + quarantined %d + duplicates %d",

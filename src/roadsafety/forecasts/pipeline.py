@@ -23,6 +23,7 @@ import polars as pl
 
 from roadsafety.config import Settings
 from roadsafety.features import build, panel
+from roadsafety.features.enforcement import ENFORCEMENT_OFFENCES
 from roadsafety.features.units import build_units, ring_pairs
 from roadsafety.forecasts import run as forecast_run
 from roadsafety.models import backtest, lgbm, registry
@@ -71,7 +72,7 @@ def load_inputs(
     with read_connection(settings.db_path) as con:
         acc = model_store.read_accidents(con, before)
         known = model_store.read_spatial_units(con)
-        challans = model_store.read_challan_days(con, before)
+        challans = model_store.read_challan_days(con, before, ENFORCEMENT_OFFENCES)
     return acc, known, challans
 
 

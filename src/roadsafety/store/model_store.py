@@ -13,7 +13,7 @@ from datetime import date, datetime
 import duckdb
 import polars as pl
 
-from roadsafety.features.enforcement import ENFORCEMENT_OFFENCES
+from roadsafety import schemas
 
 ACCIDENT_COLUMNS = (
     "accident_id",
@@ -58,19 +58,26 @@ def read_spatial_units(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     ).pl()
 
 
-def read_challan_days(con: duckdb.DuckDBPyConnection, before: date) -> pl.DataFrame | None:
+def read_challan_days(
+    con: duckdb.DuckDBPyConnection, before: date, offences: tuple[str, ...]
+) -> pl.DataFrame | None:
     """Challans before ``before`` aggregated in SQL to unit × day counts (None when there are none).
 
-    Columns: ``unit_id, day`` (days since 1970-01-01), ``n``, ``camera`` and ``off_<offence>``.
+    Columns: ``unit_id, day`` (days since 1970-01-01), ``n``, ``camera`` and ``off_<offence>`` for
+    each of ``offences`` (canonical offence names, :data:`roadsafety.schemas.OFFENCES`).
+
+    Raises:
+        ValueError: for a name that is not a canonical offence.
     """
+    unknown = sorted(set(offences) - set(schemas.OFFENCES))
+    if unknown:
+        raise ValueError(f"not canonical offences: {unknown}")
     n = con.execute(
         "SELECT count(*) FROM challans WHERE issued_at < ? AND unit_id IS NOT NULL", [before]
     ).fetchone()[0]
     if not n:
         return None
-    offs = ", ".join(
-        f"count(*) FILTER (WHERE offence = '{o}') AS off_{o}" for o in ENFORCEMENT_OFFENCES
-    )
+    offs = ", ".join(f"count(*) FILTER (WHERE offence = '{o}') AS off_{o}" for o in offences)
     return con.execute(
         f"""SELECT unit_id, (issued_at::DATE - DATE '1970-01-01')::BIGINT AS day, count(*) AS n,
                    count(camera_id) AS camera, {offs}
