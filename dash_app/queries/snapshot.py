@@ -6,6 +6,7 @@ Only :mod:`dash_app.queries` calls these; each takes an open read-only connectio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,6 +15,7 @@ import polars as pl
 
 from dash_app.queries import health as health_sql
 from dash_app.queries.health import Health
+from roadsafety.errors import NoMatchError
 from roadsafety.store.export_store import RunInfo as RunRef  # the app names a shown run a RunRef
 from roadsafety.store.units import fill_h3_cells
 from roadsafety.vocabulary import ALL as ALL_DISTRICTS
@@ -281,29 +283,27 @@ def build_snapshot(
     )
 
 
+def _unless_no_match(build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """Rows from an exports builder; a district or police station matching no unit gives none."""
+    try:
+        return build()
+    except NoMatchError:
+        return pl.DataFrame()
+
+
 def read_risk_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:
     """The exports module's risk rows for a run (an unmatched filter gives an empty frame)."""
-    from roadsafety.exports.risk_list import ExportError, RiskListFilter, build_risk_rows
+    from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows
 
-    try:
-        return build_risk_rows(con, run_id, RiskListFilter(**params))
-    except ExportError as exc:
-        if "matches no unit" in str(exc):
-            return pl.DataFrame()
-        raise
+    return _unless_no_match(lambda: build_risk_rows(con, run_id, RiskListFilter(**params)))
 
 
 def read_gap_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:
     """The exports module's enforcement-gap rows (an unmatched filter gives an empty frame)."""
     from roadsafety.exports.enforcement_gap import build_enforcement_gap
-    from roadsafety.exports.risk_list import ExportError, RiskListFilter
+    from roadsafety.exports.risk_list import RiskListFilter
 
-    try:
-        return build_enforcement_gap(con, run_id, RiskListFilter(**params))
-    except ExportError as exc:
-        if "matches no unit" in str(exc):
-            return pl.DataFrame()
-        raise
+    return _unless_no_match(lambda: build_enforcement_gap(con, run_id, RiskListFilter(**params)))
 
 
 def read_blackspots(
@@ -311,11 +311,6 @@ def read_blackspots(
 ) -> pl.DataFrame:
     """The exports module's MoRTH blackspot rows beside the run's forecast."""
     from roadsafety.exports.blackspots import build_blackspots
-    from roadsafety.exports.risk_list import ExportError, RiskListFilter
+    from roadsafety.exports.risk_list import RiskListFilter
 
-    try:
-        return build_blackspots(con, cutoff, run_id, RiskListFilter(**params))
-    except ExportError as exc:
-        if "matches no unit" in str(exc):
-            return pl.DataFrame()
-        raise
+    return _unless_no_match(lambda: build_blackspots(con, cutoff, run_id, RiskListFilter(**params)))

@@ -15,13 +15,11 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from roadsafety.errors import ConfigError
+
 DEFAULT_DB = Path("data/roadsafety.duckdb")
 
 HARYANA_BBOX = (74.45, 27.6, 77.6, 31.0)
-
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the setting."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import duckdb
 import h3
 import polars as pl
 
+from roadsafety.errors import ExportError, NoMatchError
 from roadsafety.exports.corridors import merge_corridors
 from roadsafety.store.export_store import RunInfo, read_forecast_units, read_run_info
 from roadsafety.store.units import fill_h3_cells
@@ -51,10 +52,6 @@ RISK_COLUMNS = (
 )
 SEVERITY_KEYS = {"all": "expected_crashes", "fatal_grievous": "expected_fatal_grievous"}
 BANDS = tuple(BAND_ORDER)
-
-
-class ExportError(ValueError):
-    """An export cannot be made as asked; the message names the option or the missing input."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +190,7 @@ def _match(units: pl.DataFrame, column: str, value: str, option: str) -> pl.Data
     if kept.is_empty():
         known = sorted(v for v in units[column].drop_nulls().unique().to_list() if v)
         sample = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
-        raise ExportError(
+        raise NoMatchError(
             f"{option} {value!r} matches no unit here; known values: {sample or 'none'}"
         )
     return kept

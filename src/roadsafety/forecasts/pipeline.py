@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from roadsafety.config import Settings
+from roadsafety.errors import ForecastError
 from roadsafety.features import build, panel
 from roadsafety.features.enforcement import ENFORCEMENT_OFFENCES
 from roadsafety.features.units import build_units, ring_pairs
@@ -33,10 +34,6 @@ from roadsafety.store.connection import StoreError, read_connection, write_conne
 log = logging.getLogger(__name__)
 
 SCORE_METRIC = ("unit", "hit_rate", "budget100")
-
-
-class ForecastError(StoreError):
-    """Nothing to train on, or no champion to forecast with; the message says what to do."""
 
 
 @dataclass

@@ -24,11 +24,12 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from roadsafety.config import Settings
+from roadsafety.errors import WindowError
 from roadsafety.features import panel
 from roadsafety.forecasts import explain, peaks
 from roadsafety.models import backtest, lgbm, periods, registry
 from roadsafety.store import model_store
-from roadsafety.store.connection import StoreError, read_connection
+from roadsafety.store.connection import read_connection
 from roadsafety.vocabulary import BAND_SHARES
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,6 @@ PROFILE_TOP = 500
 CALIBRATION_DAYS = 364  # the year before the cut-off, whose outcome is known
 CALIBRATION_CLIP = (0.25, 4.0)
 MAX_WINDOW_DAYS = 367  # a calendar year, leap day and an inclusive end day included
-
-
-class WindowError(StoreError):
-    """The forecast window is empty, reversed or longer than a year."""
 
 
 def check_window(start: date, end: date) -> None:

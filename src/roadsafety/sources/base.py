@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from roadsafety import schemas
+from roadsafety.errors import SourceError
 
 REJECT_SCHEMA = {
     "row_number": pl.Int64(),
@@ -14,10 +15,6 @@ REJECT_SCHEMA = {
     "raw_value": pl.Utf8(),
     "reason": pl.Utf8(),
 }
-
-
-class SourceError(ValueError):
-    """A file cannot be read at all; the message names the file and the problem."""
 
 
 @dataclass(frozen=True)

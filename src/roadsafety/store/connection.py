@@ -23,19 +23,12 @@ from pathlib import Path
 
 import duckdb
 
+from roadsafety.errors import StoreBusyError, StoreError
 from roadsafety.store.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_S = float(os.environ.get("ROADSAFETY_LOCK_TIMEOUT", "600"))
-
-
-class StoreError(RuntimeError):
-    """The warehouse cannot be opened or written; the message says which file and why."""
-
-
-class StoreBusyError(StoreError):
-    """Another process holds the warehouse write lock."""
 
 
 def lock_path(db_path: Path) -> Path:

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from roadsafety import schemas
 from roadsafety.config import RegionConfig, Settings
+from roadsafety.errors import AccountingError
 from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch
 from roadsafety.store import privacy
 from roadsafety.store.connection import write_connection
@@ -69,10 +70,6 @@ class IngestResult:
     def as_dict(self) -> dict:
         """Plain dict including ``loaded``."""
         return asdict(self) | {"loaded": self.loaded}
-
-
-class AccountingError(RuntimeError):
-    """rows_read != loaded + quarantined + duplicates: the load is refused (a bug, never silent)."""
 
 
 def new_run_id(prefix: str = "ing") -> str:
