@@ -12,6 +12,7 @@ from forecast_world import ingest_world, tiny_world
 from typer.testing import CliRunner
 
 from roadsafety.config import PrivacyConfig, Settings
+from roadsafety.errors import ModelError
 from roadsafety.forecasts import pipeline
 from roadsafety.store import model_store
 from roadsafety.store.connection import read_connection
@@ -170,3 +171,34 @@ def test_blocked_promotion_keeps_champion(trained) -> None:
     assert not result.promoted and "volume drop" in result.reason
     with read_connection(settings.db_path) as con:
         assert model_store.champion(con)["version_id"] == before
+
+
+def test_failed_period_forecast_fails_the_run_and_writes_nothing(trained, monkeypatch) -> None:
+    settings, _ = trained
+    runs_before = _read(settings, "SELECT count(*) AS n FROM forecast_runs")["n"][0]
+
+    def broken(*args, **kwargs):
+        raise ValueError("singular matrix in district X")
+
+    monkeypatch.setattr(pipeline.forecast_run.periods, "forecast_periods", broken)
+    with pytest.raises(ValueError, match="singular matrix"):
+        pipeline.forecast(settings, date(2022, 8, 1), date(2022, 8, 7))
+    assert _read(settings, "SELECT count(*) AS n FROM forecast_runs")["n"][0] == runs_before
+    assert (
+        _read(
+            settings,
+            "SELECT count(*) AS n FROM forecasts WHERE window_start = ?",
+            [date(2022, 8, 1)],
+        )["n"][0]
+        == 0
+    )
+
+
+def test_a_model_missing_features_is_refused(trained, monkeypatch) -> None:
+    settings, _ = trained
+    champ = pipeline.current_champion(settings)
+    pair, meta = pipeline.registry.read_artifacts(Path(champ["artifact_dir"]))
+    pair.crashes.features.append("feature_the_data_lacks")
+    monkeypatch.setattr(pipeline.forecast_run.registry, "read_artifacts", lambda _: (pair, meta))
+    with pytest.raises(ModelError, match="feature_the_data_lacks"):
+        pipeline.forecast(settings, date(2022, 9, 1), date(2022, 9, 7), force=True)

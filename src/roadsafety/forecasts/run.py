@@ -144,16 +144,11 @@ def _factors(pair: backtest.ModelPair, frame: pl.DataFrame, units: pl.DataFrame)
 def _periods(
     settings: Settings, accidents: pl.DataFrame, origin: date, start: date, end: date
 ) -> pl.DataFrame:
+    """District × week forecasts; a failure fails the whole run (nothing is written)."""
     counts = accidents.select(
         week_start=pl.col("occurred_at").dt.date(), district="district", crashes=pl.lit(1)
     )
-    try:
-        return periods.forecast_periods(
-            counts, settings.calendar, as_of=origin, start=start, end=end
-        )
-    except (ValueError, RuntimeError, ArithmeticError) as exc:
-        log.warning("period forecasts failed (%s): none for this run", exc)
-        return pl.DataFrame()
+    return periods.forecast_periods(counts, settings.calendar, as_of=origin, start=start, end=end)
 
 
 def build_run(

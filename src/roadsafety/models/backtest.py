@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from roadsafety import schemas
 from roadsafety.features import build, panel
 from roadsafety.models import baselines, lgbm, metrics
 from roadsafety.models import profile as sp
@@ -25,16 +26,7 @@ from roadsafety.models import profile as sp
 log = logging.getLogger(__name__)
 
 BLOCK_PRIOR = 10.0
-METRICS_SCHEMA = {
-    "model": pl.Utf8,
-    "fold": pl.Int32,
-    "fold_start": pl.Date,
-    "fold_end": pl.Date,
-    "level": pl.Utf8,
-    "metric": pl.Utf8,
-    "k": pl.Utf8,
-    "value": pl.Float64,
-}
+METRICS_SCHEMA = schemas.BACKTEST_METRICS
 PAIR_MODELS = ("lightgbm", "naive_3y", "empirical_bayes")
 
 

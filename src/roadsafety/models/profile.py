@@ -64,6 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from roadsafety import schemas
 from roadsafety.vocabulary import ALL as REGION
 from roadsafety.vocabulary import DAYS
 
@@ -74,7 +75,7 @@ MIN_EXCESS = 0.10
 FLAT_TOLERANCE = 0.02
 ALL_DAY = "daily 00:00-24:00"
 BINS = 168
-PROFILE_COLUMNS = ("unit_id", "dow", "hour", "share")
+PROFILE_COLUMNS = tuple(schemas.UNIT_HOUR_PROFILE)
 _WINDOW = re.compile(r"^(?P<days>\S+) (?P<h1>\d{1,2}):(?P<m1>\d{2})-(?P<h2>\d{1,2}):(?P<m2>\d{2})$")
 
 
