@@ -54,7 +54,12 @@ def shell() -> html.Div:
 
 
 def create_app(
-    db_path: Path | str, *, key_dir: Path | None = None, secure_cookies: bool = False
+    db_path: Path | str,
+    *,
+    key_dir: Path | None = None,
+    secure_cookies: bool = False,
+    tile_url: str | None = None,
+    tile_attribution: str | None = None,
 ) -> Dash:
     """Build the app for one warehouse file.
 
@@ -63,6 +68,8 @@ def create_app(
         key_dir: folder of the generated session key file (default ``~/.config/roadsafety``),
             used unless ``ROADSAFETY_SECRET_KEY`` is set; never inside the warehouse.
         secure_cookies: send the session cookie only over HTTPS.
+        tile_url, tile_attribution: the map's basemap tiles (settings ``app.tile_url``,
+            ``app.tile_attribution``); none draws the map on a plain background (intranet).
     """
     app = Dash(
         __name__,
@@ -77,6 +84,7 @@ def create_app(
     app.index_string = app.index_string.replace(
         "{%css%}", "{%css%}\n        <style>" + figures.band_css() + "</style>"
     )
+    app.server.config.update(BASEMAP_URL=tile_url, BASEMAP_ATTRIBUTION=tile_attribution)
     key_dir = key_dir or Path.home() / ".config" / "roadsafety"
     auth.init_auth(app.server, AppStore(db_path), key_dir, secure_cookies)
     for order, page in enumerate(PAGES):

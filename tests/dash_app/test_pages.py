@@ -31,6 +31,22 @@ def test_overview_kpis_map_and_alerts(as_user) -> None:
     assert "all districts" in title
     layers = [c for c in risk_map.children if type(c).__name__ == "GeoJSON"]
     assert layers and sum(len(layer.data["features"]) for layer in layers) > 20
+    assert not [c for c in risk_map.children if type(c).__name__ == "TileLayer"]  # no basemap
+
+
+def test_overview_map_uses_the_configured_basemap(world_db: Path, tmp_path: Path) -> None:
+    from flask_login import login_user
+
+    from dash_app.app import create_app
+    from dash_app.auth import AppUser
+
+    url = "https://tiles.example/{z}/{x}/{y}.png"
+    app = create_app(world_db, key_dir=tmp_path / "k", tile_url=url, tile_attribution="© ex")
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        login_user(AppUser("admin", "admin", None))
+        risk_map = overview.update(None, 7)[2]
+    tiles = [c for c in risk_map.children if type(c).__name__ == "TileLayer"]
+    assert [(t.url, t.attribution) for t in tiles] == [(url, "© ex")]
 
 
 def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path) -> None:

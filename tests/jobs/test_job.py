@@ -35,11 +35,14 @@ def world(tmp_path_factory) -> Path:
 @pytest.fixture
 def job_settings(tmp_settings, tmp_path):
     """Haryana region, a job config whose checks are lenient enough for a tiny world."""
-    return replace(
-        tmp_settings,
-        region=RegionConfig(bbox=(74.45, 27.6, 77.6, 31.0)),
-        calendar=CalendarConfig(country="IN", fog_months=(12, 1), monsoon_months=(7, 8, 9)),
-        job=JobConfig(volume_block=(0.01, 100.0), missing_days_block=60, standard_windows=(7,)),
+    return tmp_settings.model_copy(
+        update={
+            "region": RegionConfig(bbox=(74.45, 27.6, 77.6, 31.0)),
+            "calendar": CalendarConfig(country="IN", fog_months=(12, 1), monsoon_months=(7, 8, 9)),
+            "job": JobConfig(
+                volume_block=(0.01, 100.0), missing_days_block=60, standard_windows=(7,)
+            ),
+        }
     )
 
 
@@ -97,8 +100,8 @@ def test_job_runs_end_to_end_and_rejects_a_bad_file_without_stopping(job_setting
         job_settings, today=date.today()
     )  # nothing new: champion kept, nothing retrained
     assert again.model_decision.startswith("skipped: no new data") and again.outcome == "ok"
-    strict = replace(
-        job_settings, job=replace(job_settings.job, missing_days_warn=0, missing_days_block=0)
+    strict = job_settings.model_copy(
+        update={"job": replace(job_settings.job, missing_days_warn=0, missing_days_block=0)}
     )
     before = champion(job_settings.db_path)
     blocked = run_job(

@@ -155,9 +155,9 @@ def test_changed_record_updates_and_keeps_history(tmp_settings, tmp_path):
 
 
 def test_outside_region_is_kept_unlocated(tmp_settings, tmp_path):
-    from dataclasses import replace
-
-    settings = replace(tmp_settings, region=RegionConfig(bbox=(74.45, 27.6, 77.6, 31.0)))
+    settings = tmp_settings.model_copy(
+        update={"region": RegionConfig(bbox=(74.45, 27.6, 77.6, 31.0))}
+    )
     rows = ["C1,2024-01-01 10:00,48.85,2.35,minor,0,1,Paris,PS Louvre,Rue de Rivoli", GOOD[0]]
     result = load(settings, write_csv(tmp_path / "a.csv", rows))
     assert result.loaded == 2

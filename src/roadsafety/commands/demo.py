@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import secrets
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def _haryana(settings: Settings) -> Settings:
         return settings
     log.info("demo: using the packaged Haryana settings (%s)", PACKAGED_CONFIG)
     packaged = load_settings(db_path=settings.db_path, config_path=PACKAGED_CONFIG)
-    return replace(settings, region=packaged.region, calendar=packaged.calendar)
+    return settings.model_copy(update={"region": packaged.region, "calendar": packaged.calendar})
 
 
 def synth_step(out: Path, years: int, scale: float, seed: int, settings: Settings) -> Path:

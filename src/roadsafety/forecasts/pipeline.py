@@ -255,7 +255,7 @@ def _register(
     policy,
     block: str | None,
 ) -> tuple[bool, str]:
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         champ = model_store.champion(con)
         promoted, reason = registry.decide_promotion(
             score,
@@ -338,7 +338,7 @@ def forecast(settings: Settings, start: date, end: date, *, force: bool = False)
     before = min(start, champ["as_of"])
     prep = prepare(settings, before)
     run, tables = forecast_run.build_run(settings, prep, champ, start, end)
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         again = model_store.find_forecast_run(con, champ["version_id"], start, end)
         if again and not force:
             return again

@@ -23,12 +23,11 @@ from pathlib import Path
 
 import duckdb
 
+from roadsafety.config import DEFAULT_LOCK_TIMEOUT_S
 from roadsafety.errors import StoreBusyError, StoreError
 from roadsafety.store.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
-
-LOCK_TIMEOUT_S = float(os.environ.get("ROADSAFETY_LOCK_TIMEOUT", "600"))
 
 
 def lock_path(db_path: Path) -> Path:
@@ -91,9 +90,12 @@ def write_connection(
     """A read-write connection whose work is published atomically when the block exits cleanly.
 
     Any exception inside the block discards the staging copy and leaves the warehouse unchanged.
+    ``lock_timeout_s`` is how long to wait for another writer (default
+    :data:`~roadsafety.config.DEFAULT_LOCK_TIMEOUT_S`; callers holding settings pass
+    ``settings.lock_timeout_s``).
     """
     db_path = Path(db_path)
-    timeout = LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
+    timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
     with _exclusive_lock(db_path, timeout):
         _remove_stale_staging(db_path)
         staging = db_path.with_name(f".{db_path.name}.{os.getpid()}.staging")

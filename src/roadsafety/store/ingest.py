@@ -339,7 +339,7 @@ def ingest_batch(
         AccountingError: if the row accounting does not add up (nothing is written).
     """
     started, run_id, kind = datetime.now(), new_run_id(), batch.kind
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         con.execute("BEGIN TRANSACTION")
         if direct_insert_possible(con, batch):
             valid, rejects = load_chunks(con, settings, batch, run_id, kind, chunk_rows)
@@ -416,5 +416,5 @@ def record_failed_run(
         pl.DataFrame(schema=REJECT_SCHEMA),
     )
     result = IngestResult(new_run_id(), kind, fmt, source_file, 0, 0, 0, 0, 0)
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         _write_run(con, batch, result, fmt, datetime.now(), status="failed", message=message)
