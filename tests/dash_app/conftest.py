@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from app_world import build_world
 from flask_login import login_user
+from worlds import app_world
 
 from dash_app.app import create_app
 from dash_app.auth import AppUser
@@ -18,7 +18,7 @@ from dash_app.auth import AppUser
 @pytest.fixture(scope="session")
 def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A seeded warehouse built once; tests copy it."""
-    return build_world(tmp_path_factory.mktemp("world") / "world.duckdb")
+    return app_world(tmp_path_factory.mktemp("world") / "world.duckdb")
 
 
 @pytest.fixture
@@ -33,7 +33,6 @@ def world_db(tmp_path: Path, world_template: Path) -> Path:
 def app(world_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A fresh app on the private warehouse (session key in tmp)."""
     monkeypatch.delenv("ROADSAFETY_SECRET_KEY", raising=False)
-    monkeypatch.delenv("ROADSAFETY_TILE_URL", raising=False)
     return create_app(world_db, key_dir=tmp_path / "keys")
 
 

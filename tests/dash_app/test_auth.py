@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from app_world import PASSWORD, callback_payload
+from app_clients import callback_payload
+from worlds import PASSWORD
 
 from dash_app.app import create_app
 from dash_app.users import read_audit_log, set_disabled

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,13 +10,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 import requests
-from app_world import PASSWORD, callback_payload
+from app_clients import CHROMEDRIVER, callback_payload, chromium, serve_in_thread
+from worlds import PASSWORD
 
 from dash_app.app import create_app
 from roadsafety.exports.risk_list import RISK_COLUMNS
 
 pytestmark = pytest.mark.browser
-CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT_S = 30
 
 
@@ -26,16 +25,12 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, world_template: Path
 ) -> Iterator[tuple[str, object]]:
     """The app on a free loopback port, in a thread."""
-    from waitress import create_server
-
     tmp = tmp_path_factory.mktemp("e2e")
     db = tmp / "wh.duckdb"
     shutil.copyfile(world_template, db)
     app = create_app(db, key_dir=tmp / "keys")
-    srv = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}", app
+    srv, base = serve_in_thread(app.server)
+    yield base, app
     srv.close()
 
 
@@ -45,30 +40,7 @@ def browser(tmp_path: Path):
         pytest.skip(
             "chromium / chromium-driver not installed (apt-get install chromium chromium-driver)"
         )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-    ):
-        opts.add_argument(arg)
-    opts.add_experimental_option(
-        "prefs",
-        {"download.default_directory": str(tmp_path), "download.prompt_for_download": False},
-    )
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.execute_cdp_cmd(
-        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
-    )
+    driver = chromium(1280, 900, downloads=tmp_path)
     driver.download_dir = tmp_path
     yield driver
     driver.quit()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from app_world import SECRET_HASH
 from dash import no_update
 from dash.exceptions import PreventUpdate
+from worlds import SECRET_HASH
 
 from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
 from dash_app.users import read_audit_log

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from app_world import SECRET_HASH
+from worlds import SECRET_HASH
 
 from dash_app import queries
 from dash_app.queries import snapshot

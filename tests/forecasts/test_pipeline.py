@@ -8,8 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from forecast_world import ingest_world, tiny_world
 from typer.testing import CliRunner
+from worlds import crash_world, ingest_crashes
 
 from roadsafety.config import PrivacyConfig, Settings
 from roadsafety.errors import ModelError
@@ -27,8 +27,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, pipelin
     settings = Settings(
         db_path=root / "wh.duckdb", privacy=PrivacyConfig(key_path=root / "k" / "pii.key")
     )
-    acc, _ = tiny_world(seed=11)
-    ingest_world(settings, acc, root / "acc.csv")
+    acc, _ = crash_world(seed=11)
+    ingest_crashes(settings, acc, root / "acc.csv")
     return settings, pipeline.retrain(settings, AS_OF)
 
 
@@ -97,7 +97,7 @@ def test_ensure_forecast_is_idempotent(trained) -> None:
 
 def test_year_forecast_ranks_hot_units_high(trained) -> None:
     settings, _ = trained
-    _, truth = tiny_world(seed=11)
+    _, truth = crash_world(seed=11)
     run_id = pipeline.ensure_forecast(settings, date(2022, 6, 1), date(2023, 5, 31))
     top = set(
         _read(settings, "SELECT unit_id FROM forecasts WHERE run_id = ? AND rank <= 12", [run_id])[

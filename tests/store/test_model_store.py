@@ -48,20 +48,9 @@ def forecasts() -> pl.DataFrame:
 
 
 def periods() -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "district": ["(all)"],
-            "period_start": [date(2024, 12, 30)],
-            "period_end": [date(2025, 1, 5)],
-            "expected": [10.0],
-            "lo80": [6.0],
-            "hi80": [14.0],
-            "lo95": [4.0],
-            "hi95": [17.0],
-            "high_risk": [False],
-            "drivers": [""],
-        }
-    )
+    week = (date(2024, 12, 30), date(2025, 1, 5))
+    row = ("(all)", *week, 10.0, 6.0, 14.0, 4.0, 17.0, False, "")
+    return pl.DataFrame([row], schema=schemas.PERIOD_FORECASTS, orient="row")
 
 
 def profile() -> pl.DataFrame:
