@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, dcc, html
 
 from dash_app import figures, queries
 from dash_app.auth import app_store, audit, require_scope, secured
-from dash_app.components import heading, notice
+from dash_app.components import control, graph_card, heading, notice
 from roadsafety import vocabulary
 
 PATH = "/corridor"
@@ -62,17 +62,15 @@ def layout(unit: str | None = None, cells: str | None = None, **_: str) -> html.
             html.Div(
                 className="controls",
                 children=[
-                    html.Div(
-                        className="control control-wide",
-                        children=[
-                            html.Label("Stretch", htmlFor=f"{P}-pick"),
-                            dcc.Dropdown(
-                                id=f"{P}-pick",
-                                value=unit,
-                                options=[{"label": unit, "value": unit}] if unit else [],
-                                placeholder="Choose one of the riskiest stretches",
-                            ),
-                        ],
+                    control(
+                        "Stretch",
+                        dcc.Dropdown(
+                            id=f"{P}-pick",
+                            value=unit,
+                            options=[{"label": unit, "value": unit}] if unit else [],
+                            placeholder="Choose one of the riskiest stretches",
+                        ),
+                        wide=True,
                     )
                 ],
             ),
@@ -214,22 +212,12 @@ def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
             html.Div(
                 className="grid-2",
                 children=[
-                    html.Div(
-                        className="card",
-                        children=dcc.Graph(
-                            figure=figures.history_figure(
-                                detail.monthly, "Crashes per month, last 3 years"
-                            ),
-                            config={"displayModeBar": False},
-                        ),
+                    graph_card(
+                        figure=figures.history_figure(
+                            detail.monthly, "Crashes per month, last 3 years"
+                        )
                     ),
-                    html.Div(
-                        className="card",
-                        children=dcc.Graph(
-                            figure=figures.heatmap_figure(detail.profile, "When in the week"),
-                            config={"displayModeBar": False},
-                        ),
-                    ),
+                    graph_card(figure=figures.heatmap_figure(detail.profile, "When in the week")),
                 ],
             ),
             html.Div(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dash_ag_grid as dag
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, html
 
 from dash_app import figures, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
     NO_FORECAST,
     district_control,
+    graph_card,
     heading,
     notice,
     register_district_options,
@@ -68,16 +69,8 @@ def layout(**_: str) -> html.Div:
             html.Div(
                 className="grid-2",
                 children=[
-                    html.Div(
-                        className="card",
-                        children=dcc.Loading(
-                            dcc.Graph(id=f"{P}-scatter", config={"displayModeBar": False})
-                        ),
-                    ),
-                    html.Div(
-                        className="card",
-                        children=dcc.Graph(id=f"{P}-offences", config={"displayModeBar": False}),
-                    ),
+                    graph_card(f"{P}-scatter", loading=True),
+                    graph_card(f"{P}-offences"),
                 ],
             ),
             html.Div(
