@@ -40,8 +40,8 @@ def build(tmp: Path, db: Path | None) -> Path:
 
     from worlds import app_world
 
-    from dash_app.users import add_user
     from roadsafety.store.connection import write_connection
+    from roadsafety.store.users import add_user
 
     target = tmp / "bench.duckdb"
     if db is None:

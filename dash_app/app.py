@@ -16,6 +16,7 @@ from flask_login import current_user
 from dash_app import auth, figures
 from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
 from dash_app.queries import AppStore
+from dash_app.security import init_security
 
 PAGES = (overview, risk_list, periods, corridor, enforcement, model_health)
 ASSETS = Path(__file__).parent / "assets"
@@ -58,6 +59,7 @@ def create_app(
     *,
     key_dir: Path | None = None,
     secure_cookies: bool = False,
+    proxy_hops: int = 0,
     tile_url: str | None = None,
     tile_attribution: str | None = None,
 ) -> Dash:
@@ -67,9 +69,11 @@ def create_app(
         db_path: the DuckDB warehouse (read-only; must exist when pages are used).
         key_dir: folder of the generated session key file (default ``~/.config/roadsafety``),
             used unless ``ROADSAFETY_SECRET_KEY`` is set; never inside the warehouse.
-        secure_cookies: send the session cookie only over HTTPS.
+        secure_cookies: send the session cookie only over HTTPS (and send HSTS).
+        proxy_hops: reverse proxies in front that set ``X-Forwarded-For`` (0 = none).
         tile_url, tile_attribution: the map's basemap tiles (settings ``app.tile_url``,
-            ``app.tile_attribution``); none draws the map on a plain background (intranet).
+            ``app.tile_attribution``; the CSP allows the tile server's images); none draws the
+            map on a plain background (intranet).
     """
     app = Dash(
         __name__,
@@ -86,7 +90,8 @@ def create_app(
     )
     app.server.config.update(BASEMAP_URL=tile_url, BASEMAP_ATTRIBUTION=tile_attribution)
     key_dir = key_dir or Path.home() / ".config" / "roadsafety"
-    auth.init_auth(app.server, AppStore(db_path), key_dir, secure_cookies)
+    auth.init_auth(app.server, AppStore(db_path), key_dir, secure_cookies, proxy_hops)
+    init_security(app, tile_url=tile_url, hsts=secure_cookies)
     for order, page in enumerate(PAGES):
         dash.register_page(
             page.__name__,

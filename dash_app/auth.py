@@ -5,9 +5,11 @@
   ``/_dash-layout``, ``/_dash-dependencies``) and downloads answer 401 with no data.
 * Callbacks check again themselves (:func:`require_scope`) and force a district-scoped user's
   district whatever the callback inputs say.
-* The user is re-read (cached per warehouse version) on every request, so disabling a user or
-  changing their scope takes effect at once.
-* Five failed logins for one user name lock it out of the form for 15 minutes (in memory).
+* The user is re-read (cached per warehouse version) on every request, and the session's stamps
+  are checked (:mod:`dash_app.sessions`): logout, ``users disable`` and ``users revoke`` end a
+  session at once, even for a copied cookie.
+* Failed sign-ins are throttled per user name and per client address (:mod:`dash_app.throttle`).
+* ``next`` after sign-in only ever leads to a path on this site (:func:`safe_next`).
 * Session cookie: HttpOnly, SameSite=Lax, ``Secure`` when configured; the secret key comes from
   ``ROADSAFETY_SECRET_KEY`` or a generated key file outside the warehouse (mode 0600).
 """
@@ -19,26 +21,34 @@ import hmac
 import logging
 import os
 import secrets
-import threading
-import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import flask
 from dash.exceptions import PreventUpdate
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dash_app.queries import AppStore, Scope
-from dash_app.users import append_audit, hash_password, verify_password
+from dash_app.security import MAX_FORM_BYTES
+from dash_app.sessions import SESSION_LIFETIME, RevokedSessions, new_stamps, session_valid
+from dash_app.throttle import LoginThrottle
+from roadsafety.store.users import (
+    USERNAME_MAX,
+    append_audit,
+    clip_text,
+    hash_password,
+    valid_username,
+    verify_password,
+)
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
-LOCKOUT_S = 15 * 60
 PUBLIC_PATHS = ("/login", "/healthz")
 JSON_PREFIXES = ("/_dash-", "/download")
+NEXT_MAX = 512
 
 
 class AccessDenied(PermissionError):
@@ -48,10 +58,13 @@ class AccessDenied(PermissionError):
 class AppUser(UserMixin):
     """The logged-in user as Flask-Login sees it."""
 
-    def __init__(self, username: str, role: str, district: str | None) -> None:
+    def __init__(
+        self, username: str, role: str, district: str | None, session_version: int = 0
+    ) -> None:
         self.id = username
         self.role = role
         self.district = district
+        self.session_version = session_version
 
     def scope(self) -> Scope:
         """The user's scope for data reads."""
@@ -86,16 +99,22 @@ def require_scope() -> Scope:
 
 
 def audit(action: str, detail: dict | None = None, user: str | None = None) -> None:
-    """Append an audit event for the current (or given) user."""
+    """Append an audit event for the current (or given) user (texts are clipped by the store)."""
     name = user or (current_user.id if current_user and current_user.is_authenticated else "-")
     append_audit(app_store().db_path, name, action, detail)
+
+
+def _revoked() -> RevokedSessions:
+    return flask.current_app.extensions["roadsafety_revoked"]
 
 
 def _load_user(username: str) -> AppUser | None:
     record = app_store().user(username)
     if record is None or record.disabled:
         return None
-    return AppUser(record.username, record.role, record.district)
+    if not session_valid(flask.session, record.session_version, _revoked()):
+        return None
+    return AppUser(record.username, record.role, record.district, record.session_version)
 
 
 def _guard() -> flask.Response | None:
@@ -111,8 +130,21 @@ def _guard() -> flask.Response | None:
     return flask.redirect(flask.url_for("login", next=path))
 
 
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+def safe_next(target: object) -> str:
+    """``target`` when it is a plain path on this site, else ``/``.
+
+    Refused: anything not starting with one ``/``, a scheme or host (``//evil``, ``/\\evil``),
+    and any space, control character (tab, CR, LF: browsers drop tabs, so ``/%09/evil`` would
+    become ``//evil``) or non-ASCII character.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > NEXT_MAX:
+        return "/"
+    if any(not 0x21 <= ord(ch) <= 0x7E or ch == "\\" for ch in target):
+        return "/"
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc:
+        return "/"
+    return target
 
 
 def _csrf_token() -> str:
@@ -122,8 +154,18 @@ def _csrf_token() -> str:
     return token
 
 
+def _sign_in(user: AppUser) -> flask.Response:
+    flask.session.clear()  # no fixation: nothing from the anonymous session survives
+    flask.session.update(new_stamps(user.session_version))
+    flask.session.permanent = True
+    login_user(user)
+    audit("login", {"role": user.role, "district": user.district}, user=user.id)
+    return flask.redirect(safe_next(flask.request.args.get("next")))
+
+
 def _login_view() -> flask.Response | str:
     error = None
+    flask.request.max_content_length = MAX_FORM_BYTES  # a 400 kB user name gets a 413
     if flask.request.method == "POST":
         form = flask.request.form
         expected = flask.session.get("csrf", "")
@@ -132,80 +174,79 @@ def _login_view() -> flask.Response | str:
         else:
             user, error = _authenticate(form.get("username", "").strip(), form.get("password", ""))
             if user is not None:
-                flask.session.clear()
-                login_user(user)
-                audit("login", {"role": user.role, "district": user.district}, user=user.id)
-                return flask.redirect(_safe_next(flask.request.args.get("next")))
+                return _sign_in(user)
     from dash_app.login_page import render_login
 
     return render_login(_csrf_token(), error)
 
 
-def _throttled(username: str, failed: bool | None = None) -> bool:
-    """True when ``username`` had MAX_FAILURES failed logins in the last LOCKOUT_S seconds.
-
-    ``failed=True`` records a failure, ``failed=False`` (a success) clears the record.
-    """
-    ext = flask.current_app.extensions
-    lock, failures = ext["roadsafety_login_lock"], ext["roadsafety_login_failures"]
-    now, key = time.monotonic(), username.casefold()
-    with lock:
-        recent = [t for t in failures.get(key, []) if now - t < LOCKOUT_S]
-        if failed:
-            recent.append(now)
-        failures[key] = [] if failed is False else recent
-        return len(recent) >= MAX_FAILURES and failed is None
-
-
 def _authenticate(username: str, password: str) -> tuple[AppUser | None, str | None]:
-    if _throttled(username):
-        audit("login_failed", {"reason": "too many failures"}, user=username or "-")
-        return None, "Too many failed attempts for this user; try again in 15 minutes."
-    record = app_store().user(username) if username else None
+    throttle: LoginThrottle = flask.current_app.extensions["roadsafety_throttle"]
+    address = flask.request.remote_addr or "-"
+    name = clip_text(username, USERNAME_MAX) or "-"
+    refusal = throttle.reserve(name, address)
+    if refusal:
+        audit("login_failed", {"reason": "too many failures", "address": address}, user=name)
+        return None, refusal
+    record = app_store().user(username) if valid_username(username) else None
     # a missing user still costs one argon2 verification, so timing does not reveal user names
     dummy = flask.current_app.extensions["roadsafety_dummy_hash"]
     ok = verify_password(record.password_hash if record else dummy, password)
     if record is None or not ok or record.disabled:
-        audit(
-            "login_failed",
-            {"reason": "disabled" if record and ok else "bad credentials"},
-            user=username or "-",
-        )
-        _throttled(username, failed=True)
+        reason = "disabled" if record and ok else "bad credentials"
+        audit("login_failed", {"reason": reason, "address": address}, user=name)
         return None, "Wrong user name or password, or the account is disabled."
-    _throttled(username, failed=False)
-    return AppUser(record.username, record.role, record.district), None
+    throttle.succeeded(name, address)
+    return AppUser(record.username, record.role, record.district, record.session_version), None
 
 
 def _logout_view() -> flask.Response:
     if current_user.is_authenticated:
         audit("logout")
+    sid, iat = flask.session.get("sid"), flask.session.get("iat")
+    if isinstance(sid, str) and isinstance(iat, int):
+        _revoked().revoke(sid, iat)
     logout_user()
     flask.session.clear()
     return flask.redirect(flask.url_for("login"))
 
 
-def init_auth(server: flask.Flask, store: AppStore, key_dir: Path, secure_cookies: bool) -> None:
-    """Wire session login, the login/logout routes and the guard into the Flask server."""
+def init_auth(
+    server: flask.Flask,
+    store: AppStore,
+    key_dir: Path,
+    secure_cookies: bool,
+    proxy_hops: int = 0,
+) -> None:
+    """Wire session login, the login/logout routes, throttling and the guard into the server.
+
+    ``proxy_hops``: how many reverse proxies in front set ``X-Forwarded-For``/``-Proto`` (0 =
+    none; then those headers are ignored, so a client cannot fake its address).
+    """
+    if proxy_hops:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops)
+    throttle = LoginThrottle(server)
     server.extensions["roadsafety_store"] = store
+    server.extensions["roadsafety_revoked"] = RevokedSessions(store.db_path)
+    server.extensions["roadsafety_throttle"] = throttle
     server.extensions["roadsafety_dummy_hash"] = hash_password(secrets.token_hex(16))
-    server.extensions["roadsafety_login_lock"] = threading.Lock()
-    server.extensions["roadsafety_login_failures"] = {}
     server.config.update(
         SECRET_KEY=secret_key(key_dir),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookies,
         SESSION_COOKIE_NAME="roadsafety_session",
+        SESSION_REFRESH_EACH_REQUEST=False,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
     manager = LoginManager()
     manager.session_protection = "strong"
     manager.user_loader(_load_user)
     manager.init_app(server)
-    server.add_url_rule("/login", "login", _login_view, methods=["GET", "POST"])
+    login_view = throttle.flood_guard(_login_view)
+    server.add_url_rule("/login", "login", login_view, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", _logout_view)
     server.add_url_rule("/healthz", "healthz", lambda: "ok")
     server.before_request(_guard)

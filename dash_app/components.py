@@ -8,6 +8,7 @@ from dash.development.base_component import Component
 from dash_app import queries
 from dash_app.auth import app_store, require_scope, secured
 
+WINDOWS = (7, 30)  # the forecast windows a page offers (days)
 NO_FORECAST = (
     "No forecast has been published yet. The data cell runs `roadsafety retrain` "
     "(or `roadsafety demo`) to create one."
@@ -58,8 +59,8 @@ def district_control(prefix: str) -> html.Div:
 
 def window_control(prefix: str) -> html.Div:
     """Forecast window choice: next 7 or next 30 days."""
-    windows = [{"label": "Next 7 days", "value": 7}, {"label": "Next 30 days", "value": 30}]
-    return control("Window", choice(f"{prefix}-window", windows, 7))
+    windows = [{"label": f"Next {days} days", "value": days} for days in WINDOWS]
+    return control("Window", choice(f"{prefix}-window", windows, WINDOWS[0]))
 
 
 def register_district_options(app: Dash, prefix: str) -> None:

@@ -1,12 +1,18 @@
 """Figure and map builders: pure functions from Polars frames to Plotly figures / Dash components.
 
 No data access here (frames come from :mod:`dash_app.queries`), so every builder is tested directly.
+
+Text from the data (road, station and district names, peak windows) is markup-escaped with
+:func:`plain` wherever it reaches a renderer that reads HTML: Leaflet tooltips and popups
+(``properties.tooltip`` is set as ``innerHTML``) and Plotly's pseudo-HTML labels, hover texts and
+titles. Dash components (``html.*``, grids, dropdowns) render text as text and need no escaping.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from html import escape
 
 import dash_leaflet as dl
 import h3
@@ -133,12 +139,19 @@ def kpi_cards(kpis: pl.DataFrame) -> list[html.Div]:
     return cards
 
 
+def plain(value: object) -> str:
+    """Data text made inert for HTML-reading renderers (``<`` ``>`` ``&`` and quotes escaped)."""
+    return escape("" if value is None else str(value), quote=True)
+
+
 def _cell_feature(row: dict) -> dict:
     ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(row["h3_cell"])]
     ring.append(ring[0])
     label = (
-        f"<b>{row.get('road_name') or 'Unnamed road'}</b><br>{row.get('police_station') or ''}"
-        f"<br>{fmt_num(row['expected_crashes'], 2)} crashes expected<br>{row.get('peak_window') or ''}"
+        f"<b>{plain(row.get('road_name') or 'Unnamed road')}</b>"
+        f"<br>{plain(row.get('police_station'))}"
+        f"<br>{fmt_num(row['expected_crashes'], 2)} crashes expected"
+        f"<br>{plain(row.get('peak_window'))}"
     )
     return {
         "type": "Feature",
@@ -333,7 +346,7 @@ def enforcement_figure(gap: pl.DataFrame) -> go.Figure:
         if part.is_empty():
             continue
         text = [
-            f"{r or 'Unnamed road'} - {p or ''}"
+            f"{plain(r or 'Unnamed road')} - {plain(p)}"
             for r, p in zip(part["road_name"].to_list(), part["police_station"].to_list())
         ]
         fig.add_scatter(
@@ -360,7 +373,7 @@ def offence_figure(offences: pl.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=agg["challans"].to_list(),
-            y=[vocabulary.label(o, default=o) for o in agg["offence"].to_list()],
+            y=[plain(vocabulary.label(o, default=o)) for o in agg["offence"].to_list()],
             orientation="h",
             marker_color="#4575b4",
         )

@@ -20,7 +20,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "dash_app")]  # worlds, app_clients
+sys.path[:0] = [
+    str(REPO / "tests"),
+    str(REPO / "tests" / "dash_app"),
+]  # worlds, app_clients, chrome
 
 log = logging.getLogger("screenshots")
 USER, PASSWORD = "screenshots", "screenshots-only-pw"
@@ -39,8 +42,8 @@ def prepare_db(source: Path | None, tmp: Path) -> Path:
     """A copy of the warehouse (or a new seeded world) with the screenshot user added."""
     from worlds import app_world
 
-    from dash_app.users import add_user
     from roadsafety.store.connection import write_connection
+    from roadsafety.store.users import add_user
 
     db = tmp / "screens.duckdb"
     if source is None:
@@ -63,9 +66,9 @@ def start_server(db: Path, tmp: Path) -> tuple[object, str]:
 
 def browser(width: int, height: int):
     """Headless Chromium at the given window size."""
-    from app_clients import chromium
+    from chrome import chrome_options, start_chrome
 
-    return chromium(width, height, "--hide-scrollbars")
+    return start_chrome(chrome_options(width, height, "--hide-scrollbars"))
 
 
 def wait_for(driver, css: str, timeout: float = 40) -> None:

@@ -384,7 +384,7 @@ def app_world(
     ``scale`` multiplies record volumes (``years=10, scale=1`` gives about 100,000 accidents and
     ``challans_per_year * 10`` challans, for the benchmark).
     """
-    from dash_app.users import add_user
+    from roadsafety.store.users import add_user
 
     rng = np.random.default_rng(seed)
     today = today or date.today()

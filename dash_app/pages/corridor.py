@@ -6,12 +6,13 @@ import dash_ag_grid as dag
 import polars as pl
 from dash import Dash, Input, Output, State, dcc, html
 
-from dash_app import figures, queries
+from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, audit, require_scope, secured
 from dash_app.components import control, graph_card, heading, notice
 from roadsafety import vocabulary
 
 PATH = "/corridor"
+UNIT_MAX = 300  # longest unit id accepted from a link or a dropdown
 TITLE = "Corridor detail"
 P = "corridor"
 LABELLED = ("severity", "offence")  # stored keys shown as the vocabulary's labels
@@ -83,6 +84,7 @@ def layout(unit: str | None = None, cells: str | None = None, **_: str) -> html.
 def pick_options(_: str, current: str | None) -> list[dict]:
     """The caller's top 100 units of the 7-day forecast (plus the linked unit)."""
     scope = require_scope()
+    current = inputs.text(current, UNIT_MAX)
     units = queries.forecast_units(app_store(), 7, scope.district).sort("rank").head(100)
     opts = [
         {
@@ -96,10 +98,10 @@ def pick_options(_: str, current: str | None) -> list[dict]:
     return opts
 
 
-def unit_ids_of(unit: str, cells: str | None) -> tuple[str, ...]:
-    """Units to read: a merged corridor's cells, else the unit itself."""
+def unit_ids_of(unit: str, cells: object) -> tuple[str, ...]:
+    """Units to read: a merged corridor's valid H3 cells (maybe none), else the unit itself."""
     if cells:
-        return tuple(sorted({c.strip() for c in cells.split(";") if c.strip()}))
+        return inputs.h3_cells(cells)
     return (unit,)
 
 
@@ -254,10 +256,13 @@ def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
 def update(unit: str | None, cells: str | None) -> object:
     """Detail of the chosen unit, if the caller's scope covers its district."""
     scope = require_scope()
+    unit = inputs.text(unit, UNIT_MAX)
     if not unit:
         return notice("Choose a stretch above, or tap one on the Overview map or in the Risk list.")
     ids = unit_ids_of(unit, cells if unit.startswith("corridor:") else None)
-    detail = queries.unit_detail(app_store(), ids)
+    if not ids:
+        return notice("This corridor link names no valid map cells.", "error")
+    detail = queries.unit_detail(app_store(), ids, scope.district)
     districts = set(detail.units["district"].to_list()) if not detail.units.is_empty() else {None}
     if not all(scope.allows(d) for d in districts):
         audit("denied", {"asked_unit": unit, "scope": scope.district})

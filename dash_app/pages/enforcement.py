@@ -5,10 +5,11 @@ from __future__ import annotations
 import dash_ag_grid as dag
 from dash import Dash, Input, Output, html
 
-from dash_app import figures, queries
+from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
     NO_FORECAST,
+    WINDOWS,
     district_control,
     graph_card,
     heading,
@@ -101,7 +102,8 @@ def update(district: str | None, window: int) -> tuple:
     """Scatter, offence mix and gap list for the caller's scope."""
     scope = require_scope()
     store = app_store()
-    district = scoped_district(scope, district)
+    district = scoped_district(scope, inputs.text(district))
+    window = inputs.choice(window, WINDOWS, 7)
     if queries.run_of(store, window) is None:
         empty = figures.empty_figure("No forecast yet.")
         return notice(NO_FORECAST, "warn"), empty, empty, []

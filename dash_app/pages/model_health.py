@@ -120,10 +120,14 @@ def champion_card(champ: dict | None, runs: dict) -> html.Div:
 
 
 def update(_: str) -> list:
-    """Every section of the page; admins also see the latest audit events."""
+    """Every section of the page, for the caller's scope.
+
+    A district user sees their district's data freshness and no statewide loads; state-level
+    admins also see the latest audit events.
+    """
     scope = require_scope()
     store = app_store()
-    health = queries.model_health(store)
+    health = queries.model_health(store, scope)
     cols, rows = backtest_pivot(health.backtest)
     last = health.versions.row(0, named=True) if not health.versions.is_empty() else None
     retrain = (
@@ -151,9 +155,17 @@ def update(_: str) -> list:
         html.Div(
             className="card", children=[html.H3("Model versions"), _auto_grid(health.versions)]
         ),
-        html.Div(className="card", children=[html.H3("Recent loads"), _auto_grid(health.ingests)]),
+        html.Div(
+            className="card",
+            children=[
+                html.H3("Recent loads"),
+                _auto_grid(health.ingests)
+                if scope.district is None
+                else "Loads are statewide files: they are shown to state-level users.",
+            ],
+        ),
     ]
-    if scope.role == "admin":
+    if scope.role == "admin" and scope.district is None:
         events = queries.audit_events(store)
         body.append(
             html.Div(

@@ -9,10 +9,11 @@ import polars as pl
 from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dash_app import figures, queries
+from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
     NO_FORECAST,
+    WINDOWS,
     district_control,
     heading,
     notice,
@@ -76,7 +77,8 @@ def update(district: str | None, window: int) -> tuple:
     """KPI cards, alerts and the risk map for the caller's scope."""
     scope = require_scope()
     store = app_store()
-    district = scoped_district(scope, district)
+    district = scoped_district(scope, inputs.text(district))
+    window = inputs.choice(window, WINDOWS, 7)
     if queries.run_of(store, window) is None:
         return notice(NO_FORECAST, "warn"), None, None, "Where the risk is"
     kpis = figures.kpi_cards(queries.kpis(store, district))
@@ -109,7 +111,8 @@ def register_callbacks(app: Dash) -> None:
     )
     @secured
     def open_unit(clicks: list) -> str:
-        feature = ctx.triggered[0]["value"] if ctx.triggered else None
-        if not feature or not isinstance(feature, dict):
+        feature = inputs.record(ctx.triggered[0]["value"] if ctx.triggered else None)
+        unit = inputs.text(inputs.record(feature.get("properties")).get("unit_id"), 300)
+        if unit is None:
             raise PreventUpdate
-        return corridor_href(feature["properties"]["unit_id"])
+        return corridor_href(unit)

@@ -6,7 +6,7 @@ import dash_ag_grid as dag
 import polars as pl
 from dash import Dash, Input, Output, html
 
-from dash_app import figures, queries
+from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import district_control, graph_card, heading, register_district_options
 
@@ -93,8 +93,8 @@ def update(district: str | None) -> tuple:
     """Weekly figure, heatmap and calendar for the caller's scope."""
     scope = require_scope()
     store = app_store()
-    district = scoped_district(scope, district)
-    where = district or "all districts"
+    district = scoped_district(scope, inputs.text(district))
+    where = figures.plain(district or "all districts")  # Plotly titles read HTML
     history, forecast = queries.period_series(store, district)
     weekly = figures.weekly_figure(
         history, forecast, f"Crashes per week, {where}: recorded and forecast"

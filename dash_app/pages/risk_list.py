@@ -8,10 +8,11 @@ import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dash_app import downloads, figures, queries
+from dash_app import downloads, figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
     NO_FORECAST,
+    WINDOWS,
     choice,
     control,
     district_control,
@@ -25,6 +26,8 @@ from dash_app.pages.overview import corridor_href
 PATH = "/risk-list"
 TITLE = "Risk list"
 P = "risk"
+ROW_CHOICES = (50, 100, 200, 500)
+SEVERITIES = ("all", "fatal_grievous")
 BAND_CHOICES = [
     {"label": "All bands", "value": "low"},
     {"label": f"{figures.BAND_LABELS['medium']} and above", "value": "medium"},
@@ -109,7 +112,7 @@ def layout(**_: str) -> html.Div:
                     control(
                         "Rows",
                         dcc.Dropdown(
-                            id=f"{P}-top", options=[50, 100, 200, 500], value=100, clearable=False
+                            id=f"{P}-top", options=list(ROW_CHOICES), value=100, clearable=False
                         ),
                     ),
                     dcc.Checklist(
@@ -155,16 +158,21 @@ def layout(**_: str) -> html.Div:
 
 
 def list_params(
-    district: str | None, ps: str | None, severity: str, band: str, top: int, merge: list
+    district: str | None, ps: object, severity: object, band: object, top: object, merge: object
 ) -> dict:
-    """Risk-list filter options (the exports module's ``RiskListFilter`` fields)."""
+    """Risk-list filter options (the exports module's ``RiskListFilter`` fields).
+
+    ``district`` is already scoped; the other values come from the browser and are normalised
+    (an unknown value falls back to the control's default).
+    """
+    band = inputs.choice(band, [b["value"] for b in BAND_CHOICES], "low")
     return {
-        "top": int(top or 100),
+        "top": inputs.whole(top, 1, max(ROW_CHOICES), 100),
         "district": district,
-        "police_station": ps or None,
-        "severity": severity or "all",
-        "min_band": band if band and band != "low" else None,
-        "merge": bool(merge),
+        "police_station": inputs.text(ps),
+        "severity": inputs.choice(severity, SEVERITIES, "all"),
+        "min_band": band if band != "low" else None,
+        "merge": bool(inputs.flags(merge, ("merge",))),
     }
 
 
@@ -180,10 +188,13 @@ def update_grid(
     """Rows of the list for the filters, forced to the caller's district scope."""
     scope = require_scope()
     store = app_store()
+    window = inputs.choice(window, WINDOWS, 7)
     run = queries.run_of(store, window)
     if run is None:
         return [], notice(NO_FORECAST, "warn")
-    params = list_params(scoped_district(scope, district), ps, severity, band, top, merge)
+    params = list_params(
+        scoped_district(scope, inputs.text(district)), ps, severity, band, top, merge
+    )
     rows = queries.risk_rows(store, window, params)
     text = (
         f"{rows.height} rows - forecast for {run.window_start:%d %b %Y} to {run.window_end:%d %b %Y}, "
@@ -195,7 +206,7 @@ def update_grid(
 def police_station_options(district: str | None) -> list[str]:
     """Police stations of the chosen district (or of the caller's scope)."""
     scope = require_scope()
-    return queries.police_stations(app_store(), scope.district_for(district))
+    return queries.police_stations(app_store(), scope.district_for(inputs.text(district)))
 
 
 def register_callbacks(app: Dash) -> None:
@@ -228,7 +239,10 @@ def register_callbacks(app: Dash) -> None:
     def download(_c, _x, _p, district, ps, window, severity, band, top, merge):
         fmt = str(ctx.triggered_id).rsplit("-", 1)[-1]
         scope = require_scope()
-        params = list_params(scoped_district(scope, district), ps, severity, band, top, merge)
+        params = list_params(
+            scoped_district(scope, inputs.text(district)), ps, severity, band, top, merge
+        )
+        window = inputs.choice(window, WINDOWS, 7)
         return downloads.risk_list_download(app_store(), scope, window, params, fmt)
 
     @app.callback(
@@ -238,9 +252,10 @@ def register_callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     @secured
-    def open_row(cell: dict | None, rows: list[dict]) -> str:
-        unit = (cell or {}).get("rowId")
-        row = next((r for r in rows or [] if r.get("unit_id") == unit), None)
+    def open_row(cell: object, rows: object) -> str:
+        unit = inputs.text(inputs.record(cell).get("rowId"), 300)
+        rows = rows if isinstance(rows, list) else []
+        row = next((r for r in map(inputs.record, rows) if unit and r.get("unit_id") == unit), None)
         if row is None:
             raise PreventUpdate
         return row_href(row)
@@ -248,7 +263,7 @@ def register_callbacks(app: Dash) -> None:
 
 def row_href(row: dict) -> str:
     """Corridor-detail link of a list row (a merged corridor passes its cells)."""
-    cells = row.get("h3_cell") or ""
+    cells = row.get("h3_cell") if isinstance(row.get("h3_cell"), str) else ""
     if ";" in cells:
         return "/corridor?" + urlencode({"unit": row["unit_id"], "cells": cells})
     return corridor_href(row["unit_id"])

@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,8 @@ import polars as pl
 
 from dash_app.queries import snapshot as snap
 from dash_app.queries.unit import read_unit_detail
-from dash_app.users import UserRecord, read_user
 from roadsafety.store.connection import read_connection
+from roadsafety.store.users import UserRecord, read_user
 
 log = logging.getLogger(__name__)
 
@@ -222,10 +222,17 @@ def risk_rows(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
     return _list_rows(store, window_days, params, snap.read_risk_rows)
 
 
-def unit_detail(store: AppStore, unit_ids: tuple[str, ...]) -> snap.UnitDetail:
-    """History, recent crashes and challans (no personal fields) of one unit or a corridor's cells."""
+def unit_detail(
+    store: AppStore, unit_ids: tuple[str, ...], district: str | None = None
+) -> snap.UnitDetail:
+    """History, recent crashes and challans (no personal fields) of one unit or a corridor's cells.
+
+    With a ``district`` (a scoped user), record-level parts (monthly history, recent crashes and
+    challans, offence mix) leave out records of other districts that fall in a border cell.
+    """
     runs = tuple(r.run_id for r in store.snapshot().runs.values())
-    return store.memo(("unit", unit_ids), lambda: store.read(read_unit_detail, unit_ids, runs))
+    key = ("unit", unit_ids, district.casefold() if district else None)
+    return store.memo(key, lambda: store.read(read_unit_detail, unit_ids, runs, district))
 
 
 def enforcement(store: AppStore, window_days: int, district: str | None) -> pl.DataFrame:
@@ -257,9 +264,28 @@ def offence_mix(store: AppStore, district: str | None) -> pl.DataFrame:
     return _in_district(store.snapshot().offences, district)
 
 
-def model_health(store: AppStore) -> snap.Health:
-    """Champion, cut-off, backtest summary, freshness and the last retrain outcome."""
-    return store.snapshot().health
+def model_health(store: AppStore, scope: Scope) -> snap.Health:
+    """Champion, cut-off, backtest summary, freshness and the last retrain outcome, for ``scope``.
+
+    Data freshness counts only the scope's district; recent loads (statewide files) are shown to
+    state-level users only.
+    """
+    health = store.snapshot().health
+    fresh = health.freshness
+    if scope.district is not None:
+        fresh = fresh.filter(pl.col("district").str.to_lowercase() == scope.district.casefold())
+    fresh = (
+        fresh.group_by("records", maintain_order=True)
+        .agg(pl.col("n").sum(), pl.col("first").min(), pl.col("latest").max())
+        .sort("records")
+    )
+    for kind in ("accidents", "challans"):
+        if kind not in fresh["records"].to_list():
+            fresh = pl.concat(
+                [fresh, pl.DataFrame({"records": [kind], "n": [0]})], how="diagonal_relaxed"
+            )
+    ingests = health.ingests if scope.district is None else health.ingests.clear()
+    return replace(health, freshness=fresh.sort("records"), ingests=ingests)
 
 
 def now() -> datetime:
@@ -288,7 +314,7 @@ def workbook_companions(
 
 def audit_events(store: AppStore, limit: int = 50) -> pl.DataFrame:
     """The latest app audit events (newest first; admins only see this)."""
-    from dash_app.users import read_audit_log
+    from roadsafety.store.users import read_audit_log
 
     events = read_audit_log(store.db_path)[-limit:][::-1]
     if not events:

@@ -15,7 +15,7 @@ class Health:
     champion: dict | None
     backtest: pl.DataFrame
     versions: pl.DataFrame
-    freshness: pl.DataFrame
+    freshness: pl.DataFrame  # per kind and district (``district`` null: records without one)
     ingests: pl.DataFrame
 
 
@@ -43,11 +43,14 @@ def backtest_summary(con: duckdb.DuckDBPyConnection, version_id: str) -> pl.Data
 
 
 def _freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Records, first and latest date per kind and district (the page sums or scopes them)."""
     return con.execute(
-        """SELECT 'accidents' AS records, count(*) AS n, min(occurred_at) AS first, max(occurred_at) AS latest
-           FROM accidents
+        """SELECT 'accidents' AS records, district, count(*) AS n, min(occurred_at) AS first,
+                  max(occurred_at) AS latest
+           FROM accidents GROUP BY ALL
            UNION ALL
-           SELECT 'challans', count(*), min(issued_at), max(issued_at) FROM challans"""
+           SELECT 'challans', district, count(*), min(issued_at), max(issued_at)
+           FROM challans GROUP BY ALL"""
     ).pl()
 
 

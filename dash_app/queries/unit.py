@@ -1,4 +1,10 @@
-"""Per-unit reads for the corridor detail page (no personal fields are selected)."""
+"""Per-unit reads for the corridor detail page (no personal fields are selected).
+
+A scoped reader passes its district: a cell on a district border can hold another district's
+records, which are then left out of the record-level parts (records without a district follow the
+unit, which the page has already checked belongs to the reader's district). Place-level figures
+(the forecast, the MoRTH blackspot rule) stay whole: they describe the place.
+"""
 
 from __future__ import annotations
 
@@ -36,11 +42,21 @@ def _blackspot(
     }
 
 
+def _in_scope(district: str | None) -> tuple[str, list]:
+    if district is None:
+        return "", []
+    return " AND (district IS NULL OR lower(district) = lower(?))", [district]
+
+
 def read_unit_detail(
-    con: duckdb.DuckDBPyConnection, unit_ids: tuple[str, ...], run_ids: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection,
+    unit_ids: tuple[str, ...],
+    run_ids: tuple[str, ...],
+    district: str | None = None,
 ) -> UnitDetail:
     """Attributes, forecasts, 3-year monthly history, recent crashes and challans of the units."""
     q = _ids(unit_ids)
+    scope_sql, scope_args = _in_scope(district)
     units = con.execute(
         f"""SELECT unit_id, kind, h3_cell, road_name, road_category, police_station, district,
                    latitude, longitude, chainage_km, n_accidents, first_seen, last_seen
@@ -58,27 +74,30 @@ def read_unit_detail(
         f"""SELECT CAST(date_trunc('month', occurred_at) AS DATE) AS month, count(*) AS crashes,
                    count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS fatal_grievous,
                    CAST(coalesce(sum(killed), 0) AS BIGINT) AS killed
-            FROM accidents WHERE unit_id IN ({q})
+            FROM accidents WHERE unit_id IN ({q}){scope_sql}
               AND occurred_at >= (SELECT max(occurred_at) FROM accidents) - INTERVAL 3 YEAR
             GROUP BY 1 ORDER BY 1""",
-        list(unit_ids),
+        [*unit_ids, *scope_args],
     ).pl()
     crashes = con.execute(
         f"""SELECT occurred_at, has_time, severity, killed, injured, road_name, chainage_km,
                    police_station, vehicle_types, weather, light, cause
-            FROM accidents WHERE unit_id IN ({q}) ORDER BY occurred_at DESC LIMIT {RECENT}""",
-        list(unit_ids),
+            FROM accidents WHERE unit_id IN ({q}){scope_sql}
+            ORDER BY occurred_at DESC LIMIT {RECENT}""",
+        [*unit_ids, *scope_args],
     ).pl()
     challans = con.execute(
         f"""SELECT issued_at, offence, challan_type, vehicle_class, fine_amount, camera_id
-            FROM challans WHERE unit_id IN ({q}) ORDER BY issued_at DESC LIMIT {RECENT}""",
-        list(unit_ids),
+            FROM challans WHERE unit_id IN ({q}){scope_sql}
+            ORDER BY issued_at DESC LIMIT {RECENT}""",
+        [*unit_ids, *scope_args],
     ).pl()
     mix = con.execute(
         f"""SELECT offence, count(*) AS challans FROM challans
-            WHERE unit_id IN ({q}) AND issued_at > (SELECT max(issued_at) FROM challans) - INTERVAL 90 DAY
+            WHERE unit_id IN ({q}){scope_sql}
+              AND issued_at > (SELECT max(issued_at) FROM challans) - INTERVAL 90 DAY
             GROUP BY 1 ORDER BY 2 DESC, 1""",
-        list(unit_ids),
+        [*unit_ids, *scope_args],
     ).pl()
     profile = con.execute(
         f"""SELECT dow, hour, avg(share) AS share FROM unit_hour_profile

@@ -20,13 +20,21 @@ accepted, and with no country the calendar features use only generic seasonality
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import field, fields, is_dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.dataclasses import dataclass
 from pydantic_settings import (
     BaseSettings,
@@ -59,13 +67,15 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "ROADSAFETY_SECURE_COOKIES": ("app", "secure_cookies"),
 }
 # ROADSAFETY_* variables that are not settings: the config file itself, the app's session key
-# (dash_app.auth), the demo's password and the real-data folder of the tests and scripts.
+# (dash_app.auth), the demo's password, and the tests' real-data folder and example count.
 OTHER_VARS = (
     "ROADSAFETY_CONFIG",
     "ROADSAFETY_SECRET_KEY",
     "ROADSAFETY_DEMO_PASSWORD",
     "ROADSAFETY_REAL_DATA",
+    "ROADSAFETY_HYPOTHESIS_EXAMPLES",
 )
+TOML_ONLY_KEYS = {"privacy": ("extra_personal_fields",)}  # keys a file may hold beyond the fields
 STRICT = ConfigDict(extra="forbid")
 Month = Annotated[int, Field(ge=1, le=12)]
 
@@ -122,11 +132,58 @@ class CalendarConfig:
         return value or None
 
 
+# Source column names that hold personal data (regular expressions, searched in the name made lower
+# case with every run of other characters as one '_': 'Owner Name' -> 'owner_name'). Such columns
+# are never kept in the stored copy of source rows (``raw``). See docs/security.md.
+DEFAULT_PERSONAL_FIELDS = (
+    r"(^|_)(vehicle_?)?(reg|regn|regd|registration)(_?(no|num|number))?($|_)",
+    r"(^|_)(vehicle|veh)_?(no|num|number)($|_)",
+    r"(^|_)(number_?plate|plate(_?(no|num|number))?)($|_)",
+    r"(^|_)(chassis|engine)(_?(no|num|number))?($|_)",
+    r"^(full_?|first_?|last_?|middle_?|given_?|family_?|sur|fore)?name$",
+    r"(owner|driver|offender|accused|victim|complainant|person|father|mother|husband|wife"
+    r"|guardian|witness|applicant|passenger|pedestrian|rider)s?_?(full_?|first_?|last_?)?name",
+    r"phone|mobile|telephone|whatsapp|(^|_)tel($|_)|(^|_)contact(_?(no|num|number))?($|_)",
+    r"e_?mail",
+    r"address|(^|_)addr($|_)",
+    r"licen[cs]e|(^|_)dl(_?(no|num|number))?($|_)",
+    r"aadh?aa?r|(^|_)uid(ai)?($|_)",
+    r"(^|_)pan(_?(no|num|number|card))?($|_)|passport|voter_?id|(^|_)epic($|_)",
+    r"(^|_)(dob|date_of_birth|birth_?date)($|_)",
+)
+
+
 @dataclass(frozen=True, config=STRICT)
 class PrivacyConfig:
-    """Where the HMAC key for personal data lives (never inside the warehouse)."""
+    """Personal data: where the HMAC key lives (never inside the warehouse) and which source
+    column names count as personal (``[privacy] personal_fields`` replaces the defaults,
+    ``extra_personal_fields`` adds to them)."""
 
     key_path: Path = field(default_factory=_default_key_path)
+    personal_fields: tuple[str, ...] = DEFAULT_PERSONAL_FIELDS
+
+    @model_validator(mode="before")
+    @classmethod
+    def _add_extra_fields(cls, data: Any) -> Any:
+        """``extra_personal_fields`` (a TOML key) adds patterns to ``personal_fields``."""
+        if isinstance(data, dict) and "extra_personal_fields" in data:
+            data = dict(data)
+            extra = tuple(data.pop("extra_personal_fields"))
+            data["personal_fields"] = (
+                *data.get("personal_fields", DEFAULT_PERSONAL_FIELDS),
+                *extra,
+            )
+        return data
+
+    @field_validator("personal_fields")
+    @classmethod
+    def _regexes(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression ({exc})") from exc
+        return patterns
 
 
 @dataclass(frozen=True, config=STRICT)
@@ -266,7 +323,8 @@ def _known_keys(loc: tuple[str, ...]) -> list[str]:
         return sorted({*Settings.model_fields, "db"} - {"db_path"})
     section = Settings.model_fields.get(loc[0])
     kind = section.annotation if section else None
-    return sorted(f.name for f in fields(kind)) if kind and is_dataclass(kind) else []
+    names = [f.name for f in fields(kind)] if kind and is_dataclass(kind) else []
+    return sorted([*names, *TOML_ONLY_KEYS.get(loc[0], ())])
 
 
 def _describe(exc: ValidationError, origins: dict[tuple[str, ...], str]) -> str:

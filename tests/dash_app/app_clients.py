@@ -1,22 +1,9 @@
-"""How tests, the screenshots and the benchmark talk to the app: hand-crafted callback requests,
-the app under waitress on a free loopback port, and headless Chromium (Debian chromium-driver)."""
+"""How tests, the screenshots and the benchmark reach the app: the app under waitress on a free
+loopback port, and hand-crafted callback requests (headless Chromium is in ``chrome.py``)."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROMIUM_ARGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
 
 
 def serve_in_thread(server) -> tuple[object, str]:
@@ -29,27 +16,6 @@ def serve_in_thread(server) -> tuple[object, str]:
     srv = create_server(server, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=srv.run, daemon=True).start()
     return srv, f"http://127.0.0.1:{srv.effective_port}"
-
-
-def chromium(width: int, height: int, *extra: str, downloads: Path | None = None):
-    """Headless Chromium at the given window size (downloads saved to ``downloads``)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    for arg in (*CHROMIUM_ARGS, *extra, f"--window-size={width},{height}"):
-        opts.add_argument(arg)
-    if downloads is not None:
-        prefs = {
-            "download.default_directory": str(downloads),
-            "download.prompt_for_download": False,
-        }
-        opts.add_experimental_option("prefs", prefs)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    if downloads is not None:
-        behaviour = {"behavior": "allow", "downloadPath": str(downloads)}
-        driver.execute_cdp_cmd("Browser.setDownloadBehavior", behaviour)
-    return driver
 
 
 def callback_payload(app, output_part: str, values: dict) -> dict:

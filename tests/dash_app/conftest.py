@@ -8,11 +8,34 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from chrome import CHROMEDRIVER, chrome_options, start_chrome
 from flask_login import login_user
 from worlds import app_world
 
 from dash_app.app import create_app
 from dash_app.auth import AppUser
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    """Headless Chromium (skips when Debian's chromium and chromium-driver are absent)."""
+    if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
+        pytest.skip(
+            "chromium / chromium-driver not installed (apt-get install chromium chromium-driver)"
+        )
+    opts = chrome_options(1280, 900)
+    opts.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(tmp_path), "download.prompt_for_download": False},
+    )
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console, for CSP checks
+    driver = start_chrome(opts)
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    driver.download_dir = tmp_path
+    yield driver
+    driver.quit()
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ from app_clients import callback_payload
 from worlds import PASSWORD
 
 from dash_app.app import create_app
-from dash_app.users import read_audit_log, set_disabled
 from roadsafety.store.connection import write_connection
+from roadsafety.store.users import read_audit_log, set_disabled
 
 GRID_INPUTS = {
     "risk-district": "Panipat",
@@ -124,3 +124,139 @@ def test_repeated_failures_lock_the_user_out(app, world_db: Path) -> None:
     assert locked.status_code == 200 and b"Too many failed attempts" in locked.data
     assert _login(client, "admin").status_code == 302  # other users are not affected
     assert read_audit_log(world_db)[-2]["detail"]["reason"] == "too many failures"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "/%09/evil.example",  # browsers drop the tab: //evil.example
+        "/%0d%0aSet-Cookie:x=1",
+        "/%5Cevil.example",
+        "/%5C%5Cevil.example",
+        "https://evil.example/",
+        "//evil.example",
+        "/ /evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_next_never_leaves_the_site(app, next_url: str) -> None:
+    resp = _login(app.server.test_client(), "admin", next_url=f"?next={next_url}")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/"
+
+
+def test_next_keeps_a_local_page(app) -> None:
+    resp = _login(app.server.test_client(), "admin", next_url="?next=/risk-list%3Fa%3D1")
+    assert resp.headers["Location"] == "/risk-list?a=1"
+
+
+def _cookie_of(client) -> str:
+    return client.get_cookie("roadsafety_session").value
+
+
+def _replay(app, cookie: str) -> int:
+    other = app.server.test_client()
+    other.set_cookie("roadsafety_session", cookie)
+    return other.get("/_dash-layout").status_code
+
+
+def test_logout_revokes_a_copied_cookie(app, world_db: Path, tmp_path: Path) -> None:
+    client = app.server.test_client()
+    _login(client, "admin")
+    stolen = _cookie_of(client)
+    assert _replay(app, stolen) == 200
+    client.get("/logout")
+    assert _replay(app, stolen) == 401
+    # a restarted app (new process state) still refuses it: the revocation is on disk
+    again = create_app(world_db, key_dir=tmp_path / "keys")  # the app fixture's key folder
+    again_client = again.server.test_client()
+    again_client.set_cookie("roadsafety_session", stolen)
+    assert again_client.get("/_dash-layout").status_code == 401
+    assert (world_db.with_name(world_db.name + ".revoked_sessions").stat().st_mode & 0o777) == 0o640
+
+
+def test_disable_then_enable_does_not_revive_an_old_session(app, world_db: Path) -> None:
+    client = app.server.test_client()
+    _login(client, "karnal_sp")
+    stolen = _cookie_of(client)
+    with write_connection(world_db) as con:
+        set_disabled(con, "karnal_sp")
+    assert _replay(app, stolen) == 401
+    with write_connection(world_db) as con:
+        set_disabled(con, "karnal_sp", disabled=False)
+    assert _replay(app, stolen) == 401
+    assert _login(app.server.test_client(), "karnal_sp").status_code == 302
+
+
+def test_parallel_wrong_passwords_are_not_all_checked(app, monkeypatch) -> None:
+    import threading
+
+    from dash_app import auth
+
+    checked, barrier = [], threading.Barrier(8, timeout=2)
+
+    def slow_verify(password_hash: str, password: str) -> bool:
+        checked.append(password)
+        try:  # hold every verification until all 8 arrive (they do only without reservation)
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return False
+
+    monkeypatch.setattr(auth, "verify_password", slow_verify)
+    answers: list[bytes] = []
+
+    def attempt() -> None:
+        answers.append(_login(app.server.test_client(), "viewer", "wrong password!").data)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(checked) == 5
+    assert sum(b"Too many failed attempts" in a for a in answers) == 3
+
+
+def test_many_user_names_from_one_address_are_throttled(app) -> None:
+    client = app.server.test_client()
+    answers = [_login(client, f"user{i}", "wrong password!").data for i in range(12)]
+    assert all(b"Wrong user name" in a for a in answers[:10])
+    assert all(b"from this computer" in a for a in answers[10:])
+    assert b"from this computer" in _login(client, "admin").data
+    elsewhere = app.server.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert _login(elsewhere, "admin").status_code == 302
+
+
+def test_huge_user_name_never_reaches_the_audit_log(app, world_db: Path) -> None:
+    client = app.server.test_client()
+    huge = _login(client, "u" * 400_000)
+    assert huge.status_code == 413
+    _login(client, "v" * 10_000)
+    log = world_db.with_name(world_db.name + ".app_audit.jsonl")
+    assert log.stat().st_size < 5_000
+    assert read_audit_log(world_db)[-1]["user"].startswith("v" * 64)
+
+
+@pytest.mark.parametrize("path", ["/login", "/", "/_dash-layout", "/healthz"])
+def test_security_headers_on_every_response(app, path: str) -> None:
+    client = app.server.test_client()
+    _login(client, "admin")
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self' 'sha256-" in csp and "'unsafe-eval'" not in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in headers  # only with --secure-cookies
+
+
+def test_hsts_and_tile_origin_when_configured(world_db: Path, tmp_path: Path) -> None:
+    tiles = "https://{s}.tiles.example/{z}/{x}/{y}.png"
+    app = create_app(world_db, key_dir=tmp_path / "k", secure_cookies=True, tile_url=tiles)
+    headers = app.server.test_client().get("/login").headers
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "img-src 'self' data: https://*.tiles.example" in headers["Content-Security-Policy"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import requests
-from app_clients import CHROMEDRIVER, callback_payload, chromium, serve_in_thread
+from app_clients import callback_payload, serve_in_thread
 from worlds import PASSWORD
 
 from dash_app.app import create_app
@@ -32,18 +32,6 @@ def server(
     srv, base = serve_in_thread(app.server)
     yield base, app
     srv.close()
-
-
-@pytest.fixture
-def browser(tmp_path: Path):
-    if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
-        pytest.skip(
-            "chromium / chromium-driver not installed (apt-get install chromium chromium-driver)"
-        )
-    driver = chromium(1280, 900, downloads=tmp_path)
-    driver.download_dir = tmp_path
-    yield driver
-    driver.quit()
 
 
 def _wait(driver, css: str, count: int = 1):

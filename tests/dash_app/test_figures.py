@@ -113,3 +113,23 @@ def test_offences_and_bands_are_shown_with_the_vocabulary_labels(app) -> None:
     )
     assert set(figures.offence_figure(offences).data[0].y) == {"No helmet", "Red-light jumping"}
     assert figures.band_css() in app.index_string  # every page's head colours the band badges
+
+
+def test_map_tooltips_and_hover_texts_escape_data() -> None:
+    hostile = _units().with_columns(
+        pl.lit("<img src=x onerror=alert(1)>").alias("road_name"),
+        pl.lit("<script>alert(2)</script>").alias("police_station"),
+    )
+    tips = [
+        f["properties"]["tooltip"]
+        for layer in figures.map_layers(hostile)
+        for f in layer.data["features"]
+    ]
+    assert tips and all("&lt;img src=x onerror=alert(1)&gt;" in t for t in tips)
+    assert not any("<img" in t or "<script" in t for t in tips)
+    gap = hostile.with_columns(
+        pl.col("expected_crashes").alias("expected_crashes_per_90d"),
+        pl.lit(3).alias("recent_challans"),
+    )
+    texts = [t for trace in figures.enforcement_figure(gap).data for t in trace.text]
+    assert texts and not any("<script" in t for t in texts)

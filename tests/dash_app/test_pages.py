@@ -13,8 +13,8 @@ from dash.exceptions import PreventUpdate
 from worlds import SECRET_HASH
 
 from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
-from dash_app.users import read_audit_log
 from roadsafety.exports.risk_list import RISK_COLUMNS
+from roadsafety.store.users import read_audit_log
 
 
 def _text(obj: object) -> str:
@@ -180,3 +180,70 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
         and "No champion model yet" in health
         and "Choose a stretch" in body
     )
+
+
+def test_border_cell_shows_a_district_user_only_their_records(as_user, world_db: Path) -> None:
+    from roadsafety.store.connection import read_connection, write_connection
+
+    with read_connection(world_db) as con:
+        unit = con.execute(
+            "SELECT unit_id FROM spatial_units WHERE district = 'Karnal' AND kind = 'h3' "
+            "ORDER BY unit_id LIMIT 1"
+        ).fetchone()[0]
+    with write_connection(world_db) as con:  # a Panipat crash and challan inside a Karnal cell
+        con.execute(
+            "INSERT INTO accidents (accident_id, occurred_at, severity, district, unit_id, cause, "
+            "source) VALUES ('X1', now(), 'fatal', 'Panipat', ?, 'PANIPAT-ONLY-CAUSE', 'world')",
+            [unit],
+        )
+        con.execute(
+            "INSERT INTO challans (challan_id, issued_at, offence, district, unit_id, camera_id, "
+            "source) VALUES ('XC1', now(), 'red_light', 'Panipat', ?, 'CAM-PANIPAT-ONLY', 'world')",
+            [unit],
+        )
+    with as_user("karnal_sp"):
+        scoped = _text(corridor.update(unit, None))
+    with as_user("admin"):
+        state = _text(corridor.update(unit, None))
+    assert "Recent crashes" in scoped and "PANIPAT-ONLY" not in scoped
+    assert "PANIPAT-ONLY-CAUSE" in state and "CAM-PANIPAT-ONLY" in state
+
+
+def test_model_health_is_scoped_for_a_district_user(as_user, world_db: Path) -> None:
+    from roadsafety.store.connection import read_connection
+
+    with read_connection(world_db) as con:
+        karnal, total = con.execute(
+            "SELECT count(*) FILTER (WHERE district = 'Karnal'), count(*) FROM accidents"
+        ).fetchone()
+    with as_user("karnal_sp"):
+        scoped = _text(model_health.update("x"))
+    with as_user("admin"):
+        state = _text(model_health.update("x"))
+    assert f'"n": {karnal}' in scoped and f'"n": {total}' not in scoped
+    assert "shown to state-level users" in scoped and "canonical" not in scoped
+    assert f'"n": {total}' in state and "canonical" in state
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_downloads_neutralise_formula_names(as_user, world_db: Path, fmt: str) -> None:
+    import base64
+    import zipfile
+
+    from dash_app import downloads
+    from dash_app.auth import app_store, require_scope
+    from roadsafety.store.connection import write_connection
+
+    formula = '=HYPERLINK("http://x","click")'
+    with write_connection(world_db) as con:
+        con.execute("UPDATE spatial_units SET road_name = ?", [formula])
+    params = risk_list.list_params("Karnal", None, "all", "low", 5, [])
+    with as_user("karnal_sp"):
+        payload, _ = downloads.risk_list_download(app_store(), require_scope(), 7, params, fmt)
+    data = base64.b64decode(payload["content"])
+    if fmt == "csv":
+        assert b"'=HYPERLINK" in data and b"\n=HYPERLINK" not in data and b",=HYPERLINK" not in data
+    else:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+            assert not any(b"<f>" in z.read(n) for n in sheets)

@@ -176,3 +176,55 @@ def test_district_sheet_names_are_excel_safe_and_unique():
     assert names[None] == "No district" and names["Summary"] != "Summary"
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in names.values())
     assert len({n.casefold() for n in names.values()}) == 5
+
+
+FORMULAS = [
+    '=HYPERLINK("http://x","click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def _hostile(bundle: ExportBundle) -> ExportBundle:
+    rows = bundle.rows.head(len(FORMULAS)).with_columns(
+        pl.Series("road_name", FORMULAS), pl.Series("police_station", FORMULAS)
+    )
+    return ExportBundle(rows, bundle.enforcement_gap, bundle.blackspots)
+
+
+def test_csv_neutralises_formula_cells_and_keeps_numbers(bundle, tmp_path: Path) -> None:
+    hostile, meta = _hostile(bundle[0]), bundle[1]
+    path = write_export(hostile, tmp_path / "r.csv", "csv", meta)
+    back = pl.read_csv(path, infer_schema=False)
+    assert back["road_name"].to_list() == ["'" + f for f in FORMULAS]
+    assert back["police_station"].to_list() == ["'" + f for f in FORMULAS]
+    typed = pl.read_csv(path)
+    assert (
+        typed["expected_crashes"].to_list() == hostile.rows["expected_crashes"].round(4).to_list()
+    )
+    assert typed["window_start"].cast(pl.Utf8).to_list() == [
+        str(d) for d in hostile.rows["window_start"].to_list()
+    ]
+
+
+def test_xlsx_writes_formula_text_as_text(bundle, tmp_path: Path) -> None:
+    import zipfile
+
+    hostile, meta = _hostile(bundle[0]), bundle[1]
+    path = write_export(hostile, tmp_path / "r.xlsx", "xlsx", meta)
+    with zipfile.ZipFile(path) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in sheets)
+        assert not any(n.startswith("xl/worksheets/_rels") for n in z.namelist())  # no links
+    sheet = openpyxl.load_workbook(path)["Risk list"]
+    header = [c.value for c in sheet[1]]
+    col = header.index("road_name") + 1
+    shown = [sheet.cell(i, col).value for i in range(2, 2 + len(FORMULAS))]
+    assert shown == [f.replace("\r", "_x000D_") for f in FORMULAS]  # CR as Excel escapes it
+    num = header.index("expected_crashes") + 1
+    assert all(
+        isinstance(sheet.cell(i, num).value, (int, float)) for i in range(2, 2 + len(FORMULAS))
+    )

@@ -47,6 +47,7 @@ def test_retrain_registers_and_promotes_first_version(trained) -> None:
     assert {"lightgbm", "naive_1y", "naive_3y", "seasonal_naive", "morth_rule"} <= models
     assert "unit_window" in set(metrics["level"])
     assert Path(result.artifact_dir, "crashes.txt").exists()
+    assert not Path(result.artifact_dir, ".unregistered").exists()  # registered: not an orphan
 
 
 @pytest.mark.parametrize("days", [1, 30, 365])

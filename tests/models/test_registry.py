@@ -50,3 +50,41 @@ def test_artifacts_round_trip(tmp_path: Path) -> None:
         == lgbm.predict_mean(model, frame).to_list()
     )
     assert new_version_id(datetime(2026, 1, 2, 3, 4, 5), tmp_path) == "v20260102T030405_1"
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_orphans_of_killed_retrains_are_removed(tmp_path: Path) -> None:
+    import os
+
+    from roadsafety.models.registry import UNREGISTERED, remove_orphans
+
+    dead, alive = _dead_pid(), os.getpid()
+    folders = {
+        "half": tmp_path / f".tmp-v20260101T000000-{dead}",
+        "running": tmp_path / f".tmp-v20260101T000001-{alive}",
+        "orphan": tmp_path / "v20260101T000002",
+        "in_flight": tmp_path / "v20260101T000003",
+        "registered": tmp_path / "v20260101T000004",
+        "other_warehouse": tmp_path / "v20260101T000005",
+    }
+    for path in folders.values():
+        path.mkdir()
+    (folders["orphan"] / UNREGISTERED).write_text(str(dead))
+    (folders["in_flight"] / UNREGISTERED).write_text(str(alive))
+    (folders["registered"] / UNREGISTERED).write_text(str(dead))
+    removed = remove_orphans(tmp_path, {"v20260101T000004"})
+    assert sorted(removed) == sorted([folders["half"], folders["orphan"]])
+    assert [k for k, p in folders.items() if p.exists()] == [
+        "running",
+        "in_flight",
+        "registered",
+        "other_warehouse",
+    ]

@@ -102,3 +102,29 @@ def test_reader_sees_old_state_during_a_write(tmp_store):
             assert ro.execute("SELECT count(*) FROM t").fetchone()[0] == 0
     with read_connection(tmp_store) as ro:
         assert ro.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+
+
+def test_killed_writer_staging_is_removed_by_the_next_reader(tmp_store):
+    code = (
+        "import time; from roadsafety.store.connection import write_connection\n"
+        f"with write_connection({str(tmp_store)!r}) as con:\n"
+        "    con.execute('CREATE TABLE big AS SELECT range AS x FROM range(100000)')\n"
+        "    print('writing', flush=True); time.sleep(60)\n"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "writing"
+    staging = list(tmp_store.parent.glob(f".{tmp_store.name}.*.staging*"))
+    with read_connection(tmp_store):  # the writer is alive: its staging file is kept
+        assert all(p.exists() for p in staging) and staging
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    with read_connection(tmp_store) as con:
+        assert "big" not in {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    assert not list(tmp_store.parent.glob(f".{tmp_store.name}.*.staging*"))
+
+
+def test_warehouse_and_lock_are_not_world_readable(tmp_store):
+    with write_connection(tmp_store) as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+    assert tmp_store.stat().st_mode & 0o777 == 0o640
+    assert Path(str(tmp_store) + ".lock").stat().st_mode & 0o777 == 0o640

@@ -55,6 +55,18 @@ def test_good_rows_all_load_and_units_are_assigned(tmp_settings, tmp_path):
     assert units.rows() == [("h3", 3), ("ps_road", 1)]
 
 
+# Implausible or hostile values (security issue rows 6, 7 and 15): quarantined like the others.
+HOSTILE_CASES = {
+    "future 2100": ("B1,2100-01-01 10:00,,,minor,0,1,P,PS,NH-1", "occurred_at", "future"),
+    "future 9999": ("B1,9999-12-31 23:59,,,minor,0,1,P,PS,NH-1", "occurred_at", "future"),
+    "year 1900": ("B1,1900-05-01,,,minor,0,1,P,PS,NH-1", "occurred_at", "before 1950"),
+    "3e9 killed": ("B1,2024-01-05,,,fatal,3000000000,0,P,PS,NH-1", "killed", "out of range"),
+    "1e400 killed": ("B1,2024-01-05,,,fatal,1e400,0,P,PS,NH-1", "killed", "not a finite"),
+    "501 injured": ("B1,2024-01-05,,,minor,0,501,P,PS,NH-1", "injured", "out of range"),
+    "NUL in road": ("B1,2024-01-05,,,minor,0,1,P,PS,NH\x00-1", "road_name", "control"),
+    "ANSI in id": ("\x1b[31mB1\x1b[0m,2024-01-05,,,minor,0,1,P,PS,NH-1", "accident_id", "control"),
+    "10 MB road": ("B1,2024-01-05,,,minor,0,1,P,PS," + "N" * 10_000_000, "road_name", "too long"),
+}
 BAD_CASES = {
     "malformed timestamp": (
         "B1,2024-13-45 10:00,29.4,76.9,minor,0,1,P,PS,NH-1",
@@ -93,6 +105,7 @@ BAD_CASES = {
         "accident_id",
         "missing required value",
     ),
+    **HOSTILE_CASES,
 }
 
 

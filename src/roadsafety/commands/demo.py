@@ -94,8 +94,8 @@ def model_step(settings: Settings, today: date) -> None:
 
 def users_step(settings: Settings) -> dict[str, str]:
     """Create the demo users once; their passwords are kept in a 0600 file beside the warehouse."""
-    from dash_app.users import add_user, read_user
     from roadsafety.store.connection import read_connection, write_connection
+    from roadsafety.store.users import add_user, read_user
 
     creds_path = settings.db_path.parent / "demo-logins.json"
     creds = json.loads(creds_path.read_text()) if creds_path.exists() else {}

@@ -1,8 +1,9 @@
-"""``roadsafety serve`` (the web app under waitress) and ``roadsafety users add|list|disable|audit``.
+"""``roadsafety serve`` (the web app under waitress) and ``roadsafety users add|list|disable|revoke|audit``.
 
 ``serve`` reads the warehouse read-only, never trains and loads no data at start-up: the app reads
 lazily, on the first request. Passwords come from a hidden prompt or ``--password-stdin`` and are
-never echoed or logged.
+never echoed or logged. User accounts are read and written through :mod:`roadsafety.store.users`
+(this module never imports the web app except to serve it).
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ def serve(
         "--secure-cookies/--no-secure-cookies",
         help="Send the session cookie only over HTTPS (default: setting app.secure_cookies, env ROADSAFETY_SECURE_COOKIES, else off).",
     ),
+    proxy_hops: int = typer.Option(
+        0,
+        "--proxy-hops",
+        min=0,
+        max=5,
+        help="Reverse proxies in front that set X-Forwarded-For (sign-in throttling per client).",
+    ),
 ) -> None:
     """Run the web app for officers (read-only; sign-in required)."""
     from waitress import serve as waitress_serve
@@ -58,6 +66,7 @@ def serve(
         settings.db_path,
         key_dir=settings.privacy.key_path.parent,
         secure_cookies=secure,
+        proxy_hops=proxy_hops,
         tile_url=settings.app.tile_url,
         tile_attribution=settings.app.tile_attribution,
     )
@@ -94,15 +103,17 @@ def users_add(
         "viewer", "--role", help="viewer (look), analyst (look and download) or admin."
     ),
     district: str | None = typer.Option(
-        None, "--district", help="Limit the user to one district (default: all)."
+        None,
+        "--district",
+        help="Limit the user to one district known to the warehouse (default: all districts).",
     ),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from standard input."
     ),
 ) -> None:
     """Add a user (password asked without echo)."""
-    from dash_app.users import UserStoreError, add_user
     from roadsafety.store.connection import write_connection
+    from roadsafety.store.users import UserStoreError, add_user
 
     password = _read_password(password_stdin)
     try:
@@ -120,8 +131,8 @@ def users_list(ctx: typer.Context) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from dash_app.users import list_users
     from roadsafety.store.connection import read_connection
+    from roadsafety.store.users import list_users
 
     with read_connection(settings_of(ctx).db_path) as con:
         users = list_users(con)
@@ -144,9 +155,9 @@ def users_disable(
     username: str = typer.Argument(...),
     enable: bool = typer.Option(False, "--enable", help="Re-enable instead."),
 ) -> None:
-    """Disable a user (their open sessions end on their next click)."""
-    from dash_app.users import UserStoreError, set_disabled
+    """Disable a user (every open session of theirs ends at once; re-enabling does not revive them)."""
     from roadsafety.store.connection import write_connection
+    from roadsafety.store.users import UserStoreError, set_disabled
 
     try:
         with write_connection(settings_of(ctx).db_path) as con:
@@ -156,12 +167,27 @@ def users_disable(
     log.info("%s user %s", "enabled" if enable else "disabled", username)
 
 
+@users_app.command("revoke")
+@handle_errors
+def users_revoke(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
+    """End every open session of a user (e.g. a lost phone); they must sign in again."""
+    from roadsafety.store.connection import write_connection
+    from roadsafety.store.users import UserStoreError, revoke_sessions
+
+    try:
+        with write_connection(settings_of(ctx).db_path) as con:
+            revoke_sessions(con, username)
+    except UserStoreError as exc:
+        raise UserError(str(exc)) from exc
+    log.info("revoked every session of user %s", username)
+
+
 @users_app.command("audit")
 @handle_errors
 def users_audit(ctx: typer.Context) -> None:
     """Copy new app audit events (logins, downloads, refusals) into the warehouse table app_audit."""
-    from dash_app.users import import_audit, read_audit_log
     from roadsafety.store.connection import write_connection
+    from roadsafety.store.users import import_audit, read_audit_log
 
     db = settings_of(ctx).db_path
     events = read_audit_log(db)

@@ -5,6 +5,11 @@ Sheets: ``Summary`` (window, model version, data cut-off, parameters, per-distri
 and ``MoRTH blackspots`` when the bundle carries them. Every list sheet starts with the risk-list
 contract columns, has a frozen header row, an autofilter and set column widths. For a gap or
 blackspot export the main sheet is named after the list.
+
+Every text is written as a text cell, never as a formula or a link: the workbook is opened with
+xlsxwriter's ``strings_to_formulas``, ``strings_to_urls`` and ``strings_to_numbers`` off, so a road
+named ``=HYPERLINK(...)`` is shown as those characters and runs nothing (OWASP: "write strings as
+strings"). Numbers and dates keep their types and formats.
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ WIDTHS = {
     "model_version": 18,
     "gap_reason": 50,
     "rule_met": 30,
+}
+WORKBOOK_OPTIONS = {
+    "remove_timezone": True,
+    "strings_to_formulas": False,  # '=HYPERLINK(...)' stays text
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
 }
 FIXED_SHEETS = ("Summary", "Risk list", "Enforcement gap", "MoRTH blackspots")
 NO_DISTRICT = "No district"
@@ -105,6 +116,8 @@ def write_list_sheet(book: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, f
                 continue
             if isinstance(value, date):
                 sheet.write_datetime(i, j, value, fmt["date"])
+            elif isinstance(value, str):
+                sheet.write_string(i, j, value)
             else:
                 sheet.write(i, j, value)
     sheet.freeze_panes(1, 0)
@@ -164,7 +177,7 @@ def write_summary(
 
 def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
     """Write the workbook and return its path."""
-    book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     fmt = _formats(book)
     write_summary(book, bundle, meta, fmt)
     write_list_sheet(

@@ -199,6 +199,7 @@ def retrain(
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     with read_connection(settings.db_path) as con:
         taken = model_store.version_ids(con)
+    registry.remove_orphans(settings.models_dir, taken)
     vid = registry.new_version_id(now, settings.models_dir, taken)
     try:
         prep = prepare(settings, as_of)
@@ -222,6 +223,7 @@ def retrain(
     promoted, reason = _register(
         settings, vid, now, as_of, score, meta, metrics, art, policy, block_promotion
     )
+    registry.mark_registered(art)
     log.info(
         "version %s: score %s, %s (%s)",
         vid,

@@ -3,8 +3,13 @@
 A version's artifacts live in ``<models_dir>/<version_id>/``: ``crashes.txt|json``,
 ``fatal_grievous.txt|json`` (LightGBM boosters and their feature lists) and ``meta.json`` (data
 cut-off, panel and LightGBM settings, summary metrics). They are written to a hidden temporary
-directory and renamed into place, so a killed retrain never leaves a half-written version; the
-warehouse registers the version only after that (see :mod:`roadsafety.forecasts.pipeline`).
+directory (``.tmp-<version>-<pid>``) and renamed into place, so a killed retrain never leaves a
+half-written version; the warehouse registers the version only after that (see
+:mod:`roadsafety.forecasts.pipeline`), which then calls :func:`mark_registered` to delete the
+version's ``.unregistered`` marker (the writer's process id). What a killed retrain leaves (its
+temporary directory, or a version still marked unregistered) is removed by :func:`remove_orphans`
+at the start of the next retrain, once the writing process is gone. A folder without the marker
+is never touched (another warehouse may share the models folder).
 
 Promotion (:func:`decide_promotion`): the challenger replaces the champion unless its score (the
 year-ahead hit rate at the 100-unit budget, mean over backtest folds) is worse than the champion's
@@ -15,6 +20,8 @@ history for any fold) is promoted only when there is no champion, or when the ch
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +31,8 @@ from roadsafety.models import lgbm
 from roadsafety.models.backtest import ModelPair
 
 MODEL_FILES = {"crashes": "crashes", "fatal_grievous": "fatal_grievous"}
+UNREGISTERED = ".unregistered"  # marker file in a version folder until the warehouse registers it
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,7 @@ def new_version_id(now: datetime, models_dir: Path, taken: frozenset[str] = froz
 def write_artifacts(models_dir: Path, version_id: str, pair: ModelPair, meta: dict) -> Path:
     """Write the models and ``meta.json`` atomically into ``models_dir/version_id``."""
     final = models_dir / version_id
-    tmp = models_dir / f".tmp-{version_id}"
+    tmp = models_dir / f".tmp-{version_id}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for attr, name in MODEL_FILES.items():
@@ -56,8 +65,54 @@ def write_artifacts(models_dir: Path, version_id: str, pair: ModelPair, meta: di
     (tmp / "meta.json").write_text(
         json.dumps({**meta, "features": pair.features}, indent=2, default=str)
     )
+    (tmp / UNREGISTERED).write_text(str(os.getpid()))
     tmp.rename(final)
     return final
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_registered(directory: Path) -> None:
+    """The warehouse now holds this version: drop its ``.unregistered`` marker."""
+    (directory / UNREGISTERED).unlink(missing_ok=True)
+
+
+def _writer_pid(directory: Path) -> int | None:
+    try:
+        text = (directory / UNREGISTERED).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else 0
+
+
+def remove_orphans(models_dir: Path, registered: frozenset[str] | set[str]) -> list[Path]:
+    """Remove what killed retrains left: temporary directories and never-registered versions.
+
+    Only folders whose writing process is gone are touched (a running retrain's are kept).
+    """
+    removed = []
+    for path in sorted(models_dir.glob(".tmp-*")) if models_dir.is_dir() else []:
+        pid = path.name.rsplit("-", 1)[-1]
+        if path.is_dir() and not (pid.isdigit() and _alive(int(pid))):
+            removed.append(path)
+    for path in sorted(models_dir.glob("v*")) if models_dir.is_dir() else []:
+        pid = _writer_pid(path) if path.is_dir() and path.name not in registered else None
+        if pid is not None and not _alive(pid):
+            removed.append(path)
+    for path in removed:
+        log.warning("removing %s left by an interrupted retrain", path)
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 def read_artifacts(directory: Path) -> tuple[ModelPair, dict]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -50,6 +53,42 @@ class SourceBatch:
             raise SourceError(
                 f"{self.source_file}: rejected rows must have columns {list(REJECT_SCHEMA)}"
             )
+
+
+_POLARS_DUPLICATE = re.compile(r"^(.*)_duplicated_\d+$")  # how Polars renames a repeated name
+_HEADER_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_header_names(
+    path: Path | str, names: list[str], used: Collection[str] | None = None
+) -> None:
+    """Refuse a header that names a column twice or holds control characters.
+
+    Names are compared trimmed and case-blind (``Severity`` and ``severity `` are the same column):
+    with a repeated name a reader would silently keep one of the two columns. A reader of a fixed
+    format passes the columns it ``used``: a repeat elsewhere in such a file drops nothing.
+
+    Raises:
+        SourceError: naming the file, the column and its positions (1-based).
+    """
+    wanted = None if used is None else {u.strip().casefold() for u in used}
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        match = _POLARS_DUPLICATE.match(name)
+        original = match.group(1) if match and match.group(1) in names else name
+        key = original.strip().casefold()
+        if wanted is not None and key not in wanted:
+            continue
+        if _HEADER_CONTROL.search(original):
+            raise SourceError(
+                f"{path}: header column {position} {original!r} contains control characters"
+            )
+        if key in seen:
+            raise SourceError(
+                f"{path}: column {original.strip()!r} appears twice in the header (columns "
+                f"{seen[key]} and {position}); rename or remove one so no value is dropped"
+            )
+        seen[key] = position
 
 
 def empty_rejects() -> pl.DataFrame:

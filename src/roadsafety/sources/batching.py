@@ -12,7 +12,14 @@ from pathlib import Path
 
 import polars as pl
 
-from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch, SourceError, conform
+from roadsafety import schemas
+from roadsafety.sources.base import (
+    REJECT_SCHEMA,
+    SourceBatch,
+    SourceError,
+    check_header_names,
+    conform,
+)
 
 REJECT_COLUMNS = ("_reject_column", "_reject_value", "_reject_reason")
 
@@ -70,6 +77,7 @@ def finish_batch(
         rows_read: data rows read.
         frame: parsed rows with canonical columns, ``source_row``, ``raw`` and the reject columns.
     """
+    frame = frame.with_columns(_numbers_kept(frame, kind))
     rejected_mask = pl.col("_reject_reason").is_not_null()
     rejected = frame.filter(rejected_mask).select(
         pl.col("source_row").cast(pl.Int64).alias("row_number"),
@@ -80,6 +88,30 @@ def finish_batch(
     rejected = rejected.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
     mapped = conform(frame.filter(~rejected_mask), kind)
     return SourceBatch(kind, source, str(path), rows_read, mapped, rejected)
+
+
+def _numbers_kept(frame: pl.DataFrame, kind: str) -> list[pl.Expr]:
+    """Reject columns extended to numbers the canonical type cannot hold (3e9 killed, 1e400).
+
+    Casting them would silently give null; the row is quarantined instead. An earlier reject of
+    the row (the adapter's own rules) keeps priority.
+    """
+    rules = []
+    for col, dtype in schemas.INPUTS[kind].items():
+        if col not in frame.columns or not dtype.is_numeric():
+            continue
+        value = pl.col(col)
+        finite = value.cast(pl.Float64, strict=False).is_finite()
+        lost = value.is_not_null() & (value.cast(dtype, strict=False).is_null() | ~finite)
+        rules.append((lost, col, "number not representable (too large, infinite or not a number)"))
+    if not rules:
+        return []
+    found = reject_when([(cond, col, why, pl.col(col)) for cond, col, why in rules])
+    keep = pl.col("_reject_reason").is_not_null()
+    return [
+        pl.when(keep).then(pl.col(name)).otherwise(expr).alias(name)
+        for name, expr in zip(REJECT_COLUMNS, found)
+    ]
 
 
 def read_text(path: Path, encoding: str = "utf-8") -> str:
@@ -97,7 +129,8 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
 
 
 def require_columns(path: Path, header: list[str], needed: tuple[str, ...]) -> None:
-    """Raise SourceError naming the columns of ``needed`` that the header lacks."""
+    """Raise SourceError naming the columns of ``needed`` the header lacks or names twice."""
+    check_header_names(path, header, used=needed)
     missing = [c for c in needed if c not in header]
     if missing:
         raise SourceError(f"{path}: missing columns {missing}; found {header}")

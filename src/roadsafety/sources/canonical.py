@@ -11,7 +11,12 @@ from pathlib import Path
 import polars as pl
 
 from roadsafety import schemas
-from roadsafety.sources.base import SourceBatch, SourceError, empty_rejects
+from roadsafety.sources.base import (
+    SourceBatch,
+    SourceError,
+    check_header_names,
+    empty_rejects,
+)
 
 
 def read_table_as_text(path: Path) -> pl.DataFrame:
@@ -42,7 +47,12 @@ def read_table_as_text(path: Path) -> pl.DataFrame:
 
 
 def check_header(frame: pl.DataFrame, kind: str, path: Path) -> pl.DataFrame:
-    """Normalise header names and check the required canonical columns are present."""
+    """Normalise header names and check the required canonical columns are present.
+
+    Raises:
+        SourceError: for a repeated column name or a required column missing.
+    """
+    check_header_names(path, frame.columns)
     renamed = frame.rename({c: c.strip().lower() for c in frame.columns})
     missing = [c for c in schemas.REQUIRED[kind] if c not in renamed.columns]
     if missing:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from roadsafety.sources.base import SourceBatch, SourceError
+from roadsafety.sources.base import SourceBatch, SourceError, check_header_names
 from roadsafety.sources.batching import finish_batch, normalise_name, raw_json, reject_when
 from roadsafety.sources.sections import severity_expr
 
@@ -48,6 +48,7 @@ def load_register(path: Path, encoding: str = "latin1") -> pl.DataFrame:
         raise SourceError(f"{path}: file not found") from exc
     except (pl.exceptions.PolarsError, OSError, LookupError) as exc:
         raise SourceError(f"{path}: not readable as a Delhi FIR register ({exc})") from exc
+    check_header_names(path, frame.columns, used=[*NEEDED, *RAW_COLUMNS])
     frame = frame.rename({c: c.strip() for c in frame.columns})
     missing = [c for c in NEEDED if c not in frame.columns]
     if missing:

@@ -201,7 +201,9 @@ def load_mapping(path: Path, kind: str) -> MappingSpec:
 
 def _load(path: Path, spec: MappingSpec) -> pl.DataFrame:
     try:
-        frame = read_table_text(path, spec.encoding, spec.delimiter, spec.skip_rows, spec.sheet)
+        frame = read_table_text(
+            path, spec.encoding, spec.delimiter, spec.skip_rows, spec.sheet, spec.source_columns()
+        )
     except LookupError as exc:
         raise _fail(spec.path, f"unknown encoding {spec.encoding!r}") from exc
     header = [c.strip() for c in frame.columns]
@@ -358,7 +360,8 @@ def read_mapped(path: Path, spec: MappingSpec) -> SourceBatch:
     for canon in ("severity", "offence"):
         if canon not in spec.columns and canon in schemas.INPUTS[spec.kind]:
             frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(canon))
-    raw_cols = spec.source_columns()
+    personal = {spec.columns[c] for c in schemas.PII_COLUMNS if c in spec.columns}
+    raw_cols = [c for c in spec.source_columns() if c not in personal]  # never a plate in raw
     parsed = frame.with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
         pl.struct([pl.col(SRC + c).alias(c) for c in raw_cols]).struct.json_encode().alias("raw"),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from roadsafety.sources.base import SourceBatch, SourceError
+from roadsafety.sources.base import SourceBatch, SourceError, check_header_names
 from roadsafety.sources.batching import finish_batch, normalise_name, raw_json, reject_when
 from roadsafety.sources.offences import offence_expr
 
@@ -73,6 +73,7 @@ def _load(path: Path) -> pl.DataFrame:
         raise SourceError(f"{path}: file not found") from exc
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise SourceError(f"{path}: not readable as a Montgomery citations CSV ({exc})") from exc
+    check_header_names(path, frame.columns, used=[*NEEDED, *ID_FIELDS, *RAW_COLUMNS])
     frame = frame.rename({c: c.strip() for c in frame.columns})
     missing = [c for c in NEEDED if c not in frame.columns]
     if missing:

@@ -8,13 +8,14 @@ Every value arrives as text (numbers as written; Excel dates as ``YYYY-MM-DD HH:
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
 from datetime import date, datetime, time
 from pathlib import Path
 from zipfile import BadZipFile
 
 import polars as pl
 
-from roadsafety.sources.base import SourceError
+from roadsafety.sources.base import SourceError, check_header_names
 from roadsafety.sources.batching import read_text
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -33,7 +34,9 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def read_excel_text(path: Path, sheet: str | None = None, skip_rows: int = 0) -> pl.DataFrame:
+def read_excel_text(
+    path: Path, sheet: str | None = None, skip_rows: int = 0, used: Collection[str] | None = None
+) -> pl.DataFrame:
     """One sheet of a workbook (the first unless named) as text columns; header after ``skip_rows``.
 
     Raises:
@@ -58,6 +61,7 @@ def read_excel_text(path: Path, sheet: str | None = None, skip_rows: int = 0) ->
     if not rows or not any(rows[0]):
         raise SourceError(f"{path}: no header row in sheet {sheet or book.sheetnames[0]!r}")
     header = [str(c).strip() if c is not None else f"column_{i + 1}" for i, c in enumerate(rows[0])]
+    check_header_names(path, header, used)
     body = [row for row in rows[1:] if any(v is not None and str(v).strip() for v in row)]
     data = {
         h: [_cell_text(r[i]) if i < len(r) else None for r in body] for i, h in enumerate(header)
@@ -71,6 +75,7 @@ def read_table_text(
     delimiter: str = ",",
     skip_rows: int = 0,
     sheet: str | None = None,
+    used: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """Any supported export as text columns with trimmed header names.
 
@@ -78,11 +83,12 @@ def read_table_text(
     delimited text in ``encoding``.
 
     Raises:
-        SourceError: naming the file and the problem.
+        SourceError: naming the file and the problem (a column of ``used``, or of the whole
+            header when None, named twice included).
     """
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        frame = read_excel_text(path, sheet, skip_rows)
+        frame = read_excel_text(path, sheet, skip_rows, used)
     elif suffix == ".parquet":
         try:
             frame = pl.read_parquet(path)
@@ -102,4 +108,8 @@ def read_table_text(
             raise SourceError(
                 f"{path}: not readable as CSV with delimiter {delimiter!r} ({exc})"
             ) from exc
-    return frame.rename({c: c.strip() for c in frame.columns})
+    check_header_names(path, frame.columns, used)
+    first = {}  # an unused name repeated (or differing only by spaces): keep its first column
+    for col in frame.columns:
+        first.setdefault(col.strip(), col)
+    return frame.select(first.values()).rename({c: k for k, c in first.items()})

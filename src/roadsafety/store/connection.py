@@ -7,7 +7,10 @@ success checkpoints and atomically renames the staging file over the warehouse (
 * a process killed mid-write leaves the previous warehouse exactly as it was (no partial batch);
 * readers (the app, exports) open read-only connections and see either the old or the new file,
   never a mix, and are never blocked by a long write;
-* two writers never interleave: the second waits for the lock (or gives up with a clear error).
+* two writers never interleave: the second waits for the lock (or gives up with a clear error);
+* a writer killed mid-way leaves its staging file (named with its process id) behind: the next
+  read or write of that warehouse removes it once that process is gone;
+* the warehouse and its lock file are mode 0640 (owner writes, the app's group reads, nobody else).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from roadsafety.store.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
+FILE_MODE = 0o640
+
 
 def lock_path(db_path: Path) -> Path:
     """The lock file guarding writes to ``db_path``."""
@@ -47,6 +52,7 @@ def read_connection(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
         raise StoreError(
             f"warehouse {db_path} does not exist: load data first (roadsafety ingest or demo)"
         )
+    remove_stale_staging(db_path)
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         yield con
@@ -54,17 +60,39 @@ def read_connection(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def _remove_stale_staging(db_path: Path) -> None:
-    for stale in db_path.parent.glob(f".{db_path.name}.*.staging*"):
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
+
+
+def remove_stale_staging(db_path: Path, *, all_of_them: bool = False) -> None:
+    """Remove staging files of ``db_path`` whose writer process is gone (or all, under the lock).
+
+    A staging copy is as large as the warehouse, so one left by a killed write must not wait for
+    the next write. Files this process cannot remove (another user's) are left for their owner.
+    """
+    prefix = f".{db_path.name}."
+    for stale in db_path.parent.glob(f"{prefix}*.staging*"):
+        pid = stale.name[len(prefix) :].split(".", 1)[0]
+        if not all_of_them and (not pid.isdigit() or _pid_alive(int(pid))):
+            continue
         log.warning("removing staging file %s left by an interrupted write", stale)
-        stale.unlink(missing_ok=True)
+        try:
+            stale.unlink(missing_ok=True)
+        except PermissionError:
+            continue
 
 
 @contextmanager
 def _exclusive_lock(db_path: Path, timeout_s: float) -> Iterator[None]:
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as fh:
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE), "a+") as fh:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -97,7 +125,7 @@ def write_connection(
     db_path = Path(db_path)
     timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
     with _exclusive_lock(db_path, timeout):
-        _remove_stale_staging(db_path)
+        remove_stale_staging(db_path, all_of_them=True)
         staging = db_path.with_name(f".{db_path.name}.{os.getpid()}.staging")
         if db_path.exists():
             shutil.copyfile(db_path, staging)
@@ -107,6 +135,7 @@ def write_connection(
             yield con
             con.execute("CHECKPOINT")
             con.close()
+            os.chmod(staging, FILE_MODE)
             with staging.open("rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(staging, db_path)

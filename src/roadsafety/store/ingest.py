@@ -27,7 +27,7 @@ from roadsafety.store import privacy
 from roadsafety.store.connection import write_connection
 from roadsafety.store.provenance import file_sha256, os_user
 from roadsafety.store.units import refresh_reference_tables
-from roadsafety.store.validation import check_batch
+from roadsafety.store.validation import check_batch, safe_rejects
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,8 @@ PII_STAGING = "_pii_vehicle_reg"  # normalised registration, hashed by the inser
 def prepare_rows(
     valid: pl.DataFrame, batch: SourceBatch, settings: Settings, run_id: str
 ) -> pl.DataFrame:
-    """Assign spatial units and add lineage; conform to the stored schema.
+    """Assign spatial units and add lineage (``raw`` without personal columns); conform to the
+    stored schema.
 
     Challans keep the normalised registration in ``_pii_vehicle_reg`` for :func:`_append`, which
     replaces it by its keyed hash as the rows enter DuckDB.
@@ -130,6 +131,7 @@ def prepare_rows(
         ).drop("vehicle_reg")
         extra = [pl.col(PII_STAGING)]
     frame = assign_units(frame, settings.region).with_columns(
+        privacy.scrub_raw(frame.get_column("raw"), settings.privacy.personal_fields),
         pl.lit(batch.source).alias("source"),
         pl.lit(batch.source_file).alias("source_file"),
         pl.lit(run_id).alias("ingest_run_id"),
@@ -358,7 +360,9 @@ def ingest_batch(
             )
             inserted, updated, stored_dups = merge_batch(con, kind, run_id)
             duplicates = in_file_dups + stored_dups
-        rejects = pl.concat([*rejects, conflicts]).with_columns(
+        rejects = safe_rejects(
+            pl.concat([*rejects, conflicts]), settings.privacy.personal_fields
+        ).with_columns(
             pl.lit(run_id).alias("ingest_run_id"), pl.lit(batch.source_file).alias("source_file")
         )
         quarantined = rejects.get_column("row_number").n_unique()

@@ -1,18 +1,25 @@
-"""Keyed hashing of personal data (vehicle registrations, names, phone numbers).
+"""Personal data: keyed hashing of registrations, and personal columns kept out of ``raw``.
 
 Values are normalised (upper case, letters and digits only) and replaced by HMAC-SHA256 under a secret
 key kept in a file outside the warehouse (``settings.privacy.key_path``, env ``ROADSAFETY_KEY_FILE``).
 The same registration always hashes to the same value, so repeat offenders can be counted, but without
 the key no registration can be recovered or tested against the warehouse.
+
+The stored copy of each source row (``raw``, JSON) never keeps a column whose name looks personal
+(:func:`is_personal`, patterns from ``settings.privacy.personal_fields``): :func:`scrub_raw` drops
+those keys before the rows enter DuckDB, whatever adapter or mapping built them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
+import re
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -41,6 +48,80 @@ def load_or_create_key(key_path: Path) -> bytes:
         "created personal-data hashing key %s (keep it safe and outside the warehouse)", key_path
     )
     return key
+
+
+RAW_MAX_BYTES = 16_384  # a longer stored source row is replaced by a note
+RAW_OMITTED = json.dumps({"_omitted": f"source row longer than {RAW_MAX_BYTES} bytes"})
+
+
+def field_key(name: str) -> str:
+    """A column name as personal patterns see it: lower case, other runs as ``_``."""
+    return re.sub(r"[^0-9a-z]+", "_", name.casefold()).strip("_")
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
+
+
+def is_personal(name: str, patterns: tuple[str, ...]) -> bool:
+    """True when a column called ``name`` holds personal data by the configured patterns."""
+    return bool(_compiled(tuple(patterns)).search(field_key(str(name))))
+
+
+def _keys(text: str | None) -> list[str]:
+    try:
+        doc = json.loads(text) if text else {}
+    except json.JSONDecodeError:
+        return []
+    return list(doc) if isinstance(doc, dict) else []
+
+
+def scrub_raw(raw: pl.Series, patterns: tuple[str, ...]) -> pl.Series:
+    """``raw`` (JSON objects of source values) without personal keys, and not over 16 kB a row.
+
+    Adapters build ``raw`` by encoding a struct, so every row has the keys of the first one; that
+    row decides what is kept, and anything else (a personal key, a key no other row has) is
+    dropped by re-encoding only the kept keys. Rows are only decoded when something must go.
+    """
+    present = raw.drop_nulls()
+    if present.is_empty():
+        return raw
+    first, last = _keys(present[0]), _keys(present[-1])
+    keep = [k for k in first if not is_personal(k, patterns)]
+    if keep != first or set(last) != set(first):
+        raw = _reencode(raw, keep).rename(raw.name)
+    too_long = raw.str.len_bytes() > RAW_MAX_BYTES
+    return raw.set(too_long.fill_null(False), RAW_OMITTED) if too_long.any() else raw
+
+
+def _reencode(raw: pl.Series, keep: list[str]) -> pl.Series:
+    try:
+        sample = raw.drop_nulls().head(2_000).str.json_decode(infer_schema_length=None)
+        fields = {f.name: f.dtype for f in sample.dtype.fields if f.name in keep}  # type: ignore[union-attr]
+        if not fields:
+            return pl.select(pl.when(pl.lit(raw).is_not_null()).then(pl.lit("{}"))).to_series()
+        decoded = raw.str.json_decode(pl.Struct(fields))
+        kept = pl.select(
+            pl.when(pl.lit(raw).is_not_null())
+            .then(
+                pl.struct([decoded.struct.field(k).alias(k) for k in fields]).struct.json_encode()
+            )
+            .alias(raw.name)
+        ).to_series()
+    except (pl.exceptions.PolarsError, AttributeError):
+        kept = raw.map_elements(lambda t: _keep_keys(t, keep), return_dtype=pl.Utf8)
+    return kept
+
+
+def _keep_keys(text: str, keep: list[str]) -> str | None:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    return json.dumps({k: doc[k] for k in keep if k in doc}, ensure_ascii=False)
 
 
 def normalise_identifier(value: str) -> str:

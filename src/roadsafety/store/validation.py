@@ -5,12 +5,19 @@ widely used and actively maintained dataframe-validation library, validates Pola
 (no pandas round trip), and with ``lazy=True`` reports *every* failing row and column with the check
 that failed, which is exactly what the quarantine table records. (dataframely was the alternative; its
 filter API is neat but its community and release history are much smaller.)
+
+Plausibility at the door (a poisoned or broken file must not load doubtful rows, nor crash the load):
+dates from 1950 to the day after the ingest day; counts 0..500 and other numbers within
+:data:`RANGES` (never infinite, never beyond the stored type); text within :data:`TEXT_LIMITS` and
+free of control characters (NUL, ANSI escapes, bidirectional overrides; line breaks only in free
+text). Each violation quarantines the row with its column and reason.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import pandera.polars as pa
 import polars as pl
@@ -18,6 +25,7 @@ from pandera.errors import SchemaErrors
 
 from roadsafety import schemas
 from roadsafety.sources.base import REJECT_SCHEMA
+from roadsafety.store.privacy import is_personal
 
 TIMESTAMP_FORMATS = (
     ("%Y-%m-%d %H:%M:%S", True),
@@ -66,6 +74,24 @@ ROAD_CATEGORY_ALIASES = {c.lower(): c for c in schemas.ROAD_CATEGORIES} | {
     "motorway": "expressway",
     "exp": "expressway",
 }
+
+
+EARLIEST = datetime(1950, 1, 1)
+MAX_COUNT = 500
+RANGES = {  # inclusive plausible ranges of numeric columns
+    "killed": (0, MAX_COUNT),
+    "injured": (0, MAX_COUNT),
+    "chainage_km": (0, 10_000),  # km markers: the longest roads run a few thousand km
+    "fine_amount": (0, 10_000_000),
+}
+ID_TEXT = ("accident_id", "challan_id", "camera_id")
+FREE_TEXT = ("vehicle_types", "weather", "light", "cause", "offence_raw")
+TEXT_LIMITS = {"id": 128, "free": 1_000, "name": 200, "vehicle_reg": 32}
+_BIDI = r"\x{202A}-\x{202E}\x{2066}-\x{2069}"
+# C0 controls (NUL, ESC of ANSI codes...), DEL and bidirectional overrides. C1 characters are let
+# through: real exports carry them as mis-decoded accents (BAAC's 'ALL\x82E' for 'ALLÉE').
+CONTROL_IN_NAMES = rf"[\x00-\x1f\x7f{_BIDI}]"
+CONTROL_IN_FREE_TEXT = rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{_BIDI}]"  # tab, LF, CR allowed
 
 
 @dataclass(frozen=True)
@@ -135,19 +161,29 @@ def parse_timestamp(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, pl.
 
 
 def parse_numbers(frame: pl.DataFrame, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Cast numeric columns given as text; a non-blank value that is not a number is rejected."""
+    """Cast numeric columns given as text; a value that is no number, or none the column can
+    hold (infinite, a fraction for a count, beyond the plausible range), is rejected."""
     rejects, casts = [], []
     for col, dtype in schemas.INPUTS[kind].items():
         if not dtype.is_numeric() or frame.schema[col] != pl.Utf8:
             continue
         text = pl.col(col).str.strip_chars().str.replace(",", ".", literal=True)
         number = text.cast(pl.Float64, strict=False)
-        bad = text.is_not_null() & (text != "") & number.is_null()
-        if dtype.is_integer():
-            bad = bad | (number.is_not_null() & (number != number.floor()))
-        rejects.append(
-            _reject(frame, bad, col, f"not a{'n integer' if dtype.is_integer() else ' number'}")
+        low, high = RANGES.get(col, (-1e12, 1e12))
+        reason = (
+            pl.when(number.is_null())
+            .then(pl.lit("not a number"))
+            .when(~number.is_finite())
+            .then(pl.lit("not a finite number"))
+            .when(number < low)
+            .then(pl.lit("negative value" if low == 0 else f"out of range ({low} to {high})"))
+            .when(number > high)
+            .then(pl.lit(f"out of range ({low} to {high})"))
         )
+        if dtype.is_integer():
+            reason = reason.when(number != number.floor()).then(pl.lit("not an integer"))
+        bad = text.is_not_null() & (text != "") & reason.is_not_null()
+        rejects.append(_reject(frame, bad, col, reason))
         casts.append(pl.when(bad).then(None).otherwise(number).cast(dtype).alias(col))
     out = frame.with_columns(casts) if casts else frame
     return out, pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
@@ -187,30 +223,31 @@ def _schema(kind: str) -> pa.DataFrameSchema:
     cols["longitude"] = pa.Column(nullable=True, checks=pa.Check.in_range(-180, 180))
     if kind == "accidents":
         cols["severity"] = pa.Column(nullable=False, checks=pa.Check.isin(schemas.SEVERITIES))
-        for col in ("killed", "injured"):
-            cols[col] = pa.Column(nullable=True, checks=pa.Check.ge(0))
-        cols["chainage_km"] = pa.Column(nullable=True, checks=pa.Check.ge(0))
     else:
         cols["offence"] = pa.Column(nullable=False, checks=pa.Check.isin(schemas.OFFENCES))
-        cols["fine_amount"] = pa.Column(nullable=True, checks=pa.Check.ge(0))
+    for col, (low, high) in RANGES.items():
+        if col in schemas.INPUTS[kind]:
+            cols[col] = pa.Column(nullable=True, checks=[pa.Check.ge(low), pa.Check.le(high)])
     for col in required - {"severity", "offence"}:
         cols[col] = pa.Column(nullable=False)
     return pa.DataFrameSchema(cols, strict=False, coerce=False)
 
 
 _REASONS = [
+    (re.compile(r"not_nullable"), "missing required value"),
     (re.compile(r"isin"), "unknown value (allowed: {allowed})"),
     (re.compile(r"in_range"), "out of range"),
-    (re.compile(r"greater_than_or_equal_to|ge\b"), "negative value"),
-    (re.compile(r"not_nullable"), "missing required value"),
+    (re.compile(r"greater_than_or_equal_to"), "negative value"),
+    (re.compile(r"less_than_or_equal_to"), "out of range ({low} to {high})"),
 ]
 
 
 def _reason(check: str, column: str) -> str:
     allowed = {"severity": schemas.SEVERITIES, "offence": schemas.OFFENCES}.get(column, ())
+    low, high = RANGES.get(column, (None, None))
     for pattern, text in _REASONS:
         if pattern.search(check):
-            return text.format(allowed=", ".join(allowed))
+            return text.format(allowed=", ".join(allowed), low=low, high=high)
     return f"failed check {check}"
 
 
@@ -245,12 +282,99 @@ def validate_rows(frame: pl.DataFrame, kind: str) -> Checked:
     return Checked(frame.filter(~pl.col("source_row").is_in(bad.implode())), rejects)
 
 
-def check_batch(frame: pl.DataFrame, kind: str) -> Checked:
-    """Parse timestamps and numbers, normalise codes and validate; rows failing any step are rejected."""
+def check_dates(frame: pl.DataFrame, column: str, today: date) -> pl.DataFrame:
+    """Rejects for parsed timestamps before 1950 or after the day after ``today`` (the ingest day)."""
+    latest = datetime.combine(today + timedelta(days=2), datetime.min.time())
+    when = pl.col(column)
+    return pl.concat(
+        [
+            _reject(frame, when < EARLIEST, column, "date before 1950"),
+            _reject(
+                frame,
+                when >= latest,
+                column,
+                f"date in the future (after {today + timedelta(days=1)})",
+            ),
+        ]
+    )
+
+
+def _text_limit(column: str) -> tuple[int, str]:
+    if column in ID_TEXT:
+        return TEXT_LIMITS["id"], CONTROL_IN_NAMES
+    if column in FREE_TEXT:
+        return TEXT_LIMITS["free"], CONTROL_IN_FREE_TEXT
+    return TEXT_LIMITS.get(column, TEXT_LIMITS["name"]), CONTROL_IN_NAMES
+
+
+def check_text(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Rejects for text columns holding control characters or longer than their limit."""
+    rejects = [pl.DataFrame(schema=REJECT_SCHEMA)]
+    for col, dtype in schemas.INPUTS[kind].items():
+        if dtype != pl.Utf8 or col == schemas.TIME_COLUMN[kind] or frame.schema[col] != pl.Utf8:
+            continue
+        limit, control = _text_limit(col)
+        value = pl.col(col)
+        reason = (
+            pl.when(value.str.contains(control))
+            .then(pl.lit("control characters in text (NUL, escape codes or line breaks)"))
+            .when(value.str.len_chars() > limit)
+            .then(pl.lit(f"text too long (more than {limit} characters)"))
+        )
+        rejects.append(_reject(frame, reason.is_not_null(), col, reason))
+    return pl.concat(rejects)
+
+
+QUARANTINE_VALUE_MAX = 200
+WITHHELD = "(personal data withheld)"
+
+
+def _visible(text: str) -> str:
+    """Control characters written out (``\\x1b``), so a stored value cannot drive a terminal."""
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
+def safe_rejects(rejects: pl.DataFrame, personal: tuple[str, ...]) -> pl.DataFrame:
+    """Quarantine rows made safe to store and print.
+
+    The value of a personal column is withheld; other values are cut to
+    :data:`QUARANTINE_VALUE_MAX` characters (a 10 MB road name stays out of the warehouse) and
+    control characters are written out, in values and column names alike.
+    """
+    if rejects.is_empty():
+        return rejects
+    names = rejects.get_column("column_name").drop_nulls().unique().to_list()
+    hidden = [c for c in names if c in schemas.PII_COLUMNS or is_personal(c, personal)]
+    value, column = pl.col("raw_value"), pl.col("column_name")
+    clipped = pl.when(value.str.len_chars() > QUARANTINE_VALUE_MAX).then(
+        value.str.slice(0, QUARANTINE_VALUE_MAX) + pl.lit("...")
+    )
+    out = rejects.with_columns(
+        pl.when(column.is_in(hidden))
+        .then(pl.lit(WITHHELD))
+        .otherwise(clipped.otherwise(value))
+        .alias("raw_value")
+    )
+    for name in ("raw_value", "column_name"):
+        if out.get_column(name).str.contains(r"[\x00-\x1f\x7f-\x9f]").any():
+            out = out.with_columns(
+                pl.col(name).map_elements(_visible, return_dtype=pl.Utf8, skip_nulls=True)
+            )
+    return out
+
+
+def check_batch(frame: pl.DataFrame, kind: str, today: date | None = None) -> Checked:
+    """Parse timestamps and numbers, check plausibility, normalise codes and validate.
+
+    Rows failing any step are rejected. ``today`` is the ingest day (default: today's date): a
+    date after the following day is refused as a typing slip (2100, 9999).
+    """
     time_col = schemas.TIME_COLUMN[kind]
+    text_rejects = check_text(frame, kind)
     frame, ts_rejects = parse_timestamp(frame, time_col)
+    date_rejects = check_dates(frame, time_col, today or date.today())
     frame, num_rejects = parse_numbers(frame, kind)
-    early = pl.concat([ts_rejects, num_rejects])
+    early = pl.concat([text_rejects, ts_rejects, date_rejects, num_rejects])
     frame = frame.filter(
         ~pl.col("source_row").is_in(early.get_column("row_number").unique().implode())
     )
