@@ -36,6 +36,7 @@ def test_old_import_paths_give_the_same_classes() -> None:
     from roadsafety.sources.base import SourceError
     from roadsafety.store.connection import StoreBusyError, StoreError
     from roadsafety.store.ingest import AccountingError
+    from roadsafety.store.users import UserStoreError
 
     assert (ConfigError, SourceError, StoreError, StoreBusyError, AccountingError) == (
         errors.ConfigError,
@@ -44,12 +45,13 @@ def test_old_import_paths_give_the_same_classes() -> None:
         errors.StoreBusyError,
         errors.AccountingError,
     )
-    assert (ForecastError, WindowError, ExportError, UserError, JobBusy) == (
+    assert (ForecastError, WindowError, ExportError, UserError, JobBusy, UserStoreError) == (
         errors.ForecastError,
         errors.WindowError,
         errors.ExportError,
         errors.UserError,
         errors.JobBusy,
+        errors.UserStoreError,
     )
 
 

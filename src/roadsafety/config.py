@@ -67,7 +67,8 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "ROADSAFETY_SECURE_COOKIES": ("app", "secure_cookies"),
 }
 # ROADSAFETY_* variables that are not settings: the config file itself, the app's session key
-# (dash_app.auth), the demo's password, and the tests' real-data folder and example count.
+# (dash_app.auth), the demo's password (``demo --password``), and the tests' real-data folder and
+# example count.
 OTHER_VARS = (
     "ROADSAFETY_CONFIG",
     "ROADSAFETY_SECRET_KEY",

@@ -72,6 +72,10 @@ class NoMatchError(ExportError):
     """A district or police-station filter matches no unit of the forecast."""
 
 
+class UserStoreError(RoadsafetyError, ValueError):
+    """A user operation cannot be done (unknown user, bad role, duplicate name, bad district)."""
+
+
 class UserError(RoadsafetyError, RuntimeError):
     """A command-line option the user can fix (bad date, window too long, nothing to export)."""
 

@@ -92,10 +92,11 @@ def model_step(settings: Settings, today: date) -> None:
     pipeline.publish_standard_forecasts(settings, today)
 
 
-def users_step(settings: Settings) -> dict[str, str]:
-    """Create the demo users once; their passwords are kept in a 0600 file beside the warehouse."""
+def users_step(settings: Settings, password: str | None = None) -> dict[str, str]:
+    """Create the demo users once; their passwords (``password``, else random) are kept in a 0600
+    file beside the warehouse."""
     from roadsafety.store.connection import read_connection, write_connection
-    from roadsafety.store.users import add_user, read_user
+    from roadsafety.store.users import add_user, delete_user, read_user
 
     creds_path = settings.db_path.parent / "demo-logins.json"
     creds = json.loads(creds_path.read_text()) if creds_path.exists() else {}
@@ -104,8 +105,8 @@ def users_step(settings: Settings) -> dict[str, str]:
     if missing:
         with write_connection(settings.db_path) as con:
             for name, role, district in missing:
-                creds[name] = os.environ.get("ROADSAFETY_DEMO_PASSWORD") or secrets.token_urlsafe(9)
-                con.execute("DELETE FROM users WHERE username = ?", [name])
+                creds[name] = password or secrets.token_urlsafe(9)
+                delete_user(con, name)
                 add_user(con, name, creds[name], role, district)
         fd = os.open(creds_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -122,13 +123,19 @@ def demo(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8050, "--port"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the app at the end."),
+    password: str | None = typer.Option(
+        None,
+        "--password",
+        envvar="ROADSAFETY_DEMO_PASSWORD",
+        help="Password of the demo logins (default: a random one, shown at the end).",
+    ),
 ) -> None:
     """Synthetic Haryana data → warehouse → retrain → forecasts → app on http://HOST:PORT."""
     settings = _haryana(settings_of(ctx))
     world = synth_step(out, years, scale, seed, settings)
     ingest_step(settings, world)
     model_step(settings, date.today())
-    creds = users_step(settings)
+    creds = users_step(settings, password)
     typer.secho(f"\nroadsafety demo ready: http://{host}:{port}", fg=typer.colors.GREEN, bold=True)
     for name, role, district in DEMO_USERS:
         typer.echo(
