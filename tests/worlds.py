@@ -41,6 +41,7 @@ _RUN_TABLES = {
     "forecasts": schemas.FORECASTS,
     "period_forecasts": schemas.PERIOD_FORECASTS,
     "unit_hour_profile": schemas.UNIT_HOUR_PROFILE,
+    "unit_week_intensity": schemas.UNIT_WEEK_INTENSITY,
 }
 
 

@@ -166,6 +166,12 @@ UNIT_HOUR_PROFILE: dict[str, pl.DataType] = {
     "hour": pl.Int32(),
     "share": pl.Float64(),
 }
+WEEK_BINS = 168  # hours of the week, bin = dow·24 + hour (0 = Monday 00h)
+UNIT_WEEK_INTENSITY: dict[str, pl.DataType] = {
+    "unit_id": pl.Utf8(),
+    "crashes": pl.Array(pl.Float32, WEEK_BINS),
+    "fatal_grievous": pl.Array(pl.Float32, WEEK_BINS),
+}
 BACKTEST_METRICS: dict[str, pl.DataType] = {
     "model": pl.Utf8(),
     "fold": pl.Int32(),
@@ -187,6 +193,7 @@ ID_COLUMN = {"accidents": "accident_id", "challans": "challan_id"}
 _DUCK_TYPES = {
     pl.Utf8: "VARCHAR",
     pl.Float64: "DOUBLE",
+    pl.Float32: "FLOAT",
     pl.Int32: "INTEGER",
     pl.Int64: "BIGINT",
     pl.Boolean: "BOOLEAN",
@@ -196,8 +203,12 @@ _DUCK_TYPES = {
 
 def duck_type(dtype: pl.DataType) -> str:
     """The DuckDB type for a Polars dtype used in these schemas."""
+    if isinstance(dtype, type):  # a dtype class such as an Array's inner type
+        dtype = dtype()
     if isinstance(dtype, pl.Datetime):
         return "TIMESTAMP"
+    if isinstance(dtype, pl.Array):
+        return f"{duck_type(dtype.inner)}[{dtype.size}]"
     for pl_type, sql in _DUCK_TYPES.items():
         if isinstance(dtype, pl_type):
             return sql

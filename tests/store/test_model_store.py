@@ -68,7 +68,12 @@ def write(db, **changes) -> None:
     frames = {"forecasts": forecasts(), "periods": periods(), "profile": profile()} | changes
     with write_connection(db) as con:
         model_store.write_forecast_run(
-            con, RUN, frames["forecasts"], frames["periods"], frames["profile"]
+            con,
+            RUN,
+            frames["forecasts"],
+            frames["periods"],
+            frames["profile"],
+            frames.get("intensity"),
         )
 
 
@@ -83,6 +88,7 @@ def test_declared_schemas_are_the_warehouse_tables(tmp_store) -> None:
         "forecasts": {"run_id": pl.Utf8(), **schemas.FORECASTS},
         "period_forecasts": {"run_id": pl.Utf8(), **schemas.PERIOD_FORECASTS},
         "unit_hour_profile": {"run_id": pl.Utf8(), **schemas.UNIT_HOUR_PROFILE},
+        "unit_week_intensity": {"run_id": pl.Utf8(), **schemas.UNIT_WEEK_INTENSITY},
         "backtest_metrics": {"version_id": pl.Utf8(), **schemas.BACKTEST_METRICS},
     }
     with read_connection(tmp_store) as con:
@@ -127,6 +133,10 @@ def test_a_valid_run_is_written_with_its_rows(tmp_store) -> None:
         ({"periods": periods().with_columns(hi80=pl.lit(1.0))}, "lo80 <= hi80"),
         ({"profile": profile().with_columns(hour=pl.lit(24))}, "hour in 0..23"),
         ({"periods": pl.DataFrame()}, "period_forecasts: missing columns"),
+        (
+            {"intensity": pl.DataFrame({"unit_id": ["a"], "crashes": [[1.0] * 7]})},
+            "unit_week_intensity: missing columns \\['fatal_grievous'\\]",
+        ),
     ],
 )
 def test_rows_that_do_not_fit_are_refused_and_nothing_is_written(

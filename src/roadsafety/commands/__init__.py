@@ -17,7 +17,7 @@ import typer
 from roadsafety.config import Settings
 from roadsafety.errors import RoadsafetyError, UserError
 
-COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo", "forecasting")
+COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo", "forecasting", "plan")
 
 log = logging.getLogger("roadsafety")
 F = TypeVar("F", bound=Callable[..., Any])

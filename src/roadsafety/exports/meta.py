@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-KINDS = ("risk_list", "enforcement_gap", "blackspots")
+KINDS = ("risk_list", "enforcement_gap", "blackspots", "plan")
 TITLES = {
     "risk_list": "Risk list",
     "enforcement_gap": "Enforcement gap",
     "blackspots": "MoRTH blackspots",
+    "plan": "Drive plan",
 }
 
 
@@ -20,7 +21,7 @@ class ExportMeta:
     """Context of one export.
 
     Attributes:
-        kind: ``risk_list``, ``enforcement_gap`` or ``blackspots``.
+        kind: ``risk_list``, ``enforcement_gap``, ``blackspots`` or ``plan``.
         run_id: forecast run the rows come from (None for a rule-only blackspot list).
         model_version: model version id of the run.
         window_start: first day of the forecast window.

@@ -47,7 +47,7 @@ SECTION_TITLES = {"risk_list": "Enforcement drive sheet"}
 RANK_KEYS = {"all": "expected crashes", "fatal_grievous": "expected fatal + grievous crashes"}
 
 
-def _esc(text: object) -> str:
+def escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -65,7 +65,7 @@ def split_factors(row: dict) -> tuple[str | None, str]:
 
 def where_text(row: dict) -> str:
     """Road name plus the stretch, the coordinates, or 'no coordinates' (HTML-escaped)."""
-    road = _esc(row.get("road_name") or "unnamed road")
+    road = escape(row.get("road_name") or "unnamed road")
     stretch, _ = split_factors(row)
     if stretch:
         detail = stretch
@@ -75,7 +75,7 @@ def where_text(row: dict) -> str:
         detail = f"whole road in the station area (approx. {row['latitude']:.3f} N, {row['longitude']:.3f} E)"
     else:
         detail = "whole road in the station area (no coordinates)"
-    return f"<b>{road}</b><br/>{_esc(detail)}"
+    return f"<b>{road}</b><br/>{escape(detail)}"
 
 
 def _num(value: object, digits: int = 1) -> str:
@@ -86,20 +86,20 @@ Column = tuple[str, float, Callable[[dict], str]]
 COMMON_START: list[Column] = [
     ("#", 8, lambda r: str(r["rank"])),
     ("Where", 44, where_text),
-    ("Police station", 26, lambda r: _esc(r.get("police_station") or "")),
+    ("Police station", 26, lambda r: escape(r.get("police_station") or "")),
 ]
 COLUMNS: dict[str, list[Column]] = {
     "risk_list": COMMON_START
     + [
-        ("When (peak)", 27, lambda r: _esc(r.get("peak_window") or "")),
+        ("When (peak)", 27, lambda r: escape(r.get("peak_window") or "")),
         ("Exp. crashes", 15, lambda r: _num(r["expected_crashes"], 2)),
         ("Exp. fatal+ grievous", 15, lambda r: _num(r["expected_fatal_grievous"], 2)),
         ("Band", 15, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
-        ("Why", 36, lambda r: _esc(split_factors(r)[1])),
+        ("Why", 36, lambda r: escape(split_factors(r)[1])),
     ],
     "enforcement_gap": COMMON_START
     + [
-        ("When (peak)", 27, lambda r: _esc(r.get("peak_window") or "")),
+        ("When (peak)", 27, lambda r: escape(r.get("peak_window") or "")),
         ("Exp. crashes", 15, lambda r: _num(r["expected_crashes"], 2)),
         ("Band", 15, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
         ("Challans 90 d", 16, lambda r: str(r["recent_challans"])),
@@ -109,7 +109,7 @@ COLUMNS: dict[str, list[Column]] = {
     + [
         ("F+G crashes 3 y", 17, lambda r: str(r["fatal_grievous_3y"])),
         ("Deaths 3 y", 15, lambda r: str(r["deaths_3y"])),
-        ("Rule met", 36, lambda r: _esc(r["rule_met"])),
+        ("Rule met", 36, lambda r: escape(r["rule_met"])),
         (
             "Forecast rank",
             15,
@@ -144,7 +144,7 @@ def body_fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
-def _styles() -> dict[str, ParagraphStyle]:
+def sheet_styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     regular, bold = body_fonts()
     return {
@@ -237,7 +237,8 @@ def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles
     located = rows.filter(pl.col("h3_cell").is_not_null() | pl.col("latitude").is_not_null()).height
     story = [
         Paragraph(
-            f"{_esc(SECTION_TITLES.get(meta.kind, meta.title))}: {_esc(district)}", styles["title"]
+            f"{escape(SECTION_TITLES.get(meta.kind, meta.title))}: {escape(district)}",
+            styles["title"],
         ),
         Paragraph(
             f"<b>Window:</b> {meta.window_text()} &nbsp; <b>Ranked by:</b> {severity} &nbsp; "
@@ -283,8 +284,17 @@ def by_district(rows: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     return [(d, keyed.filter(pl.col("_d") == d).drop("_d").sort("rank")) for d in order]
 
 
-def write_pdf(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
-    """Write the drive sheets to ``path`` and return it."""
+def build_document(
+    path: Path, meta: ExportMeta, sections: list[list], empty: Callable[[dict], list]
+) -> Path:
+    """An A4 document of district sections, each on a new page, with the footer on every page.
+
+    Args:
+        path: file to write.
+        meta: export context (title, window, footer).
+        sections: flowables of each section.
+        empty: styles → flowables shown when there is no section.
+    """
     doc = BaseDocTemplate(
         str(path),
         pagesize=A4,
@@ -298,16 +308,23 @@ def write_pdf(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
     )
     frame = Frame(MARGIN, 14 * mm, BODY_WIDTH, A4[1] - MARGIN - 14 * mm, id="body")
     doc.addPageTemplates([PageTemplate(id="sheet", frames=[frame], onPage=_footer(meta))])
-    styles = _styles()
     story: list = []
-    for district, part in by_district(rows):
-        if story:
-            story.append(PageBreak())
-        story += district_section(district, part, meta, styles)
-    if not story:
-        story = [
-            Paragraph(f"{_esc(meta.title)}", styles["title"]),
-            Paragraph(f"No units match these options ({meta.window_text()}).", styles["sub"]),
-        ]
-    doc.build(story)
+    for section in sections:
+        story += ([PageBreak()] if story else []) + section
+    doc.build(story or empty(sheet_styles()))
     return path
+
+
+def write_pdf(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
+    """Write the drive sheets to ``path`` and return it."""
+    styles = sheet_styles()
+    sections = [district_section(d, part, meta, styles) for d, part in by_district(rows)]
+    return build_document(
+        path,
+        meta,
+        sections,
+        lambda st: [
+            Paragraph(f"{escape(meta.title)}", st["title"]),
+            Paragraph(f"No units match these options ({meta.window_text()}).", st["sub"]),
+        ],
+    )

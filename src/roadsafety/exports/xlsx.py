@@ -69,7 +69,7 @@ def sheet_names(districts: list[str | None]) -> dict[str | None, str]:
     return names
 
 
-def _formats(book: xlsxwriter.Workbook) -> dict:
+def formats(book: xlsxwriter.Workbook) -> dict:
     return {
         "header": book.add_format(
             {
@@ -146,25 +146,21 @@ def _write_pairs(sheet, start: int, pairs: list[tuple[str, str]], fmt: dict) -> 
     return start + len(pairs) + 1
 
 
-def write_summary(
-    book: xlsxwriter.Workbook, bundle: ExportBundle, meta: ExportMeta, fmt: dict
+def write_summary_sheet(
+    book: xlsxwriter.Workbook,
+    title: str,
+    context: list[tuple[str, str]],
+    meta: ExportMeta,
+    totals: pl.DataFrame,
+    fmt: dict,
 ) -> None:
-    """The Summary sheet: context, parameters, per-district totals and notes."""
+    """A Summary sheet: title, context pairs, the options, a per-district table and the notes."""
     sheet = book.add_worksheet("Summary")
     sheet.set_column(0, 0, 26)
     sheet.set_column(1, 6, 16)
-    sheet.write_string(0, 0, f"{meta.title} - road-crash risk for enforcement drives", fmt["title"])
-    context = [
-        ("Forecast window", meta.window_text()),
-        ("Model version", meta.model_version or "n/a"),
-        ("Data cut-off", f"{meta.data_cutoff:%Y-%m-%d}" if meta.data_cutoff else "n/a"),
-        ("Forecast run", meta.run_id or "n/a"),
-        ("Generated (UTC)", f"{meta.generated_at:%Y-%m-%d %H:%M}"),
-        ("Rows", str(bundle.rows.height)),
-    ]
+    sheet.write_string(0, 0, title, fmt["title"])
     params = [(f"Option {k}", "" if v is None else str(v)) for k, v in sorted(meta.params.items())]
     row = _write_pairs(sheet, 2, context + params, fmt)
-    totals = district_totals(bundle.rows)
     for j, col in enumerate(totals.columns):
         sheet.write_string(row, j, col, fmt["header"])
     for i, values in enumerate(totals.iter_rows(), start=row + 1):
@@ -175,10 +171,26 @@ def write_summary(
         sheet.write_string(row + i, 0, note)
 
 
+def write_summary(
+    book: xlsxwriter.Workbook, bundle: ExportBundle, meta: ExportMeta, fmt: dict
+) -> None:
+    """The Summary sheet: context, parameters, per-district totals and notes."""
+    context = [
+        ("Forecast window", meta.window_text()),
+        ("Model version", meta.model_version or "n/a"),
+        ("Data cut-off", f"{meta.data_cutoff:%Y-%m-%d}" if meta.data_cutoff else "n/a"),
+        ("Forecast run", meta.run_id or "n/a"),
+        ("Generated (UTC)", f"{meta.generated_at:%Y-%m-%d %H:%M}"),
+        ("Rows", str(bundle.rows.height)),
+    ]
+    title = f"{meta.title} - road-crash risk for enforcement drives"
+    write_summary_sheet(book, title, context, meta, district_totals(bundle.rows), fmt)
+
+
 def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
     """Write the workbook and return its path."""
     book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
-    fmt = _formats(book)
+    fmt = formats(book)
     write_summary(book, bundle, meta, fmt)
     write_list_sheet(
         book, "Risk list" if meta.kind == "risk_list" else meta.title, bundle.rows, fmt

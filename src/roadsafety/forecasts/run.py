@@ -11,9 +11,10 @@ Choices (documented in docs/forecasting.md):
 - ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``); ``risk_band`` by
   rank (:data:`roadsafety.vocabulary.BAND_SHARES`): top 1% ``very_high``, next to 5% ``high``, next
   to 20% ``medium``, the rest ``low``;
-- ``peak_window`` and ``unit_hour_profile``: the shrunk hour-of-week profiles of
-  :mod:`roadsafety.models.profile`, attached by :mod:`roadsafety.forecasts.peaks`; profile rows are
-  stored for the :data:`PROFILE_TOP` highest-ranked units only (168 rows each).
+- ``peak_window``, ``unit_hour_profile`` and ``unit_week_intensity``: from the where-and-when
+  model (:mod:`roadsafety.forecasts.where_when`): each unit's expected crashes spread over the hours
+  of the week; the peak window is the best window of those intensities, so a risk-list row and a
+  drive plan never disagree about when a place is dangerous.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import polars as pl
 from roadsafety.config import Settings
 from roadsafety.errors import WindowError
 from roadsafety.features import panel
-from roadsafety.forecasts import explain, peaks
+from roadsafety.forecasts import explain, where_when
 from roadsafety.models import backtest, lgbm, periods, registry
 from roadsafety.store import model_store
 from roadsafety.store.connection import read_connection
@@ -34,7 +35,6 @@ from roadsafety.vocabulary import BAND_SHARES
 
 log = logging.getLogger(__name__)
 
-PROFILE_TOP = 500
 CALIBRATION_DAYS = 364  # the year before the cut-off, whose outcome is known
 CALIBRATION_CLIP = (0.25, 4.0)
 MAX_WINDOW_DAYS = 367  # a calendar year, leap day and an inclusive end day included
@@ -157,7 +157,8 @@ def build_run(
     """Compute a full run for ``[start, end]`` with the champion row ``champ``.
 
     Returns:
-        ``(forecast_runs row, (forecasts, period_forecasts, unit_hour_profile))``.
+        ``(forecast_runs row, (forecasts, period_forecasts, unit_hour_profile,
+        unit_week_intensity))``.
     """
     from pathlib import Path
 
@@ -182,8 +183,8 @@ def build_run(
     frame = frame.join(_factors(pair, frame, units), on="unit_idx", how="left")
     origin = date(1970, 1, 1) + timedelta(days=prep.cutoff)
     frame = frame.join(_recent(settings, origin), on="unit_id", how="left")
-    profile, peak = peaks.profiles(prep.accidents, units, frame, PROFILE_TOP)
-    frame = frame.join(peak, on="unit_idx", how="left")
+    windows = where_when.run_windows(prep.ctx.inputs.events, units, frame, prep.cutoff, start, end)
+    frame = frame.join(windows.peak, on="unit_idx", how="left")
     forecasts = _forecast_rows(frame, start, end)
     run = {
         "run_id": run_id_for(champ["version_id"], start, end),
@@ -196,7 +197,7 @@ def build_run(
         "data_cutoff": origin,
     }
     periods_frame = _periods(settings, prep.accidents, origin, start, end)
-    return run, (forecasts, periods_frame, profile)
+    return run, (forecasts, periods_frame, windows.profile, windows.intensity)
 
 
 def _recent(settings: Settings, origin: date) -> pl.DataFrame:

@@ -9,7 +9,8 @@ Pure functions, no I/O. API:
 - :func:`block_shares` ``(profiles)`` → ``unit_id, dow, block, start_hour, share``: 8 three-hour
   blocks × 7 days per unit (block b covers hours 3b..3b+2).
 - :func:`peak_window` ``(profile)`` → text such as ``'Fri-Sun 22:00-01:00'`` for one unit's profile;
-  :func:`peak_windows` ``(profiles)`` → ``unit_id, peak_window`` for all units at once.
+  :func:`peak_windows` ``(profiles)`` → ``unit_id, peak_window`` for all units at once;
+  :func:`windows_from_week` ``(ids, week)`` the same from an ``[n, 7, 24]`` matrix.
 - :func:`parse_peak_window` ``(text)`` → the set of ``(dow, hour)`` bins the text covers;
   :func:`format_window` ``(days, start_hour, hours)`` writes one window.
 
@@ -352,9 +353,23 @@ def peak_windows(profiles: pl.DataFrame, *, hours: int = 3) -> pl.DataFrame:
     Returns:
         ``unit_id, peak_window``.
     """
+    ids, week = to_week_matrix(profiles)
+    return windows_from_week(ids, week, hours=hours)
+
+
+def windows_from_week(ids: list[str], week: np.ndarray, *, hours: int = 3) -> pl.DataFrame:
+    """Peak window text per row of an hour-of-week matrix (the rule of :func:`peak_windows`).
+
+    Args:
+        ids: unit ids, one per row.
+        week: ``[n, 7, 24]`` non-negative weights (shares, or expected crashes per bin).
+        hours: window length in hours (1-23).
+
+    Returns:
+        ``unit_id, peak_window``.
+    """
     if not 1 <= hours <= 23:
         raise ValueError(f"hours must be 1..23, got {hours}")
-    ids, week = to_week_matrix(profiles)
     start, day_share = _best_windows(week, hours)
     codes = _chosen_days(day_share) @ (1 << np.arange(7)) * 24 + start  # day-set bits × start hour
     block = day_share.sum(axis=1) / np.maximum(week.sum(axis=(1, 2)), 1e-300)

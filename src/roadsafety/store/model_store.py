@@ -47,6 +47,7 @@ NOT_NULL = {
     "forecasts": ("unit_id", "window_start", "window_end", "expected_crashes", "risk_band", "rank"),
     "period_forecasts": ("district", "period_start", "period_end", "expected"),
     "unit_hour_profile": ("unit_id", "dow", "hour", "share"),
+    "unit_week_intensity": ("unit_id", "crashes", "fatal_grievous"),
     "backtest_metrics": ("model", "level", "metric", "value"),
 }
 SCHEMAS = {
@@ -54,6 +55,7 @@ SCHEMAS = {
     "forecasts": schemas.FORECASTS,
     "period_forecasts": schemas.PERIOD_FORECASTS,
     "unit_hour_profile": schemas.UNIT_HOUR_PROFILE,
+    "unit_week_intensity": schemas.UNIT_WEEK_INTENSITY,
     "backtest_metrics": schemas.BACKTEST_METRICS,
 }
 
@@ -257,11 +259,13 @@ def write_forecast_run(
     forecasts: pl.DataFrame,
     periods: pl.DataFrame,
     profile: pl.DataFrame,
+    intensity: pl.DataFrame | None = None,
 ) -> None:
     """Write one complete forecast run (its rows replace any earlier rows of that run id).
 
     Every frame and the run row are checked first (:func:`checked`), so nothing is written unless
-    all of them fit.
+    all of them fit. ``intensity`` holds ``unit_id, crashes, fatal_grievous`` (168-value arrays)
+    for ``unit_week_intensity`` (migration 9; none: no rows).
 
     Raises:
         TableSchemaError: naming the table and what does not fit.
@@ -272,6 +276,10 @@ def write_forecast_run(
         "forecasts": checked("forecasts", forecasts),
         "period_forecasts": checked("period_forecasts", periods),
         "unit_hour_profile": checked("unit_hour_profile", profile),
+        "unit_week_intensity": checked(
+            "unit_week_intensity",
+            schemas.empty_frame(schemas.UNIT_WEEK_INTENSITY) if intensity is None else intensity,
+        ),
     }
     con.execute("DELETE FROM forecast_runs WHERE run_id = ?", [run_id])
     for table, frame in rows.items():
@@ -279,3 +287,12 @@ def write_forecast_run(
     con.register("run_in", header.to_arrow())
     con.execute(f"INSERT INTO forecast_runs ({', '.join(header.columns)}) SELECT * FROM run_in")
     con.unregister("run_in")
+
+
+def read_week_intensity(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """A run's ``unit_week_intensity`` rows: ``unit_id, crashes, fatal_grievous`` (168 floats each)."""
+    return con.execute(
+        "SELECT unit_id, crashes, fatal_grievous FROM unit_week_intensity WHERE run_id = ? "
+        "ORDER BY unit_id",
+        [run_id],
+    ).pl()
