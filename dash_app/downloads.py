@@ -18,29 +18,14 @@ from dash_app import queries
 from dash_app.auth import audit
 from dash_app.queries import AppStore, Scope
 from roadsafety.exports.audit import make_record
-from roadsafety.exports.meta import ExportBundle, ExportMeta
+from roadsafety.exports.meta import ExportMeta, risk_list_notes
 from roadsafety.exports.writers import MEDIA_TYPES, write_export
 
 FORMATS = ("csv", "xlsx", "pdf")
 
 
 def _notes(params: dict) -> tuple[str, ...]:
-    key = (
-        "expected fatal + grievous crashes"
-        if params.get("severity") == "fatal_grievous"
-        else "expected crashes"
-    )
-    merged = (
-        "Adjacent high/very-high cells on one road are merged into corridor rows."
-        if params.get("merge")
-        else "One row per spatial unit (no corridor merging)."
-    )
-    return (
-        f"Ranked by {key}; ties by the other expected value, then unit id.",
-        merged,
-        "Units without coordinates appear as 'POLICE STATION | ROAD'.",
-        "Downloaded from the web app.",
-    )
+    return (*risk_list_notes(params), "Downloaded from the web app.")
 
 
 def file_name(run: queries.snap.RunRef, params: dict, fmt: str) -> str:
@@ -54,7 +39,7 @@ def build_file(
 ) -> tuple[Path, ExportMeta, int]:
     """Write the list for ``params`` in ``fmt`` under ``out_dir``; return (path, meta, rows)."""
     run = queries.run_of(store, window_days)
-    rows = queries.risk_rows(store, window_days, params)
+    bundle = queries.export_bundle(store, window_days, params, fmt)
     meta = ExportMeta(
         "risk_list",
         run.run_id,
@@ -65,12 +50,8 @@ def build_file(
         params,
         notes=_notes(params),
     )
-    bundle = ExportBundle(rows)
-    if fmt == "xlsx":
-        gap, spots = queries.workbook_companions(store, window_days, params)
-        bundle = ExportBundle(rows, gap, spots)
     path = write_export(bundle, out_dir / file_name(run, params, fmt), fmt, meta)
-    return path, meta, rows.height
+    return path, meta, bundle.rows.height
 
 
 def risk_list_download(

@@ -185,6 +185,73 @@ def map_layers(units: pl.DataFrame, max_cells: int = MAP_CELLS) -> list:
     return layers
 
 
+def _stretch_parts(row: dict) -> list[str]:
+    """What a road stretch's tooltip says: road and km, station, expected crashes, peak."""
+    km = f"km {row['km_from']:g}-{row['km_to']:g}" if row.get("km_from") is not None else ""
+    return [
+        f"{row.get('road_name') or 'Unnamed road'} {km}".strip(),
+        str(row.get("police_station") or ""),
+        f"{fmt_num(row['expected_crashes'], 2)} crashes expected",
+        str(row.get("peak_window") or ""),
+    ]
+
+
+def _stretch_feature(row: dict, path: list) -> dict:
+    """A road stretch as a GeoJSON LineString along its road."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in path]},
+        "properties": {
+            "unit_id": row["unit_id"],
+            "tooltip": "<br>".join(escape(p) for p in _stretch_parts(row)),
+        },
+    }
+
+
+def _stretch_points(rows: pl.DataFrame, paths: dict) -> list:
+    """Circles for stretches placed only approximately (beyond the mapped part of their road)."""
+    return [
+        dl.CircleMarker(
+            center=[r["latitude"], r["longitude"]],
+            radius=7,
+            color=BAND_COLORS.get(r["risk_band"], "#555"),
+            children=dl.Tooltip(
+                "approximate place (beyond the mapped road): " + ", ".join(_stretch_parts(r))
+            ),
+        )
+        for r in rows.filter(
+            (pl.col("kind") == "stretch") & ~pl.col("unit_id").is_in(list(paths))
+        ).iter_rows(named=True)
+        if r["latitude"] is not None and r["longitude"] is not None
+    ]
+
+
+def stretch_layers(units: pl.DataFrame, paths: dict, max_rows: int = MAP_CELLS) -> list:
+    """GeoJSON line layers (one per band, riskiest drawn last) of the top road stretches that
+    have a road line in ``paths`` (``unit_id -> [(lat, lon), ...]``); circles for stretches with
+    only an approximate point."""
+    if units.is_empty() or "kind" not in units.columns:
+        return []
+    top = units.sort("rank").head(max_rows)
+    drawn = top.filter(pl.col("unit_id").is_in(list(paths)))
+    layers = _stretch_points(top, paths)
+    for band in reversed(BAND_COLORS):
+        rows = drawn.filter(pl.col("risk_band") == band).to_dicts()
+        if rows:
+            layers.append(
+                dl.GeoJSON(
+                    id={"type": "map-band", "band": f"{band}-road"},
+                    style={"color": BAND_COLORS[band], "weight": 7, "opacity": 0.9},
+                    hoverStyle={"weight": 10},
+                    data={
+                        "type": "FeatureCollection",
+                        "features": [_stretch_feature(r, paths[r["unit_id"]]) for r in rows],
+                    },
+                )
+            )
+    return layers
+
+
 def map_bounds(units: pl.DataFrame, districts: pl.DataFrame | None = None) -> list[list[float]]:
     """[[south, west], [north, east]] around the units (and district HQs), padded a little."""
     lats = units["latitude"].drop_nulls().to_list() + (
@@ -200,11 +267,16 @@ def map_bounds(units: pl.DataFrame, districts: pl.DataFrame | None = None) -> li
 
 
 def risk_map(
-    units: pl.DataFrame, tile_url: str | None, attribution: str | None, map_id: str
+    units: pl.DataFrame,
+    tile_url: str | None,
+    attribution: str | None,
+    map_id: str,
+    paths: dict | None = None,
 ) -> dl.Map:
-    """Leaflet map of forecast risk; with no tile URL it draws on a plain background (intranet)."""
+    """Leaflet map of forecast risk (cells, and road stretches along ``paths``); with no tile URL
+    it draws on a plain background (intranet)."""
     children = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
-    children += map_layers(units)
+    children += map_layers(units) + stretch_layers(units, paths or {})
     # district names just above each district's units, for orientation when there are no tiles
     known = pl.col("district").is_not_null() & ~pl.col("district").str.starts_with("(")
     hq = (
@@ -245,7 +317,7 @@ def map_legend() -> html.Div:
             html.Span([html.I(style={"background": c}), BAND_LABELS[b]])
             for b, c in BAND_COLORS.items()
         ]
-        + [html.Span("Tap a cell to open its detail.", className="legend-hint")],
+        + [html.Span("Tap a cell or road stretch to open its detail.", className="legend-hint")],
     )
 
 

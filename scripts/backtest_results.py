@@ -16,6 +16,9 @@ peak windows at their own cell-hours; and, on the synthetic world whose truth is
 made from the planted intensities themselves (the best any model could do in expectation).
 
     .venv/bin/python scripts/backtest_results.py [--data ../shared/data] [--out docs/backtest_results.md]
+        [--skip-stretches]
+
+The last section, road stretches (issue 12), is made by ``scripts/stretch_results.py``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 
 import polars as pl
 from backtest_plan import plan_sections, product_plan_notes, truth_metrics
+from stretch_results import stretch_results
 
 from roadsafety.config import CalendarConfig, PrivacyConfig, RegionConfig, Settings
 from roadsafety.forecasts import pipeline
@@ -256,6 +260,9 @@ def main() -> None:
         ),
     )
     parser.add_argument("--out", type=Path, default=Path("docs/backtest_results.md"))
+    parser.add_argument(
+        "--skip-stretches", action="store_true", help="Leave out the road-stretch section."
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parts, notes = [], []
@@ -284,6 +291,9 @@ def main() -> None:
         doc += _table(unit) + ["", "## LightGBM vs the best baseline", ""] + _gains(unit)
         doc += plan_sections(metrics)
     doc += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    if not args.skip_stretches:
+        with tempfile.TemporaryDirectory(prefix="rs_stretch_") as tmp:
+            doc += [""] + stretch_results(args.data, Path(tmp))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(doc) + "\n")
     log.info("wrote %s", args.out)

@@ -88,7 +88,7 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
         ('colour = "red"\n', r"settings.toml: colour: unknown setting \(known: app, .*db"),
         (
             "[region]\nbox = [1, 2]\n",
-            r"settings.toml: region.box: unknown setting \(known: bbox, h3_resolution\)",
+            r"settings.toml: region.box: unknown setting \(known: bbox, blackspot_km, h3_resolution, stretch_km\)",
         ),
         ("[jobs]\nrecent_days = 3\n", r"settings.toml: jobs: unknown setting"),
         (
@@ -99,6 +99,7 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
         ("[calendar]\nfog_months = [13]\n", r"calendar.fog_months: .*less than or equal to 12"),
         ("[job]\nvolume_warn = [1.2, 2]\n", r"job.volume_warn: .*0 < low < 1 < high"),
         ("lock_timeout_s = -1\n", r"lock_timeout_s: .*greater than 0"),
+        ("[region]\nstretch_km = 0\n", r"region.stretch_km: .*greater than 0"),
         ("[region\n", r"settings.toml: "),
     ],
 )

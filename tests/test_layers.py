@@ -1,8 +1,10 @@
-"""Imports flow one way: sources -> store -> features -> models -> forecasts -> exports -> app/CLI.
+"""Imports flow one way, floor by floor (DESIGN.md's "house"; COMMON.md's chain).
 
-Every ``import`` in the package, ``dash_app`` and ``pipelines`` (function-level ones included) is
-checked against the floors each part may use; the ground floor (config, errors, schemas,
-vocabulary) may be used by all.
+Ground: config, errors, schemas, vocabulary, and ``features`` (pure Polars stage functions: every
+floor may use them, they use only the ground). Then sources -> store -> models -> forecasts ->
+exports -> jobs -> CLI / app / pipelines. ``models`` stay pure (no store); the app never imports
+features, models or forecasts (it reads through ``dash_app/queries``). Every ``import`` in the
+package, ``dash_app`` and ``pipelines`` (function-level ones included) is checked.
 """
 
 from __future__ import annotations
@@ -15,16 +17,16 @@ GROUND = {"config", "errors", "schemas", "vocabulary", "roadsafety"}
 BELOW_EXPORTS = {"sources", "store", "features", "models", "forecasts"}
 ALLOWED = {
     "ground": set(),
-    "sources": set(),
-    "store": {"sources"},
-    "features": set(),  # stage functions: pure Polars, no store
-    "models": {"features"},  # likewise
+    "features": set(),  # pure Polars: the ground floor only
+    "sources": {"features"},
+    "store": {"sources", "features"},
+    "models": {"features"},  # pure too: no store
     "forecasts": {"sources", "store", "features", "models"},
     "exports": BELOW_EXPORTS,
     "jobs": BELOW_EXPORTS | {"exports"},
     "commands": BELOW_EXPORTS | {"exports", "jobs", "dash_app"},
     "cli": {"commands"},
-    "dash_app": {"store", "exports"},  # reads through dash_app/queries; never features or models
+    "dash_app": {"store", "exports"},  # never features, models or forecasts
     "pipelines": {"jobs"},
 }
 
@@ -79,9 +81,9 @@ def test_imports_respect_the_floors() -> None:
 
 
 def test_the_check_sees_a_violation(tmp_path: Path) -> None:
-    store = tmp_path / "src" / "roadsafety" / "store"
-    store.mkdir(parents=True)
-    (store / "bad.py").write_text("def f():\n    from roadsafety.features import panel\n")
+    features = tmp_path / "src" / "roadsafety" / "features"
+    features.mkdir(parents=True)
+    (features / "bad.py").write_text("def f():\n    from roadsafety.store import units\n")
     assert violations(source_files(tmp_path)) == [
-        "roadsafety.store.bad (store) imports roadsafety.features"
+        "roadsafety.features.bad (features) imports roadsafety.store"
     ]

@@ -10,8 +10,9 @@ import this module as ``worlds``. Three worlds, each a function of its seed and 
   units, a champion with 7- and 30-day runs, period forecasts, hour profiles, backtest metrics,
   users), without the forecasting pipeline; also the benchmark's and the screenshots' warehouse.
 - :func:`export_world` ``(db_path)`` → :class:`ExportWorld`: a small hand-made warehouse whose
-  rows the export tests know one by one (a road of adjacent cells, ties, a ghost cell, police
-  station + road units with and without coordinates, blackspot history).
+  rows the export tests know one by one (a road of adjacent cells, ties, a ghost cell, road
+  stretches on a road with a km fit and on one without, police station + road units with and
+  without coordinates, blackspot history).
 
 A champion is registered with :func:`add_champion` and its runs published with :func:`publish_run`
 (a run header and the run's rows, conformed to the declared schemas), the way the forecasting
@@ -232,6 +233,33 @@ def _app_units(rng: np.random.Generator, cells_per_road: int) -> pl.DataFrame:
     return frame.with_columns(pl.Series("rate", rate))
 
 
+# one road stretch per district (no GPS, a km marker), on a road with a km fit (NH-44 runs from
+# Panipat, km 0, to Karnal, km 33; NH-48 east from Gurugram)
+STRETCHES = {"Karnal": ("NH-44", 30.0), "Panipat": ("NH-44", 5.0), "Gurugram": ("NH-48", 2.0)}
+FIT = {
+    "NH-44": [(0.0, 29.391, 76.963), (33.0, 29.686, 76.990)],
+    "NH-48": [(0.0, 28.459, 77.027), (10.0, 28.459, 77.129)],
+}
+
+
+def _road_point(road: str, km: float) -> tuple[float, float]:
+    (k0, a0, o0), (k1, a1, o1) = FIT[road]
+    t = (km - k0) / (k1 - k0)
+    return a0 + t * (a1 - a0), o0 + t * (o1 - o0)
+
+
+def _app_stretches(seed: int) -> pl.DataFrame:
+    """Stretch units (kind 'stretch'), placed at their road's fitted mid-point."""
+    rows = []
+    for d, (road, km) in STRETCHES.items():
+        lat, lon = _road_point(road, km + 0.5)
+        unit = f"{road} | km {km:g}-{km + 1:g}"
+        rows.append((unit, "stretch", None, road, f"PS {d} Sadar", d, lat, lon, None, km, km + 1))
+    frame = pl.DataFrame(rows, schema=[*_UNIT_COLUMNS, "km_from", "km_to"], orient="row")
+    rate = np.random.default_rng(seed + 1).lognormal(0.0, 0.5, frame.height) * 4.0
+    return frame.with_columns(pl.Series("rate", rate))
+
+
 def _app_accidents(
     rng: np.random.Generator, units: pl.DataFrame, start: date, years: int, scale: float
 ) -> pl.DataFrame:
@@ -392,11 +420,15 @@ def app_world(
     now = datetime.now().replace(microsecond=0)
     units = _app_units(rng, cells_per_road)
     first = today - timedelta(days=365 * years)
+    accidents = _app_accidents(rng, units, first, years, scale)  # stretches have no records
+    units = pl.concat([units, _app_stretches(seed)], how="diagonal_relaxed")
+    fit = [(road, k, a, o, 10) for road, knots in FIT.items() for k, a, o in knots]
     with write_connection(db_path) as con:
         insert_frames(
             con,
             spatial_units=units.drop("rate").with_columns(h3_resolution=pl.lit(8)),
-            accidents=_app_accidents(rng, units, first, years, scale),
+            accidents=accidents,
+            road_km_fit=pl.DataFrame(fit, schema=schemas.ROAD_KM_FIT, orient="row"),
             districts=pl.DataFrame(
                 [(d, "Haryana", a, o) for d, (a, o) in DISTRICTS.items()],
                 schema=["district", "state", "latitude", "longitude"],
@@ -452,6 +484,13 @@ class ExportWorld:
     ghost_cell: str  # forecast but not in spatial_units
     ps_unit: str  # police station + road, with a centroid
     ps_unit_nogeo: str  # police station + road, no coordinates
+    stretches: tuple[str, str] = ("NH-48 | km 20-21", "NH-48 | km 21-22")  # NH-48 has a km fit
+    unmapped_stretch: str = "SH-7 | km 5-6"  # no fit for SH-7
+
+
+def nh48(km: float) -> tuple[float, float]:
+    """NH-48 of the export world: due east along latitude 29.70 from 76.80 at km 15."""
+    return 29.70, 76.80 + (km - 15.0) / 96.7
 
 
 def _export_units(w: ExportWorld) -> pl.DataFrame:
@@ -461,6 +500,14 @@ def _export_units(w: ExportWorld) -> pl.DataFrame:
         for i, cell in enumerate(w.road_cells)
     ]
     lat, lon = h3.cell_to_latlng(w.lone_cell)
+    for name, (lo, hi) in zip(
+        (*w.stretches, w.unmapped_stretch), ((20.0, 21.0), (21.0, 22.0), (5.0, 6.0))
+    ):
+        road = name.split(" | ")[0]
+        at = nh48((lo + hi) / 2) if road == "NH-48" else (None, None)
+        rows.append(
+            (name, "stretch", None, None, road, "NH", "SADAR KARNAL", "Karnal", *at, None, lo, hi)
+        )
     rows += [
         (w.lone_cell, "h3", w.lone_cell, 8, "SH-10", "SH", "MODEL TOWN", "Panipat", lat, lon, None),
         (w.ps_unit, "ps_road", None, None, "GT ROAD", "urban", "CITY PANIPAT", "Panipat")
@@ -470,7 +517,8 @@ def _export_units(w: ExportWorld) -> pl.DataFrame:
     ]
     columns = ["unit_id", "kind", "h3_cell", "h3_resolution", "road_name", "road_category"]
     columns += ["police_station", "district", "latitude", "longitude", "chainage_km"]
-    return pl.DataFrame(rows, schema=columns, orient="row")
+    rows = [r if len(r) == 13 else (*r, None, None) for r in rows]
+    return pl.DataFrame(rows, schema=[*columns, "km_from", "km_to"], orient="row")
 
 
 # unit, expected crashes, expected fatal+grievous, band, peak window, factors, recent challans
@@ -501,10 +549,14 @@ def _export_forecasts(w: ExportWorld) -> pl.DataFrame:
             "3 fatal crashes in the last 90 days",
             0,
         ),
-        # ties with road cell 2 on both keys
+        # road-wide: never ranked against the places
         (w.ps_unit, 3.0, 1.0, "very_high", "daily 17:00-20:00", "monsoon", 100),
         (w.ps_unit_nogeo, 1.0, 0.2, "medium", "daily 10:00-12:00", None, 0),
         (w.ghost_cell, 0.3, 0.0, "low", "daily 00:00-24:00", None, 0),
+        # the two NH-48 stretches (adjacent, high: a run; the first ties road cell 2) and SH-7's
+        (w.stretches[0], 3.0, 1.0, "high", "daily 22:00-04:00", "night truck traffic", 3),
+        (w.stretches[1], 2.3, 0.7, "high", "daily 22:00-04:00", None, 0),
+        (w.unmapped_stretch, 0.6, 0.2, "medium", "daily 09:00-12:00", None, 0),
     ]
     columns = ["unit_id", "expected_crashes", "expected_fatal_grievous", "risk_band"]
     frame = pl.DataFrame(
@@ -544,7 +596,8 @@ def _export_accidents(w: ExportWorld) -> pl.DataFrame:
 
 
 def export_world(db_path: Path) -> ExportWorld:
-    """A fresh warehouse with a champion, one complete run and a few accidents (module docstring)."""
+    """A fresh warehouse with a champion, one complete run, a few accidents and the NH-48 km fit
+    (module docstring)."""
     a, b = h3.latlng_to_cell(29.60, 76.98, 8), h3.latlng_to_cell(29.64, 76.98, 8)
     lone = h3.latlng_to_cell(29.39, 76.90, 8)
     w = ExportWorld(
@@ -567,7 +620,13 @@ def export_world(db_path: Path) -> ExportWorld:
             cutoff=date(2025, 1, 1),
             forecasts=_export_forecasts(w),
         )
-        insert_frames(con, spatial_units=_export_units(w), accidents=_export_accidents(w))
+        fit = [("NH-48", km, *nh48(km), 5) for km in (15.0, 18.0, 21.0, 24.0, 27.0)]
+        insert_frames(
+            con,
+            spatial_units=_export_units(w),
+            accidents=_export_accidents(w),
+            road_km_fit=pl.DataFrame(fit, schema=schemas.ROAD_KM_FIT, orient="row"),
+        )
     return w
 
 

@@ -194,12 +194,19 @@ def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
         )
         or "none"
     )
-    title = f"{u.get('road_name') or 'Unnamed road'} - {u.get('police_station') or ''}, {u.get('district') or ''}"
+    km = (
+        f" km {detail.units['km_from'].min():g}-{detail.units['km_to'].max():g}"
+        if not detail.units.is_empty() and detail.units["km_from"].null_count() == 0
+        else ""
+    )
+    title = f"{u.get('road_name') or 'Unnamed road'}{km} - {u.get('police_station') or ''}, {u.get('district') or ''}"
+    n = detail.units.height or 1
+    what = "road stretch" if u.get("kind") == "stretch" else "cell"
     return html.Div(
         children=[
             html.H3(title),
             html.P(
-                f"Unit {unit} ({len(detail.units) or 1} cell{'s' if detail.units.height > 1 else ''})",
+                f"Unit {unit} ({n} {what}{'es' if what.endswith('h') and n > 1 else 's' if n > 1 else ''})",
                 className="muted",
             ),
             html.Div(className="kpis", children=[forecast_card(fc, 7), forecast_card(fc, 30)]),
@@ -260,6 +267,8 @@ def update(unit: str | None, cells: str | None) -> object:
     if not unit:
         return notice("Choose a stretch above, or tap one on the Overview map or in the Risk list.")
     ids = unit_ids_of(unit, cells if unit.startswith("corridor:") else None)
+    if ids == (unit,):
+        ids = queries.members_of(app_store(), unit)  # a run of road stretches
     if not ids:
         return notice("This corridor link names no valid map cells.", "error")
     detail = queries.unit_detail(app_store(), ids, scope.district)

@@ -84,9 +84,9 @@ def update(district: str | None, window: int) -> tuple:
     kpis = figures.kpi_cards(queries.kpis(store, district))
     units = queries.forecast_units(store, window, district)
     config = flask.current_app.config  # the basemap create_app was given
-    risk_map = figures.risk_map(
-        units, config.get("BASEMAP_URL"), config.get("BASEMAP_ATTRIBUTION"), f"{P}-map"
-    )
+    tile, attribution = config.get("BASEMAP_URL"), config.get("BASEMAP_ATTRIBUTION")
+    paths = queries.stretch_paths(store)
+    risk_map = figures.risk_map(units, tile, attribution, f"{P}-map", paths)
     run = queries.run_of(store, window)
     title = f"Where the risk is: {run.window_start:%d %b} - {run.window_end:%d %b} ({district or 'all districts'})"
     return kpis, alert_items(queries.alerts(store, district)), risk_map, title

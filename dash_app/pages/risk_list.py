@@ -39,9 +39,19 @@ RANK_CHOICES = [
     {"label": "Fatal + grievous", "value": "fatal_grievous"},
 ]
 _NUM = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
+_KM = {"function": "params.value == null ? '' : d3.format('~g')(params.value)"}
+ROAD_WIDE_TITLE = "Whole roads in a station area: no GPS, no km marker"
+ROAD_WIDE_TEXT = (
+    "Each row is a road named in FIRs that carry neither coordinates nor a km stone, over a whole "
+    "police-station area (often 10 km or more). They are ranked among themselves and never "
+    "against the places above: their expected crashes add up a long road. Ask the station for km "
+    "markers or GPS to turn them into places."
+)
 COLUMNS = [
     {"field": "rank", "headerName": "#", "width": 70, "pinned": "left"},
     {"field": "road_name", "headerName": "Road", "minWidth": 120, "pinned": "left"},
+    {"field": "km_from", "headerName": "km from", "width": 85, "valueFormatter": _KM},
+    {"field": "km_to", "headerName": "km to", "width": 80, "valueFormatter": _KM},
     {"field": "police_station", "headerName": "Police station", "minWidth": 150},
     {"field": "district", "headerName": "District", "width": 110},
     {
@@ -151,6 +161,18 @@ def layout(**_: str) -> html.Div:
                 style={"height": "62vh", "width": "100%"},
                 getRowId="params.data.unit_id",
             ),
+            html.H3(ROAD_WIDE_TITLE, id=f"{P}-wide-title", className="section-title"),
+            html.P(ROAD_WIDE_TEXT, className="hint"),
+            dag.AgGrid(
+                id=f"{P}-wide-grid",
+                columnDefs=[c for c in COLUMNS if c["field"] not in ("km_from", "km_to")],
+                rowData=[],
+                className="ag-theme-alpine grid",
+                defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                dashGridOptions={"rowHeight": 34, "domLayout": "autoHeight"},
+                style={"width": "100%"},
+                getRowId="params.data.unit_id",
+            ),
             dcc.Download(id=f"{P}-download"),
             dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
         ],
@@ -158,7 +180,13 @@ def layout(**_: str) -> html.Div:
 
 
 def list_params(
-    district: str | None, ps: object, severity: object, band: object, top: object, merge: object
+    district: str | None,
+    ps: object,
+    severity: object,
+    band: object,
+    top: object,
+    merge: object,
+    road_wide: bool = False,
 ) -> dict:
     """Risk-list filter options (the exports module's ``RiskListFilter`` fields).
 
@@ -172,7 +200,8 @@ def list_params(
         "police_station": inputs.text(ps),
         "severity": inputs.choice(severity, SEVERITIES, "all"),
         "min_band": band if band != "low" else None,
-        "merge": bool(inputs.flags(merge, ("merge",))),
+        "merge": bool(inputs.flags(merge, ("merge",))) and not road_wide,
+        "road_wide": road_wide,
     }
 
 
@@ -184,23 +213,25 @@ def update_grid(
     band: str,
     top: int,
     merge: list,
-) -> tuple[list[dict], object]:
-    """Rows of the list for the filters, forced to the caller's district scope."""
+) -> tuple[list[dict], object, list[dict], str]:
+    """Rows of the list (places) and of the road-wide section for the filters, forced to the
+    caller's district scope."""
     scope = require_scope()
     store = app_store()
     window = inputs.choice(window, WINDOWS, 7)
     run = queries.run_of(store, window)
     if run is None:
-        return [], notice(NO_FORECAST, "warn")
-    params = list_params(
-        scoped_district(scope, inputs.text(district)), ps, severity, band, top, merge
-    )
+        return [], notice(NO_FORECAST, "warn"), [], ROAD_WIDE_TITLE
+    where = scoped_district(scope, inputs.text(district))
+    params = list_params(where, ps, severity, band, top, merge)
     rows = queries.risk_rows(store, window, params)
+    wide = queries.risk_rows(store, window, list_params(where, ps, severity, band, top, [], True))
     text = (
-        f"{rows.height} rows - forecast for {run.window_start:%d %b %Y} to {run.window_end:%d %b %Y}, "
+        f"{rows.height} places - forecast for {run.window_start:%d %b %Y} to {run.window_end:%d %b %Y}, "
         f"model {run.version_id}, data up to {run.data_cutoff or 'n/a'}. Tap a row for its detail."
     )
-    return figures.records(rows), text
+    title = f"{ROAD_WIDE_TITLE} ({wide.height})"
+    return figures.records(rows), text, figures.records(wide), title
 
 
 def police_station_options(district: str | None) -> list[str]:
@@ -219,9 +250,13 @@ def register_callbacks(app: Dash) -> None:
         Input(f"{P}-{k}", "value")
         for k in ("district", "ps", "window", "severity", "band", "top", "merge")
     ]
-    app.callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-summary", "children"), *filters)(
-        secured(update_grid)
-    )
+    app.callback(
+        Output(f"{P}-grid", "rowData"),
+        Output(f"{P}-summary", "children"),
+        Output(f"{P}-wide-grid", "rowData"),
+        Output(f"{P}-wide-title", "children"),
+        *filters,
+    )(secured(update_grid))
 
     @app.callback(
         Output(f"{P}-download", "data"),
@@ -248,14 +283,19 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(
         Output(f"{P}-nav", "href"),
         Input(f"{P}-grid", "cellClicked"),
+        Input(f"{P}-wide-grid", "cellClicked"),
         State(f"{P}-grid", "rowData"),
+        State(f"{P}-wide-grid", "rowData"),
         prevent_initial_call=True,
     )
     @secured
-    def open_row(cell: object, rows: object) -> str:
-        unit = inputs.text(inputs.record(cell).get("rowId"), 300)
-        rows = rows if isinstance(rows, list) else []
-        row = next((r for r in map(inputs.record, rows) if unit and r.get("unit_id") == unit), None)
+    def open_row(cell: object, wide_cell: object, rows: object, wide_rows: object) -> str:
+        clicked = wide_cell if ctx.triggered_id == f"{P}-wide-grid" else cell
+        unit = inputs.text(inputs.record(clicked).get("rowId"), 300)
+        every = [r for r in (rows, wide_rows) if isinstance(r, list) for r in r]
+        row = next(
+            (r for r in map(inputs.record, every) if unit and r.get("unit_id") == unit), None
+        )
         if row is None:
             raise PreventUpdate
         return row_href(row)

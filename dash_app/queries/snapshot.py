@@ -7,7 +7,7 @@ Only :mod:`dash_app.queries` calls these; each takes an open read-only connectio
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
@@ -37,6 +37,7 @@ class Snapshot:
     district_profile: pl.DataFrame
     offences: pl.DataFrame
     health: Health
+    paths: dict = field(default_factory=dict)  # unit_id -> road line [(lat, lon), ...] of stretches
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,8 @@ def _unit_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.D
             """SELECT f.unit_id, f.expected_crashes, f.expected_fatal_grievous,
                       f.crashes_lo80, f.crashes_hi80, f.crashes_lo95, f.crashes_hi95,
                       f.risk_band, f.rank, f.peak_window, f.top_factors, f.morth_blackspot,
-                      f.recent_challans, u.kind, u.h3_cell, u.road_name, u.road_category,
-                      u.police_station, u.district, u.latitude, u.longitude
+                      f.recent_challans, u.kind, u.h3_cell, u.road_name, u.km_from, u.km_to,
+                      u.road_category, u.police_station, u.district, u.latitude, u.longitude
                FROM forecasts f LEFT JOIN spatial_units u ON u.unit_id = f.unit_id
                WHERE f.run_id = ?""",
             [run.run_id],
@@ -280,7 +281,28 @@ def build_snapshot(
         district_profile=profile_frame(con, runs),
         offences=offence_frame(con),
         health=health_sql.read_health(con),
+        paths=stretch_paths(con, units),
     )
+
+
+def stretch_paths(con: duckdb.DuckDBPyConnection, units: pl.DataFrame) -> dict:
+    """Road lines of the forecast's stretch units (the exports' geometry, from the road fit)."""
+    from roadsafety.exports.geometry import read_paths
+
+    if units.is_empty() or "kind" not in units.columns:
+        return {}
+    stretches = units.filter(pl.col("kind") == "stretch").unique("unit_id")
+    return read_paths(con, stretches)
+
+
+def read_bundle(
+    con: duckdb.DuckDBPyConnection, run_id: str, params: dict, fmt: str
+) -> object:  # ExportBundle
+    """The exports module's file content for a risk-list download (rows and companions)."""
+    from roadsafety.exports.bundle import risk_list_bundle
+    from roadsafety.exports.risk_list import RiskListFilter
+
+    return risk_list_bundle(con, run_id, RiskListFilter(**params), fmt)
 
 
 def _unless_no_match(build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
@@ -304,13 +326,3 @@ def read_gap_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> 
     from roadsafety.exports.risk_list import RiskListFilter
 
     return _unless_no_match(lambda: build_enforcement_gap(con, run_id, RiskListFilter(**params)))
-
-
-def read_blackspots(
-    con: duckdb.DuckDBPyConnection, run_id: str, cutoff: date, params: dict
-) -> pl.DataFrame:
-    """The exports module's MoRTH blackspot rows beside the run's forecast."""
-    from roadsafety.exports.blackspots import build_blackspots
-    from roadsafety.exports.risk_list import RiskListFilter
-
-    return _unless_no_match(lambda: build_blackspots(con, cutoff, run_id, RiskListFilter(**params)))

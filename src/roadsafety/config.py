@@ -88,11 +88,20 @@ def _default_key_path() -> Path:
 
 @dataclass(frozen=True, config=STRICT)
 class RegionConfig:
-    """Where located records must fall (``min_lon, min_lat, max_lon, max_lat``), and the H3 unit
-    resolution. A box may be written ``"74.45,27.6,77.6,31.0"``."""
+    """Where located records must fall, and the spatial units.
+
+    Attributes:
+        bbox: ``(min_lon, min_lat, max_lon, max_lat)``; None accepts any valid WGS84 point. May be
+            written ``"74.45,27.6,77.6,31.0"``.
+        h3_resolution: H3 resolution of located units.
+        stretch_km: length of the road stretches (``ROAD | km A-B``) of unlocated km-marked records.
+        blackspot_km: length of a MoRTH blackspot stretch.
+    """
 
     bbox: tuple[float, float, float, float] | None = None
     h3_resolution: int = Field(8, ge=0, le=15)
+    stretch_km: float = Field(1.0, gt=0)
+    blackspot_km: float = Field(0.5, gt=0)
 
     @field_validator("bbox", mode="before")
     @classmethod

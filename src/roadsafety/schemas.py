@@ -183,6 +183,15 @@ BACKTEST_METRICS: dict[str, pl.DataType] = {
     "value": pl.Float64(),
 }
 
+# The km -> position fit of each road (features.road_fit): knots along the road, sorted by km.
+ROAD_KM_FIT: dict[str, pl.DataType] = {
+    "road_name": pl.Utf8(),
+    "km": pl.Float64(),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "n_records": pl.Int64(),
+}
+
 KEYS = {"accidents": ("source", "accident_id"), "challans": ("source", "challan_id")}
 TABLES = {"accidents": ACCIDENTS, "challans": CHALLANS}
 INPUTS = {"accidents": ACCIDENT_INPUT, "challans": CHALLAN_INPUT}

@@ -99,7 +99,7 @@ def test_login_map_list_filter_and_xlsx_download(server, browser) -> None:
     sheet = next(
         ws
         for ws in book.worksheets
-        if ws.title not in ("Summary", "Enforcement gap", "MoRTH blackspots")
+        if ws.title not in ("Summary", "Road-wide units", "Enforcement gap", "MoRTH blackspots")
     )
     assert tuple(c.value for c in sheet[1]) == RISK_COLUMNS
 

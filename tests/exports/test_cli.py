@@ -42,6 +42,19 @@ def test_risk_list_csv_and_audit_row(world, tmp_path):
     assert rec["run_id"] == world.run_id and json.loads(rec["params"])["top"] == 5
 
 
+def test_road_wide_list_is_its_own_list(world, tmp_path):
+    out = tmp_path / "wide.csv"
+    result = run(world, "risk-list", *WINDOW, "--road-wide", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = pl.read_csv(out, infer_schema=False)
+    assert rows["unit_id"].to_list() == [world.ps_unit, world.ps_unit_nogeo]
+    assert rows["rank"].to_list() == ["1", "2"]
+    places = tmp_path / "places.csv"
+    assert run(world, "risk-list", *WINDOW, "--out", str(places)).exit_code == 0
+    listed = set(pl.read_csv(places, infer_schema=False)["unit_id"])
+    assert world.stretches[0] in listed and world.ps_unit not in listed
+
+
 def test_merge_flag_and_other_lists(world, tmp_path):
     assert (
         run(world, "risk-list", *WINDOW, "--merge", "--out", str(tmp_path / "m.csv")).exit_code == 0
@@ -50,7 +63,8 @@ def test_merge_flag_and_other_lists(world, tmp_path):
     assert run(world, "enforcement-gap", *WINDOW, "--out", str(tmp_path / "g.xlsx")).exit_code == 0
     result = run(world, "blackspots", "--as-of", "2025-01-01", "--out", str(tmp_path / "b.geojson"))
     assert result.exit_code == 0, result.output
-    assert len(json.loads((tmp_path / "b.geojson").read_text())["features"]) == 2
+    features = json.loads((tmp_path / "b.geojson").read_text())["features"]
+    assert [f["properties"]["status"] for f in features] == ["active", "active", "lapsed"]
     with read_connection(world.db_path) as con:
         assert sorted(read_audit(con)["export_kind"]) == [
             "blackspots",

@@ -94,8 +94,11 @@ def test_district_and_police_station_scope_hold(planned) -> None:
     for district in ("North", "south"):
         rows = _plan(settings, run_id, PlanRequest(60, district=district))
         assert rows.height and (rows["district"].str.to_lowercase() == district.lower()).all()
-    rows = _plan(settings, run_id, PlanRequest(60, police_station="ps b"))
-    assert rows.height and (rows["police_station"] == "PS B").all()
+    rows = _plan(settings, run_id, PlanRequest(60, police_station="ps a"))
+    assert rows.height and (rows["police_station"] == "PS A").all()
+    # PS B holds only road-wide units (no GPS, no km): a plan sends teams to places only
+    with pytest.raises(ExportError, match="no place in this scope"):
+        _plan(settings, run_id, PlanRequest(60, police_station="ps b"))
     with pytest.raises(ExportError, match="--district 'Atlantis' matches no unit"):
         _plan(settings, run_id, PlanRequest(60, district="Atlantis"))
 

@@ -54,6 +54,7 @@ def synth(
         fmt=fmt.value,
         end=parse_date_option(end, "--end"),
         h3_resolution=settings.region.h3_resolution,
+        stretch_km=settings.region.stretch_km,
     )
     typer.echo(str(summary))
 

@@ -38,7 +38,14 @@ def synth_step(out: Path, years: int, scale: float, seed: int, settings: Setting
     from roadsafety.sources.synthetic import generate_world
 
     manifest = out / "demo-manifest.json"
-    params = {"years": years, "scale": scale, "seed": seed, "h3": settings.region.h3_resolution}
+    region = settings.region
+    params = {
+        "years": years,
+        "scale": scale,
+        "seed": seed,
+        "h3": region.h3_resolution,
+        "stretch_km": region.stretch_km,
+    }
     if (
         manifest.exists()
         and json.loads(manifest.read_text()) == params
@@ -47,7 +54,12 @@ def synth_step(out: Path, years: int, scale: float, seed: int, settings: Setting
         log.info("demo: reusing the synthetic world in %s", out)
         return out
     generate_world(
-        out, years=years, scale=scale, seed=seed, h3_resolution=settings.region.h3_resolution
+        out,
+        years=years,
+        scale=scale,
+        seed=seed,
+        h3_resolution=region.h3_resolution,
+        stretch_km=region.stretch_km,
     )
     manifest.write_text(json.dumps(params))
     return out

@@ -1,9 +1,11 @@
 """A4 drive sheets (reportlab): one section per district, starting on a new page.
 
-Each section: the district and forecast window, a small offline map of the listed stretches
-(:mod:`roadsafety.exports.pdf_map`), then the ranked table — where (road, stretch or coordinates),
-police station, when (peak window), expected crashes and fatal+grievous, band, and why (top
-factors). Gap and blackspot lists use the same layout with their own columns. The footer of every
+Each section: the district and forecast window, a small offline map of the listed places
+(:mod:`roadsafety.exports.pdf_map`: cells, and road stretches as lines along their road), then the
+ranked table — where (road and km stretch, coordinates), police station, when (peak window),
+expected crashes and fatal+grievous, band, and why (top factors). Below it, when there are any, the
+district's road-wide units ("whole road in the station area": no GPS, no km marker) in a separate,
+labelled table ranked among themselves — never mixed with the places above. Gap and blackspot lists use the same layout with their own columns. The footer of every
 page carries the model version, data cut-off, run id, generation time and page number. Without an
 explicit ``top`` in ``meta.params`` a district lists its first 25 rows (a sheet, not a register).
 """
@@ -36,6 +38,7 @@ from roadsafety import vocabulary
 from roadsafety.exports.meta import ExportMeta
 from roadsafety.exports.pdf_map import BAND_COLOURS, draw_map
 from roadsafety.exports.xlsx import NO_DISTRICT
+from roadsafety.features.roads import format_km
 
 MARGIN = 12 * mm
 DEFAULT_ROWS_PER_DISTRICT = (
@@ -57,20 +60,36 @@ def split_factors(row: dict) -> tuple[str | None, str]:
     if (
         str(row.get("unit_id", "")).startswith("corridor:")
         and parts
-        and parts[0].startswith("corridor")
+        and parts[0].startswith(("corridor", "run of"))
     ):
         return parts[0], "; ".join(parts[1:])
     return None, "; ".join(parts)
+
+
+def _km_text(row: dict) -> str | None:
+    if row.get("km_from") is None or row.get("km_to") is None:
+        return None
+    return f"km {format_km(row['km_from'])}-{format_km(row['km_to'])}"
 
 
 def where_text(row: dict) -> str:
     """Road name plus the stretch, the coordinates, or 'no coordinates' (HTML-escaped)."""
     road = escape(row.get("road_name") or "unnamed road")
     stretch, _ = split_factors(row)
+    km = _km_text(row)
+    point = (
+        f"{row['latitude']:.4f} N, {row['longitude']:.4f} E"
+        if row.get("latitude") is not None and row.get("longitude") is not None
+        else None
+    )
     if stretch:
         detail = stretch
     elif row.get("h3_cell"):
-        detail = f"{row['latitude']:.4f} N, {row['longitude']:.4f} E"
+        detail = " · ".join(p for p in (km, point) if p)
+    elif km:
+        detail = " · ".join(
+            p for p in (km, point or "road not mapped here: find the km stone") if p
+        )
     elif row.get("latitude") is not None:
         detail = f"whole road in the station area (approx. {row['latitude']:.3f} N, {row['longitude']:.3f} E)"
     else:
@@ -227,14 +246,43 @@ def ranking_text(rows: pl.DataFrame, meta: ExportMeta) -> str:
     return RANK_KEYS.get(meta.params.get("severity", "all"), "expected crashes")
 
 
-def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles: dict) -> list:
-    """Flowables of one district: heading, context line, map (when drawable) and table."""
+ROAD_WIDE_TITLE = (
+    "Whole roads in the station area (no GPS, no km marker): ranked among themselves, "
+    "not comparable with the places above"
+)
+
+
+def road_wide_section(rows: pl.DataFrame, styles: dict) -> list:
+    """Flowables of a district's road-wide units: a labelled table of their own (or nothing)."""
+    if rows is None or rows.is_empty():
+        return []
+    shown = rows.head(DEFAULT_ROWS_PER_DISTRICT)
+    return [
+        Spacer(1, 5 * mm),
+        Paragraph(f"<b>{ROAD_WIDE_TITLE}</b> ({rows.height})", styles["sub"]),
+        Spacer(1, 2 * mm),
+        ranked_table(shown, "risk_list", styles),
+    ]
+
+
+def district_section(
+    district: str,
+    rows: pl.DataFrame,
+    meta: ExportMeta,
+    styles: dict,
+    paths: dict | None = None,
+    road_wide: pl.DataFrame | None = None,
+) -> list:
+    """Flowables of one district: heading, context line, map (when drawable), the table of places
+    and the road-wide units' own table."""
     severity = ranking_text(rows, meta)
     shown = f"{rows.height}"
     if meta.params.get("top") is None and rows.height > DEFAULT_ROWS_PER_DISTRICT:
         shown = f"first {DEFAULT_ROWS_PER_DISTRICT} of {rows.height} (choose with --top)"
         rows = rows.head(DEFAULT_ROWS_PER_DISTRICT)
-    located = rows.filter(pl.col("h3_cell").is_not_null() | pl.col("latitude").is_not_null()).height
+    paths = paths or {}
+    drawn = pl.col("h3_cell").is_not_null() | pl.col("latitude").is_not_null()
+    located = rows.filter(drawn | pl.col("unit_id").is_in(list(paths))).height
     story = [
         Paragraph(
             f"{escape(SECTION_TITLES.get(meta.kind, meta.title))}: {escape(district)}",
@@ -247,12 +295,12 @@ def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles
         ),
         Spacer(1, 3 * mm),
     ]
-    drawing = draw_map(rows, BODY_WIDTH, 62 * mm)
+    drawing = draw_map(rows, BODY_WIDTH, 62 * mm, paths)
     if drawing is not None:
         story += [drawing, Spacer(1, 1 * mm)]
     note = f"Map: numbers are ranks; {_legend()}."
     if drawing is None:
-        note = "No map: none of these rows has coordinates (police station + road units)."
+        note = "No map: none of these rows has coordinates."
     elif located < rows.height:
         note += f" {rows.height - located} row(s) without coordinates are not drawn."
     story += [
@@ -260,7 +308,7 @@ def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles
         Spacer(1, 3 * mm),
         ranked_table(rows, meta.kind, styles),
     ]
-    return story
+    return story + road_wide_section(road_wide, styles)
 
 
 def _footer(meta: ExportMeta) -> Callable:
@@ -315,10 +363,25 @@ def build_document(
     return path
 
 
-def write_pdf(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
-    """Write the drive sheets to ``path`` and return it."""
+def write_pdf(
+    rows: pl.DataFrame,
+    path: Path,
+    meta: ExportMeta,
+    paths: dict | None = None,
+    road_wide: pl.DataFrame | None = None,
+) -> Path:
+    """Write the drive sheets to ``path`` and return it (stretch rows drawn along ``paths``; each
+    district's ``road_wide`` units in their own table)."""
     styles = sheet_styles()
-    sections = [district_section(d, part, meta, styles) for d, part in by_district(rows)]
+    wide = dict(by_district(road_wide)) if road_wide is not None and road_wide.height else {}
+    sections = [
+        district_section(district, part, meta, styles, paths, wide.pop(district, None))
+        for district, part in by_district(rows)
+    ]
+    sections += [  # districts with road-wide units only
+        [Paragraph(escape(district), styles["title"]), *road_wide_section(part, styles)]
+        for district, part in wide.items()
+    ]
     return build_document(
         path,
         meta,

@@ -69,8 +69,8 @@ def write_export(
     if fmt == "xlsx":
         return write_xlsx(bundle, path, meta)
     if fmt == "pdf":
-        return write_pdf(bundle.rows, path, meta)
-    return write_geojson(bundle.rows, path, meta)
+        return write_pdf(bundle.rows, path, meta, bundle.paths, bundle.road_wide)
+    return write_geojson(bundle.rows, path, meta, bundle.paths)
 
 
 def _write_plan(rows: pl.DataFrame, path: Path, fmt: str, meta: ExportMeta) -> Path:

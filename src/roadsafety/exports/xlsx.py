@@ -1,8 +1,10 @@
 """Formatted workbook (xlsxwriter) for analysts and district officers.
 
 Sheets: ``Summary`` (window, model version, data cut-off, parameters, per-district totals, notes),
-``Risk list`` (every row), one sheet per district (its rows, same columns), then ``Enforcement gap``
-and ``MoRTH blackspots`` when the bundle carries them. Every list sheet starts with the risk-list
+``Risk list`` (every row), one sheet per district (its rows, same columns), then ``Road-wide units``
+(whole roads in a station area with neither GPS nor km marker, ranked among themselves: a section
+apart, never mixed with the places), ``Enforcement gap`` and ``MoRTH blackspots`` when the bundle
+carries them. Every list sheet starts with the risk-list
 contract columns, has a frozen header row, an autofilter and set column widths. For a gap or
 blackspot export the main sheet is named after the list.
 
@@ -30,6 +32,8 @@ WIDTHS = {
     "unit_id": 30,
     "h3_cell": 18,
     "road_name": 16,
+    "km_from": 8,
+    "km_to": 8,
     "police_station": 18,
     "district": 14,
     "latitude": 11,
@@ -51,7 +55,8 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
-FIXED_SHEETS = ("Summary", "Risk list", "Enforcement gap", "MoRTH blackspots")
+ROAD_WIDE_SHEET = "Road-wide units"
+FIXED_SHEETS = ("Summary", "Risk list", ROAD_WIDE_SHEET, "Enforcement gap", "MoRTH blackspots")
 NO_DISTRICT = "No district"
 
 
@@ -183,6 +188,8 @@ def write_summary(
         ("Generated (UTC)", f"{meta.generated_at:%Y-%m-%d %H:%M}"),
         ("Rows", str(bundle.rows.height)),
     ]
+    if bundle.road_wide is not None:
+        context.append((ROAD_WIDE_SHEET, f"{bundle.road_wide.height} (own sheet, ranked apart)"))
     title = f"{meta.title} - road-crash risk for enforcement drives"
     write_summary_sheet(book, title, context, meta, district_totals(bundle.rows), fmt)
 
@@ -203,6 +210,8 @@ def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
                 pl.col("district").is_null() if district is None else pl.col("district") == district
             )
             write_list_sheet(book, name, part, fmt)
+    if bundle.road_wide is not None:
+        write_list_sheet(book, ROAD_WIDE_SHEET, bundle.road_wide, fmt)
     if bundle.enforcement_gap is not None:
         write_list_sheet(book, "Enforcement gap", bundle.enforcement_gap, fmt)
     if bundle.blackspots is not None:

@@ -8,9 +8,10 @@ Choices (documented in docs/forecasting.md):
 - ``expected_crashes`` from the crash model, ``expected_fatal_grievous`` from the fatal+grievous
   model; without a trained model (tiny data) the 3-year naive rate stands in (logged);
 - intervals: negative binomial around the mean with the version's backtest dispersion;
-- ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``); ``risk_band`` by
-  rank (:data:`roadsafety.vocabulary.BAND_SHARES`): top 1% ``very_high``, next to 5% ``high``, next
-  to 20% ``medium``, the rest ``low``;
+- ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``), places (cells,
+  stretches) first, then road-wide ``POLICE STATION | ROAD`` units; ``risk_band`` by rank within
+  those two groups (:data:`roadsafety.vocabulary.BAND_SHARES`): top 1% ``very_high``, next to 5%
+  ``high``, next to 20% ``medium``, the rest ``low``;
 - ``peak_window``, ``unit_hour_profile`` and ``unit_week_intensity``: from the where-and-when
   model (:mod:`roadsafety.forecasts.where_when`): each unit's expected crashes spread over the hours
   of the week; the peak window is the best window of those intensities, so a risk-list row and a
@@ -107,17 +108,33 @@ def _consistent(frame: pl.DataFrame, factor: float) -> pl.DataFrame:
 
 
 def _rank(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rank 1 = riskiest; risk bands by rank quantile."""
-    n = frame.height
+    """Rank 1 = riskiest; risk bands by rank quantile.
+
+    Places (cells, stretches) and road-wide units (``kind = 'ps_road'``: a whole road in a station
+    area) are not comparable: places take ranks 1..n first, road-wide units follow, and each group
+    gets its bands from its own rank quantiles. Without road-wide units nothing changes.
+    """
+    road_wide = (
+        (pl.col("kind") == "ps_road").fill_null(False) if "kind" in frame.columns else pl.lit(False)
+    )
     ranked = (
-        frame.with_columns(_s=pl.col("expected_crashes") + pl.col("expected_fatal_grievous"))
-        .sort(["_s", "unit_id"], descending=[True, False])
+        frame.with_columns(
+            _s=pl.col("expected_crashes") + pl.col("expected_fatal_grievous"),
+            _g=road_wide.cast(pl.Int8),
+        )
+        .sort(["_g", "_s", "unit_id"], descending=[False, True, False])
         .with_row_index("rank", offset=1)
+        .with_columns(
+            _r=pl.int_range(1, pl.len() + 1).over("_g"), _n=pl.len().over("_g").cast(pl.Float64)
+        )
     )
     band = pl.lit("low")
     for q, name in reversed(BAND_SHARES):
-        band = pl.when(pl.col("rank") <= max(1, round(q * n))).then(pl.lit(name)).otherwise(band)
-    return ranked.with_columns(rank=pl.col("rank").cast(pl.Int32), risk_band=band).drop("_s")
+        cut = (pl.col("_n") * q).round(0).clip(lower_bound=1)
+        band = pl.when(pl.col("_r") <= cut).then(pl.lit(name)).otherwise(band)
+    return ranked.with_columns(rank=pl.col("rank").cast(pl.Int32), risk_band=band).drop(
+        "_s", "_g", "_r", "_n"
+    )
 
 
 def _intervals(frame: pl.DataFrame, alpha: float) -> pl.DataFrame:
@@ -130,7 +147,7 @@ def _intervals(frame: pl.DataFrame, alpha: float) -> pl.DataFrame:
 
 def _factors(pair: backtest.ModelPair, frame: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     feats = frame.join(
-        units.select("unit_idx", "road_name", "police_station", "district"),
+        units.select("unit_idx", "road_name", "police_station", "district", "kind"),
         on="unit_idx",
         how="left",
         maintain_order="left",
@@ -178,8 +195,8 @@ def build_run(
     frame = backtest.predict_frame(prep.ctx, pair, samples, cfg)
     frame = _consistent(_expected(prep, pair, frame), _calibration(prep, pair, units, cfg))
     alpha = pair.crashes.alpha if pair.crashes is not None else 0.5
-    frame = frame.join(units.select("unit_idx", "unit_id"), on="unit_idx", how="left")
-    frame = _intervals(_rank(frame), alpha)
+    frame = frame.join(units.select("unit_idx", "unit_id", "kind"), on="unit_idx", how="left")
+    frame = _intervals(_rank(frame), alpha).drop("kind")
     frame = frame.join(_factors(pair, frame, units), on="unit_idx", how="left")
     origin = date(1970, 1, 1) + timedelta(days=prep.cutoff)
     frame = frame.join(_recent(settings, origin), on="unit_id", how="left")

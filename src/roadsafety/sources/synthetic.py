@@ -193,6 +193,7 @@ def generate_world(
     end: dt.date | None = None,
     fmt: Format = "csv",
     h3_resolution: int = 8,
+    stretch_km: float = 1.0,
     progress: bool = True,
 ) -> SynthSummary:
     """Write a seeded synthetic Haryana world into ``out_dir``.
@@ -205,6 +206,7 @@ def generate_world(
         end: the day after the last generated day (default: today).
         fmt: ``"csv"`` or ``"parquet"`` for the accident and challan files.
         h3_resolution: H3 resolution of the truth cells.
+        stretch_km: length of the truth's road stretches (unlocated records with a km marker).
         progress: show a progress bar.
 
     Returns:
@@ -219,7 +221,7 @@ def generate_world(
     start, stop = period(years, end)
     rng = np.random.default_rng(seed)
     world = load_world()
-    sites = build_sites(world, rng, scale, h3_resolution)
+    sites = build_sites(world, rng, scale, h3_resolution, stretch_km)
     cameras = choose_cameras(sites, world, rng)
     grid = hour_grid(start, stop)
     festivals = festival_dates(range(start.year, stop.year + 1))

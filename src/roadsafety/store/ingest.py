@@ -16,12 +16,12 @@ from datetime import datetime
 
 import duckdb
 import polars as pl
-import polars_h3 as plh3
 import pyarrow as pa
 
 from roadsafety import schemas
-from roadsafety.config import RegionConfig, Settings
+from roadsafety.config import Settings
 from roadsafety.errors import AccountingError
+from roadsafety.features.units import assign_units
 from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch
 from roadsafety.store import privacy
 from roadsafety.store.connection import write_connection
@@ -75,39 +75,6 @@ class IngestResult:
 def new_run_id(prefix: str = "ing") -> str:
     """A sortable unique run id."""
     return f"{prefix}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-
-def normalise_unit_text(expr: pl.Expr) -> pl.Expr:
-    """Upper case with single spaces: the form used in ``police_station | road_name`` unit ids."""
-    return expr.str.strip_chars().str.replace_all(r"\s+", " ").str.to_uppercase()
-
-
-def assign_units(frame: pl.DataFrame, region: RegionConfig) -> pl.DataFrame:
-    """Add ``located``, ``h3_cell`` and ``unit_id``.
-
-    Located: both coordinates present and inside the configured region. Unlocated rows naming a road
-    get the unit ``POLICE STATION | ROAD NAME`` (district when no station); others get no unit.
-    """
-    lat, lon = pl.col("latitude"), pl.col("longitude")
-    located = lat.is_not_null() & lon.is_not_null()
-    if region.bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = region.bbox
-        located = located & lon.is_between(min_lon, max_lon) & lat.is_between(min_lat, max_lat)
-    frame = frame.with_columns(located.fill_null(False).alias("located"))
-    cell = plh3.latlng_to_cell("latitude", "longitude", region.h3_resolution, return_dtype=pl.Utf8)
-    station = pl.coalesce(pl.col("police_station"), pl.col("district"), pl.lit("UNKNOWN STATION"))
-    road = pl.col("road_name")
-    has_road = road.is_not_null() & (road.str.strip_chars() != "")
-    return frame.with_columns(
-        pl.when(pl.col("located")).then(cell).otherwise(None).alias("h3_cell"),
-    ).with_columns(
-        pl.when(pl.col("located"))
-        .then(pl.col("h3_cell"))
-        .when(has_road)
-        .then(normalise_unit_text(station) + pl.lit(" | ") + normalise_unit_text(road))
-        .otherwise(None)
-        .alias("unit_id"),
-    )
 
 
 PII_STAGING = "_pii_vehicle_reg"  # normalised registration, hashed by the insert SQL, never stored
@@ -385,7 +352,7 @@ def ingest_batch(
         con.execute("INSERT INTO quarantine SELECT * FROM rejects_in")
         con.unregister("rejects_in")
         _write_run(con, batch, result, fmt or batch.source, started)
-        refresh_reference_tables(con, settings.region.h3_resolution)
+        refresh_reference_tables(con, settings.region)
         con.execute("COMMIT")
     log.info(
         "%s %s: read %d, loaded %d (new %d, updated %d), quarantined %d, duplicates %d",

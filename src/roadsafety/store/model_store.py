@@ -98,7 +98,7 @@ def read_spatial_units(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The ``spatial_units`` reference table."""
     return con.execute(
         "SELECT unit_id, kind, h3_cell, road_name, road_category, police_station, district, "
-        "latitude, longitude FROM spatial_units ORDER BY unit_id"
+        "latitude, longitude, km_from, km_to FROM spatial_units ORDER BY unit_id"
     ).pl()
 
 

@@ -11,12 +11,16 @@ from roadsafety.store.connection import read_connection
 FACTS_SQL = """
 SELECT 'accidents' AS "table", source, count(*) AS rows, min(occurred_at)::DATE AS first,
        max(occurred_at)::DATE AS last, count(*) FILTER (WHERE located) AS located,
-       count(*) FILTER (WHERE unit_id IS NOT NULL AND NOT located) AS ps_road_units,
+       count(*) FILTER (WHERE NOT located AND unit_id LIKE '% | km %') AS on_stretches,
+       count(*) FILTER (WHERE unit_id IS NOT NULL AND NOT located AND unit_id NOT LIKE '% | km %') AS road_wide,
+       count(*) FILTER (WHERE unit_id IS NULL) AS no_unit,
+       count(*) FILTER (WHERE unit_id IS NULL AND chainage_km IS NOT NULL) AS km_but_no_road,
        count(*) FILTER (WHERE severity = 'fatal') AS fatal, count(*) FILTER (WHERE severity = 'grievous') AS grievous
 FROM accidents GROUP BY source
 UNION ALL
 SELECT 'challans', source, count(*), min(issued_at)::DATE, max(issued_at)::DATE,
-       count(*) FILTER (WHERE located), count(*) FILTER (WHERE unit_id IS NOT NULL AND NOT located), NULL, NULL
+       count(*) FILTER (WHERE located), 0, count(*) FILTER (WHERE unit_id IS NOT NULL AND NOT located),
+       count(*) FILTER (WHERE unit_id IS NULL), NULL, NULL, NULL
 FROM challans GROUP BY source
 ORDER BY 1, 2
 """
@@ -34,7 +38,10 @@ FROM quarantine q GROUP BY ALL ORDER BY file, rows DESC LIMIT 60
 """
 
 UNITS_SQL = """
-SELECT kind, count(*) AS units, sum(n_accidents) AS accidents FROM spatial_units GROUP BY kind ORDER BY kind
+SELECT kind, count(*) AS units, sum(n_accidents) AS accidents,
+       count(*) FILTER (WHERE latitude IS NOT NULL) AS placed_on_map,
+       count(*) FILTER (WHERE km_from IS NOT NULL) AS with_km
+FROM spatial_units GROUP BY kind ORDER BY kind
 """
 
 
