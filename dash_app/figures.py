@@ -10,6 +10,7 @@ titles. Dash components (``html.*``, grids, dropdowns) render text as text and n
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from html import escape
 
@@ -19,13 +20,32 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
-BAND_COLORS = {"very_high": "#a50026", "high": "#f46d43", "medium": "#fdc03b", "low": "#74add1"}
-BAND_LABELS = {"very_high": "Very high", "high": "High", "medium": "Medium", "low": "Low"}
-BAND_FORMATTER = {
-    "function": "({very_high: 'Very high', high: 'High', medium: 'Medium', low: 'Low'})[params.value] || params.value"
-}
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from roadsafety import vocabulary
+
+BAND_COLORS = vocabulary.BAND_COLOURS
+BAND_LABELS = vocabulary.labels("band")
+DAYS = vocabulary.DAYS
+ACCENT = vocabulary.BAND_COLOURS["very_high"]  # forecast line, fatal+grievous bars
 MAP_CELLS = 600
+
+
+def label_formatter(group: str, lang: str = "en") -> dict:
+    """An ag-grid ``valueFormatter`` showing a vocabulary's labels for its keys (others as they are)."""
+    lookup = json.dumps(vocabulary.labels(group, lang))
+    return {"function": f"({lookup})[params.value] || params.value"}
+
+
+BAND_FORMATTER = label_formatter("band")
+
+
+def band_css() -> str:
+    """CSS for ``band band-<key>`` cells and badges, in the vocabulary's band colours."""
+    return " ".join(
+        f".band-{band} {{ background: {colour}; color: {vocabulary.BAND_TEXT_COLOURS[band]}; }}"
+        for band, colour in vocabulary.BAND_COLOURS.items()
+    )
+
+
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 
 
@@ -347,7 +367,7 @@ def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> 
             y=forecast["expected"].to_list(),
             mode="lines+markers",
             name="Forecast",
-            line={"color": "#a50026", "width": 2.5},
+            line={"color": ACCENT, "width": 2.5},
         )
     fig = _base_layout(fig, title)
     fig.update_yaxes(title_text="crashes per week")
@@ -393,7 +413,7 @@ def history_figure(monthly: pl.DataFrame, title: str) -> go.Figure:
         x=monthly["month"].to_list(),
         y=monthly["fatal_grievous"].to_list(),
         name="Fatal or grievous",
-        marker_color="#a50026",
+        marker_color=ACCENT,
     )
     fig = _base_layout(fig, title, height=300)
     fig.update_layout(barmode="overlay")
@@ -437,7 +457,7 @@ def offence_figure(offences: pl.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=agg["challans"].to_list(),
-            y=[o.replace("_", " ") for o in agg["offence"].to_list()],
+            y=[plain(vocabulary.label(o, default=o)) for o in agg["offence"].to_list()],
             orientation="h",
             marker_color="#4575b4",
         )

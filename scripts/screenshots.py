@@ -16,12 +16,14 @@ import logging
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "dash_app"))
+sys.path[:0] = [
+    str(REPO / "tests"),
+    str(REPO / "tests" / "dash_app"),
+]  # worlds, app_clients, chrome
 
 log = logging.getLogger("screenshots")
 USER, PASSWORD = "screenshots", "screenshots-only-pw"
@@ -39,14 +41,14 @@ PHONE_PAGES = ("overview", "risk_list", "corridor")
 
 def prepare_db(source: Path | None, tmp: Path) -> Path:
     """A copy of the warehouse (or a new seeded world) with the screenshot user added."""
-    from app_world import add_drives, build_world
+    from worlds import add_drives, app_world
 
     from roadsafety.store.connection import write_connection
     from roadsafety.store.users import add_user
 
     db = tmp / "screens.duckdb"
     if source is None:
-        build_world(db, years=5, cells_per_road=20, seed=7)
+        app_world(db, years=5, cells_per_road=20, seed=7)
         add_drives(db, tmp)
     else:
         shutil.copyfile(source, db)
@@ -57,15 +59,11 @@ def prepare_db(source: Path | None, tmp: Path) -> Path:
 
 def start_server(db: Path, tmp: Path) -> tuple[object, str]:
     """The app under waitress on a free loopback port."""
-    from waitress import create_server
+    from app_clients import serve_in_thread
 
     from dash_app.app import create_app
 
-    srv = create_server(
-        create_app(db, key_dir=tmp / "keys").server, host="127.0.0.1", port=0, threads=4
-    )
-    threading.Thread(target=srv.run, daemon=True).start()
-    return srv, f"http://127.0.0.1:{srv.effective_port}"
+    return serve_in_thread(create_app(db, key_dir=tmp / "keys").server)
 
 
 def browser(width: int, height: int):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,12 +24,20 @@ def tmp_settings(tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def tmp_store(tmp_settings: Settings) -> Path:
-    """Path of a fresh warehouse with every migration applied."""
+@pytest.fixture(scope="session")
+def empty_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse with every migration applied and no rows, made once per session."""
     from roadsafety.store.connection import ensure_warehouse
 
-    ensure_warehouse(tmp_settings.db_path)
+    path = tmp_path_factory.mktemp("empty") / "wh.duckdb"
+    ensure_warehouse(path)
+    return path
+
+
+@pytest.fixture
+def tmp_store(tmp_settings: Settings, empty_warehouse: Path) -> Path:
+    """Path of a fresh warehouse with every migration applied (a copy of the empty one)."""
+    shutil.copyfile(empty_warehouse, tmp_settings.db_path)
     return tmp_settings.db_path
 
 

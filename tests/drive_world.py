@@ -1,7 +1,7 @@
-"""A small seeded warehouse for the drive tests: tiny_world crashes plus a few challans.
+"""A small seeded warehouse for the drive tests: crash_world crashes plus a few challans.
 
 Imported by tests/store, tests/forecasts, tests/exports and tests/commands (``tests/`` is on
-``sys.path``). Crashes run 2019-2022 (tiny_world); the challans are planted around one cell: 20
+``sys.path``). Crashes run 2019-2022 (crash_world); the challans are planted around one cell: 20
 in the 31 days before 2022-03-01 and 60 during the drive (March 2022), 10 far away.
 """
 
@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
-from forecast_world import ingest_world, tiny_world
+from worlds import crash_world, ingest_crashes
 
 from roadsafety.config import Settings
 from roadsafety.sources.canonical import read_canonical_challans
@@ -44,8 +44,8 @@ def challans_at(cell: str, lat: float, lon: float) -> pl.DataFrame:
 
 def build(settings: Settings, tmp: Path) -> tuple[pl.DataFrame, str]:
     """Ingest the crashes and challans into ``settings.db_path``; return (accidents, busiest cell)."""
-    acc, _ = tiny_world(seed=11)
-    ingest_world(settings, acc, tmp / "acc.csv")
+    acc, _ = crash_world(seed=11)
+    ingest_crashes(settings, acc, tmp / "acc.csv")
     cells = (
         acc.filter(pl.col("h3_cell").is_not_null())
         .group_by("h3_cell", "latitude", "longitude")

@@ -8,8 +8,7 @@ their district's pooled row and only their district's places.
 
 from __future__ import annotations
 
-import os
-
+import flask
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from dash_app import drive_figures, figures, inputs
@@ -101,7 +100,8 @@ def drive_detail(drive: dict, district: str | None) -> html.Div:
     """Verdict, before/after chart and map of one drive (places of the reader's district only)."""
     store = app_store()
     places = q.places(store, drive["drive_id"], district)
-    tile = os.environ.get("ROADSAFETY_TILE_URL") or None
+    config = flask.current_app.config  # the basemap create_app was given
+    tile = config.get("BASEMAP_URL")
     chart = drive_figures.before_after_figure(q.months(store, drive["drive_id"]), drive)
     body = [
         html.H3(f"{drive['drive_id']}: {drive['name']}"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, html
 
 from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
@@ -10,6 +10,7 @@ from dash_app.components import (
     NO_FORECAST,
     WINDOWS,
     district_control,
+    graph_card,
     heading,
     list_grid,
     notice,
@@ -69,16 +70,8 @@ def layout(**_: str) -> html.Div:
             html.Div(
                 className="grid-2",
                 children=[
-                    html.Div(
-                        className="card",
-                        children=dcc.Loading(
-                            dcc.Graph(id=f"{P}-scatter", config={"displayModeBar": False})
-                        ),
-                    ),
-                    html.Div(
-                        className="card",
-                        children=dcc.Graph(id=f"{P}-offences", config={"displayModeBar": False}),
-                    ),
+                    graph_card(f"{P}-scatter", loading=True),
+                    graph_card(f"{P}-offences"),
                 ],
             ),
             html.Div(

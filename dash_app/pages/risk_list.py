@@ -12,6 +12,8 @@ from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
     NO_FORECAST,
     WINDOWS,
+    choice,
+    control,
     district_control,
     download_buttons,
     heading,
@@ -29,9 +31,13 @@ ROW_CHOICES = (50, 100, 200, 500)
 SEVERITIES = ("all", "fatal_grievous")
 BAND_CHOICES = [
     {"label": "All bands", "value": "low"},
-    {"label": "Medium and above", "value": "medium"},
-    {"label": "High and above", "value": "high"},
-    {"label": "Very high only", "value": "very_high"},
+    {"label": f"{figures.BAND_LABELS['medium']} and above", "value": "medium"},
+    {"label": f"{figures.BAND_LABELS['high']} and above", "value": "high"},
+    {"label": f"{figures.BAND_LABELS['very_high']} only", "value": "very_high"},
+]
+RANK_CHOICES = [
+    {"label": "All crashes", "value": "all"},
+    {"label": "Fatal + grievous", "value": "fatal_grievous"},
 ]
 _NUM = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
 _KM = {"function": "params.value == null ? '' : d3.format('~g')(params.value)"}
@@ -102,50 +108,23 @@ def layout(**_: str) -> html.Div:
                 className="controls",
                 children=[
                     district_control(P),
-                    html.Div(
-                        className="control",
-                        children=[
-                            html.Label("Police station", htmlFor=f"{P}-ps"),
-                            dcc.Dropdown(id=f"{P}-ps", placeholder="All police stations"),
-                        ],
+                    control(
+                        "Police station",
+                        dcc.Dropdown(id=f"{P}-ps", placeholder="All police stations"),
                     ),
                     window_control(P),
-                    html.Div(
-                        className="control",
-                        children=[
-                            html.Label("Rank by", htmlFor=f"{P}-severity"),
-                            dcc.RadioItems(
-                                id=f"{P}-severity",
-                                value="all",
-                                inline=True,
-                                className="radio",
-                                options=[
-                                    {"label": "All crashes", "value": "all"},
-                                    {"label": "Fatal + grievous", "value": "fatal_grievous"},
-                                ],
-                            ),
-                        ],
+                    control("Rank by", choice(f"{P}-severity", RANK_CHOICES, "all")),
+                    control(
+                        "Band",
+                        dcc.Dropdown(
+                            id=f"{P}-band", options=BAND_CHOICES, value="low", clearable=False
+                        ),
                     ),
-                    html.Div(
-                        className="control",
-                        children=[
-                            html.Label("Band", htmlFor=f"{P}-band"),
-                            dcc.Dropdown(
-                                id=f"{P}-band", options=BAND_CHOICES, value="low", clearable=False
-                            ),
-                        ],
-                    ),
-                    html.Div(
-                        className="control",
-                        children=[
-                            html.Label("Rows", htmlFor=f"{P}-top"),
-                            dcc.Dropdown(
-                                id=f"{P}-top",
-                                options=list(ROW_CHOICES),
-                                value=100,
-                                clearable=False,
-                            ),
-                        ],
+                    control(
+                        "Rows",
+                        dcc.Dropdown(
+                            id=f"{P}-top", options=list(ROW_CHOICES), value=100, clearable=False
+                        ),
                     ),
                     dcc.Checklist(
                         id=f"{P}-merge",

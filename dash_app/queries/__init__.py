@@ -208,13 +208,18 @@ def hour_profile(store: AppStore, district: str | None) -> pl.DataFrame:
     return _in_district(store.snapshot().district_profile, district or snap.ALL_DISTRICTS)
 
 
-def risk_rows(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
-    """The risk list exactly as ``export risk-list`` builds it (memoised per filter set)."""
+def _list_rows(store: AppStore, window_days: int, params: dict, reader) -> pl.DataFrame:
+    """An exports list of the window's run, memoised per reader and filter set (none: no run)."""
     run = run_of(store, window_days)
     if run is None:
         return pl.DataFrame()
-    key = ("risk", run.run_id, tuple(sorted(params.items())))
-    return store.memo(key, lambda: store.read(snap.read_risk_rows, run.run_id, params))
+    key = (reader.__name__, run.run_id, tuple(sorted(params.items())))
+    return store.memo(key, lambda: store.read(reader, run.run_id, params))
+
+
+def risk_rows(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
+    """The risk list exactly as ``export risk-list`` builds it (memoised per filter set)."""
+    return _list_rows(store, window_days, params, snap.read_risk_rows)
 
 
 def unit_detail(
@@ -246,11 +251,7 @@ def enforcement(store: AppStore, window_days: int, district: str | None) -> pl.D
 
 def enforcement_gap(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
     """The enforcement-gap list exactly as ``export enforcement-gap`` builds it."""
-    run = run_of(store, window_days)
-    if run is None:
-        return pl.DataFrame()
-    key = ("gap", run.run_id, tuple(sorted(params.items())))
-    return store.memo(key, lambda: store.read(snap.read_gap_rows, run.run_id, params))
+    return _list_rows(store, window_days, params, snap.read_gap_rows)
 
 
 def export_meta(store: AppStore, window_days: int) -> snap.RunRef | None:

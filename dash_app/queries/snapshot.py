@@ -6,20 +6,20 @@ Only :mod:`dash_app.queries` calls these; each takes an open read-only connectio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
-import h3
 import polars as pl
 
 from dash_app.queries import health as health_sql
 from dash_app.queries.health import Health
+from roadsafety.errors import NoMatchError
 from roadsafety.store.export_store import RunInfo as RunRef  # the app names a shown run a RunRef
-
-ALL_DISTRICTS = "(all)"
-UNKNOWN = "(unknown)"
-BANDS = ("very_high", "high", "medium", "low")
+from roadsafety.store.units import fill_h3_cells
+from roadsafety.vocabulary import ALL as ALL_DISTRICTS
+from roadsafety.vocabulary import UNKNOWN
 
 __all__ = ["ALL_DISTRICTS", "Health", "RunRef", "Snapshot", "UnitDetail", "build_snapshot"]
 
@@ -119,22 +119,8 @@ def _unit_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.D
 
 
 def complete_cells(units: pl.DataFrame) -> pl.DataFrame:
-    """Give H3 units that ``spatial_units`` does not describe their cell and centre."""
-    cells = [
-        c if c else (u if u and h3.is_valid_cell(u) else None)
-        for u, c in zip(units["unit_id"].to_list(), units["h3_cell"].to_list())
-    ]
-    lat = units["latitude"].to_list()
-    lon = units["longitude"].to_list()
-    for i, cell in enumerate(cells):
-        if cell and lat[i] is None:
-            lat[i], lon[i] = h3.cell_to_latlng(cell)
-    return units.with_columns(
-        pl.Series("h3_cell", cells, dtype=pl.Utf8),
-        pl.Series("latitude", lat, dtype=pl.Float64),
-        pl.Series("longitude", lon, dtype=pl.Float64),
-        pl.col("district").fill_null(UNKNOWN),
-    )
+    """Cells and centres of H3 units ``spatial_units`` does not describe; no district → UNKNOWN."""
+    return fill_h3_cells(units).with_columns(pl.col("district").fill_null(UNKNOWN))
 
 
 def _last_year(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.DataFrame:
@@ -319,26 +305,24 @@ def read_bundle(
     return risk_list_bundle(con, run_id, RiskListFilter(**params), fmt)
 
 
+def _unless_no_match(build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """Rows from an exports builder; a district or police station matching no unit gives none."""
+    try:
+        return build()
+    except NoMatchError:
+        return pl.DataFrame()
+
+
 def read_risk_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:
     """The exports module's risk rows for a run (an unmatched filter gives an empty frame)."""
-    from roadsafety.exports.risk_list import ExportError, RiskListFilter, build_risk_rows
+    from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows
 
-    try:
-        return build_risk_rows(con, run_id, RiskListFilter(**params))
-    except ExportError as exc:
-        if "matches no unit" in str(exc):
-            return pl.DataFrame()
-        raise
+    return _unless_no_match(lambda: build_risk_rows(con, run_id, RiskListFilter(**params)))
 
 
 def read_gap_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:
     """The exports module's enforcement-gap rows (an unmatched filter gives an empty frame)."""
     from roadsafety.exports.enforcement_gap import build_enforcement_gap
-    from roadsafety.exports.risk_list import ExportError, RiskListFilter
+    from roadsafety.exports.risk_list import RiskListFilter
 
-    try:
-        return build_enforcement_gap(con, run_id, RiskListFilter(**params))
-    except ExportError as exc:
-        if "matches no unit" in str(exc):
-            return pl.DataFrame()
-        raise
+    return _unless_no_match(lambda: build_enforcement_gap(con, run_id, RiskListFilter(**params)))

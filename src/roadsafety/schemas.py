@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from roadsafety.errors import TableSchemaError
+
 SEVERITIES = ("fatal", "grievous", "minor", "non_injury")
 FATAL_GRIEVOUS = ("fatal", "grievous")
 ROAD_CATEGORIES = ("NH", "SH", "MDR", "ODR", "urban", "expressway", "other")
@@ -117,6 +119,70 @@ QUARANTINE: dict[str, pl.DataType] = {
     "reason": pl.Utf8(),
 }
 
+# Forecast outputs (migration 2's tables, without the ``run_id`` / ``version_id`` the store adds).
+FORECAST_RUNS: dict[str, pl.DataType] = {
+    "run_id": pl.Utf8(),
+    "version_id": pl.Utf8(),
+    "created_at": pl.Datetime("us"),
+    "window_start": pl.Date(),
+    "window_end": pl.Date(),
+    "status": pl.Utf8(),
+    "n_units": pl.Int64(),
+    "data_cutoff": pl.Date(),
+}
+FORECASTS: dict[str, pl.DataType] = {
+    "unit_id": pl.Utf8(),
+    "window_start": pl.Date(),
+    "window_end": pl.Date(),
+    "expected_crashes": pl.Float64(),
+    "expected_fatal_grievous": pl.Float64(),
+    "crashes_lo80": pl.Float64(),
+    "crashes_hi80": pl.Float64(),
+    "crashes_lo95": pl.Float64(),
+    "crashes_hi95": pl.Float64(),
+    "eb_expected": pl.Float64(),
+    "risk_band": pl.Utf8(),
+    "rank": pl.Int32(),
+    "peak_window": pl.Utf8(),
+    "top_factors": pl.Utf8(),
+    "morth_blackspot": pl.Boolean(),
+    "recent_challans": pl.Int64(),
+}
+PERIOD_FORECASTS: dict[str, pl.DataType] = {
+    "district": pl.Utf8(),
+    "period_start": pl.Date(),
+    "period_end": pl.Date(),
+    "expected": pl.Float64(),
+    "lo80": pl.Float64(),
+    "hi80": pl.Float64(),
+    "lo95": pl.Float64(),
+    "hi95": pl.Float64(),
+    "high_risk": pl.Boolean(),
+    "drivers": pl.Utf8(),
+}
+UNIT_HOUR_PROFILE: dict[str, pl.DataType] = {
+    "unit_id": pl.Utf8(),
+    "dow": pl.Int32(),
+    "hour": pl.Int32(),
+    "share": pl.Float64(),
+}
+WEEK_BINS = 168  # hours of the week, bin = dow·24 + hour (0 = Monday 00h)
+UNIT_WEEK_INTENSITY: dict[str, pl.DataType] = {
+    "unit_id": pl.Utf8(),
+    "crashes": pl.Array(pl.Float32, WEEK_BINS),
+    "fatal_grievous": pl.Array(pl.Float32, WEEK_BINS),
+}
+BACKTEST_METRICS: dict[str, pl.DataType] = {
+    "model": pl.Utf8(),
+    "fold": pl.Int32(),
+    "fold_start": pl.Date(),
+    "fold_end": pl.Date(),
+    "level": pl.Utf8(),
+    "metric": pl.Utf8(),
+    "k": pl.Utf8(),
+    "value": pl.Float64(),
+}
+
 # The km -> position fit of each road (features.road_fit): knots along the road, sorted by km.
 ROAD_KM_FIT: dict[str, pl.DataType] = {
     "road_name": pl.Utf8(),
@@ -207,6 +273,7 @@ ID_COLUMN = {"accidents": "accident_id", "challans": "challan_id"}
 _DUCK_TYPES = {
     pl.Utf8: "VARCHAR",
     pl.Float64: "DOUBLE",
+    pl.Float32: "FLOAT",
     pl.Int32: "INTEGER",
     pl.Int64: "BIGINT",
     pl.Boolean: "BOOLEAN",
@@ -216,8 +283,12 @@ _DUCK_TYPES = {
 
 def duck_type(dtype: pl.DataType) -> str:
     """The DuckDB type for a Polars dtype used in these schemas."""
+    if isinstance(dtype, type):  # a dtype class such as an Array's inner type
+        dtype = dtype()
     if isinstance(dtype, pl.Datetime):
         return "TIMESTAMP"
+    if isinstance(dtype, pl.Array):
+        return f"{duck_type(dtype.inner)}[{dtype.size}]"
     for pl_type, sql in _DUCK_TYPES.items():
         if isinstance(dtype, pl_type):
             return sql
@@ -235,3 +306,47 @@ def create_table_sql(name: str, schema: dict[str, pl.DataType], key: tuple[str, 
 def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """An empty frame with exactly these columns and types."""
     return pl.DataFrame(schema=schema)
+
+
+def conform(
+    frame: pl.DataFrame,
+    schema: dict[str, pl.DataType],
+    table: str,
+    *,
+    not_null: tuple[str, ...] = (),
+    rules: dict[str, pl.Expr] | None = None,
+) -> pl.DataFrame:
+    """Check rows about to be written to ``table`` and return exactly ``schema``'s columns and types.
+
+    Args:
+        frame: the rows.
+        schema: the table's declared columns (their order is the result's).
+        table: the table's name, for messages.
+        not_null: columns that must have a value in every row.
+        rules: name → expression true for a valid row (null counts as valid; see ``not_null``).
+
+    Raises:
+        TableSchemaError: naming the missing or unexpected columns, a column whose values do not
+            fit its type, a column with nulls, or a broken rule with the count of rows breaking it.
+    """
+    missing = [c for c in schema if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in schema]
+    if missing or extra:
+        raise TableSchemaError(f"{table}: missing columns {missing}, unexpected columns {extra}")
+    columns = []
+    for col, dtype in schema.items():
+        try:
+            columns.append(frame[col].cast(dtype, strict=True))
+        except pl.exceptions.PolarsError as exc:
+            raise TableSchemaError(
+                f"{table}: column {col!r} ({frame[col].dtype}) does not fit {dtype}"
+            ) from exc
+    out = pl.DataFrame(columns)
+    nulls = [c for c in not_null if out[c].null_count()]
+    if nulls:
+        raise TableSchemaError(f"{table}: null values in {nulls}")
+    for name, valid in (rules or {}).items():
+        broken = out.filter(~valid.fill_null(True)).height
+        if broken:
+            raise TableSchemaError(f"{table}: {broken} row(s) break the rule {name!r}")
+    return out

@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from app_world import add_drives
 from dash import no_update
+from worlds import add_drives
 
 from dash_app import drive_figures
 from dash_app.app import create_app

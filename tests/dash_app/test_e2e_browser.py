@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 import requests
-from app_world import PASSWORD, callback_payload
+from app_clients import callback_payload, serve_in_thread
+from worlds import PASSWORD
 
 from dash_app.app import create_app
 from roadsafety.exports.risk_list import RISK_COLUMNS
@@ -25,16 +25,12 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, world_template: Path
 ) -> Iterator[tuple[str, object]]:
     """The app on a free loopback port, in a thread."""
-    from waitress import create_server
-
     tmp = tmp_path_factory.mktemp("e2e")
     db = tmp / "wh.duckdb"
     shutil.copyfile(world_template, db)
     app = create_app(db, key_dir=tmp / "keys")
-    srv = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}", app
+    srv, base = serve_in_thread(app.server)
+    yield base, app
     srv.close()
 
 

@@ -141,6 +141,14 @@ def test_records_are_json_ready() -> None:
     assert rows == [{"d": "2026-01-02", "x": 1.23}]
 
 
+def test_offences_and_bands_are_shown_with_the_vocabulary_labels(app) -> None:
+    offences = pl.DataFrame(
+        {"district": ["Karnal"] * 2, "offence": ["no_helmet", "red_light"], "challans": [5, 9]}
+    )
+    assert set(figures.offence_figure(offences).data[0].y) == {"No helmet", "Red-light jumping"}
+    assert figures.band_css() in app.index_string  # every page's head colours the band badges
+
+
 def test_map_tooltips_and_hover_texts_escape_data() -> None:
     hostile = _units().with_columns(
         pl.lit("<img src=x onerror=alert(1)>").alias("road_name"),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from app_world import SECRET_HASH
 from dash import no_update
 from dash.exceptions import PreventUpdate
+from worlds import SECRET_HASH
 
 from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
 from roadsafety.exports.risk_list import RISK_COLUMNS
@@ -31,6 +31,22 @@ def test_overview_kpis_map_and_alerts(as_user) -> None:
     assert "all districts" in title
     layers = [c for c in risk_map.children if type(c).__name__ == "GeoJSON"]
     assert layers and sum(len(layer.data["features"]) for layer in layers) > 20
+    assert not [c for c in risk_map.children if type(c).__name__ == "TileLayer"]  # no basemap
+
+
+def test_overview_map_uses_the_configured_basemap(world_db: Path, tmp_path: Path) -> None:
+    from flask_login import login_user
+
+    from dash_app.app import create_app
+    from dash_app.auth import AppUser
+
+    url = "https://tiles.example/{z}/{x}/{y}.png"
+    app = create_app(world_db, key_dir=tmp_path / "k", tile_url=url, tile_attribution="© ex")
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        login_user(AppUser("admin", "admin", None))
+        risk_map = overview.update(None, 7)[2]
+    tiles = [c for c in risk_map.children if type(c).__name__ == "TileLayer"]
+    assert [(t.url, t.attribution) for t in tiles] == [(url, "© ex")]
 
 
 def test_risk_list_page_keeps_road_wide_units_apart_and_maps_stretches(as_user) -> None:
@@ -134,6 +150,7 @@ def test_corridor_detail_and_scope(as_user) -> None:
         panipat = next(o["value"] for o in opts if "Panipat" in o["label"])
     text = _text(body)
     assert "Next 7 days" in text and "Recent challans" in text and "MoRTH" in text
+    assert "Overspeeding" in text or "No helmet" in text  # offence mix in the vocabulary's words
     assert SECRET_HASH not in text
     with as_user("karnal_sp"):
         assert "outside your district" in _text(corridor.update(panipat, None))

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-import types
 from datetime import date
 
 import polars as pl
@@ -18,6 +15,7 @@ from roadsafety.commands.exports import resolve_run
 from roadsafety.config import load_settings, with_db
 from roadsafety.exports.audit import file_sha256
 from roadsafety.exports.risk_list import RISK_COLUMNS
+from roadsafety.forecasts import pipeline
 from roadsafety.store.connection import read_connection
 from roadsafety.store.export_store import read_audit
 
@@ -105,10 +103,11 @@ def test_run_is_reused_or_created_by_ensure_forecast(world, monkeypatch):
     assert resolve_run(settings, date(2025, 1, 1), date(2025, 1, 7)) == world.run_id
     assert resolve_run(settings, date(2030, 1, 1), date(2030, 1, 7), create=False) is None
     calls = []
-    fake = types.ModuleType("roadsafety.forecasts.pipeline")
-    fake.ensure_forecast = lambda s, start, end: calls.append((start, end)) or world.run_id
-    monkeypatch.setitem(sys.modules, "roadsafety.forecasts.pipeline", fake)
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(
+        pipeline,
+        "ensure_forecast",
+        lambda s, start, end: calls.append((start, end)) or world.run_id,
+    )
     assert resolve_run(settings, date(2030, 1, 1), date(2030, 1, 7)) == world.run_id
     assert calls == [(date(2030, 1, 1), date(2030, 1, 7))]
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from exports_roads import nh48
+from worlds import nh48
 
 from roadsafety.exports.blackspots import BLACKSPOT_COLUMNS, build_blackspots, rule_years
 from roadsafety.exports.enforcement_gap import GAP_COLUMNS, build_enforcement_gap

@@ -12,8 +12,8 @@ import numpy as np
 import openpyxl
 import polars as pl
 import pytest
-from forecast_world import ingest_world, tiny_world
 from typer.testing import CliRunner
+from worlds import crash_world, ingest_crashes
 
 from roadsafety.cli import app
 from roadsafety.config import PrivacyConfig, Settings
@@ -61,9 +61,9 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str, st
     settings = Settings(
         db_path=root / "wh.duckdb", privacy=PrivacyConfig(key_path=root / "k" / "pii.key")
     )
-    acc, _ = tiny_world(seed=11)
+    acc, _ = crash_world(seed=11)
     acc, hot = _night_hot_spot(acc)
-    ingest_world(settings, acc, root / "acc.csv")
+    ingest_crashes(settings, acc, root / "acc.csv")
     pipeline.retrain(settings, AS_OF, n_folds=1)
     return settings, pipeline.ensure_forecast(settings, START, END), hot
 

@@ -14,8 +14,8 @@ import h3
 import openpyxl
 import polars as pl
 import pytest
-from exports_roads import nh48
 from shapely.geometry import shape
+from worlds import nh48
 
 from roadsafety.exports.bundle import risk_list_bundle
 from roadsafety.exports.geometry import read_paths

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import h3
 import polars as pl
-from forecast_world import tiny_world
+from worlds import crash_world
 
 from roadsafety.features.units import build_units, group_keys, ring_pairs
 
 
 def test_universe_has_history_units_neighbours_and_known_units() -> None:
-    acc, _ = tiny_world(seed=1, years=1)
+    acc, _ = crash_world(seed=1, years=1)
     known = pl.DataFrame({"unit_id": ["PS X | NEW ROAD"], "kind": ["ps_road"]})
     units = build_units(acc, known)
     ids = set(units["unit_id"])
@@ -25,7 +25,7 @@ def test_universe_has_history_units_neighbours_and_known_units() -> None:
 
 
 def test_ring_pairs_are_exact_ring_distance() -> None:
-    units = build_units(tiny_world(seed=1, years=1)[0])
+    units = build_units(crash_world(seed=1, years=1)[0])
     pairs = ring_pairs(units, 2).join(units.select("unit_idx", "h3_cell"), on="unit_idx")
     assert pairs.height > 0
     assert all(
@@ -59,7 +59,7 @@ def _with_stretches(acc: pl.DataFrame) -> pl.DataFrame:
 
 
 def test_stretch_units_get_their_kind_km_and_road_from_the_id() -> None:
-    acc, _ = tiny_world(seed=1, years=1)
+    acc, _ = crash_world(seed=1, years=1)
     units = build_units(_with_stretches(acc))
     kinds = dict(units.select("unit_id", "kind").iter_rows())
     assert kinds["NH-44 | km 65-66"] == "stretch" and kinds["PS Y | NH-44"] == "ps_road"
@@ -74,7 +74,7 @@ def _pairs(units: pl.DataFrame, k: int) -> set[tuple[str, str]]:
 
 
 def test_adjacent_stretches_are_ring_neighbours_and_cells_rings_do_not_change() -> None:
-    acc, _ = tiny_world(seed=1, years=1)
+    acc, _ = crash_world(seed=1, years=1)
     plain, mixed = build_units(acc), build_units(_with_stretches(acc))
     for k in (1, 2):
         cells, both = _pairs(plain, k), _pairs(mixed, k)

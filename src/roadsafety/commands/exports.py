@@ -8,7 +8,6 @@ export works right after ``retrain``). Every file written is recorded in ``expor
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,10 +101,6 @@ def resolve_run(settings: Settings, start: date, end: date, create: bool = True)
         run_id = find_champion_run(con, start, end)
     if run_id is not None or not create:
         return run_id
-    if importlib.util.find_spec("roadsafety.forecasts.pipeline") is None:
-        raise UserError(
-            f"no forecast of the champion model for {start}..{end}; run `roadsafety forecast` first"
-        )
     from roadsafety.forecasts.pipeline import ensure_forecast
 
     log.info("no forecast for %s..%s yet: forecasting with the champion model", start, end)

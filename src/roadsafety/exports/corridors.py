@@ -24,9 +24,7 @@ import h3
 import polars as pl
 
 from roadsafety.features.roads import format_km, parse_stretch_id, stretch_id
-
-HIGH_BANDS = ("very_high", "high")
-BAND_ORDER = {"low": 0, "medium": 1, "high": 2, "very_high": 3}
+from roadsafety.vocabulary import BAND_ORDER, HIGH_BANDS
 
 
 def road_key(name: str | None) -> str:

@@ -34,6 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from roadsafety import vocabulary
 from roadsafety.exports.meta import ExportMeta
 from roadsafety.exports.pdf_map import BAND_COLOURS, draw_map
 from roadsafety.exports.xlsx import NO_DISTRICT
@@ -44,7 +45,7 @@ DEFAULT_ROWS_PER_DISTRICT = (
     25  # without an explicit top N, a drive sheet lists a district's first 25
 )
 BODY_WIDTH = A4[0] - 2 * MARGIN
-BAND_LABELS = {"very_high": "very high", "high": "high", "medium": "medium", "low": "low"}
+BAND_LABELS = vocabulary.labels("band")
 SECTION_TITLES = {"risk_list": "Enforcement drive sheet"}
 RANK_KEYS = {"all": "expected crashes", "fatal_grievous": "expected fatal + grievous crashes"}
 
@@ -209,10 +210,11 @@ def ranked_table(rows: pl.DataFrame, kind: str, styles: dict) -> Table:
             style.append(
                 ("BACKGROUND", (band_col, i), (band_col, i), BAND_COLOURS[row["risk_band"]])
             )
-            if row["risk_band"] == "very_high":
-                data[-1][band_col] = Paragraph(
-                    f'<font color="white"><b>{BAND_LABELS["very_high"]}</b></font>', styles["cell"]
-                )
+            text_colour = vocabulary.BAND_TEXT_COLOURS[row["risk_band"]]
+            data[-1][band_col] = Paragraph(
+                f'<font color="{text_colour}"><b>{BAND_LABELS[row["risk_band"]]}</b></font>',
+                styles["cell"],
+            )
         if i % 2 == 0:
             style.append(
                 (

@@ -15,12 +15,9 @@ import polars as pl
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 
-BAND_COLOURS = {
-    "very_high": colors.HexColor("#C0392B"),
-    "high": colors.HexColor("#E67E22"),
-    "medium": colors.HexColor("#F4D03F"),
-    "low": colors.HexColor("#A9CCE3"),
-}
+from roadsafety import vocabulary
+
+BAND_COLOURS = {band: colors.HexColor(hex_) for band, hex_ in vocabulary.BAND_COLOURS.items()}
 KM_PER_DEG = 111.32
 MIN_SPAN_KM = 3.0
 

@@ -34,8 +34,11 @@ import duckdb
 import h3
 import polars as pl
 
-from roadsafety.exports.corridors import BAND_ORDER, merge_corridors, merge_stretch_runs
+from roadsafety.errors import ExportError, NoMatchError
+from roadsafety.exports.corridors import merge_corridors, merge_stretch_runs
 from roadsafety.store.export_store import RunInfo, read_forecast_units, read_run_info
+from roadsafety.store.units import fill_h3_cells
+from roadsafety.vocabulary import BAND_ORDER
 
 RISK_COLUMNS = (
     "rank",
@@ -59,10 +62,6 @@ RISK_COLUMNS = (
 )
 SEVERITY_KEYS = {"all": "expected_crashes", "fatal_grievous": "expected_fatal_grievous"}
 BANDS = tuple(BAND_ORDER)
-
-
-class ExportError(ValueError):
-    """An export cannot be made as asked; the message names the option or the missing input."""
 
 
 @dataclass(frozen=True)
@@ -126,10 +125,6 @@ def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> RunInfo:
     return info
 
 
-def _cell_or_none(unit_id: str) -> str | None:
-    return unit_id if h3.is_valid_cell(unit_id) else None
-
-
 JURISDICTION_RINGS = 3
 
 
@@ -180,20 +175,7 @@ def infer_jurisdiction(units: pl.DataFrame) -> pl.DataFrame:
 def complete_units(units: pl.DataFrame) -> pl.DataFrame:
     """Fill the cell and centre of H3 units that ``spatial_units`` does not describe, and give
     police station + road units without coordinates their police station's location."""
-    units = units.with_columns(
-        pl.coalesce(
-            "h3_cell", pl.col("unit_id").map_elements(_cell_or_none, return_dtype=pl.Utf8)
-        ).alias("h3_cell")
-    )
-    missing = pl.col("h3_cell").is_not_null() & pl.col("latitude").is_null()
-    centre = pl.col("h3_cell").map_elements(
-        lambda c: list(h3.cell_to_latlng(c)), return_dtype=pl.List(pl.Float64)
-    )
-    units = units.with_columns(
-        pl.when(missing).then(centre.list.get(0)).otherwise(pl.col("latitude")).alias("latitude"),
-        pl.when(missing).then(centre.list.get(1)).otherwise(pl.col("longitude")).alias("longitude"),
-    )
-    units = infer_jurisdiction(units)
+    units = infer_jurisdiction(fill_h3_cells(units))
     if "ps_latitude" not in units.columns:
         return units
     road_wide = (pl.col("kind") == "ps_road").fill_null(False) if "kind" in units.columns else True
@@ -228,7 +210,7 @@ def match_option(units: pl.DataFrame, column: str, value: str, option: str) -> p
     if kept.is_empty():
         known = sorted(v for v in units[column].drop_nulls().unique().to_list() if v)
         sample = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
-        raise ExportError(
+        raise NoMatchError(
             f"{option} {value!r} matches no unit here; known values: {sample or 'none'}"
         )
     return kept

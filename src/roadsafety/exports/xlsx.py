@@ -25,6 +25,7 @@ import xlsxwriter
 
 from roadsafety.exports.csv_writer import round_for_output
 from roadsafety.exports.meta import ExportBundle, ExportMeta
+from roadsafety.vocabulary import HIGH_BANDS
 
 WIDTHS = {
     "rank": 6,
@@ -136,8 +137,7 @@ def district_totals(rows: pl.DataFrame) -> pl.DataFrame:
             pl.len().alias("rows"),
             pl.col("expected_crashes").sum().round(2),
             pl.col("expected_fatal_grievous").sum().round(2),
-            (pl.col("risk_band") == "very_high").sum().alias("very_high"),
-            (pl.col("risk_band") == "high").sum().alias("high"),
+            *[(pl.col("risk_band") == band).sum().alias(band) for band in HIGH_BANDS],
             pl.col("rank").min().alias("best_rank"),
         )
         .sort(["best_rank", "district"])

@@ -22,7 +22,9 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from roadsafety.config import Settings
+from roadsafety.errors import ForecastError
 from roadsafety.features import build, panel
+from roadsafety.features.enforcement import ENFORCEMENT_OFFENCES
 from roadsafety.features.units import build_units, ring_pairs
 from roadsafety.forecasts import run as forecast_run
 from roadsafety.models import backtest, lgbm, plan_backtest, registry
@@ -32,10 +34,6 @@ from roadsafety.store.connection import StoreError, read_connection, write_conne
 log = logging.getLogger(__name__)
 
 SCORE_METRIC = ("unit", "hit_rate", "budget100")
-
-
-class ForecastError(StoreError):
-    """Nothing to train on, or no champion to forecast with; the message says what to do."""
 
 
 @dataclass
@@ -71,7 +69,7 @@ def load_inputs(
     with read_connection(settings.db_path) as con:
         acc = model_store.read_accidents(con, before)
         known = model_store.read_spatial_units(con)
-        challans = model_store.read_challan_days(con, before)
+        challans = model_store.read_challan_days(con, before, ENFORCEMENT_OFFENCES)
     return acc, known, challans
 
 
@@ -275,7 +273,7 @@ def _register(
     policy,
     block: str | None,
 ) -> tuple[bool, str]:
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         champ = model_store.champion(con)
         promoted, reason = registry.decide_promotion(
             score,
@@ -358,7 +356,7 @@ def forecast(settings: Settings, start: date, end: date, *, force: bool = False)
     before = min(start, champ["as_of"])
     prep = prepare(settings, before)
     run, tables = forecast_run.build_run(settings, prep, champ, start, end)
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         again = model_store.find_forecast_run(con, champ["version_id"], start, end)
         if again and not force:
             return again

@@ -10,8 +10,8 @@ Choices (documented in docs/forecasting.md):
 - intervals: negative binomial around the mean with the version's backtest dispersion;
 - ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``), places (cells,
   stretches) first, then road-wide ``POLICE STATION | ROAD`` units; ``risk_band`` by rank within
-  those two groups: top 1% ``very_high``, next to 5% ``high``, next to 20% ``medium``, the rest
-  ``low``;
+  those two groups (:data:`roadsafety.vocabulary.BAND_SHARES`): top 1% ``very_high``, next to 5%
+  ``high``, next to 20% ``medium``, the rest ``low``;
 - ``peak_window``, ``unit_hour_profile`` and ``unit_week_intensity``: from the where-and-when
   model (:mod:`roadsafety.forecasts.where_when`): each unit's expected crashes spread over the hours
   of the week; the peak window is the best window of those intensities, so a risk-list row and a
@@ -26,22 +26,19 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from roadsafety.config import Settings
+from roadsafety.errors import WindowError
 from roadsafety.features import panel
 from roadsafety.forecasts import explain, where_when
-from roadsafety.models import backtest, lgbm, registry
+from roadsafety.models import backtest, lgbm, periods, registry
 from roadsafety.store import model_store
-from roadsafety.store.connection import StoreError, read_connection
+from roadsafety.store.connection import read_connection
+from roadsafety.vocabulary import BAND_SHARES
 
 log = logging.getLogger(__name__)
 
 CALIBRATION_DAYS = 364  # the year before the cut-off, whose outcome is known
 CALIBRATION_CLIP = (0.25, 4.0)
 MAX_WINDOW_DAYS = 367  # a calendar year, leap day and an inclusive end day included
-BANDS = ((0.01, "very_high"), (0.05, "high"), (0.20, "medium"))
-
-
-class WindowError(StoreError):
-    """The forecast window is empty, reversed or longer than a year."""
 
 
 def check_window(start: date, end: date) -> None:
@@ -132,7 +129,7 @@ def _rank(frame: pl.DataFrame) -> pl.DataFrame:
         )
     )
     band = pl.lit("low")
-    for q, name in reversed(BANDS):
+    for q, name in reversed(BAND_SHARES):
         cut = (pl.col("_n") * q).round(0).clip(lower_bound=1)
         band = pl.when(pl.col("_r") <= cut).then(pl.lit(name)).otherwise(band)
     return ranked.with_columns(rank=pl.col("rank").cast(pl.Int32), risk_band=band).drop(
@@ -164,21 +161,11 @@ def _factors(pair: backtest.ModelPair, frame: pl.DataFrame, units: pl.DataFrame)
 def _periods(
     settings: Settings, accidents: pl.DataFrame, origin: date, start: date, end: date
 ) -> pl.DataFrame:
-    try:
-        from roadsafety.models import periods
-    except ImportError:
-        log.warning("models.periods not available: no period forecasts")
-        return pl.DataFrame()
+    """District × week forecasts; a failure fails the whole run (nothing is written)."""
     counts = accidents.select(
         week_start=pl.col("occurred_at").dt.date(), district="district", crashes=pl.lit(1)
     )
-    try:
-        return periods.forecast_periods(
-            counts, settings.calendar, as_of=origin, start=start, end=end
-        )
-    except (ValueError, RuntimeError, ArithmeticError) as exc:
-        log.warning("period forecasts failed (%s): none for this run", exc)
-        return pl.DataFrame()
+    return periods.forecast_periods(counts, settings.calendar, as_of=origin, start=start, end=end)
 
 
 def build_run(

@@ -55,7 +55,9 @@ def write_standard_exports(settings: Settings, run_id: str, outbox: Path) -> lis
         write_export(bundle, path, fmt, meta)
         records.append(make_record(path, fmt, meta, bundle.rows.height))
         written.append(path)
-    with write_connection(settings.db_path) as con:  # one audit write for the whole batch
+    with write_connection(
+        settings.db_path, lock_timeout_s=settings.lock_timeout_s
+    ) as con:  # one audit write for the whole batch
         for record in records:
             record_export(con, record)
     return written

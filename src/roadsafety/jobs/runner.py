@@ -27,6 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from roadsafety.config import Settings
+from roadsafety.errors import JobBusy
 from roadsafety.jobs import checks as chk
 from roadsafety.jobs import inbox as ib
 from roadsafety.jobs.outbox import write_standard_exports
@@ -34,10 +35,6 @@ from roadsafety.store import job_store
 from roadsafety.store.connection import read_connection, write_connection
 
 log = logging.getLogger("roadsafety.job")
-
-
-class JobBusy(RuntimeError):
-    """Another run of the job holds the lock."""
 
 
 @dataclass

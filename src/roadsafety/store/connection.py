@@ -26,20 +26,13 @@ from pathlib import Path
 
 import duckdb
 
+from roadsafety.config import DEFAULT_LOCK_TIMEOUT_S
+from roadsafety.errors import StoreBusyError, StoreError
 from roadsafety.store.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
-LOCK_TIMEOUT_S = float(os.environ.get("ROADSAFETY_LOCK_TIMEOUT", "600"))
 FILE_MODE = 0o640
-
-
-class StoreError(RuntimeError):
-    """The warehouse cannot be opened or written; the message says which file and why."""
-
-
-class StoreBusyError(StoreError):
-    """Another process holds the warehouse write lock."""
 
 
 def lock_path(db_path: Path) -> Path:
@@ -125,9 +118,12 @@ def write_connection(
     """A read-write connection whose work is published atomically when the block exits cleanly.
 
     Any exception inside the block discards the staging copy and leaves the warehouse unchanged.
+    ``lock_timeout_s`` is how long to wait for another writer (default
+    :data:`~roadsafety.config.DEFAULT_LOCK_TIMEOUT_S`; callers holding settings pass
+    ``settings.lock_timeout_s``).
     """
     db_path = Path(db_path)
-    timeout = LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
+    timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
     with _exclusive_lock(db_path, timeout):
         remove_stale_staging(db_path, all_of_them=True)
         staging = db_path.with_name(f".{db_path.name}.{os.getpid()}.staging")

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from roadsafety import schemas
 from roadsafety.config import Settings
+from roadsafety.errors import AccountingError
 from roadsafety.features.units import assign_units
 from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch
 from roadsafety.store import privacy
@@ -69,10 +70,6 @@ class IngestResult:
     def as_dict(self) -> dict:
         """Plain dict including ``loaded``."""
         return asdict(self) | {"loaded": self.loaded}
-
-
-class AccountingError(RuntimeError):
-    """rows_read != loaded + quarantined + duplicates: the load is refused (a bug, never silent)."""
 
 
 def new_run_id(prefix: str = "ing") -> str:
@@ -311,7 +308,7 @@ def ingest_batch(
         AccountingError: if the row accounting does not add up (nothing is written).
     """
     started, run_id, kind = datetime.now(), new_run_id(), batch.kind
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         con.execute("BEGIN TRANSACTION")
         if direct_insert_possible(con, batch):
             valid, rejects = load_chunks(con, settings, batch, run_id, kind, chunk_rows)
@@ -390,5 +387,5 @@ def record_failed_run(
         pl.DataFrame(schema=REJECT_SCHEMA),
     )
     result = IngestResult(new_run_id(), kind, fmt, source_file, 0, 0, 0, 0, 0)
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         _write_run(con, batch, result, fmt, datetime.now(), status="failed", message=message)

@@ -45,6 +45,17 @@ FROM spatial_units GROUP BY kind ORDER BY kind
 """
 
 
+def file_loaded(db_path: Path, sha256: str | None) -> bool:
+    """True when an ingest run that ended well loaded a file with this content (SHA-256)."""
+    if sha256 is None or not Path(db_path).exists():
+        return False
+    with read_connection(db_path) as con:
+        row = con.execute(
+            "SELECT count(*) FROM ingest_runs WHERE file_sha256 = ? AND status = 'ok'", [sha256]
+        ).fetchone()
+    return bool(row[0])
+
+
 def read_status(db_path: Path, runs: int = 10) -> dict[str, pl.DataFrame]:
     """Titled frames: facts by source, spatial units, recent ingest runs, quarantine by reason."""
     with read_connection(db_path) as con:

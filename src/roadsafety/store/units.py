@@ -56,6 +56,28 @@ def _cell_centres(units: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def fill_h3_cells(units: pl.DataFrame) -> pl.DataFrame:
+    """Give forecast units that ``spatial_units`` does not describe (e.g. empty H3 neighbour cells
+    the forecast adds) their cell and centre.
+
+    A null ``h3_cell`` takes the ``unit_id`` when that is a valid H3 index; a row with a cell and no
+    ``latitude`` takes the cell's centre. Other rows are returned unchanged.
+    """
+    cells = [
+        cell if cell else (unit if unit and h3.is_valid_cell(unit) else None)
+        for unit, cell in zip(units["unit_id"].to_list(), units["h3_cell"].to_list())
+    ]
+    lat, lon = units["latitude"].to_list(), units["longitude"].to_list()
+    for i, cell in enumerate(cells):
+        if cell and lat[i] is None:
+            lat[i], lon[i] = h3.cell_to_latlng(cell)
+    return units.with_columns(
+        pl.Series("h3_cell", cells, dtype=pl.Utf8),
+        pl.Series("latitude", lat, dtype=pl.Float64),
+        pl.Series("longitude", lon, dtype=pl.Float64),
+    )
+
+
 def reassign_unlocated(con: duckdb.DuckDBPyConnection, region: RegionConfig) -> int:
     """Re-derive the unit of every unlocated accident under the current rule; return rows changed.
 
