@@ -6,10 +6,10 @@ expected crashes into *where* × *when*:
     λ(u, h) = E(u) · s(u, h)
 
 ``E(u)`` is the unit's expected count for the window (the forecast run's ``expected_crashes`` —
-LightGBM, calibrated — or, without one, the unit's crashes of the last :attr:`IntensityPriors.
-history_weeks` weeks as a rate); ``s(u, ·)`` is a 168-bin hour-of-week profile (bin = dow·24 + hour,
-0 = Monday 00h) estimated by hierarchical Dirichlet-multinomial shrinkage of the unit's timed crashes
-(before the cut-off only) toward ever wider groups:
+LightGBM, calibrated — or, in the backtest's ``intensity_naive3y``, the unit's 3-year rate);
+``s(u, ·)`` is a 168-bin hour-of-week profile (bin = dow·24 + hour, 0 = Monday 00h) estimated by
+hierarchical Dirichlet-multinomial shrinkage of the unit's timed crashes of the last
+:attr:`IntensityPriors.history_weeks` weeks (before the cut-off only) toward ever wider groups:
 
     region → road category → district × category → area × category → unit
 
@@ -22,14 +22,22 @@ Sunday differ a lot. Fatal+grievous crashes get their own profile by the same hi
 own counts (deaths cluster at night on highways while minor crashes follow traffic), and their own
 ``E_fg(u)``.
 
-The strengths were chosen on validation years only (BAAC France test-years-minus-one and -two,
-2016-2017; Delhi fatal forms 2020; the seeded synthetic Haryana world 2021-2022), maximising the
-plan's coverage ratio against naive (unit, 3-hour block) counts at 300 and 1,200 team-hours a week:
-hard shrinkage won everywhere. Unit-level day × hour detail is mostly noise at these volumes (see
-docs/forecasting.md "Where and when").
+The unit level is a two-model mixture (:func:`local_weights`): hard shrinkage toward the group
+(strength :attr:`IntensityPriors.unit`), or a pattern of the unit's own (strength
+:attr:`IntensityPriors.local`), weighted by each unit's posterior from the two Dirichlet-multinomial
+marginal likelihoods, with the prior share of "own pattern" units fitted by EM. On the real files
+that share comes out near zero — no unit's hours depart detectably from its area × road-category
+profile, so hard shrinkage is what scores best — while a place whose crashes really cluster (a
+planted night hot spot) keeps its own window.
+
+The strengths were chosen on validation years only (BAAC France 2016-2017, Delhi fatal forms
+2020, the seeded synthetic Haryana world 2021-2022; never the test years) by the plan's coverage
+against naive (unit, 3-hour block) counts at 300 and 1,200 team-hours a week and the held-out
+log-likelihood of the validation years' (unit, block) counts; see docs/forecasting.md "Where and
+when" for the experiment log.
 
 API: :func:`week_shares` → :class:`WeekShares`; :func:`window_bins` turns shares and window totals
-into expected crashes per bin over a window; :func:`history_rates` gives the fallback ``E(u)``.
+into expected crashes per bin over a window; :func:`history_rates` gives a unit's past rate.
 """
 
 from __future__ import annotations
