@@ -15,11 +15,19 @@ from dash import Dash, dcc, html
 from flask_login import current_user
 
 from dash_app import auth
-from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
+from dash_app.pages import (
+    corridor,
+    drives,
+    enforcement,
+    model_health,
+    overview,
+    periods,
+    risk_list,
+)
 from dash_app.queries import AppStore
 from dash_app.security import init_security
 
-PAGES = (overview, risk_list, periods, corridor, enforcement, model_health)
+PAGES = (overview, risk_list, periods, corridor, enforcement, drives, model_health)
 ASSETS = Path(__file__).parent / "assets"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dash_ag_grid as dag
 from dash import Dash, Input, Output, dcc, html
 
 from dash_app import queries
@@ -22,6 +23,43 @@ def heading(title: str, subtitle: str) -> html.Div:
 def notice(text: str, kind: str = "info") -> html.Div:
     """A short boxed message (info, warn or error)."""
     return html.Div(text, className=f"notice notice-{kind}")
+
+
+def download_buttons(prefix: str, pdf_label: str = "Download PDF") -> html.Div:
+    """CSV / Excel / PDF download buttons (ids ``{prefix}-dl-csv|xlsx|pdf``) and a message span."""
+    return html.Div(
+        className="downloads",
+        children=[
+            html.Button("Download CSV", id=f"{prefix}-dl-csv", className="btn"),
+            html.Button("Download Excel", id=f"{prefix}-dl-xlsx", className="btn"),
+            html.Button(pdf_label, id=f"{prefix}-dl-pdf", className="btn"),
+            html.Span(id=f"{prefix}-dl-msg", className="dl-msg"),
+        ],
+    )
+
+
+def list_grid(
+    grid_id: str, columns: list[dict], height: str | None, *, filterable: bool = False, **options
+) -> dag.AgGrid:
+    """A sortable, resizable grid with wrapped headers (extra AgGrid ``options`` as given).
+
+    ``height`` None sizes the grid to its rows (for short lists).
+    """
+    defaults = {
+        "sortable": True,
+        "resizable": True,
+        "wrapHeaderText": True,
+        "autoHeaderHeight": True,
+    }
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns,
+        rowData=[],
+        className="ag-theme-alpine grid",
+        defaultColDef=defaults | ({"filter": True} if filterable else {}),
+        style={"width": "100%"} | ({"height": height} if height else {}),
+        **options,
+    )
 
 
 def district_control(prefix: str) -> html.Div:

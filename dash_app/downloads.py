@@ -8,6 +8,7 @@ appended to the app audit log with the exports module's audit record (rows, para
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -54,10 +55,21 @@ def build_file(
     return path, meta, bundle.rows.height
 
 
-def risk_list_download(
-    store: AppStore, scope: Scope, window_days: int, params: dict, fmt: str
+def send_export(
+    scope: Scope,
+    fmt: str,
+    build: Callable[[Path], tuple[Path, ExportMeta, int]],
+    unavailable: str | None = None,
 ) -> tuple:
-    """(dcc.Download data or no_update, message) for a download button press."""
+    """(dcc.Download data or no_update, message): role check, file written by ``build`` in a
+    temporary folder, streamed, and audited with the exports module's record.
+
+    Args:
+        scope: the reader.
+        fmt: csv, xlsx or pdf.
+        build: writes the file into the given folder; returns (path, meta, rows).
+        unavailable: a message when there is nothing to download (checked after the role).
+    """
     if fmt not in FORMATS:
         return no_update, "Unknown format."
     if not scope.can_download:
@@ -66,14 +78,27 @@ def risk_list_download(
             no_update,
             "Your role (viewer) can look at lists but not download them; ask an analyst.",
         )
-    if (
-        queries.run_of(store, window_days) is None
-        or queries.risk_rows(store, window_days, params).is_empty()
-    ):
-        return no_update, "Nothing to download for these filters."
+    if unavailable:
+        return no_update, unavailable
     with tempfile.TemporaryDirectory(prefix="roadsafety-dl-") as tmp:
-        path, meta, n = build_file(store, window_days, params, fmt, Path(tmp))
+        path, meta, n = build(Path(tmp))
         record = make_record(path, fmt, meta, n, user=scope.username, user_kind="app")
         payload = dcc.send_bytes(path.read_bytes(), path.name, type=MEDIA_TYPES[fmt])
     audit("download", {"export_record": asdict(record) | {"path": path.name}})
     return payload, f"Downloaded {path.name} ({n} rows) at {datetime.now():%H:%M}."
+
+
+def risk_list_download(
+    store: AppStore, scope: Scope, window_days: int, params: dict, fmt: str
+) -> tuple:
+    """(dcc.Download data or no_update, message) for a download button press."""
+    empty = (
+        queries.run_of(store, window_days) is None
+        or queries.risk_rows(store, window_days, params).is_empty()
+    )
+    return send_export(
+        scope,
+        fmt,
+        lambda out: build_file(store, window_days, params, fmt, out),
+        "Nothing to download for these filters." if empty else None,
+    )

@@ -255,8 +255,7 @@ def risk_map(
 ) -> dl.Map:
     """Leaflet map of forecast risk (cells, and road stretches along ``paths``); with no tile URL
     it draws on a plain background (intranet)."""
-    children = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
-    children += map_layers(units) + stretch_layers(units, paths or {})
+    children = map_layers(units) + stretch_layers(units, paths or {})
     # district names just above each district's units, for orientation when there are no tiles
     known = pl.col("district").is_not_null() & ~pl.col("district").str.starts_with("(")
     hq = (
@@ -279,10 +278,23 @@ def risk_map(
                 ),
             )
         )
+    return base_map(map_id, children, units, tile_url, attribution)
+
+
+def base_map(
+    map_id: str,
+    layers: list,
+    points: pl.DataFrame,
+    tile_url: str | None,
+    attribution: str | None = None,
+) -> dl.Map:
+    """A Leaflet map of ``layers`` framed on ``points`` (latitude/longitude), with the basemap
+    tiles when a tile URL is configured (none on an intranet)."""
+    tiles = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
     return dl.Map(
         id=map_id,
-        children=children,
-        bounds=map_bounds(units),
+        children=tiles + layers,
+        bounds=map_bounds(points),
         className="risk-map",
         attributionControl=bool(tile_url),
         zoomSnap=0.25,

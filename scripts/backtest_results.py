@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -42,6 +43,9 @@ from roadsafety.sources.registry import get_reader
 from roadsafety.store import model_store
 from roadsafety.store.connection import read_connection
 from roadsafety.store.ingest import ingest_batch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import drive_placebo_results  # noqa: E402 - the drive placebo section, a script beside this one
 
 log = logging.getLogger("backtest_results")
 MODELS = ("lightgbm", "empirical_bayes", "naive_3y", "naive_1y", "seasonal_naive", "morth_rule")
@@ -290,6 +294,7 @@ def main() -> None:
         unit = metrics.filter(pl.col("level") == "unit")
         doc += _table(unit) + ["", "## LightGBM vs the best baseline", ""] + _gains(unit)
         doc += plan_sections(metrics)
+    doc += [""] + drive_placebo_results.section_lines(args.data)
     doc += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     if not args.skip_stretches:
         with tempfile.TemporaryDirectory(prefix="rs_stretch_") as tmp:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dash_ag_grid as dag
 from dash import Dash, Input, Output, dcc, html
 
 from dash_app import figures, inputs, queries
@@ -12,6 +11,7 @@ from dash_app.components import (
     WINDOWS,
     district_control,
     heading,
+    list_grid,
     notice,
     register_district_options,
     window_control,
@@ -85,19 +85,11 @@ def layout(**_: str) -> html.Div:
                 className="card",
                 children=[
                     html.H3("Enforcement gap: high risk, few challans"),
-                    dag.AgGrid(
-                        id=f"{P}-grid",
-                        columnDefs=GAP_COLUMNS,
-                        rowData=[],
-                        className="ag-theme-alpine grid",
-                        defaultColDef={
-                            "sortable": True,
-                            "resizable": True,
-                            "wrapHeaderText": True,
-                            "autoHeaderHeight": True,
-                        },
+                    list_grid(
+                        f"{P}-grid",
+                        GAP_COLUMNS,
+                        "50vh",
                         dashGridOptions={"suppressCellFocus": True},
-                        style={"height": "50vh", "width": "100%"},
                     ),
                 ],
             ),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -14,7 +13,9 @@ from dash_app.components import (
     NO_FORECAST,
     WINDOWS,
     district_control,
+    download_buttons,
     heading,
+    list_grid,
     notice,
     register_district_options,
     window_control,
@@ -156,42 +157,24 @@ def layout(**_: str) -> html.Div:
                     ),
                 ],
             ),
-            html.Div(
-                className="downloads",
-                children=[
-                    html.Button("Download CSV", id=f"{P}-dl-csv", className="btn"),
-                    html.Button("Download Excel", id=f"{P}-dl-xlsx", className="btn"),
-                    html.Button("Download PDF drive sheet", id=f"{P}-dl-pdf", className="btn"),
-                    html.Span(id=f"{P}-dl-msg", className="dl-msg"),
-                ],
-            ),
+            download_buttons(P, "Download PDF drive sheet"),
             html.Div(id=f"{P}-summary", className="summary"),
-            dag.AgGrid(
-                id=f"{P}-grid",
-                columnDefs=COLUMNS,
-                rowData=[],
-                className="ag-theme-alpine grid",
-                defaultColDef={
-                    "sortable": True,
-                    "resizable": True,
-                    "filter": True,
-                    "wrapHeaderText": True,
-                    "autoHeaderHeight": True,
-                },
+            list_grid(
+                f"{P}-grid",
+                COLUMNS,
+                "62vh",
+                filterable=True,
                 dashGridOptions={"rowHeight": 34, "domLayout": "normal", "suppressCellFocus": True},
-                style={"height": "62vh", "width": "100%"},
                 getRowId="params.data.unit_id",
             ),
             html.H3(ROAD_WIDE_TITLE, id=f"{P}-wide-title", className="section-title"),
             html.P(ROAD_WIDE_TEXT, className="hint"),
-            dag.AgGrid(
-                id=f"{P}-wide-grid",
-                columnDefs=[c for c in COLUMNS if c["field"] not in ("km_from", "km_to")],
-                rowData=[],
-                className="ag-theme-alpine grid",
-                defaultColDef={"sortable": True, "resizable": True, "filter": True},
+            list_grid(
+                f"{P}-wide-grid",
+                [c for c in COLUMNS if c["field"] not in ("km_from", "km_to")],
+                None,
+                filterable=True,
                 dashGridOptions={"rowHeight": 34, "domLayout": "autoHeight"},
-                style={"width": "100%"},
                 getRowId="params.data.unit_id",
             ),
             dcc.Download(id=f"{P}-download"),

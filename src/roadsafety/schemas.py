@@ -126,6 +126,77 @@ ROAD_KM_FIT: dict[str, pl.DataType] = {
     "n_records": pl.Int64(),
 }
 
+# --- enforcement drives (import format, stored drives, evaluation results) ------------------------
+
+DRIVE_INPUT = (
+    "drive_id", "name", "start_date", "end_date",  # required; one row per place
+    "unit_id", "h3_cell", "road_name", "km_from", "km_to", "police_station",  # the place
+    "district", "window", "teams", "offence_focus", "notes",  # optional
+)  # fmt: skip
+DRIVE_REQUIRED = DRIVE_INPUT[:4]
+DRIVES: dict[str, pl.DataType] = {
+    "drive_id": pl.Utf8(),
+    "name": pl.Utf8(),
+    "start_date": pl.Date(),
+    "end_date": pl.Date(),
+    "source_file": pl.Utf8(),
+    "file_sha256": pl.Utf8(),
+    "imported_at": pl.Datetime("us"),
+    "import_run_id": pl.Utf8(),
+}
+DRIVE_PLACES: dict[str, pl.DataType] = {
+    "drive_id": pl.Utf8(),
+    "place_no": pl.Int32(),
+    "place_kind": pl.Utf8(),  # unit | cells | road_km | ps_road
+    "label": pl.Utf8(),
+    **{c: pl.Utf8() for c in ("unit_id", "h3_cell", "road_name")},
+    **{c: pl.Float64() for c in ("km_from", "km_to")},
+    **{c: pl.Utf8() for c in ("police_station", "district", "window")},
+    "teams": pl.Int32(),
+    **{c: pl.Utf8() for c in ("offence_focus", "notes")},
+    "source_row": pl.Int64(),
+}
+_DATES = ("before_start", "before_end", "after_start", "after_end", "history_start", "history_end")
+_COUNTS = ("crashes_before", "crashes_after", "fatal_grievous_before", "fatal_grievous_after")
+DRIVE_RESULTS: dict[str, pl.DataType] = {
+    **{c: pl.Utf8() for c in ("evaluation_id", "scope", "drive_id", "name", "districts")},
+    **{c: pl.Int64() for c in ("drives", "places")},
+    **{c: pl.Date() for c in _DATES},
+    **{c: pl.Int64() for c in ("before_days", "after_days", "history_days", *_COUNTS)},
+    **{c: pl.Float64() for c in ("expected_before", "expected_after_without_drive")},
+    **{c: pl.Float64() for c in ("var_expected", "theta", "change_pct", "ci_low_pct")},
+    **{c: pl.Float64() for c in ("ci_high_pct", "naive_change_pct")},
+    **{c: pl.Int64() for c in ("challans_before", "challans_during")},
+    "verdict": pl.Utf8(),
+}
+DRIVE_RESULT_PLACES: dict[str, pl.DataType] = {
+    "evaluation_id": pl.Utf8(),
+    "drive_id": pl.Utf8(),
+    "place_no": pl.Int32(),
+    **{c: pl.Utf8() for c in ("place_kind", "label", "district", "road_category", "h3_cells")},
+    **{c: pl.Float64() for c in ("latitude", "longitude")},
+    **{c: pl.Int64() for c in ("crashes_before", "crashes_after")},
+    **{c: pl.Float64() for c in ("expected_before", "expected_after")},
+}
+DRIVE_RESULT_MONTHS: dict[str, pl.DataType] = {
+    "evaluation_id": pl.Utf8(),
+    "drive_id": pl.Utf8(),
+    "month": pl.Date(),
+    "period": pl.Utf8(),  # before | after
+    "crashes": pl.Int64(),
+    "expected": pl.Float64(),  # without the drive (EB before; EB x comparison trend after)
+}
+DRIVE_EVALUATIONS: dict[str, pl.DataType] = {
+    "evaluation_id": pl.Utf8(),
+    "evaluated_at": pl.Datetime("us"),
+    "data_start": pl.Date(),
+    "data_end": pl.Date(),
+    "challans_end": pl.Date(),
+    "n_drives": pl.Int64(),
+    "options": pl.Utf8(),  # JSON of the study options
+    "os_user": pl.Utf8(),
+}
+
 KEYS = {"accidents": ("source", "accident_id"), "challans": ("source", "challan_id")}
 TABLES = {"accidents": ACCIDENTS, "challans": CHALLANS}
 INPUTS = {"accidents": ACCIDENT_INPUT, "challans": CHALLAN_INPUT}

@@ -427,3 +427,30 @@ def callback_payload(app, output_part: str, values: dict) -> dict:
         "state": state,
         "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
     }
+
+
+def add_drives(db_path: Path, folder: Path) -> list[str]:
+    """Two evaluated drives in the world (4 Karnal cells, 4 Panipat cells, 60 days from 200 days
+    ago); returns their ids. Writes a drives file into ``folder``."""
+    from roadsafety.config import with_db
+    from roadsafety.forecasts.drive_checks import scratch_settings
+    from roadsafety.forecasts.drive_runs import evaluate_and_store, import_drives_file
+    from roadsafety.store.connection import read_connection
+
+    with read_connection(db_path) as con:
+        cells = con.execute(
+            "SELECT district, unit_id FROM spatial_units WHERE kind = 'h3' "
+            "AND district IN ('Karnal', 'Panipat') ORDER BY district, unit_id"
+        ).pl()
+    start = date.today() - timedelta(days=200)
+    lines = ["drive_id,name,start_date,end_date,unit_id"]
+    for district, code in (("Karnal", "KNL"), ("Panipat", "PNP")):
+        for unit in cells.filter(pl.col("district") == district)["unit_id"].head(4).to_list():
+            lines.append(
+                f"{code}-1,{district} NH checks,{start},{start + timedelta(days=60)},{unit}"
+            )
+    (folder / "drives.csv").write_text("\n".join(lines) + "\n")
+    settings = with_db(scratch_settings(folder), db_path)
+    import_drives_file(settings, folder / "drives.csv")
+    evaluate_and_store(settings)
+    return ["KNL-1", "PNP-1"]

@@ -284,3 +284,20 @@ def test_stretch_rows_carry_their_km_range(world) -> None:
     assert got[world.stretches[0]] == (20.0, 21.0) and got[world.stretches[1]] == (21.0, 22.0)
     assert got[world.road_cells[0]] == (None, None) and got[world.lone_cell] == (None, None)
     assert rows.filter(pl.col("km_from").is_not_null())["road_name"].to_list() == ["NH-48"] * 2
+
+
+def test_save_as_drive_stores_the_plan_places_and_windows(planned, tmp_path: Path) -> None:
+    settings, _, _ = planned
+    out = tmp_path / "plan.csv"
+    args = (*WINDOW, "--team-hours", "30", "--district", "North", "--out", str(out))
+    result = _cli(settings, *args, "--save-as-drive", "North nights")
+    assert result.exit_code == 0, result.output
+    rows = pl.read_csv(out)
+    with read_connection(settings.db_path) as con:
+        drive = con.execute("SELECT drive_id, name, start_date, end_date FROM drives").fetchall()
+        places = con.execute('SELECT unit_id, "window" FROM drive_places ORDER BY place_no').pl()
+    assert drive == [("NORTH-NIGHTS", "North nights", START, END)]
+    assert sorted(places["unit_id"]) == sorted(rows["unit_id"])
+    assert dict(places.iter_rows()) == dict(rows.select("unit_id", "window").iter_rows())
+    blank = _cli(settings, *args, "--save-as-drive", "  ")
+    assert blank.exit_code == 2 and "--save-as-drive" in blank.output

@@ -16,7 +16,7 @@ import typer
 
 from roadsafety.config import ConfigError, Settings
 
-COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo", "forecasting", "plan")
+COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo", "forecasting", "plan", "drives")
 
 log = logging.getLogger("roadsafety")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -85,6 +85,30 @@ def window_option(first: date | None, last: date | None) -> tuple[date, date]:
             f"--end {last}: the window is longer than one year (at most {one_year_after(first)})"
         )
     return first, last
+
+
+def print_frame(frame: Any, title: str) -> None:
+    """A Polars frame as a console table (numbers right-aligned: ints with separators, floats to 4
+    significant digits); wide when printing to a file or pipe."""
+    from rich.console import Console
+    from rich.table import Table
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int):
+            return f"{value:,}"
+        return f"{value:,.4g}" if isinstance(value, float) else str(value)
+
+    console = Console(width=None if Console().is_terminal else 200)
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(col, justify="right" if frame.schema[col].is_numeric() else "left")
+    for row in frame.iter_rows():
+        table.add_row(*[text(v) for v in row])
+    console.print(table)
 
 
 def settings_of(ctx: typer.Context) -> Settings:

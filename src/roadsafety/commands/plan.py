@@ -84,6 +84,11 @@ def plan(
     police_station: str | None = typer.Option(
         None, "--police-station", help="Only this police station."
     ),
+    save_as_drive: str | None = typer.Option(
+        None,
+        "--save-as-drive",
+        help="Also store the plan as a drive with this name (for `drives evaluate` later).",
+    ),
 ) -> None:
     """Where and when to put the teams each week, within a budget of team-hours."""
     settings = settings_of(ctx)
@@ -94,6 +99,8 @@ def plan(
         district,
         police_station,
     )
+    if save_as_drive is not None and not save_as_drive.strip():
+        raise UserError("--save-as-drive: give the drive a name")
     with user_errors():
         request.validate()
         fmt = format_of(out)
@@ -107,6 +114,16 @@ def plan(
         with read_connection(settings.db_path) as con:
             rows = build_plan(con, run_id, request)
         finish(settings, ExportBundle(rows), out, fmt, meta)
+        if save_as_drive is not None:
+            _save_drive(settings, rows, save_as_drive)
+
+
+def _save_drive(settings: Settings, rows, name: str) -> None:
+    """Store the plan as a drive (its places, windows and dates) named ``name``."""
+    from roadsafety.forecasts.drive_runs import save_plan_as_drive
+
+    saved = save_plan_as_drive(settings, rows, name.strip())
+    log.info("saved the plan as drive %r: %d places", name.strip(), saved.result.places)
 
 
 def register(app: typer.Typer) -> None:

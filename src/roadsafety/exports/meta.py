@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-KINDS = ("risk_list", "enforcement_gap", "blackspots", "plan")
+KINDS = ("risk_list", "enforcement_gap", "blackspots", "plan", "drive_evaluation")
 TITLES = {
     "risk_list": "Risk list",
     "enforcement_gap": "Enforcement gap",
     "blackspots": "MoRTH blackspots",
     "plan": "Drive plan",
+    "drive_evaluation": "Drive evaluation",
 }
 
 
