@@ -172,22 +172,51 @@ def _where_alone_row(grp: pl.DataFrame) -> list[list[str]]:
     return [[_f(own), _f(best), _f(ceiling), _f(closure, 2), _f(truth, 2)]]
 
 
-PLAN_COLUMNS = ("intensity", "intensity_naive3y", "truth", "naive_blocks", "hindsight")
+PLAN_COLUMNS = (
+    "intensity",
+    "intensity_naive3y",
+    "truth",
+    "naive_blocks",
+    "naive_blocks_ranked",
+    "hindsight",
+)
+PLAN_RATIOS = (
+    ("intensity", "naive_blocks"),
+    ("intensity", "naive_blocks_ranked"),
+    ("hindsight", "naive_blocks"),
+    ("hindsight", "naive_blocks_ranked"),
+)
+OBJECTIVES = (("plan", "all injury"), ("plan_fatal_grievous", "fatal+grievous"))
+TIE_METRICS = ("tie_count", "tie_above", "tie_group")
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return _f(a / b if a is not None and b else None, 2)
 
 
 def _where_when_rows(grp: pl.DataFrame) -> list[list[str]]:
     out = []
-    for level, objective in (("plan", "all injury"), ("plan_fatal_grievous", "fatal+grievous")):
+    for level, objective in OBJECTIVES:
         for k in map(str, BUDGETS):
             got = {m: _value(grp, m, level, "coverage", k) for m in PLAN_COLUMNS}
-            naive = got["naive_blocks"]
-            if not naive:
+            if not got["naive_blocks"]:
                 continue
-            ratios = [
-                _f(got[m] / naive if got[m] is not None else None, 2)
-                for m in ("intensity", "hindsight")
-            ]
+            ratios = [_ratio(got[a], got[b]) for a, b in PLAN_RATIOS]
             out.append([objective, k, *[_f(got[m]) for m in PLAN_COLUMNS], *ratios])
+    return out
+
+
+def _tie_rows(grp: pl.DataFrame) -> list[list[str]]:
+    out = []
+    for level, objective in OBJECTIVES:
+        for k in map(str, BUDGETS):
+            ties = [_value(grp, "naive_blocks", level, m, k) for m in TIE_METRICS]
+            if ties[0] is None:
+                continue
+            count, above, group = ties
+            taken = int(k) // 3 - above
+            out.append([objective, k, str(int(k) // 3), _f(count, 0), _f(above, 0), _f(group, 0)])
+            out[-1].append(f"{taken:.0f} of {group:.0f} ({taken / group:.1%})")
     return out
 
 
@@ -196,16 +225,20 @@ def _peak_window_rows(grp: pl.DataFrame) -> list[list[str]]:
     if peak is None:
         return []
     hours = _value(grp, "risk_list", "peak_window", "cell_hours", "top100")
-    naive = _value(grp, "naive_blocks", "peak_window", "coverage", "top100")
-    own = _value(grp, "naive_windows", "peak_window", "coverage", "top100")
+    naive, ranked, own = (
+        _value(grp, m, "peak_window", "coverage", "top100")
+        for m in ("naive_blocks", "naive_blocks_ranked", "naive_windows")
+    )
     return [
         [
             _f(hours, 0),
             _f(peak),
             _f(naive),
-            _f(peak / naive if naive else None, 2),
+            _ratio(peak, naive),
+            _f(ranked),
+            _ratio(peak, ranked),
             _f(own),
-            _f(peak / own if own else None, 2),
+            _ratio(peak, own),
         ]
     ]
 
@@ -235,7 +268,12 @@ def plan_sections(metrics: pl.DataFrame) -> list[str]:
         "LightGBM's unit forecasts (the product); *plan (3-year where)* = the same with each unit's",
         "3-year count; *truth* (synthetic only) = the plan made from the planted intensities;",
         "*naive blocks* = the (unit, 3-hour block of the week) cells with most crashes in the last 3",
-        "years; *hindsight* = the best plan given the test year's crashes (it fits that year's noise).",
+        "years, equal counts in arbitrary order (a pivot table sorted by count), scored at its exact",
+        "expected value under a random order of the ties: the targets are measured against it;",
+        "*naive ranked* = the same count with ties broken by the unit's 3-year total, then the",
+        "block's regional count — itself a where model, so a stronger baseline, shown so that no",
+        "ratio is read against the weaker one alone; *hindsight* = the best plan given the test",
+        "year's crashes (it fits that year's noise).",
         "",
         *_markdown(
             [
@@ -245,26 +283,53 @@ def plan_sections(metrics: pl.DataFrame) -> list[str]:
                 "plan (3-year where)",
                 "truth",
                 "naive blocks",
+                "naive ranked",
                 "hindsight",
                 "plan ÷ naive",
+                "plan ÷ ranked",
                 "hindsight ÷ naive",
+                "hindsight ÷ ranked",
             ],
             metrics,
             _where_when_rows,
             text_columns=1,
         ),
         "",
+        "### Where the naive cut falls",
+        "",
+        "The naive plan takes budget ÷ 3 (unit, 3-hour block) cells. *cut-off count* = past crashes",
+        "of the last cell taken; *above* = cells with more; *tied* = cells with exactly the cut-off",
+        "count, of which the rest of the budget takes an arbitrary few.",
+        "",
+        *_markdown(
+            [
+                "objective",
+                "team-hours/week",
+                "blocks",
+                "cut-off count",
+                "above",
+                "tied",
+                "taken from the tie",
+            ],
+            metrics,
+            _tie_rows,
+            text_columns=1,
+        ),
+        "",
         "## Peak windows of the risk list",
         "",
         "The top 100 of the year-ahead list, each during its `peak_window`, against naive blocks with",
-        "the same cell-hours anywhere, and against the same 100 places each during its busiest past",
-        "3-hour blocks (same hours per place).",
+        "the same cell-hours anywhere (ties in random order, and ranked), and against the same 100",
+        "places each during its busiest past 3-hour blocks (same hours per place, ties in random",
+        "order).",
         "",
         *_markdown(
             [
                 "cell-hours/week",
                 "peak windows",
                 "naive blocks",
+                "ratio",
+                "naive ranked",
                 "ratio",
                 "same places, busiest past blocks",
                 "ratio",

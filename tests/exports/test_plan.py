@@ -255,13 +255,35 @@ def test_retrain_backtest_scores_plans_and_the_backtest_command_prints_them(plan
     plan = metrics.filter(pl.col("level") == "plan")
     assert set(plan["k"]) == {"300", "1200"}
     assert {"intensity", "intensity_naive3y", "naive_blocks", "hindsight"} <= set(plan["model"])
+    assert {"naive_blocks_ranked"} <= set(plan["model"])
     for k in ("300", "1200"):
-        got = {r["model"]: r["value"] for r in plan.filter(pl.col("k") == k).iter_rows(named=True)}
+        cover = plan.filter((pl.col("k") == k) & (pl.col("metric") == "coverage"))
+        got = {r["model"]: r["value"] for r in cover.iter_rows(named=True)}
         assert all(0 <= v <= got["hindsight"] + 1e-12 for v in got.values())
+        ties = plan.filter((pl.col("k") == k) & pl.col("metric").str.starts_with("tie_"))
+        assert set(ties["model"]) == {"naive_blocks"} and ties.height == 3
     assert set(metrics["level"]) >= {"plan_fatal_grievous", "peak_window", "unit"}
     env = {"ROADSAFETY_KEY_FILE": str(settings.privacy.key_path)}
     out = CliRunner().invoke(app, ["--db", str(settings.db_path), "backtest"], env=env)
     assert out.exit_code == 0 and "where and when" in out.output and "naive_blocks" in out.output
+
+
+def test_stretch_rows_carry_their_km_range(world) -> None:
+    """Plan rows of road stretches give ``km_from``/``km_to``; cells leave them empty."""
+    night = np.zeros(168, dtype=np.float32)
+    night[[d * 24 + h for d in range(7) for h in (22, 23, 0)]] = 0.5
+    with write_connection(world.db_path) as con:
+        ids = [*world.stretches, world.road_cells[0], world.lone_cell]
+        con.executemany(
+            "INSERT INTO unit_week_intensity VALUES (?, ?, ?, ?)",
+            [(world.run_id, u, night.tolist(), (night / 2).tolist()) for u in ids],
+        )
+    with read_connection(world.db_path) as con:
+        rows = build_plan(con, world.run_id, PlanRequest(200))
+    got = {r["unit_id"]: (r["km_from"], r["km_to"]) for r in rows.iter_rows(named=True)}
+    assert got[world.stretches[0]] == (20.0, 21.0) and got[world.stretches[1]] == (21.0, 22.0)
+    assert got[world.road_cells[0]] == (None, None) and got[world.lone_cell] == (None, None)
+    assert rows.filter(pl.col("km_from").is_not_null())["road_name"].to_list() == ["NH-48"] * 2
 
 
 def test_save_as_drive_stores_the_plan_places_and_windows(planned, tmp_path: Path) -> None:

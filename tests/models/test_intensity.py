@@ -133,3 +133,17 @@ def test_fatal_grievous_never_exceeds_crashes_in_a_bin_and_keeps_its_total() -> 
     capped = intensity.cap_fatal_grievous(fg, crashes)
     assert (capped <= crashes + 1e-12).all() and (capped >= 0).all()
     assert capped.sum(axis=1) == pytest.approx(fg.sum(axis=1))
+
+
+def test_only_a_unit_with_a_pattern_of_its_own_escapes_the_hard_shrinkage() -> None:
+    events, units = _world()
+    counts = intensity.timed_counts(events, 13, CUTOFF, 260)
+    pooled = intensity.pool_day_types(counts, 3.0)
+    group = pooled[1:12].sum(axis=0) + 1.0  # the daytime cells' profile, never 0
+    parent = np.tile(group / group.sum(), (13, 1))
+    weights = intensity.local_weights(pooled, parent, intensity.IntensityPriors())
+    assert weights[0] > 0.99  # the night hot spot
+    assert (weights[1:] < 0.1).all() and weights[1:].mean() < 0.03  # daytime cells: the group
+    shares = intensity.week_shares(events, units, CUTOFF).crashes
+    night = [d * 24 + h for d in range(7) for h in (23, 0, 1)]
+    assert shares[0, night].sum() > 0.5 > shares[1, night].sum()

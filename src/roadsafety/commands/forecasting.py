@@ -52,7 +52,8 @@ def backtest(
     """Print the stored backtest metrics (mean over folds) of the champion or a version.
 
     After the unit table comes the where-and-when table: the drive plan's coverage at 300 and
-    1,200 team-hours a week beside naive (unit, 3-hour block) counts and the hindsight ceiling.
+    1,200 team-hours a week beside naive (unit, 3-hour block) counts (ties in random order, and
+    ranked by the unit's total) and the hindsight ceiling.
     """
     from roadsafety.store import model_store
     from roadsafety.store.connection import read_connection
@@ -105,7 +106,12 @@ def _print_metrics(row: dict, metrics) -> None:
     )
 
 
-PLAN_MODELS = ("intensity", "intensity_naive3y", "naive_blocks", "hindsight")
+PLAN_MODELS = ("intensity", "intensity_naive3y", "naive_blocks", "naive_blocks_ranked", "hindsight")
+RATIOS = {  # column -> (numerator, denominator)
+    "plan ÷ naive": ("intensity", "naive_blocks"),
+    "plan ÷ ranked": ("intensity", "naive_blocks_ranked"),
+    "hindsight ÷ naive": ("hindsight", "naive_blocks"),
+}
 
 
 def _fold_mean(metrics, level: str, metric: str, k: str, model: str) -> float | None:
@@ -125,7 +131,7 @@ def _print_where_when(metrics) -> None:
     table = Table(
         title="where and when: share of the fold's timed crashes in the plan's places and hours"
     )
-    for col in ("objective", "team-hours/week", *PLAN_MODELS, "plan ÷ naive", "hindsight ÷ naive"):
+    for col in ("objective", "team-hours/week", *PLAN_MODELS, *RATIOS):
         table.add_column(col, justify="left" if col == "objective" else "right")
     shown = 0
     for level, objective in (("plan", "all injury"), ("plan_fatal_grievous", "fatal+grievous")):
@@ -133,10 +139,9 @@ def _print_where_when(metrics) -> None:
             got = {m: _fold_mean(metrics, level, "coverage", k, m) for m in PLAN_MODELS}
             if got["naive_blocks"] is None:
                 continue
-            naive = got["naive_blocks"]
             ratio = [
-                got[m] / naive if got[m] is not None and naive else None
-                for m in ("intensity", "hindsight")
+                got[a] / got[b] if got[a] is not None and got[b] else None
+                for a, b in RATIOS.values()
             ]
             table.add_row(
                 objective, k, *[_fmt(got[m]) for m in PLAN_MODELS], *[_fmt(r, 2) for r in ratio]
@@ -147,6 +152,7 @@ def _print_where_when(metrics) -> None:
     Console(width=220).print(table)
     peak = _fold_mean(metrics, "peak_window", "coverage", "top100", "risk_list")
     naive = _fold_mean(metrics, "peak_window", "coverage", "top100", "naive_blocks")
+    ranked = _fold_mean(metrics, "peak_window", "coverage", "top100", "naive_blocks_ranked")
     hours = _fold_mean(metrics, "peak_window", "cell_hours", "top100", "risk_list")
     own = _fold_mean(metrics, "peak_window", "coverage", "top100", "naive_windows")
     closure = _fold_mean(metrics, "unit", "closure", "budget100", "lightgbm")
@@ -154,6 +160,7 @@ def _print_where_when(metrics) -> None:
         Console().print(
             f"risk list top 100 during their peak windows ({hours:.0f} cell-hours a week): "
             f"{peak:.3f} vs naive blocks {naive:.3f} (x{peak / naive:.2f})"
+            + (f", ranked naive blocks {ranked:.3f} (x{peak / ranked:.2f})" if ranked else "")
             + (f", vs the same places in their busiest past blocks {own:.3f}" if own else "")
         )
     if closure is not None:

@@ -193,7 +193,7 @@ _TYPES = {
 
 
 def _with_place_columns(rows: pl.DataFrame) -> pl.DataFrame:
-    """Every contract column present with its type (km_from/km_to empty until units carry them)."""
+    """Every contract column present with its type (``km_from``/``km_to`` empty but for stretches)."""
     return rows.with_columns(
         (pl.col(c) if c in rows.columns else pl.lit(None)).cast(t).alias(c)
         for c, t in _TYPES.items()

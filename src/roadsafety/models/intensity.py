@@ -6,10 +6,10 @@ expected crashes into *where* × *when*:
     λ(u, h) = E(u) · s(u, h)
 
 ``E(u)`` is the unit's expected count for the window (the forecast run's ``expected_crashes`` —
-LightGBM, calibrated — or, without one, the unit's crashes of the last :attr:`IntensityPriors.
-history_weeks` weeks as a rate); ``s(u, ·)`` is a 168-bin hour-of-week profile (bin = dow·24 + hour,
-0 = Monday 00h) estimated by hierarchical Dirichlet-multinomial shrinkage of the unit's timed crashes
-(before the cut-off only) toward ever wider groups:
+LightGBM, calibrated — or, in the backtest's ``intensity_naive3y``, the unit's 3-year rate);
+``s(u, ·)`` is a 168-bin hour-of-week profile (bin = dow·24 + hour, 0 = Monday 00h) estimated by
+hierarchical Dirichlet-multinomial shrinkage of the unit's timed crashes of the last
+:attr:`IntensityPriors.history_weeks` weeks (before the cut-off only) toward ever wider groups:
 
     region → road category → district × category → area × category → unit
 
@@ -22,14 +22,22 @@ Sunday differ a lot. Fatal+grievous crashes get their own profile by the same hi
 own counts (deaths cluster at night on highways while minor crashes follow traffic), and their own
 ``E_fg(u)``.
 
-The strengths were chosen on validation years only (BAAC France test-years-minus-one and -two,
-2016-2017; Delhi fatal forms 2020; the seeded synthetic Haryana world 2021-2022), maximising the
-plan's coverage ratio against naive (unit, 3-hour block) counts at 300 and 1,200 team-hours a week:
-hard shrinkage won everywhere. Unit-level day × hour detail is mostly noise at these volumes (see
-docs/forecasting.md "Where and when").
+The unit level is a two-model mixture (:func:`local_weights`): hard shrinkage toward the group
+(strength :attr:`IntensityPriors.unit`), or a pattern of the unit's own (strength
+:attr:`IntensityPriors.local`), weighted by each unit's posterior from the two Dirichlet-multinomial
+marginal likelihoods, with the prior share of "own pattern" units fitted by EM. On the real files
+that share comes out near zero — no unit's hours depart detectably from its area × road-category
+profile, so hard shrinkage is what scores best — while a place whose crashes really cluster (a
+planted night hot spot) keeps its own window.
+
+The strengths were chosen on validation years only (BAAC France 2016-2017, Delhi fatal forms
+2020, the seeded synthetic Haryana world 2021-2022; never the test years) by the plan's coverage
+against naive (unit, 3-hour block) counts at 300 and 1,200 team-hours a week and the held-out
+log-likelihood of the validation years' (unit, block) counts; see docs/forecasting.md "Where and
+when" for the experiment log.
 
 API: :func:`week_shares` → :class:`WeekShares`; :func:`window_bins` turns shares and window totals
-into expected crashes per bin over a window; :func:`history_rates` gives the fallback ``E(u)``.
+into expected crashes per bin over a window; :func:`history_rates` gives a unit's past rate.
 """
 
 from __future__ import annotations
@@ -40,22 +48,26 @@ from datetime import date, timedelta
 import h3
 import numpy as np
 import polars as pl
+from scipy.special import expit, gammaln
 
 BINS = 168
 DAY_TYPE_GROUP = 4  # Monday..Thursday are pooled
+MIN_LOCAL_SHARE = 1e-6  # floor of the fitted share of units with a pattern of their own
 
 
 @dataclass(frozen=True)
 class IntensityPriors:
     """Prior strengths (equivalent crashes) and layout of the hierarchy (module docstring)."""
 
-    unit: float = 300.0
+    unit: float = 1000.0
+    local: float = 100.0
     area: float = 2000.0
-    district: float = 500.0
+    district: float = 2000.0
     category: float = 300.0
     day_type: float = 3.0
     area_resolution: int = 6
-    history_weeks: int = 156
+    history_weeks: int = 260
+    local_iterations: int = 25
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,35 @@ def _group_keys(units: pl.DataFrame, priors: IntensityPriors) -> list[tuple[np.n
     ]
 
 
+def dm_log_likelihood(counts: np.ndarray, mean: np.ndarray, kappa: float) -> np.ndarray:
+    """Dirichlet-multinomial log-likelihood of each row of ``counts`` around ``mean`` (rows sum to
+    1) with strength ``kappa``, without the multinomial coefficient (the same for every model)."""
+    alpha = kappa * mean
+    n = counts.sum(axis=1)
+    return gammaln(kappa) - gammaln(n + kappa) + (gammaln(counts + alpha) - gammaln(alpha)).sum(1)
+
+
+def local_weights(counts: np.ndarray, parent: np.ndarray, priors: IntensityPriors) -> np.ndarray:
+    """Posterior probability that each unit's hours follow a pattern of its own.
+
+    Two models of a unit's counts: its group's profile with strength :attr:`IntensityPriors.unit`
+    (hard), or a pattern of its own around it with strength :attr:`IntensityPriors.local`. The
+    prior share of units with their own pattern is fitted by EM over the units with crashes (floor
+    :data:`MIN_LOCAL_SHARE`); each unit's weight is then its posterior from the two marginal
+    likelihoods. On real data the fitted share is close to 0 (no unit departs detectably from its
+    area × road-category profile), while a planted night hot spot gets a weight of 1.
+    """
+    ratio = dm_log_likelihood(counts, parent, priors.local) - dm_log_likelihood(
+        counts, parent, priors.unit
+    )
+    seen = counts.sum(axis=1) > 0
+    share = 0.1
+    for _ in range(priors.local_iterations if seen.any() else 0):
+        weights = expit(ratio + np.log(share / (1 - share)))
+        share = float(np.clip(weights[seen].mean(), MIN_LOCAL_SHARE, 0.5))
+    return expit(ratio + np.log(share / (1 - share)))
+
+
 def hierarchy_shares(
     counts: np.ndarray, units: pl.DataFrame, priors: IntensityPriors
 ) -> np.ndarray:
@@ -174,7 +215,11 @@ def hierarchy_shares(
     parent = np.broadcast_to(region / region.sum(), pooled.shape)
     for keys, kappa in _group_keys(units, priors):
         parent = shrink_level(pooled, keys, parent, kappa)
-    return (pooled + priors.unit * parent) / (pooled.sum(axis=1, keepdims=True) + priors.unit)
+    n = pooled.sum(axis=1, keepdims=True)
+    local = local_weights(pooled, parent, priors)[:, None]
+    hard = (pooled + priors.unit * parent) / (n + priors.unit)
+    own = (pooled + priors.local * parent) / (n + priors.local)
+    return local * own + (1 - local) * hard
 
 
 def week_shares(

@@ -9,14 +9,24 @@ deployments are scored with the same budget:
   where-and-when model's expected crashes per unit × hour of the week; the first uses the model's
   unit totals (LightGBM), the second the units' 3-year counts, so the two show what *where* adds;
 - ``naive_blocks``: the pivot-table plan — the (unit, 3-hour block of the week) cells with the most
-  crashes in the 156 weeks before the window, ``budget // shift_hours`` of them (ties: the unit's
-  3-year total, then the block's regional count, then the unit);
+  crashes in the 156 weeks before the window, ``budget // shift_hours`` of them, ties in arbitrary
+  order. With three years of data most cells hold 0, 1 or 2 crashes, so the cut-off falls inside a
+  large group of equal counts; the score is the exact expected value under a uniformly random order
+  of the ties (every cell above the cut, plus ``m / g`` of the test-window crashes of the ``g``
+  cells at the cut-off count when ``m`` of them fit), :func:`naive_block_weights`. The targets are
+  measured against it;
+- ``naive_blocks_ranked``: the same count with its ties broken by the unit's 3-year total, then
+  the block's regional count (:func:`naive_block_mask`) — a stronger baseline than a pivot table
+  (the tie-break is itself a *where* model), shown beside it;
 - ``hindsight``: the allocation on the window's actual counts — the most any plan could catch.
 
 :func:`peak_window_metrics` scores the risk list's ``peak_window`` of its first ``top`` units at
-the cell-hours those windows cost, beside naive blocks with the same cell-hours (anywhere) and
+the cell-hours those windows cost, beside naive blocks with the same cell-hours (anywhere; both tie rules) and
 beside ``naive_windows``: the same places, each during its own busiest 3-hour blocks of the last 156
-weeks for the same hours (what *when* adds on the list's own places).
+weeks for the same hours, ties in random order (what *when* adds on the list's own places).
+
+:func:`tie_structure` describes the naive cut: the count at the cut-off, how many cells are above it
+and how many share it (metrics ``tie_count``, ``tie_above``, ``tie_group`` of ``naive_blocks``).
 
 Rows follow :data:`roadsafety.models.backtest.METRICS_SCHEMA` without the fold columns: ``model,
 level, metric, k, value`` with level ``plan`` / ``plan_fatal_grievous`` (k = the budget) or
@@ -61,11 +71,57 @@ def bin_counts(events: pl.DataFrame, n_units: int, start: int, end: int, fg: boo
     return counts.reshape(n_units, 168).astype(np.float64)
 
 
+def block_counts(history: np.ndarray, block_hours: int = 3) -> np.ndarray:
+    """``[n, 168 / block_hours]`` crashes per (unit, aligned block of the week) from hourly bins."""
+    n = history.shape[0]
+    return history.reshape(n, 7, 24 // block_hours, block_hours).sum(axis=3).reshape(n, -1)
+
+
+@dataclass(frozen=True)
+class TieStructure:
+    """Where the naive cut falls: ``count`` crashes at the cut-off, ``above`` cells with more,
+    ``group`` cells with exactly ``count``, of which ``taken`` fit in the budget."""
+
+    count: float
+    above: int
+    group: int
+    taken: int
+
+
+def tie_structure(history: np.ndarray, n_blocks: int, block_hours: int = 3) -> TieStructure:
+    """The cut of the ``n_blocks`` busiest (unit, block) cells (``n_blocks`` ≥ 1)."""
+    flat = block_counts(history, block_hours).ravel()
+    n_blocks = min(max(n_blocks, 1), flat.size)
+    cut = float(np.partition(flat, flat.size - n_blocks)[flat.size - n_blocks])
+    above = int((flat > cut).sum())
+    return TieStructure(cut, above, int((flat == cut).sum()), n_blocks - above)
+
+
+def naive_block_weights(history: np.ndarray, n_blocks: int, block_hours: int = 3) -> np.ndarray:
+    """``[n, 168]`` chance that each hour is covered by the plain-count plan, ties in random order.
+
+    The plan takes the ``n_blocks`` (unit, aligned block) cells with most history crashes; when
+    the cut falls among ``g`` cells with the same count and ``m`` of them fit, each of them is
+    taken with probability ``m / g`` (uniformly random order), the others with 1 or 0. Scored with
+    :func:`plan_backtest._share`, this is the plan's exact expected coverage.
+    """
+    blocks = block_counts(history, block_hours)
+    if n_blocks <= 0:
+        return np.zeros(history.shape)
+    if n_blocks >= blocks.size:
+        return np.ones(history.shape)
+    ties = tie_structure(history, n_blocks, block_hours)
+    weights = (blocks > ties.count) + (blocks == ties.count) * (ties.taken / ties.group)
+    return np.repeat(weights.astype(np.float64), block_hours, axis=1)  # blocks onto their hours
+
+
 def naive_block_mask(history: np.ndarray, n_blocks: int, block_hours: int = 3) -> np.ndarray:
-    """``[n, 168]`` mask of the ``n_blocks`` (unit, aligned block) cells with most history crashes."""
+    """``[n, 168]`` mask of the ``n_blocks`` (unit, aligned block) cells with most history crashes,
+    ties broken by the unit's total, then the block's regional count, then the unit
+    (``naive_blocks_ranked``)."""
     n = history.shape[0]
     per_day = 24 // block_hours
-    blocks = history.reshape(n, 7, per_day, block_hours).sum(axis=3).reshape(n, 7 * per_day)
+    blocks = block_counts(history, block_hours)
     unit_total = np.repeat(history.sum(axis=1), 7 * per_day)
     region = np.tile(blocks.sum(axis=0), n)
     order = np.lexsort((np.arange(blocks.size), -region, -unit_total, -blocks.ravel()))
@@ -77,9 +133,26 @@ def naive_block_mask(history: np.ndarray, n_blocks: int, block_hours: int = 3) -
     return mask
 
 
-def _share(mask: np.ndarray, actual: np.ndarray) -> float:
+def _share(weights: np.ndarray, actual: np.ndarray) -> float:
+    """Share of ``actual`` crashes covered by a mask (or expected under coverage chances)."""
     total = actual.sum()
-    return float((actual * mask).sum() / total) if total > 0 else float("nan")
+    return float((actual * weights).sum() / total) if total > 0 else float("nan")
+
+
+def naive_rows(
+    history: np.ndarray, actual: np.ndarray, n_blocks: int, level: str, k: str, block_hours: int = 3
+) -> list[tuple]:
+    """Metric rows of both naive plans with ``n_blocks`` blocks, and the cut's tie structure."""
+    ties = tie_structure(history, n_blocks, block_hours)
+    random = naive_block_weights(history, n_blocks, block_hours)
+    ranked = naive_block_mask(history, n_blocks, block_hours)
+    return [
+        ("naive_blocks", level, "coverage", k, _share(random, actual)),
+        ("naive_blocks_ranked", level, "coverage", k, _share(ranked, actual)),
+        ("naive_blocks", level, "tie_count", k, ties.count),
+        ("naive_blocks", level, "tie_above", k, float(ties.above)),
+        ("naive_blocks", level, "tie_group", k, float(ties.group)),
+    ]
 
 
 def plan_coverage(
@@ -114,8 +187,8 @@ def plan_coverage(
             shifts = allocation.allocate(v, budget)
             mask = allocation.covered_mask(shifts, n, shift_hours)
             rows.append((name, level, "coverage", str(team_hours), _share(mask, actual)))
-        naive = naive_block_mask(history, int(team_hours // shift_hours), shift_hours)
-        rows.append(("naive_blocks", level, "coverage", str(team_hours), _share(naive, actual)))
+        blocks = int(team_hours // shift_hours)
+        rows += naive_rows(history, actual, blocks, level, str(team_hours), shift_hours)
     return pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row")
 
 
@@ -137,15 +210,14 @@ def peak_window_metrics(
     actual = bin_counts(events, n, window.origin, window.origin + window.horizon, False)
     history = bin_counts(events, n, window.origin - 7 * NAIVE_WEEKS, window.origin, False)
     hours = int(chosen.sum())
-    naive = naive_block_mask(history, round(hours / 3))
-    own = np.zeros_like(chosen)
+    own = np.zeros(chosen.shape)
     for u in listed:  # the same places, each during its own busiest blocks of the last 3 years
-        own[u] = naive_block_mask(history[u : u + 1], round(masks[u].sum() / 3))[0]
+        own[u] = naive_block_weights(history[u : u + 1], round(masks[u].sum() / 3))[0]
     k = f"top{top}"
     rows = [
         ("risk_list", "peak_window", "coverage", k, _share(chosen, actual)),
         ("risk_list", "peak_window", "cell_hours", k, float(hours)),
-        ("naive_blocks", "peak_window", "coverage", k, _share(naive, actual)),
+        *naive_rows(history, actual, round(hours / 3), "peak_window", k),
         ("naive_windows", "peak_window", "coverage", k, _share(own, actual)),
     ]
     return pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row")
