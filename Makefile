@@ -36,9 +36,10 @@ lint: $(STAMP)
 test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -q
 
-# The fast edit loop: everything but the slow, browser and real-data tests.
+# The fast edit loop: everything but the slow, browser and real-data tests, on two workers (a test
+# file stays on one worker, so its module fixtures are built once).
 check: $(STAMP) lint
-	$(BIN)/python -m pytest -q -x -m "not slow and not browser and not realdata"
+	$(BIN)/python -m pytest -q -x -n 2 --dist loadfile -m "not slow and not browser and not realdata"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "dash_app"))
+sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "dash_app")]  # worlds, app_clients
 
 BUDGET_MS = 300.0
 log = logging.getLogger("bench")
@@ -37,7 +37,7 @@ USER, PASSWORD = "bench", "bench-only-password"
 def build(tmp: Path, db: Path | None) -> Path:
     """The warehouse to measure (a copy when given) with a benchmark admin user."""
 
-    from app_world import build_world
+    from worlds import app_world
 
     from roadsafety.store.connection import copy_warehouse, write_connection
     from roadsafety.store.users import add_user
@@ -46,7 +46,7 @@ def build(tmp: Path, db: Path | None) -> Path:
     if db is None:
         t0 = time.perf_counter()
         # ~4,000 units; scale 0.7 gives ~100,000 accidents; challans are scaled too: 5M / (10 * 0.7) a year
-        build_world(
+        app_world(
             target, years=10, scale=0.7, cells_per_road=1500, challans_per_year=714_286, seed=3
         )
         log.info("built 10-year world in %.0f s", time.perf_counter() - t0)
@@ -111,7 +111,7 @@ def measure(db: Path, tmp: Path) -> list[dict]:
     """Cold and warm times of every case."""
     import os
 
-    from app_world import callback_payload
+    from app_clients import callback_payload
 
     from dash_app import queries
 
@@ -165,7 +165,7 @@ def page_percentiles(db: Path, tmp: Path, samples: int = 20) -> list[dict]:
     first request after a warehouse swap, is reported as ``cold_ms``)."""
     import os
 
-    from app_world import callback_payload
+    from app_clients import callback_payload
 
     from dash_app import queries
 
@@ -202,7 +202,7 @@ def page_percentiles(db: Path, tmp: Path, samples: int = 20) -> list[dict]:
 
 def first_views(app, client, units) -> list[dict]:
     """Median time of the first request for new units / filters (snapshot warm, memo cold)."""
-    from app_world import callback_payload
+    from app_clients import callback_payload
 
     picks = units["unit_id"][1:6].to_list()
     districts = units["district"].unique().sort().to_list()

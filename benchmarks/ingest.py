@@ -53,12 +53,15 @@ def ensure_file(data: Path, millions: int, fmt: str) -> Path:
     world = ensure_world(data / "real_volume" / "world")
     path.parent.mkdir(parents=True, exist_ok=True)
     options = "(FORMAT parquet, COMPRESSION zstd)" if fmt == "parquet" else "(HEADER)"
+    part = path.with_name(path.name + ".part")  # renamed when complete: a killed copy leaves none
     con = duckdb.connect()
     con.execute("SET memory_limit = '2GB'")
     con.execute(
         f"COPY (SELECT * FROM read_parquet('{world / 'challans.parquet'}') "
-        f"LIMIT {millions * 1_000_000}) TO '{path}' {options}"
+        f"LIMIT {millions * 1_000_000}) TO '{part}' {options}"
     )
+    con.close()
+    part.replace(path)
     return path
 
 

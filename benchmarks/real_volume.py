@@ -114,13 +114,16 @@ def year_files(world: Path) -> dict[int, dict[str, Path]]:
         files[year] = {}
         for kind, col in (("accidents", "occurred_at"), ("challans", "issued_at")):
             path = out / f"{kind}_{year}.parquet"
-            if not path.exists():
+            if not path.exists():  # written beside, then renamed: a killed split leaves no file
+                part = path.with_suffix(".part")
                 con = duckdb.connect()
                 con.execute("SET memory_limit = '2GB'")
                 con.execute(
                     f"COPY (SELECT * FROM read_parquet('{world / f'{kind}.parquet'}') "
-                    f"WHERE starts_with({col}, '{year}')) TO '{path}' (FORMAT parquet, COMPRESSION zstd)"
+                    f"WHERE starts_with({col}, '{year}')) TO '{part}' (FORMAT parquet, COMPRESSION zstd)"
                 )
+                con.close()
+                part.replace(path)
             files[year][kind] = path
     return files
 

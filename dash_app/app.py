@@ -7,19 +7,26 @@ one process. ``roadsafety serve`` runs ``create_app(...).server`` under waitress
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dash
 from dash import Dash, dcc, html
 from flask_login import current_user
 
-from dash_app import auth
-from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
+from dash_app import auth, figures
+from dash_app.pages import (
+    corridor,
+    drives,
+    enforcement,
+    model_health,
+    overview,
+    periods,
+    risk_list,
+)
 from dash_app.queries import AppStore
 from dash_app.security import init_security
 
-PAGES = (overview, risk_list, periods, corridor, enforcement, model_health)
+PAGES = (overview, risk_list, periods, corridor, enforcement, drives, model_health)
 ASSETS = Path(__file__).parent / "assets"
 
 
@@ -61,6 +68,8 @@ def create_app(
     key_dir: Path | None = None,
     secure_cookies: bool = False,
     proxy_hops: int = 0,
+    tile_url: str | None = None,
+    tile_attribution: str | None = None,
 ) -> Dash:
     """Build the app for one warehouse file.
 
@@ -70,6 +79,9 @@ def create_app(
             used unless ``ROADSAFETY_SECRET_KEY`` is set; never inside the warehouse.
         secure_cookies: send the session cookie only over HTTPS (and send HSTS).
         proxy_hops: reverse proxies in front that set ``X-Forwarded-For`` (0 = none).
+        tile_url, tile_attribution: the map's basemap tiles (settings ``app.tile_url``,
+            ``app.tile_attribution``; the CSP allows the tile server's images); none draws the
+            map on a plain background (intranet).
     """
     app = Dash(
         __name__,
@@ -81,9 +93,13 @@ def create_app(
         update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    app.index_string = app.index_string.replace(
+        "{%css%}", "{%css%}\n        <style>" + figures.band_css() + "</style>"
+    )
+    app.server.config.update(BASEMAP_URL=tile_url, BASEMAP_ATTRIBUTION=tile_attribution)
     key_dir = key_dir or Path.home() / ".config" / "roadsafety"
     auth.init_auth(app.server, AppStore(db_path), key_dir, secure_cookies, proxy_hops)
-    init_security(app, tile_url=os.environ.get("ROADSAFETY_TILE_URL") or None, hsts=secure_cookies)
+    init_security(app, tile_url=tile_url, hsts=secure_cookies)
     for order, page in enumerate(PAGES):
         dash.register_page(
             page.__name__,

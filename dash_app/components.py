@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dash_ag_grid as dag
 from dash import Dash, Input, Output, dcc, html
+from dash.development.base_component import Component
 
 from dash_app import queries
 from dash_app.auth import app_store, require_scope, secured
@@ -24,40 +26,79 @@ def notice(text: str, kind: str = "info") -> html.Div:
     return html.Div(text, className=f"notice notice-{kind}")
 
 
-def district_control(prefix: str) -> html.Div:
-    """District dropdown (options filled by :func:`register_district_options`)."""
+def download_buttons(prefix: str, pdf_label: str = "Download PDF") -> html.Div:
+    """CSV / Excel / PDF download buttons (ids ``{prefix}-dl-csv|xlsx|pdf``) and a message span."""
     return html.Div(
-        className="control",
+        className="downloads",
         children=[
-            html.Label("District", htmlFor=f"{prefix}-district"),
-            dcc.Dropdown(
-                id=f"{prefix}-district",
-                placeholder="All districts",
-                clearable=True,
-                searchable=True,
-            ),
+            html.Button("Download CSV", id=f"{prefix}-dl-csv", className="btn"),
+            html.Button("Download Excel", id=f"{prefix}-dl-xlsx", className="btn"),
+            html.Button(pdf_label, id=f"{prefix}-dl-pdf", className="btn"),
+            html.Span(id=f"{prefix}-dl-msg", className="dl-msg"),
         ],
     )
+
+
+def list_grid(
+    grid_id: str, columns: list[dict], height: str | None, *, filterable: bool = False, **options
+) -> dag.AgGrid:
+    """A sortable, resizable grid with wrapped headers (extra AgGrid ``options`` as given).
+
+    ``height`` None sizes the grid to its rows (for short lists).
+    """
+    defaults = {
+        "sortable": True,
+        "resizable": True,
+        "wrapHeaderText": True,
+        "autoHeaderHeight": True,
+    }
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns,
+        rowData=[],
+        className="ag-theme-alpine grid",
+        defaultColDef=defaults | ({"filter": True} if filterable else {}),
+        style={"width": "100%"} | ({"height": height} if height else {}),
+        **options,
+    )
+
+
+def control(label: str, field: Component, *, wide: bool = False) -> html.Div:
+    """A labelled filter control; the label names the field by its id."""
+    return html.Div(
+        className="control control-wide" if wide else "control",
+        children=[html.Label(label, htmlFor=field.id), field],
+    )
+
+
+def choice(field_id: str, options: list[dict], value: object) -> dcc.RadioItems:
+    """Inline radio buttons."""
+    return dcc.RadioItems(id=field_id, value=value, inline=True, className="radio", options=options)
+
+
+def graph_card(
+    graph_id: str | None = None, figure: object = None, *, loading: bool = False
+) -> html.Div:
+    """A card holding one chart (no mode bar); ``loading`` shows a spinner while it updates."""
+    props = {"id": graph_id, "figure": figure}
+    graph = dcc.Graph(
+        config={"displayModeBar": False}, **{k: v for k, v in props.items() if v is not None}
+    )
+    return html.Div(className="card", children=dcc.Loading(graph) if loading else graph)
+
+
+def district_control(prefix: str) -> html.Div:
+    """District dropdown (options filled by :func:`register_district_options`)."""
+    field = dcc.Dropdown(
+        id=f"{prefix}-district", placeholder="All districts", clearable=True, searchable=True
+    )
+    return control("District", field)
 
 
 def window_control(prefix: str) -> html.Div:
     """Forecast window choice: next 7 or next 30 days."""
-    return html.Div(
-        className="control",
-        children=[
-            html.Label("Window", htmlFor=f"{prefix}-window"),
-            dcc.RadioItems(
-                id=f"{prefix}-window",
-                value=7,
-                inline=True,
-                className="radio",
-                options=[
-                    {"label": "Next 7 days", "value": 7},
-                    {"label": "Next 30 days", "value": 30},
-                ],
-            ),
-        ],
-    )
+    windows = [{"label": f"Next {days} days", "value": days} for days in WINDOWS]
+    return control("Window", choice(f"{prefix}-window", windows, WINDOWS[0]))
 
 
 def register_district_options(app: Dash, prefix: str) -> None:

@@ -8,6 +8,7 @@ appended to the app audit log with the exports module's audit record (rows, para
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -18,29 +19,14 @@ from dash_app import queries
 from dash_app.auth import audit
 from dash_app.queries import AppStore, Scope
 from roadsafety.exports.audit import make_record
-from roadsafety.exports.meta import ExportBundle, ExportMeta
+from roadsafety.exports.meta import ExportMeta, risk_list_notes
 from roadsafety.exports.writers import MEDIA_TYPES, write_export
 
 FORMATS = ("csv", "xlsx", "pdf")
 
 
 def _notes(params: dict) -> tuple[str, ...]:
-    key = (
-        "expected fatal + grievous crashes"
-        if params.get("severity") == "fatal_grievous"
-        else "expected crashes"
-    )
-    merged = (
-        "Adjacent high/very-high cells on one road are merged into corridor rows."
-        if params.get("merge")
-        else "One row per spatial unit (no corridor merging)."
-    )
-    return (
-        f"Ranked by {key}; ties by the other expected value, then unit id.",
-        merged,
-        "Units without coordinates appear as 'POLICE STATION | ROAD'.",
-        "Downloaded from the web app.",
-    )
+    return (*risk_list_notes(params), "Downloaded from the web app.")
 
 
 def file_name(run: queries.snap.RunRef, params: dict, fmt: str) -> str:
@@ -54,7 +40,7 @@ def build_file(
 ) -> tuple[Path, ExportMeta, int]:
     """Write the list for ``params`` in ``fmt`` under ``out_dir``; return (path, meta, rows)."""
     run = queries.run_of(store, window_days)
-    rows = queries.risk_rows(store, window_days, params)
+    bundle = queries.export_bundle(store, window_days, params, fmt)
     meta = ExportMeta(
         "risk_list",
         run.run_id,
@@ -65,18 +51,25 @@ def build_file(
         params,
         notes=_notes(params),
     )
-    bundle = ExportBundle(rows)
-    if fmt == "xlsx":
-        gap, spots = queries.workbook_companions(store, window_days, params)
-        bundle = ExportBundle(rows, gap, spots)
     path = write_export(bundle, out_dir / file_name(run, params, fmt), fmt, meta)
-    return path, meta, rows.height
+    return path, meta, bundle.rows.height
 
 
-def risk_list_download(
-    store: AppStore, scope: Scope, window_days: int, params: dict, fmt: str
+def send_export(
+    scope: Scope,
+    fmt: str,
+    build: Callable[[Path], tuple[Path, ExportMeta, int]],
+    unavailable: str | None = None,
 ) -> tuple:
-    """(dcc.Download data or no_update, message) for a download button press."""
+    """(dcc.Download data or no_update, message): role check, file written by ``build`` in a
+    temporary folder, streamed, and audited with the exports module's record.
+
+    Args:
+        scope: the reader.
+        fmt: csv, xlsx or pdf.
+        build: writes the file into the given folder; returns (path, meta, rows).
+        unavailable: a message when there is nothing to download (checked after the role).
+    """
     if fmt not in FORMATS:
         return no_update, "Unknown format."
     if not scope.can_download:
@@ -85,14 +78,27 @@ def risk_list_download(
             no_update,
             "Your role (viewer) can look at lists but not download them; ask an analyst.",
         )
-    if (
-        queries.run_of(store, window_days) is None
-        or queries.risk_rows(store, window_days, params).is_empty()
-    ):
-        return no_update, "Nothing to download for these filters."
+    if unavailable:
+        return no_update, unavailable
     with tempfile.TemporaryDirectory(prefix="roadsafety-dl-") as tmp:
-        path, meta, n = build_file(store, window_days, params, fmt, Path(tmp))
+        path, meta, n = build(Path(tmp))
         record = make_record(path, fmt, meta, n, user=scope.username, user_kind="app")
         payload = dcc.send_bytes(path.read_bytes(), path.name, type=MEDIA_TYPES[fmt])
     audit("download", {"export_record": asdict(record) | {"path": path.name}})
     return payload, f"Downloaded {path.name} ({n} rows) at {datetime.now():%H:%M}."
+
+
+def risk_list_download(
+    store: AppStore, scope: Scope, window_days: int, params: dict, fmt: str
+) -> tuple:
+    """(dcc.Download data or no_update, message) for a download button press."""
+    empty = (
+        queries.run_of(store, window_days) is None
+        or queries.risk_rows(store, window_days, params).is_empty()
+    )
+    return send_export(
+        scope,
+        fmt,
+        lambda out: build_file(store, window_days, params, fmt, out),
+        "Nothing to download for these filters." if empty else None,
+    )

@@ -10,6 +10,7 @@ titles. Dash components (``html.*``, grids, dropdowns) render text as text and n
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from html import escape
 
@@ -19,13 +20,32 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
-BAND_COLORS = {"very_high": "#a50026", "high": "#f46d43", "medium": "#fdc03b", "low": "#74add1"}
-BAND_LABELS = {"very_high": "Very high", "high": "High", "medium": "Medium", "low": "Low"}
-BAND_FORMATTER = {
-    "function": "({very_high: 'Very high', high: 'High', medium: 'Medium', low: 'Low'})[params.value] || params.value"
-}
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from roadsafety import vocabulary
+
+BAND_COLORS = vocabulary.BAND_COLOURS
+BAND_LABELS = vocabulary.labels("band")
+DAYS = vocabulary.DAYS
+ACCENT = vocabulary.BAND_COLOURS["very_high"]  # forecast line, fatal+grievous bars
 MAP_CELLS = 600
+
+
+def label_formatter(group: str, lang: str = "en") -> dict:
+    """An ag-grid ``valueFormatter`` showing a vocabulary's labels for its keys (others as they are)."""
+    lookup = json.dumps(vocabulary.labels(group, lang))
+    return {"function": f"({lookup})[params.value] || params.value"}
+
+
+BAND_FORMATTER = label_formatter("band")
+
+
+def band_css() -> str:
+    """CSS for ``band band-<key>`` cells and badges, in the vocabulary's band colours."""
+    return " ".join(
+        f".band-{band} {{ background: {colour}; color: {vocabulary.BAND_TEXT_COLOURS[band]}; }}"
+        for band, colour in vocabulary.BAND_COLOURS.items()
+    )
+
+
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 
 
@@ -165,6 +185,73 @@ def map_layers(units: pl.DataFrame, max_cells: int = MAP_CELLS) -> list:
     return layers
 
 
+def _stretch_parts(row: dict) -> list[str]:
+    """What a road stretch's tooltip says: road and km, station, expected crashes, peak."""
+    km = f"km {row['km_from']:g}-{row['km_to']:g}" if row.get("km_from") is not None else ""
+    return [
+        f"{row.get('road_name') or 'Unnamed road'} {km}".strip(),
+        str(row.get("police_station") or ""),
+        f"{fmt_num(row['expected_crashes'], 2)} crashes expected",
+        str(row.get("peak_window") or ""),
+    ]
+
+
+def _stretch_feature(row: dict, path: list) -> dict:
+    """A road stretch as a GeoJSON LineString along its road."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in path]},
+        "properties": {
+            "unit_id": row["unit_id"],
+            "tooltip": "<br>".join(escape(p) for p in _stretch_parts(row)),
+        },
+    }
+
+
+def _stretch_points(rows: pl.DataFrame, paths: dict) -> list:
+    """Circles for stretches placed only approximately (beyond the mapped part of their road)."""
+    return [
+        dl.CircleMarker(
+            center=[r["latitude"], r["longitude"]],
+            radius=7,
+            color=BAND_COLORS.get(r["risk_band"], "#555"),
+            children=dl.Tooltip(
+                "approximate place (beyond the mapped road): " + ", ".join(_stretch_parts(r))
+            ),
+        )
+        for r in rows.filter(
+            (pl.col("kind") == "stretch") & ~pl.col("unit_id").is_in(list(paths))
+        ).iter_rows(named=True)
+        if r["latitude"] is not None and r["longitude"] is not None
+    ]
+
+
+def stretch_layers(units: pl.DataFrame, paths: dict, max_rows: int = MAP_CELLS) -> list:
+    """GeoJSON line layers (one per band, riskiest drawn last) of the top road stretches that
+    have a road line in ``paths`` (``unit_id -> [(lat, lon), ...]``); circles for stretches with
+    only an approximate point."""
+    if units.is_empty() or "kind" not in units.columns:
+        return []
+    top = units.sort("rank").head(max_rows)
+    drawn = top.filter(pl.col("unit_id").is_in(list(paths)))
+    layers = _stretch_points(top, paths)
+    for band in reversed(BAND_COLORS):
+        rows = drawn.filter(pl.col("risk_band") == band).to_dicts()
+        if rows:
+            layers.append(
+                dl.GeoJSON(
+                    id={"type": "map-band", "band": f"{band}-road"},
+                    style={"color": BAND_COLORS[band], "weight": 7, "opacity": 0.9},
+                    hoverStyle={"weight": 10},
+                    data={
+                        "type": "FeatureCollection",
+                        "features": [_stretch_feature(r, paths[r["unit_id"]]) for r in rows],
+                    },
+                )
+            )
+    return layers
+
+
 def map_bounds(units: pl.DataFrame, districts: pl.DataFrame | None = None) -> list[list[float]]:
     """[[south, west], [north, east]] around the units (and district HQs), padded a little."""
     lats = units["latitude"].drop_nulls().to_list() + (
@@ -180,11 +267,15 @@ def map_bounds(units: pl.DataFrame, districts: pl.DataFrame | None = None) -> li
 
 
 def risk_map(
-    units: pl.DataFrame, tile_url: str | None, attribution: str | None, map_id: str
+    units: pl.DataFrame,
+    tile_url: str | None,
+    attribution: str | None,
+    map_id: str,
+    paths: dict | None = None,
 ) -> dl.Map:
-    """Leaflet map of forecast risk; with no tile URL it draws on a plain background (intranet)."""
-    children = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
-    children += map_layers(units)
+    """Leaflet map of forecast risk (cells, and road stretches along ``paths``); with no tile URL
+    it draws on a plain background (intranet)."""
+    children = map_layers(units) + stretch_layers(units, paths or {})
     # district names just above each district's units, for orientation when there are no tiles
     known = pl.col("district").is_not_null() & ~pl.col("district").str.starts_with("(")
     hq = (
@@ -207,10 +298,23 @@ def risk_map(
                 ),
             )
         )
+    return base_map(map_id, children, units, tile_url, attribution)
+
+
+def base_map(
+    map_id: str,
+    layers: list,
+    points: pl.DataFrame,
+    tile_url: str | None,
+    attribution: str | None = None,
+) -> dl.Map:
+    """A Leaflet map of ``layers`` framed on ``points`` (latitude/longitude), with the basemap
+    tiles when a tile URL is configured (none on an intranet)."""
+    tiles = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
     return dl.Map(
         id=map_id,
-        children=children,
-        bounds=map_bounds(units),
+        children=tiles + layers,
+        bounds=map_bounds(points),
         className="risk-map",
         attributionControl=bool(tile_url),
         zoomSnap=0.25,
@@ -225,7 +329,7 @@ def map_legend() -> html.Div:
             html.Span([html.I(style={"background": c}), BAND_LABELS[b]])
             for b, c in BAND_COLORS.items()
         ]
-        + [html.Span("Tap a cell to open its detail.", className="legend-hint")],
+        + [html.Span("Tap a cell or road stretch to open its detail.", className="legend-hint")],
     )
 
 
@@ -263,7 +367,7 @@ def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> 
             y=forecast["expected"].to_list(),
             mode="lines+markers",
             name="Forecast",
-            line={"color": "#a50026", "width": 2.5},
+            line={"color": ACCENT, "width": 2.5},
         )
     fig = _base_layout(fig, title)
     fig.update_yaxes(title_text="crashes per week")
@@ -309,7 +413,7 @@ def history_figure(monthly: pl.DataFrame, title: str) -> go.Figure:
         x=monthly["month"].to_list(),
         y=monthly["fatal_grievous"].to_list(),
         name="Fatal or grievous",
-        marker_color="#a50026",
+        marker_color=ACCENT,
     )
     fig = _base_layout(fig, title, height=300)
     fig.update_layout(barmode="overlay")
@@ -353,7 +457,7 @@ def offence_figure(offences: pl.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=agg["challans"].to_list(),
-            y=[o.replace("_", " ") for o in agg["offence"].to_list()],
+            y=[plain(vocabulary.label(o, default=o)) for o in agg["offence"].to_list()],
             orientation="h",
             marker_color="#4575b4",
         )

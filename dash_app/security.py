@@ -8,8 +8,8 @@ with no violation in the console, ``tests/dash_app/test_security_browser.py``):
   injected ``<script>`` or ``onerror=`` handler does not run even if some text escaped escaping;
 * styles from the app plus inline styles (Plotly, AG Grid and React set element styles at run
   time; style injection cannot run script);
-* images from the app and ``data:`` URIs, plus the tile server's origin when
-  ``ROADSAFETY_TILE_URL`` is set; no frames, plugins, foreign forms or ``<base>`` changes;
+* images from the app and ``data:`` URIs, plus the tile server's origin when a basemap is
+  configured (setting ``app.tile_url``, env ``ROADSAFETY_TILE_URL``); no frames, plugins, foreign forms or ``<base>`` changes;
 * ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` (no clickjacking), ``nosniff``,
   ``Referrer-Policy: same-origin``, a closed ``Permissions-Policy``, ``Cache-Control: no-store`` on
   everything but the fingerprinted static files, and HSTS when cookies are HTTPS-only.

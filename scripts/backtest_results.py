@@ -6,9 +6,19 @@ first test year (so no model sees the test years), then scores a year-ahead list
 of each test year (features from the data before that day; the model stays the one trained before
 the first test year) against the crashes that happened. Baselines are computed at the same origins.
 It also scores the product's own path: ``ensure_forecast`` for the test year and the top 100 by the
-``forecasts.rank`` the risk-list export uses.
+``forecasts.rank`` the risk-list export uses, and ``build_plan`` (what ``roadsafety plan`` writes) at
+300 and 1,200 team-hours a week.
+
+Where and when (datasets with crash times): the drive plan's share of the test year's timed crashes
+in its places during its hours, beside naive (unit, 3-hour block) counts of the last 3 years with
+the same budget and the hindsight plan (:mod:`roadsafety.models.plan_backtest`); the risk list's
+peak windows at their own cell-hours; and, on the synthetic world whose truth is known, the plan
+made from the planted intensities themselves (the best any model could do in expectation).
 
     .venv/bin/python scripts/backtest_results.py [--data ../shared/data] [--out docs/backtest_results.md]
+        [--skip-stretches]
+
+The last section, road stretches (issue 12), is made by ``scripts/stretch_results.py``.
 """
 
 from __future__ import annotations
@@ -16,20 +26,26 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import polars as pl
+from backtest_plan import plan_sections, product_plan_notes, truth_metrics
+from stretch_results import stretch_results
 
 from roadsafety.config import CalendarConfig, PrivacyConfig, RegionConfig, Settings
 from roadsafety.forecasts import pipeline
-from roadsafety.models import backtest, registry
+from roadsafety.models import backtest, plan_backtest, registry
 from roadsafety.sources.registry import get_reader
 from roadsafety.store import model_store
 from roadsafety.store.connection import read_connection
 from roadsafety.store.ingest import ingest_batch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import drive_placebo_results  # noqa: E402 - the drive placebo section, a script beside this one
 
 log = logging.getLogger("backtest_results")
 MODELS = ("lightgbm", "empirical_bayes", "naive_3y", "naive_1y", "seasonal_naive", "morth_rule")
@@ -46,6 +62,7 @@ class Dataset:
     as_of: date
     test_years: tuple[int, ...]
     calendar: CalendarConfig
+    synthetic: bool = False
 
 
 DATASETS = (
@@ -65,11 +82,33 @@ DATASETS = (
         (2019,),
         CalendarConfig(country="IN", fog_months=(12, 1)),
     ),
+    Dataset(
+        "Delhi fatal-crash forms, H3 res 8",
+        "delhi_fatal_forms",
+        "delhi-fatal",
+        date(2021, 1, 1),
+        (2021,),
+        CalendarConfig(country="IN", fog_months=(12, 1)),
+    ),
+    Dataset(
+        "Synthetic Haryana (seed 7, 2019-2024, accidents only)",
+        "",
+        "canonical",
+        date(2023, 1, 1),
+        (2023, 2024),
+        CalendarConfig(
+            country="IN", subdivision="HR", fog_months=(12, 1), monsoon_months=(7, 8, 9)
+        ),
+        synthetic=True,
+    ),
 )
+SYNTH_END = date(2025, 1, 1)
 
 
-def score_year(settings: Settings, champ: dict, year: int) -> pl.DataFrame:
-    """Unit-level metrics of every model for a list made on 1 January of ``year``."""
+def score_year(
+    settings: Settings, champ: dict, year: int, ds: Dataset, ds_truth: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Unit-level and where-and-when metrics for a list and a plan made on 1 January of ``year``."""
     origin, end = date(year, 1, 1), date(year + 1, 1, 1)
     prep = pipeline.prepare(settings, end)
     pair, meta = registry.read_artifacts(Path(champ["artifact_dir"]))
@@ -79,6 +118,15 @@ def score_year(settings: Settings, champ: dict, year: int) -> pl.DataFrame:
     frame = backtest.fold_frame(prep.ctx, pair, fold, units, cfg)
     total = pipeline._window_total(prep, fold)
     metrics = backtest.unit_metrics(frame, total, pair.crashes.alpha if pair.crashes else 0.5)
+    window = plan_backtest.Window(fold.origin, fold.horizon)
+    events, universe = prep.ctx.inputs.events, prep.ctx.inputs.units
+    extra = [
+        plan_backtest.fold_plan_metrics(frame, events, universe, window),
+        plan_backtest.where_closure(metrics),
+    ]
+    if ds.synthetic:
+        extra.append(truth_metrics(ds_truth, universe, events, window, metrics))
+    metrics = pl.concat([metrics.with_columns(level=pl.lit("unit"))] + extra, how="diagonal")
     return metrics.with_columns(
         year=pl.lit(year), n_units=pl.lit(units.height), total=pl.lit(total)
     )
@@ -112,7 +160,19 @@ def run_dataset(ds: Dataset, data_dir: Path, work: Path) -> tuple[pl.DataFrame, 
         calendar=ds.calendar,
         privacy=PrivacyConfig(key_path=work / "pii.key"),
     )
-    res = ingest_batch(settings, get_reader("accidents", ds.fmt)(data_dir / ds.file), ds.fmt)
+    truth = None
+    source = data_dir / ds.file
+    if ds.synthetic:
+        from roadsafety.sources.synthetic import generate_world
+
+        generate_world(
+            work / "synth", years=6, seed=7, end=SYNTH_END, fmt="parquet", progress=False
+        )
+        source, truth = (
+            work / "synth" / "accidents.parquet",
+            pl.read_csv(work / "synth" / "truth.csv"),
+        )
+    res = ingest_batch(settings, get_reader("accidents", ds.fmt)(source), ds.fmt)
     log.info("%s: loaded %d rows", ds.name, res.loaded)
     result = pipeline.retrain(settings, ds.as_of)
     with read_connection(settings.db_path) as con:
@@ -129,13 +189,14 @@ def run_dataset(ds: Dataset, data_dir: Path, work: Path) -> tuple[pl.DataFrame, 
         ],
     )
     for year in ds.test_years:
-        frames.append(score_year(settings, champ, year))
+        frames.append(score_year(settings, champ, year, ds, truth))
         if year == ds.as_of.year:
             hit, n = product_list_hits(settings, year)
             notes.append(
                 f"product path {year}: top 100 by forecasts.rank (risk-list order) "
                 f"captures {hit:.3f} of {n} crashes"
             )
+            notes += product_plan_notes(settings, year)
     return pl.concat(frames).with_columns(dataset=pl.lit(ds.name)), notes
 
 
@@ -203,11 +264,14 @@ def main() -> None:
         ),
     )
     parser.add_argument("--out", type=Path, default=Path("docs/backtest_results.md"))
+    parser.add_argument(
+        "--skip-stretches", action="store_true", help="Leave out the road-stretch section."
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parts, notes = [], []
     for ds in DATASETS:
-        if not (args.data / ds.file).exists():
+        if not ds.synthetic and not (args.data / ds.file).exists():
             notes.append(f"{ds.name}: {ds.file} not found in {args.data}, skipped")
             continue
         with tempfile.TemporaryDirectory(prefix="rs_bt_") as tmp:
@@ -227,8 +291,14 @@ def main() -> None:
         "",
     ]
     if parts:
-        doc += _table(metrics) + ["", "## LightGBM vs the best baseline", ""] + _gains(metrics)
+        unit = metrics.filter(pl.col("level") == "unit")
+        doc += _table(unit) + ["", "## LightGBM vs the best baseline", ""] + _gains(unit)
+        doc += plan_sections(metrics)
+    doc += [""] + drive_placebo_results.section_lines(args.data)
     doc += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    if not args.skip_stretches:
+        with tempfile.TemporaryDirectory(prefix="rs_stretch_") as tmp:
+            doc += [""] + stretch_results(args.data, Path(tmp))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(doc) + "\n")
     log.info("wrote %s", args.out)

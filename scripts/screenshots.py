@@ -15,12 +15,14 @@ import argparse
 import logging
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "dash_app"))
+sys.path[:0] = [
+    str(REPO / "tests"),
+    str(REPO / "tests" / "dash_app"),
+]  # worlds, app_clients, chrome
 
 log = logging.getLogger("screenshots")
 USER, PASSWORD = "screenshots", "screenshots-only-pw"
@@ -30,6 +32,7 @@ PAGES = (
     ("periods", "/periods", "#periods-weekly .main-svg"),
     ("corridor", "/corridor?unit={unit}", "#corridor-body .kpi-card"),
     ("enforcement", "/enforcement", "#enf-grid .ag-row"),
+    ("drives", "/drives?drive={drive}", "#drives-detail .main-svg"),
     ("model_health", "/model-health", "#health-body .card"),
 )
 PHONE_PAGES = ("overview", "risk_list", "corridor")
@@ -37,14 +40,15 @@ PHONE_PAGES = ("overview", "risk_list", "corridor")
 
 def prepare_db(source: Path | None, tmp: Path) -> Path:
     """A copy of the warehouse (or a new seeded world) with the screenshot user added."""
-    from app_world import build_world
+    from worlds import add_drives, app_world
 
     from roadsafety.store.connection import copy_warehouse, write_connection
     from roadsafety.store.users import add_user
 
     db = tmp / "screens.duckdb"
     if source is None:
-        build_world(db, years=5, cells_per_road=20, seed=7)
+        app_world(db, years=5, cells_per_road=20, seed=7)
+        add_drives(db, tmp)
     else:
         copy_warehouse(source, db)
     with write_connection(db) as con:
@@ -54,15 +58,11 @@ def prepare_db(source: Path | None, tmp: Path) -> Path:
 
 def start_server(db: Path, tmp: Path) -> tuple[object, str]:
     """The app under waitress on a free loopback port."""
-    from waitress import create_server
+    from app_clients import serve_in_thread
 
     from dash_app.app import create_app
 
-    srv = create_server(
-        create_app(db, key_dir=tmp / "keys").server, host="127.0.0.1", port=0, threads=4
-    )
-    threading.Thread(target=srv.run, daemon=True).start()
-    return srv, f"http://127.0.0.1:{srv.effective_port}"
+    return serve_in_thread(create_app(db, key_dir=tmp / "keys").server)
 
 
 def browser(width: int, height: int):
@@ -110,12 +110,29 @@ def top_unit(db: Path) -> str:
     return units.sort("rank")["unit_id"][0]
 
 
+def first_drive(db: Path) -> str:
+    """The first evaluated drive (for the Drives page; '' when none is stored)."""
+    from dash_app.queries import AppStore
+    from dash_app.queries import drives as q
+
+    rows = q.results(AppStore(db), None)
+    drives = [] if rows.is_empty() else [d for d in rows["drive_id"].to_list() if d != "ALL"]
+    return drives[0] if drives else ""
+
+
 def shoot(
-    base: str, out: Path, unit: str, width: int, height: int, suffix: str, names: tuple[str, ...]
+    base: str,
+    out: Path,
+    refs: tuple[str, str],
+    width: int,
+    height: int,
+    suffix: str,
+    names: tuple[str, ...],
 ) -> None:
-    """Save one PNG per page at the given size."""
+    """Save one PNG per page at the given size (``refs``: the corridor unit and the drive shown)."""
     from urllib.parse import quote
 
+    unit, drive = refs
     driver = browser(width, height)
     try:
         login(driver, base, out if suffix == "" else None)
@@ -123,7 +140,7 @@ def shoot(
             if name not in names:
                 continue
             driver.set_window_size(width, height)
-            driver.get(base + path.format(unit=quote(unit)))
+            driver.get(base + path.format(unit=quote(unit), drive=quote(drive)))
             wait_for(driver, ready)
             full_height(driver, width)
             driver.refresh()  # lay the page out again at its full height (the map fits its bounds)
@@ -148,9 +165,10 @@ def main() -> None:
         db = prepare_db(args.db, Path(tmp))
         srv, base = start_server(db, Path(tmp))
         try:
-            unit = top_unit(db)
-            shoot(base, args.out, unit, 1366, 1000, "", tuple(p[0] for p in PAGES))
-            shoot(base, args.out, unit, 390, 844, "_phone", PHONE_PAGES)
+            refs = (top_unit(db), first_drive(db))
+            pages = tuple(p[0] for p in PAGES if p[0] != "drives" or refs[1])
+            shoot(base, args.out, refs, 1366, 1000, "", pages)
+            shoot(base, args.out, refs, 390, 844, "_phone", PHONE_PAGES)
         finally:
             srv.close()
 

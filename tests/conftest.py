@@ -23,12 +23,22 @@ def tmp_settings(tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def tmp_store(tmp_settings: Settings) -> Path:
-    """Path of a fresh warehouse with every migration applied."""
+@pytest.fixture(scope="session")
+def empty_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse with every migration applied and no rows, made once per session."""
     from roadsafety.store.connection import ensure_warehouse
 
-    ensure_warehouse(tmp_settings.db_path)
+    path = tmp_path_factory.mktemp("empty") / "wh.duckdb"
+    ensure_warehouse(path)
+    return path
+
+
+@pytest.fixture
+def tmp_store(tmp_settings: Settings, empty_warehouse: Path) -> Path:
+    """Path of a fresh warehouse with every migration applied (a copy of the empty one)."""
+    from roadsafety.store.connection import copy_warehouse
+
+    copy_warehouse(empty_warehouse, tmp_settings.db_path)
     return tmp_settings.db_path
 
 

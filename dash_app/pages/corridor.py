@@ -8,17 +8,29 @@ from dash import Dash, Input, Output, State, dcc, html
 
 from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, audit, require_scope, secured
-from dash_app.components import heading, notice
+from dash_app.components import control, graph_card, heading, notice
+from roadsafety import vocabulary
 
 PATH = "/corridor"
 UNIT_MAX = 300  # longest unit id accepted from a link or a dropdown
 TITLE = "Corridor detail"
 P = "corridor"
-CRASH_COLUMNS = [
-    {"field": f, "headerName": h, "minWidth": w}
-    for f, h, w in (
+LABELLED = ("severity", "offence")  # stored keys shown as the vocabulary's labels
+
+
+def grid_columns(spec: tuple[tuple[str, str, int], ...]) -> list[dict]:
+    """ag-grid column definitions from ``(field, header, min width)`` triples."""
+    return [
+        {"field": f, "headerName": h, "minWidth": w}
+        | ({"valueFormatter": figures.label_formatter(f)} if f in LABELLED else {})
+        for f, h, w in spec
+    ]
+
+
+CRASH_COLUMNS = grid_columns(
+    (
         ("occurred_at", "When", 150),
-        ("severity", "Severity", 100),
+        ("severity", "Severity", 120),
         ("killed", "Killed", 80),
         ("injured", "Injured", 80),
         ("road_name", "Road", 110),
@@ -27,10 +39,9 @@ CRASH_COLUMNS = [
         ("vehicle_types", "Vehicles", 120),
         ("cause", "Cause", 130),
     )
-]
-CHALLAN_COLUMNS = [
-    {"field": f, "headerName": h, "minWidth": w}
-    for f, h, w in (
+)
+CHALLAN_COLUMNS = grid_columns(
+    (
         ("issued_at", "When", 150),
         ("offence", "Offence", 140),
         ("challan_type", "Type", 90),
@@ -38,7 +49,7 @@ CHALLAN_COLUMNS = [
         ("fine_amount", "Fine (Rs)", 100),
         ("camera_id", "Camera", 110),
     )
-]
+)
 
 
 def layout(unit: str | None = None, cells: str | None = None, **_: str) -> html.Div:
@@ -52,17 +63,15 @@ def layout(unit: str | None = None, cells: str | None = None, **_: str) -> html.
             html.Div(
                 className="controls",
                 children=[
-                    html.Div(
-                        className="control control-wide",
-                        children=[
-                            html.Label("Stretch", htmlFor=f"{P}-pick"),
-                            dcc.Dropdown(
-                                id=f"{P}-pick",
-                                value=unit,
-                                options=[{"label": unit, "value": unit}] if unit else [],
-                                placeholder="Choose one of the riskiest stretches",
-                            ),
-                        ],
+                    control(
+                        "Stretch",
+                        dcc.Dropdown(
+                            id=f"{P}-pick",
+                            value=unit,
+                            options=[{"label": unit, "value": unit}] if unit else [],
+                            placeholder="Choose one of the riskiest stretches",
+                        ),
+                        wide=True,
                     )
                 ],
             ),
@@ -180,17 +189,24 @@ def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
     )
     mix = (
         ", ".join(
-            f"{r['offence'].replace('_', ' ')} {r['challans']}"
+            f"{vocabulary.label(r['offence'], default=r['offence'])} {r['challans']}"
             for r in detail.challan_mix.iter_rows(named=True)
         )
         or "none"
     )
-    title = f"{u.get('road_name') or 'Unnamed road'} - {u.get('police_station') or ''}, {u.get('district') or ''}"
+    km = (
+        f" km {detail.units['km_from'].min():g}-{detail.units['km_to'].max():g}"
+        if not detail.units.is_empty() and detail.units["km_from"].null_count() == 0
+        else ""
+    )
+    title = f"{u.get('road_name') or 'Unnamed road'}{km} - {u.get('police_station') or ''}, {u.get('district') or ''}"
+    n = detail.units.height or 1
+    what = "road stretch" if u.get("kind") == "stretch" else "cell"
     return html.Div(
         children=[
             html.H3(title),
             html.P(
-                f"Unit {unit} ({len(detail.units) or 1} cell{'s' if detail.units.height > 1 else ''})",
+                f"Unit {unit} ({n} {what}{'es' if what.endswith('h') and n > 1 else 's' if n > 1 else ''})",
                 className="muted",
             ),
             html.Div(className="kpis", children=[forecast_card(fc, 7), forecast_card(fc, 30)]),
@@ -205,22 +221,12 @@ def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
             html.Div(
                 className="grid-2",
                 children=[
-                    html.Div(
-                        className="card",
-                        children=dcc.Graph(
-                            figure=figures.history_figure(
-                                detail.monthly, "Crashes per month, last 3 years"
-                            ),
-                            config={"displayModeBar": False},
-                        ),
+                    graph_card(
+                        figure=figures.history_figure(
+                            detail.monthly, "Crashes per month, last 3 years"
+                        )
                     ),
-                    html.Div(
-                        className="card",
-                        children=dcc.Graph(
-                            figure=figures.heatmap_figure(detail.profile, "When in the week"),
-                            config={"displayModeBar": False},
-                        ),
-                    ),
+                    graph_card(figure=figures.heatmap_figure(detail.profile, "When in the week")),
                 ],
             ),
             html.Div(
@@ -261,6 +267,8 @@ def update(unit: str | None, cells: str | None) -> object:
     if not unit:
         return notice("Choose a stretch above, or tap one on the Overview map or in the Risk list.")
     ids = unit_ids_of(unit, cells if unit.startswith("corridor:") else None)
+    if ids == (unit,):
+        ids = queries.members_of(app_store(), unit)  # a run of road stretches
     if not ids:
         return notice("This corridor link names no valid map cells.", "error")
     detail = queries.unit_detail(app_store(), ids, scope.district)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dash_ag_grid as dag
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, html
 
 from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
@@ -11,7 +10,9 @@ from dash_app.components import (
     NO_FORECAST,
     WINDOWS,
     district_control,
+    graph_card,
     heading,
+    list_grid,
     notice,
     register_district_options,
     window_control,
@@ -69,35 +70,19 @@ def layout(**_: str) -> html.Div:
             html.Div(
                 className="grid-2",
                 children=[
-                    html.Div(
-                        className="card",
-                        children=dcc.Loading(
-                            dcc.Graph(id=f"{P}-scatter", config={"displayModeBar": False})
-                        ),
-                    ),
-                    html.Div(
-                        className="card",
-                        children=dcc.Graph(id=f"{P}-offences", config={"displayModeBar": False}),
-                    ),
+                    graph_card(f"{P}-scatter", loading=True),
+                    graph_card(f"{P}-offences"),
                 ],
             ),
             html.Div(
                 className="card",
                 children=[
                     html.H3("Enforcement gap: high risk, few challans"),
-                    dag.AgGrid(
-                        id=f"{P}-grid",
-                        columnDefs=GAP_COLUMNS,
-                        rowData=[],
-                        className="ag-theme-alpine grid",
-                        defaultColDef={
-                            "sortable": True,
-                            "resizable": True,
-                            "wrapHeaderText": True,
-                            "autoHeaderHeight": True,
-                        },
+                    list_grid(
+                        f"{P}-grid",
+                        GAP_COLUMNS,
+                        "50vh",
                         dashGridOptions={"suppressCellFocus": True},
-                        style={"height": "50vh", "width": "100%"},
                     ),
                 ],
             ),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlencode
 
+import flask
 import polars as pl
 from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.exceptions import PreventUpdate
@@ -83,9 +83,10 @@ def update(district: str | None, window: int) -> tuple:
         return notice(NO_FORECAST, "warn"), None, None, "Where the risk is"
     kpis = figures.kpi_cards(queries.kpis(store, district))
     units = queries.forecast_units(store, window, district)
-    tile = os.environ.get("ROADSAFETY_TILE_URL") or None
-    attribution = os.environ.get("ROADSAFETY_TILE_ATTRIBUTION")
-    risk_map = figures.risk_map(units, tile, attribution, f"{P}-map")
+    config = flask.current_app.config  # the basemap create_app was given
+    tile, attribution = config.get("BASEMAP_URL"), config.get("BASEMAP_ATTRIBUTION")
+    paths = queries.stretch_paths(store)
+    risk_map = figures.risk_map(units, tile, attribution, f"{P}-map", paths)
     run = queries.run_of(store, window)
     title = f"Where the risk is: {run.window_start:%d %b} - {run.window_end:%d %b} ({district or 'all districts'})"
     return kpis, alert_items(queries.alerts(store, district)), risk_map, title

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 import polars as pl
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, html
 
 from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
-from dash_app.components import district_control, heading, register_district_options
+from dash_app.components import district_control, graph_card, heading, register_district_options
 
 PATH = "/periods"
 TITLE = "Periods"
@@ -44,17 +44,11 @@ def layout(**_: str) -> html.Div:
                 "Periods", "When crashes are expected: weeks ahead, hours of the week, risky dates."
             ),
             html.Div(className="controls", children=[district_control(P)]),
-            html.Div(
-                className="card",
-                children=dcc.Loading(dcc.Graph(id=f"{P}-weekly", config={"displayModeBar": False})),
-            ),
+            graph_card(f"{P}-weekly", loading=True),
             html.Div(
                 className="grid-2",
                 children=[
-                    html.Div(
-                        className="card",
-                        children=dcc.Graph(id=f"{P}-heatmap", config={"displayModeBar": False}),
-                    ),
+                    graph_card(f"{P}-heatmap"),
                     html.Div(
                         className="card",
                         children=[

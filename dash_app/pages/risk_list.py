@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -13,8 +12,12 @@ from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
     NO_FORECAST,
     WINDOWS,
+    choice,
+    control,
     district_control,
+    download_buttons,
     heading,
+    list_grid,
     notice,
     register_district_options,
     window_control,
@@ -28,14 +31,28 @@ ROW_CHOICES = (50, 100, 200, 500)
 SEVERITIES = ("all", "fatal_grievous")
 BAND_CHOICES = [
     {"label": "All bands", "value": "low"},
-    {"label": "Medium and above", "value": "medium"},
-    {"label": "High and above", "value": "high"},
-    {"label": "Very high only", "value": "very_high"},
+    {"label": f"{figures.BAND_LABELS['medium']} and above", "value": "medium"},
+    {"label": f"{figures.BAND_LABELS['high']} and above", "value": "high"},
+    {"label": f"{figures.BAND_LABELS['very_high']} only", "value": "very_high"},
+]
+RANK_CHOICES = [
+    {"label": "All crashes", "value": "all"},
+    {"label": "Fatal + grievous", "value": "fatal_grievous"},
 ]
 _NUM = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
+_KM = {"function": "params.value == null ? '' : d3.format('~g')(params.value)"}
+ROAD_WIDE_TITLE = "Whole roads in a station area: no GPS, no km marker"
+ROAD_WIDE_TEXT = (
+    "Each row is a road named in FIRs that carry neither coordinates nor a km stone, over a whole "
+    "police-station area (often 10 km or more). They are ranked among themselves and never "
+    "against the places above: their expected crashes add up a long road. Ask the station for km "
+    "markers or GPS to turn them into places."
+)
 COLUMNS = [
     {"field": "rank", "headerName": "#", "width": 70, "pinned": "left"},
     {"field": "road_name", "headerName": "Road", "minWidth": 120, "pinned": "left"},
+    {"field": "km_from", "headerName": "km from", "width": 85, "valueFormatter": _KM},
+    {"field": "km_to", "headerName": "km to", "width": 80, "valueFormatter": _KM},
     {"field": "police_station", "headerName": "Police station", "minWidth": 150},
     {"field": "district", "headerName": "District", "width": 110},
     {
@@ -91,50 +108,23 @@ def layout(**_: str) -> html.Div:
                 className="controls",
                 children=[
                     district_control(P),
-                    html.Div(
-                        className="control",
-                        children=[
-                            html.Label("Police station", htmlFor=f"{P}-ps"),
-                            dcc.Dropdown(id=f"{P}-ps", placeholder="All police stations"),
-                        ],
+                    control(
+                        "Police station",
+                        dcc.Dropdown(id=f"{P}-ps", placeholder="All police stations"),
                     ),
                     window_control(P),
-                    html.Div(
-                        className="control",
-                        children=[
-                            html.Label("Rank by", htmlFor=f"{P}-severity"),
-                            dcc.RadioItems(
-                                id=f"{P}-severity",
-                                value="all",
-                                inline=True,
-                                className="radio",
-                                options=[
-                                    {"label": "All crashes", "value": "all"},
-                                    {"label": "Fatal + grievous", "value": "fatal_grievous"},
-                                ],
-                            ),
-                        ],
+                    control("Rank by", choice(f"{P}-severity", RANK_CHOICES, "all")),
+                    control(
+                        "Band",
+                        dcc.Dropdown(
+                            id=f"{P}-band", options=BAND_CHOICES, value="low", clearable=False
+                        ),
                     ),
-                    html.Div(
-                        className="control",
-                        children=[
-                            html.Label("Band", htmlFor=f"{P}-band"),
-                            dcc.Dropdown(
-                                id=f"{P}-band", options=BAND_CHOICES, value="low", clearable=False
-                            ),
-                        ],
-                    ),
-                    html.Div(
-                        className="control",
-                        children=[
-                            html.Label("Rows", htmlFor=f"{P}-top"),
-                            dcc.Dropdown(
-                                id=f"{P}-top",
-                                options=list(ROW_CHOICES),
-                                value=100,
-                                clearable=False,
-                            ),
-                        ],
+                    control(
+                        "Rows",
+                        dcc.Dropdown(
+                            id=f"{P}-top", options=list(ROW_CHOICES), value=100, clearable=False
+                        ),
                     ),
                     dcc.Checklist(
                         id=f"{P}-merge",
@@ -146,30 +136,24 @@ def layout(**_: str) -> html.Div:
                     ),
                 ],
             ),
-            html.Div(
-                className="downloads",
-                children=[
-                    html.Button("Download CSV", id=f"{P}-dl-csv", className="btn"),
-                    html.Button("Download Excel", id=f"{P}-dl-xlsx", className="btn"),
-                    html.Button("Download PDF drive sheet", id=f"{P}-dl-pdf", className="btn"),
-                    html.Span(id=f"{P}-dl-msg", className="dl-msg"),
-                ],
-            ),
+            download_buttons(P, "Download PDF drive sheet"),
             html.Div(id=f"{P}-summary", className="summary"),
-            dag.AgGrid(
-                id=f"{P}-grid",
-                columnDefs=COLUMNS,
-                rowData=[],
-                className="ag-theme-alpine grid",
-                defaultColDef={
-                    "sortable": True,
-                    "resizable": True,
-                    "filter": True,
-                    "wrapHeaderText": True,
-                    "autoHeaderHeight": True,
-                },
+            list_grid(
+                f"{P}-grid",
+                COLUMNS,
+                "62vh",
+                filterable=True,
                 dashGridOptions={"rowHeight": 34, "domLayout": "normal", "suppressCellFocus": True},
-                style={"height": "62vh", "width": "100%"},
+                getRowId="params.data.unit_id",
+            ),
+            html.H3(ROAD_WIDE_TITLE, id=f"{P}-wide-title", className="section-title"),
+            html.P(ROAD_WIDE_TEXT, className="hint"),
+            list_grid(
+                f"{P}-wide-grid",
+                [c for c in COLUMNS if c["field"] not in ("km_from", "km_to")],
+                None,
+                filterable=True,
+                dashGridOptions={"rowHeight": 34, "domLayout": "autoHeight"},
                 getRowId="params.data.unit_id",
             ),
             dcc.Download(id=f"{P}-download"),
@@ -179,7 +163,13 @@ def layout(**_: str) -> html.Div:
 
 
 def list_params(
-    district: str | None, ps: object, severity: object, band: object, top: object, merge: object
+    district: str | None,
+    ps: object,
+    severity: object,
+    band: object,
+    top: object,
+    merge: object,
+    road_wide: bool = False,
 ) -> dict:
     """Risk-list filter options (the exports module's ``RiskListFilter`` fields).
 
@@ -193,7 +183,8 @@ def list_params(
         "police_station": inputs.text(ps),
         "severity": inputs.choice(severity, SEVERITIES, "all"),
         "min_band": band if band != "low" else None,
-        "merge": bool(inputs.flags(merge, ("merge",))),
+        "merge": bool(inputs.flags(merge, ("merge",))) and not road_wide,
+        "road_wide": road_wide,
     }
 
 
@@ -205,23 +196,25 @@ def update_grid(
     band: str,
     top: int,
     merge: list,
-) -> tuple[list[dict], object]:
-    """Rows of the list for the filters, forced to the caller's district scope."""
+) -> tuple[list[dict], object, list[dict], str]:
+    """Rows of the list (places) and of the road-wide section for the filters, forced to the
+    caller's district scope."""
     scope = require_scope()
     store = app_store()
     window = inputs.choice(window, WINDOWS, 7)
     run = queries.run_of(store, window)
     if run is None:
-        return [], notice(NO_FORECAST, "warn")
-    params = list_params(
-        scoped_district(scope, inputs.text(district)), ps, severity, band, top, merge
-    )
+        return [], notice(NO_FORECAST, "warn"), [], ROAD_WIDE_TITLE
+    where = scoped_district(scope, inputs.text(district))
+    params = list_params(where, ps, severity, band, top, merge)
     rows = queries.risk_rows(store, window, params)
+    wide = queries.risk_rows(store, window, list_params(where, ps, severity, band, top, [], True))
     text = (
-        f"{rows.height} rows - forecast for {run.window_start:%d %b %Y} to {run.window_end:%d %b %Y}, "
+        f"{rows.height} places - forecast for {run.window_start:%d %b %Y} to {run.window_end:%d %b %Y}, "
         f"model {run.version_id}, data up to {run.data_cutoff or 'n/a'}. Tap a row for its detail."
     )
-    return figures.records(rows), text
+    title = f"{ROAD_WIDE_TITLE} ({wide.height})"
+    return figures.records(rows), text, figures.records(wide), title
 
 
 def police_station_options(district: str | None) -> list[str]:
@@ -240,9 +233,13 @@ def register_callbacks(app: Dash) -> None:
         Input(f"{P}-{k}", "value")
         for k in ("district", "ps", "window", "severity", "band", "top", "merge")
     ]
-    app.callback(Output(f"{P}-grid", "rowData"), Output(f"{P}-summary", "children"), *filters)(
-        secured(update_grid)
-    )
+    app.callback(
+        Output(f"{P}-grid", "rowData"),
+        Output(f"{P}-summary", "children"),
+        Output(f"{P}-wide-grid", "rowData"),
+        Output(f"{P}-wide-title", "children"),
+        *filters,
+    )(secured(update_grid))
 
     @app.callback(
         Output(f"{P}-download", "data"),
@@ -269,14 +266,19 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(
         Output(f"{P}-nav", "href"),
         Input(f"{P}-grid", "cellClicked"),
+        Input(f"{P}-wide-grid", "cellClicked"),
         State(f"{P}-grid", "rowData"),
+        State(f"{P}-wide-grid", "rowData"),
         prevent_initial_call=True,
     )
     @secured
-    def open_row(cell: object, rows: object) -> str:
-        unit = inputs.text(inputs.record(cell).get("rowId"), 300)
-        rows = rows if isinstance(rows, list) else []
-        row = next((r for r in map(inputs.record, rows) if unit and r.get("unit_id") == unit), None)
+    def open_row(cell: object, wide_cell: object, rows: object, wide_rows: object) -> str:
+        clicked = wide_cell if ctx.triggered_id == f"{P}-wide-grid" else cell
+        unit = inputs.text(inputs.record(clicked).get("rowId"), 300)
+        every = [r for r in (rows, wide_rows) if isinstance(r, list) for r in r]
+        row = next(
+            (r for r in map(inputs.record, every) if unit and r.get("unit_id") == unit), None
+        )
         if row is None:
             raise PreventUpdate
         return row_href(row)

@@ -208,13 +208,18 @@ def hour_profile(store: AppStore, district: str | None) -> pl.DataFrame:
     return _in_district(store.snapshot().district_profile, district or snap.ALL_DISTRICTS)
 
 
-def risk_rows(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
-    """The risk list exactly as ``export risk-list`` builds it (memoised per filter set)."""
+def _list_rows(store: AppStore, window_days: int, params: dict, reader) -> pl.DataFrame:
+    """An exports list of the window's run, memoised per reader and filter set (none: no run)."""
     run = run_of(store, window_days)
     if run is None:
         return pl.DataFrame()
-    key = ("risk", run.run_id, tuple(sorted(params.items())))
-    return store.memo(key, lambda: store.read(snap.read_risk_rows, run.run_id, params))
+    key = (reader.__name__, run.run_id, tuple(sorted(params.items())))
+    return store.memo(key, lambda: store.read(reader, run.run_id, params))
+
+
+def risk_rows(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
+    """The risk list exactly as ``export risk-list`` builds it (memoised per filter set)."""
+    return _list_rows(store, window_days, params, snap.read_risk_rows)
 
 
 def unit_detail(
@@ -246,11 +251,7 @@ def enforcement(store: AppStore, window_days: int, district: str | None) -> pl.D
 
 def enforcement_gap(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
     """The enforcement-gap list exactly as ``export enforcement-gap`` builds it."""
-    run = run_of(store, window_days)
-    if run is None:
-        return pl.DataFrame()
-    key = ("gap", run.run_id, tuple(sorted(params.items())))
-    return store.memo(key, lambda: store.read(snap.read_gap_rows, run.run_id, params))
+    return _list_rows(store, window_days, params, snap.read_gap_rows)
 
 
 def export_meta(store: AppStore, window_days: int) -> snap.RunRef | None:
@@ -292,23 +293,36 @@ def now() -> datetime:
     return datetime.now()
 
 
-def workbook_companions(
-    store: AppStore, window_days: int, params: dict
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(enforcement gap, MoRTH blackspots) for the risk-list workbook, as ``export risk-list`` adds them."""
+def export_bundle(store: AppStore, window_days: int, params: dict, fmt: str) -> Any:
+    """What ``export risk-list`` writes for these filters in ``fmt`` (rows, road-wide units, and for
+    a workbook the enforcement-gap and blackspot lists), as an ``ExportBundle``."""
     run = run_of(store, window_days)
     if run is None:
-        return pl.DataFrame(), pl.DataFrame()
-    base = {k: params.get(k) for k in ("top", "district", "police_station")} | {
-        "severity": params.get("severity", "all")
-    }
-    gap = enforcement_gap(store, window_days, base)
-    cutoff = run.data_cutoff or run.window_start
-    spots = store.memo(
-        ("spots", run.run_id, cutoff, tuple(sorted(base.items()))),
-        lambda: store.read(snap.read_blackspots, run.run_id, cutoff, base | {"top": None}),
+        return None
+    return store.read(snap.read_bundle, run.run_id, params, fmt)
+
+
+def members_of(store: AppStore, unit_id: str) -> tuple[str, ...]:
+    """The stretch units of a run of stretches (``corridor:ROAD | km A-B``), else ``(unit_id,)``."""
+    from roadsafety.exports.corridors import run_span
+
+    span = run_span(unit_id)
+    units = store.snapshot().units
+    if span is None or units.is_empty():
+        return (unit_id,)
+    road, lo, hi = span
+    inside = units.filter(
+        (pl.col("kind") == "stretch")
+        & (pl.col("road_name") == road)
+        & (pl.col("km_from") >= lo - 1e-9)
+        & (pl.col("km_to") <= hi + 1e-9)
     )
-    return gap, spots
+    return tuple(sorted(set(inside["unit_id"]))) or (unit_id,)
+
+
+def stretch_paths(store: AppStore) -> dict:
+    """``unit_id -> [(lat, lon), ...]``: the road line of each forecast stretch (for the map)."""
+    return store.snapshot().paths
 
 
 def audit_events(store: AppStore, limit: int = 50) -> pl.DataFrame:

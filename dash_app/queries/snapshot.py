@@ -6,21 +6,21 @@ Only :mod:`dash_app.queries` calls these; each takes an open read-only connectio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
-import h3
 import polars as pl
 
 from dash_app.queries import health as health_sql
 from dash_app.queries.health import Health
+from roadsafety.errors import NoMatchError
 from roadsafety.store import challan_days
 from roadsafety.store.export_store import RunInfo as RunRef  # the app names a shown run a RunRef
-
-ALL_DISTRICTS = "(all)"
-UNKNOWN = "(unknown)"
-BANDS = ("very_high", "high", "medium", "low")
+from roadsafety.store.units import fill_h3_cells
+from roadsafety.vocabulary import ALL as ALL_DISTRICTS
+from roadsafety.vocabulary import UNKNOWN
 
 __all__ = ["ALL_DISTRICTS", "Health", "RunRef", "Snapshot", "UnitDetail", "build_snapshot"]
 
@@ -38,6 +38,7 @@ class Snapshot:
     district_profile: pl.DataFrame
     offences: pl.DataFrame
     health: Health
+    paths: dict = field(default_factory=dict)  # unit_id -> road line [(lat, lon), ...] of stretches
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,8 @@ def _unit_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.D
             """SELECT f.unit_id, f.expected_crashes, f.expected_fatal_grievous,
                       f.crashes_lo80, f.crashes_hi80, f.crashes_lo95, f.crashes_hi95,
                       f.risk_band, f.rank, f.peak_window, f.top_factors, f.morth_blackspot,
-                      f.recent_challans, u.kind, u.h3_cell, u.road_name, u.road_category,
-                      u.police_station, u.district, u.latitude, u.longitude
+                      f.recent_challans, u.kind, u.h3_cell, u.road_name, u.km_from, u.km_to,
+                      u.road_category, u.police_station, u.district, u.latitude, u.longitude
                FROM forecasts f LEFT JOIN spatial_units u ON u.unit_id = f.unit_id
                WHERE f.run_id = ?""",
             [run.run_id],
@@ -119,22 +120,8 @@ def _unit_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.D
 
 
 def complete_cells(units: pl.DataFrame) -> pl.DataFrame:
-    """Give H3 units that ``spatial_units`` does not describe their cell and centre."""
-    cells = [
-        c if c else (u if u and h3.is_valid_cell(u) else None)
-        for u, c in zip(units["unit_id"].to_list(), units["h3_cell"].to_list())
-    ]
-    lat = units["latitude"].to_list()
-    lon = units["longitude"].to_list()
-    for i, cell in enumerate(cells):
-        if cell and lat[i] is None:
-            lat[i], lon[i] = h3.cell_to_latlng(cell)
-    return units.with_columns(
-        pl.Series("h3_cell", cells, dtype=pl.Utf8),
-        pl.Series("latitude", lat, dtype=pl.Float64),
-        pl.Series("longitude", lon, dtype=pl.Float64),
-        pl.col("district").fill_null(UNKNOWN),
-    )
+    """Cells and centres of H3 units ``spatial_units`` does not describe; no district → UNKNOWN."""
+    return fill_h3_cells(units).with_columns(pl.col("district").fill_null(UNKNOWN))
 
 
 def _last_year(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.DataFrame:
@@ -295,44 +282,48 @@ def build_snapshot(
         district_profile=profile_frame(con, runs),
         offences=offence_frame(con),
         health=health_sql.read_health(con),
+        paths=stretch_paths(con, units),
     )
+
+
+def stretch_paths(con: duckdb.DuckDBPyConnection, units: pl.DataFrame) -> dict:
+    """Road lines of the forecast's stretch units (the exports' geometry, from the road fit)."""
+    from roadsafety.exports.geometry import read_paths
+
+    if units.is_empty() or "kind" not in units.columns:
+        return {}
+    stretches = units.filter(pl.col("kind") == "stretch").unique("unit_id")
+    return read_paths(con, stretches)
+
+
+def read_bundle(
+    con: duckdb.DuckDBPyConnection, run_id: str, params: dict, fmt: str
+) -> object:  # ExportBundle
+    """The exports module's file content for a risk-list download (rows and companions)."""
+    from roadsafety.exports.bundle import risk_list_bundle
+    from roadsafety.exports.risk_list import RiskListFilter
+
+    return risk_list_bundle(con, run_id, RiskListFilter(**params), fmt)
+
+
+def _unless_no_match(build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """Rows from an exports builder; a district or police station matching no unit gives none."""
+    try:
+        return build()
+    except NoMatchError:
+        return pl.DataFrame()
 
 
 def read_risk_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:
     """The exports module's risk rows for a run (an unmatched filter gives an empty frame)."""
-    from roadsafety.exports.risk_list import ExportError, RiskListFilter, build_risk_rows
+    from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows
 
-    try:
-        return build_risk_rows(con, run_id, RiskListFilter(**params))
-    except ExportError as exc:
-        if "matches no unit" in str(exc):
-            return pl.DataFrame()
-        raise
+    return _unless_no_match(lambda: build_risk_rows(con, run_id, RiskListFilter(**params)))
 
 
 def read_gap_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:
     """The exports module's enforcement-gap rows (an unmatched filter gives an empty frame)."""
     from roadsafety.exports.enforcement_gap import build_enforcement_gap
-    from roadsafety.exports.risk_list import ExportError, RiskListFilter
+    from roadsafety.exports.risk_list import RiskListFilter
 
-    try:
-        return build_enforcement_gap(con, run_id, RiskListFilter(**params))
-    except ExportError as exc:
-        if "matches no unit" in str(exc):
-            return pl.DataFrame()
-        raise
-
-
-def read_blackspots(
-    con: duckdb.DuckDBPyConnection, run_id: str, cutoff: date, params: dict
-) -> pl.DataFrame:
-    """The exports module's MoRTH blackspot rows beside the run's forecast."""
-    from roadsafety.exports.blackspots import build_blackspots
-    from roadsafety.exports.risk_list import ExportError, RiskListFilter
-
-    try:
-        return build_blackspots(con, cutoff, run_id, RiskListFilter(**params))
-    except ExportError as exc:
-        if "matches no unit" in str(exc):
-            return pl.DataFrame()
-        raise
+    return _unless_no_match(lambda: build_enforcement_gap(con, run_id, RiskListFilter(**params)))

@@ -68,8 +68,9 @@ def read_unit_detail(
     q = _ids(unit_ids)
     scope_sql, scope_args = _in_scope(district)
     units = con.execute(
-        f"""SELECT unit_id, kind, h3_cell, road_name, road_category, police_station, district,
-                   latitude, longitude, chainage_km, n_accidents, first_seen, last_seen
+        f"""SELECT unit_id, kind, h3_cell, road_name, km_from, km_to, road_category,
+                   police_station, district, latitude, longitude, chainage_km, n_accidents,
+                   first_seen, last_seen
             FROM spatial_units WHERE unit_id IN ({q}) ORDER BY unit_id""",
         list(unit_ids),
     ).pl()

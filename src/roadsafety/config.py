@@ -1,8 +1,17 @@
-"""Typed, frozen configuration loaded once by the CLI.
+"""Typed, frozen settings, loaded once (by the CLI, the job entry point) with pydantic-settings.
 
-Settings come from (highest first): environment variables ``ROADSAFETY_*``, a TOML config file
-(``ROADSAFETY_CONFIG`` or ``--config``), then the defaults below. Functions receive the sub-config
-they need, never a dict.
+:func:`load_settings` merges, highest first: the explicit ``db_path`` argument (``--db``), the
+environment variables of :data:`ENV_VARS` (``ROADSAFETY_*``), a TOML file (``config_path``,
+``--config`` or ``ROADSAFETY_CONFIG``), then the defaults below. Every value is validated; a key the
+settings do not have — in the file or as a ``ROADSAFETY_*`` variable — is refused with a
+:class:`~roadsafety.errors.ConfigError` naming the key and where it came from. Functions receive the
+sub-config they need (``settings.region``, ``settings.job``), never a dict, and nothing else reads
+the environment for settings.
+
+``Settings(...)`` built directly (tests, scripts) holds exactly what it is given plus the defaults:
+no environment variable or file is read. The sub-configs are frozen dataclasses
+(``dataclasses.replace`` works on them); a changed copy of ``Settings`` is
+``settings.model_copy(update={...})`` (or :func:`with_db`).
 
 Region and calendar are settings, not assumptions: with no region every valid WGS84 coordinate is
 accepted, and with no country the calendar features use only generic seasonality.
@@ -13,24 +22,102 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import field, fields, is_dataclass
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AliasChoices,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from roadsafety.errors import ConfigError
 
 DEFAULT_DB = Path("data/roadsafety.duckdb")
-
+DEFAULT_LOCK_TIMEOUT_S = 600.0
 HARYANA_BBOX = (74.45, 27.6, 77.6, 31.0)
 
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "ROADSAFETY_DB": ("db_path",),
+    "ROADSAFETY_ARTIFACTS": ("artifacts_dir",),
+    "ROADSAFETY_LOCK_TIMEOUT": ("lock_timeout_s",),
+    "ROADSAFETY_REGION_BBOX": ("region", "bbox"),
+    "ROADSAFETY_H3_RESOLUTION": ("region", "h3_resolution"),
+    "ROADSAFETY_COUNTRY": ("calendar", "country"),
+    "ROADSAFETY_SUBDIVISION": ("calendar", "subdivision"),
+    "ROADSAFETY_KEY_FILE": ("privacy", "key_path"),
+    "ROADSAFETY_INBOX": ("job", "inbox"),
+    "ROADSAFETY_OUTBOX": ("job", "outbox"),
+    "ROADSAFETY_LOGS": ("job", "logs"),
+    "ROADSAFETY_TILE_URL": ("app", "tile_url"),
+    "ROADSAFETY_TILE_ATTRIBUTION": ("app", "tile_attribution"),
+    "ROADSAFETY_SECURE_COOKIES": ("app", "secure_cookies"),
+}
+# ROADSAFETY_* variables that are not settings: the config file itself, the app's session key
+# (dash_app.auth), the demo's password (``demo --password``), and the tests' real-data folder and
+# example count.
+OTHER_VARS = (
+    "ROADSAFETY_CONFIG",
+    "ROADSAFETY_SECRET_KEY",
+    "ROADSAFETY_DEMO_PASSWORD",
+    "ROADSAFETY_REAL_DATA",
+    "ROADSAFETY_HYPOTHESIS_EXAMPLES",
+)
+TOML_ONLY_KEYS = {"privacy": ("extra_personal_fields",)}  # keys a file may hold beyond the fields
+STRICT = ConfigDict(extra="forbid")
+Month = Annotated[int, Field(ge=1, le=12)]
 
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names the setting."""
+
+def _default_key_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "roadsafety" / "pii.key"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=STRICT)
 class RegionConfig:
-    """Where located records must fall, and the spatial unit resolution."""
+    """Where located records must fall, and the spatial units.
+
+    Attributes:
+        bbox: ``(min_lon, min_lat, max_lon, max_lat)``; None accepts any valid WGS84 point. May be
+            written ``"74.45,27.6,77.6,31.0"``.
+        h3_resolution: H3 resolution of located units.
+        stretch_km: length of the road stretches (``ROAD | km A-B``) of unlocated km-marked records.
+        blackspot_km: length of a MoRTH blackspot stretch.
+    """
 
     bbox: tuple[float, float, float, float] | None = None
-    h3_resolution: int = 8
+    h3_resolution: int = Field(8, ge=0, le=15)
+    stretch_km: float = Field(1.0, gt=0)
+    blackspot_km: float = Field(0.5, gt=0)
+
+    @field_validator("bbox", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        return [p.strip() for p in value.split(",")] if isinstance(value, str) else value
+
+    @field_validator("bbox")
+    @classmethod
+    def _valid_box(
+        cls, box: tuple[float, float, float, float] | None
+    ) -> tuple[float, float, float, float] | None:
+        if box is not None:
+            min_lon, min_lat, max_lon, max_lat = box
+            if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+                raise ValueError(f"{box} is not a WGS84 box (min < max, within range)")
+        return box
 
     def contains(self, lon: float, lat: float) -> bool:
         """True when the point lies in the configured box (or no box is configured)."""
@@ -40,14 +127,19 @@ class RegionConfig:
         return min_lon <= lon <= max_lon and min_lat <= lat <= max_lat
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=STRICT)
 class CalendarConfig:
     """Which public-holiday calendar (``holidays`` country code) and seasons apply."""
 
     country: str | None = None
     subdivision: str | None = None
-    fog_months: tuple[int, ...] = ()
-    monsoon_months: tuple[int, ...] = ()
+    fog_months: tuple[Month, ...] = ()
+    monsoon_months: tuple[Month, ...] = ()
+
+    @field_validator("country", "subdivision")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
 
 
 # Source column names that hold personal data (regular expressions, searched in the name made lower
@@ -71,23 +163,40 @@ DEFAULT_PERSONAL_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=STRICT)
 class PrivacyConfig:
     """Personal data: where the HMAC key lives (never inside the warehouse) and which source
     column names count as personal (``[privacy] personal_fields`` replaces the defaults,
     ``extra_personal_fields`` adds to them)."""
 
-    key_path: Path = field(
-        default_factory=lambda: (
-            Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
-            / "roadsafety"
-            / "pii.key"
-        )
-    )
+    key_path: Path = field(default_factory=_default_key_path)
     personal_fields: tuple[str, ...] = DEFAULT_PERSONAL_FIELDS
 
+    @model_validator(mode="before")
+    @classmethod
+    def _add_extra_fields(cls, data: Any) -> Any:
+        """``extra_personal_fields`` (a TOML key) adds patterns to ``personal_fields``."""
+        if isinstance(data, dict) and "extra_personal_fields" in data:
+            data = dict(data)
+            extra = tuple(data.pop("extra_personal_fields"))
+            data["personal_fields"] = (
+                *data.get("personal_fields", DEFAULT_PERSONAL_FIELDS),
+                *extra,
+            )
+        return data
 
-@dataclass(frozen=True)
+    @field_validator("personal_fields")
+    @classmethod
+    def _regexes(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression ({exc})") from exc
+        return patterns
+
+
+@dataclass(frozen=True, config=STRICT)
 class JobConfig:
     """The unattended retrain job: folders and the drift/freshness thresholds that warn or block.
 
@@ -99,17 +208,25 @@ class JobConfig:
     inbox: Path | None = None  # default: inbox/ beside the warehouse
     outbox: Path | None = None  # default: outbox/ beside the warehouse
     logs: Path | None = None  # default: logs/ beside the warehouse
-    recent_days: int = 28
+    recent_days: int = Field(28, ge=1)
     volume_warn: tuple[float, float] = (0.6, 1.6)
     volume_block: tuple[float, float] = (0.3, 3.0)
-    offence_mix_warn: float = 0.15
-    offence_mix_block: float = 0.30
-    missing_days_warn: int = 2
-    missing_days_block: int = 7
-    standard_windows: tuple[int, ...] = (7, 30)
+    offence_mix_warn: float = Field(0.15, ge=0)
+    offence_mix_block: float = Field(0.30, ge=0)
+    missing_days_warn: int = Field(2, ge=0)
+    missing_days_block: int = Field(7, ge=0)
+    standard_windows: tuple[Annotated[int, Field(ge=1, le=367)], ...] = (7, 30)
+
+    @field_validator("volume_warn", "volume_block")
+    @classmethod
+    def _ratio_band(cls, band: tuple[float, float]) -> tuple[float, float]:
+        low, high = band
+        if not 0 < low < 1 < high:
+            raise ValueError(f"expected [low, high] with 0 < low < 1 < high, got {list(band)}")
+        return band
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=STRICT)
 class StorageConfig:
     """How raw challans are kept (Parquet fact files beside the warehouse; docs/architecture.md).
 
@@ -119,23 +236,47 @@ class StorageConfig:
     more than ``max_small_files`` of them.
     """
 
-    duckdb_memory_limit: str = "512MB"
-    retired_grace_s: float = 3600.0
-    small_file_rows: int = 250_000
-    max_small_files: int = 8
+    duckdb_memory_limit: str = Field("512MB", pattern=r"^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$")
+    retired_grace_s: float = Field(3600.0, ge=0)
+    small_file_rows: int = Field(250_000, ge=1)
+    max_small_files: int = Field(8, ge=1)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """All settings; build with :func:`load_settings`."""
+@dataclass(frozen=True, config=STRICT)
+class AppConfig:
+    """The web app: an optional basemap (the app works without internet) and HTTPS-only cookies."""
 
-    db_path: Path = DEFAULT_DB
+    tile_url: str | None = None
+    tile_attribution: str | None = None
+    secure_cookies: bool = False
+
+
+class Settings(BaseSettings):
+    """All settings; :func:`load_settings` reads them from the environment and a TOML file."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", validate_by_name=True)
+
+    db_path: Path = Field(DEFAULT_DB, validation_alias=AliasChoices("db_path", "db"))
     artifacts_dir: Path | None = None
-    region: RegionConfig = field(default_factory=RegionConfig)
-    calendar: CalendarConfig = field(default_factory=CalendarConfig)
-    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
-    job: JobConfig = field(default_factory=JobConfig)
-    storage: StorageConfig = field(default_factory=StorageConfig)
+    lock_timeout_s: float = Field(DEFAULT_LOCK_TIMEOUT_S, gt=0)
+    region: RegionConfig = Field(default_factory=RegionConfig)
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    job: JobConfig = Field(default_factory=JobConfig)
+    app: AppConfig = Field(default_factory=AppConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Built directly, settings are what they are given (the loader adds env and file)."""
+        return (init_settings,)
 
     @property
     def models_dir(self) -> Path:
@@ -147,140 +288,128 @@ class Settings:
         return getattr(self.job, name) or self.db_path.parent / name
 
 
-def parse_bbox(
-    text: str, source: str = "ROADSAFETY_REGION_BBOX"
-) -> tuple[float, float, float, float]:
-    """Parse ``min_lon,min_lat,max_lon,max_lat`` into a checked tuple.
+class EnvVarsSource(PydanticBaseSettingsSource):
+    """The ``ROADSAFETY_*`` variables of :data:`ENV_VARS` as nested settings (blank = unset)."""
 
-    Raises:
-        ConfigError: when the text is not four numbers forming a valid WGS84 box.
-    """
-    parts = [p.strip() for p in str(text).split(",")]
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.environ = environ
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: :meth:`__call__` maps the variables itself."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        """The set variables as a nested dict, e.g. ``{"region": {"bbox": "74,27,77,31"}}``."""
+        unknown = sorted(
+            name
+            for name in self.environ
+            if name.startswith("ROADSAFETY_") and name not in ENV_VARS and name not in OTHER_VARS
+        )
+        if unknown:
+            raise ConfigError(
+                f"environment variable {unknown[0]}: unknown setting "
+                f"(known: {', '.join(sorted(ENV_VARS))})"
+            )
+        values: dict[str, Any] = {}
+        for name, path in ENV_VARS.items():
+            if self.environ.get(name):
+                _set(values, path, self.environ[name])
+        return values
+
+
+def _set(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[path[-1]] = value
+
+
+def _toml_source(path: Path) -> TomlConfigSettingsSource:
+    """The TOML file's values; a missing or unreadable file is a :class:`ConfigError`."""
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
     try:
-        values = tuple(float(p) for p in parts)
-    except ValueError as exc:
-        raise ConfigError(
-            f"{source}: expected min_lon,min_lat,max_lon,max_lat, got {text!r}"
-        ) from exc
-    if len(values) != 4:
-        raise ConfigError(f"{source}: expected 4 numbers, got {len(values)} in {text!r}")
-    min_lon, min_lat, max_lon, max_lat = values
-    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
-        raise ConfigError(f"{source}: {text!r} is not a valid WGS84 box (min < max, within range)")
-    return values  # type: ignore[return-value]
-
-
-def _months(value: object, name: str) -> tuple[int, ...]:
-    try:
-        months = tuple(int(v) for v in value)  # type: ignore[union-attr]
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name}: expected a list of month numbers, got {value!r}") from exc
-    if any(not 1 <= m <= 12 for m in months):
-        raise ConfigError(f"{name}: months must be 1..12, got {months}")
-    return months
-
-
-def _from_toml(path: Path) -> dict:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"config file {path} does not exist") from exc
-    except tomllib.TOMLDecodeError as exc:
+        return TomlConfigSettingsSource(Settings, toml_file=path)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path}: {exc}") from exc
 
 
+def _key_paths(tree: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every key of a nested mapping as a path: tables and their keys."""
+    out = []
+    for key, value in tree.items():
+        out.append((*prefix, key))
+        if isinstance(value, Mapping):
+            out += _key_paths(value, (*prefix, key))
+    return out
+
+
+def _known_keys(loc: tuple[str, ...]) -> list[str]:
+    """The setting names allowed where ``loc``'s last key was found."""
+    if len(loc) == 1:
+        return sorted({*Settings.model_fields, "db"} - {"db_path"})
+    section = Settings.model_fields.get(loc[0])
+    kind = section.annotation if section else None
+    names = [f.name for f in fields(kind)] if kind and is_dataclass(kind) else []
+    return sorted([*names, *TOML_ONLY_KEYS.get(loc[0], ())])
+
+
+def _describe(exc: ValidationError, origins: dict[tuple[str, ...], str]) -> str:
+    """One line per problem: where it came from, the key, and what is wrong."""
+    lines = []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"] if isinstance(p, str))
+        origin = next((origins[loc[:i]] for i in range(len(loc), 0, -1) if loc[:i] in origins), "")
+        if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+            what = f"unknown setting (known: {', '.join(_known_keys(loc))})"
+        else:
+            what = f"{err['msg']} (got {err['input']!r})"
+        lines.append(f"{origin or 'settings'}: {'.'.join(loc)}: {what}")
+    return "; ".join(lines)
+
+
 def load_settings(
-    db_path: Path | str | None = None, config_path: Path | str | None = None
+    db_path: Path | str | None = None,
+    config_path: Path | str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Build settings from defaults, an optional TOML file and ``ROADSAFETY_*`` variables.
+    """Settings from ``db_path``, ``ROADSAFETY_*`` variables, a TOML file and the defaults.
 
-    The TOML file may hold ``db``, ``artifacts_dir``, ``[region] bbox = [..] / h3_resolution``,
-    ``[calendar] country / subdivision / fog_months / monsoon_months`` and ``[privacy] key_path /
-    personal_fields / extra_personal_fields``.
+    The TOML file may hold ``db``, ``artifacts_dir``, ``lock_timeout_s`` and the tables
+    ``[region]``, ``[calendar]``, ``[privacy]``, ``[job]``, ``[app]`` and ``[storage]`` with the
+    fields of :class:`RegionConfig`, :class:`CalendarConfig`, :class:`PrivacyConfig`,
+    :class:`JobConfig`, :class:`AppConfig` and :class:`StorageConfig`.
+
+    Args:
+        db_path: the warehouse, overriding everything else (``--db``).
+        config_path: TOML file (default ``ROADSAFETY_CONFIG``; none: no file).
+        environ: the environment to read (default ``os.environ``).
+
+    Raises:
+        ConfigError: naming the key and its source (file or variable) for an unknown key, a value
+            that does not validate, or a missing or malformed file.
     """
-    env = os.environ
-    config_path = config_path or env.get("ROADSAFETY_CONFIG")
-    doc = _from_toml(Path(config_path)) if config_path else {}
-    region_doc, cal_doc = doc.get("region", {}), doc.get("calendar", {})
-    priv_doc = doc.get("privacy", {})
-
-    bbox = region_doc.get("bbox")
-    if isinstance(bbox, list):
-        bbox = parse_bbox(",".join(str(v) for v in bbox), f"{config_path}: region.bbox")
-    if env.get("ROADSAFETY_REGION_BBOX"):
-        bbox = parse_bbox(env["ROADSAFETY_REGION_BBOX"])
-    res = int(env.get("ROADSAFETY_H3_RESOLUTION", region_doc.get("h3_resolution", 8)))
-    if not 0 <= res <= 15:
-        raise ConfigError(f"h3 resolution must be 0..15, got {res}")
-
-    country = env.get("ROADSAFETY_COUNTRY", cal_doc.get("country")) or None
-    calendar = CalendarConfig(
-        country=country,
-        subdivision=env.get("ROADSAFETY_SUBDIVISION", cal_doc.get("subdivision")) or None,
-        fog_months=_months(cal_doc.get("fog_months", ()), "calendar.fog_months"),
-        monsoon_months=_months(cal_doc.get("monsoon_months", ()), "calendar.monsoon_months"),
-    )
-    db = db_path or env.get("ROADSAFETY_DB") or doc.get("db") or DEFAULT_DB
-    key = env.get("ROADSAFETY_KEY_FILE") or priv_doc.get("key_path")
-    privacy = PrivacyConfig(key_path=Path(key)) if key else PrivacyConfig()
-    privacy = replace(privacy, personal_fields=_personal_fields(priv_doc))
-    artifacts = env.get("ROADSAFETY_ARTIFACTS") or doc.get("artifacts_dir")
-    job = _job_config(doc.get("job", {}), env)
-    storage = StorageConfig(**doc.get("storage", {}))
-    return Settings(
-        db_path=Path(db),
-        artifacts_dir=Path(artifacts) if artifacts else None,
-        region=RegionConfig(bbox=bbox, h3_resolution=res),
-        calendar=calendar,
-        privacy=privacy,
-        job=job,
-        storage=storage,
-    )
-
-
-def _personal_fields(doc: dict) -> tuple[str, ...]:
-    """``[privacy] personal_fields`` (replacing the defaults) plus ``extra_personal_fields``."""
-    fields = tuple(doc.get("personal_fields", DEFAULT_PERSONAL_FIELDS))
-    fields += tuple(doc.get("extra_personal_fields", ()))
-    for pattern in fields:
-        try:
-            re.compile(str(pattern))
-        except re.error as exc:
-            raise ConfigError(
-                f"privacy.personal_fields: {pattern!r} is not a regex ({exc})"
-            ) from exc
-    return tuple(str(p) for p in fields)
-
-
-def _job_config(doc: dict, env: os._Environ | dict) -> JobConfig:
-    """Job settings from the ``[job]`` table and ``ROADSAFETY_INBOX/OUTBOX/LOGS``."""
-    base = JobConfig()
-    values: dict = {}
-    for name, var in (
-        ("inbox", "ROADSAFETY_INBOX"),
-        ("outbox", "ROADSAFETY_OUTBOX"),
-        ("logs", "ROADSAFETY_LOGS"),
-    ):
-        if env.get(var) or doc.get(name):
-            values[name] = Path(env.get(var) or doc[name])
-    for name in ("recent_days", "missing_days_warn", "missing_days_block"):
-        if name in doc:
-            values[name] = int(doc[name])
-    for name in ("offence_mix_warn", "offence_mix_block"):
-        if name in doc:
-            values[name] = float(doc[name])
-    for name in ("volume_warn", "volume_block"):
-        if name in doc:
-            low, high = (float(v) for v in doc[name])
-            if not 0 < low < 1 < high:
-                raise ConfigError(f"job.{name}: expected [low < 1, high > 1], got {doc[name]}")
-            values[name] = (low, high)
-    if "standard_windows" in doc:
-        values["standard_windows"] = tuple(int(v) for v in doc["standard_windows"])
-    return replace(base, **values)
+    environ = os.environ if environ is None else environ
+    path = config_path or environ.get("ROADSAFETY_CONFIG")
+    init = {"db_path": db_path} if db_path else {}
+    env = EnvVarsSource(Settings, environ)
+    sources: list[PydanticBaseSettingsSource] = [InitSettingsSource(Settings, init), env]
+    origins = {p: f"environment variable {v}" for v, p in ENV_VARS.items() if environ.get(v)}
+    if path:
+        toml = _toml_source(Path(path))
+        sources.append(toml)
+        origins = {p: f"config file {path}" for p in _key_paths(toml.toml_data)} | origins
+    if ("db",) in origins:
+        origins[("db_path",)] = origins[("db",)]
+    if db_path:
+        origins[("db_path",)] = "--db"
+    try:
+        return Settings(_build_sources=(tuple(sources), init))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origins)) from exc
 
 
 def with_db(settings: Settings, db_path: Path | str) -> Settings:
     """Return a copy of ``settings`` pointing at another warehouse file."""
-    return replace(settings, db_path=Path(db_path))
+    return settings.model_copy(update={"db_path": Path(db_path)})

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from app_world import build_world
 from chrome import CHROMEDRIVER, chrome_options, start_chrome
 from flask_login import login_user
+from worlds import app_world
 
 from dash_app.app import create_app
 from dash_app.auth import AppUser
@@ -42,7 +42,7 @@ def browser(tmp_path: Path):
 @pytest.fixture(scope="session")
 def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A seeded warehouse built once; tests copy it."""
-    return build_world(tmp_path_factory.mktemp("world") / "world.duckdb")
+    return app_world(tmp_path_factory.mktemp("world") / "world.duckdb")
 
 
 @pytest.fixture
@@ -57,7 +57,6 @@ def world_db(tmp_path: Path, world_template: Path) -> Path:
 def app(world_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A fresh app on the private warehouse (session key in tmp)."""
     monkeypatch.delenv("ROADSAFETY_SECRET_KEY", raising=False)
-    monkeypatch.delenv("ROADSAFETY_TILE_URL", raising=False)
     return create_app(world_db, key_dir=tmp_path / "keys")
 
 

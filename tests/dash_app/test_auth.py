@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from app_world import PASSWORD, callback_payload
+from app_clients import callback_payload
+from worlds import PASSWORD
 
 from dash_app.app import create_app
 from roadsafety.store.connection import write_connection
@@ -253,9 +254,9 @@ def test_security_headers_on_every_response(app, path: str) -> None:
     assert "Strict-Transport-Security" not in headers  # only with --secure-cookies
 
 
-def test_hsts_and_tile_origin_when_configured(world_db: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("ROADSAFETY_TILE_URL", "https://{s}.tiles.example/{z}/{x}/{y}.png")
-    app = create_app(world_db, key_dir=tmp_path / "k", secure_cookies=True)
+def test_hsts_and_tile_origin_when_configured(world_db: Path, tmp_path: Path) -> None:
+    tiles = "https://{s}.tiles.example/{z}/{x}/{y}.png"
+    app = create_app(world_db, key_dir=tmp_path / "k", secure_cookies=True, tile_url=tiles)
     headers = app.server.test_client().get("/login").headers
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     assert "img-src 'self' data: https://*.tiles.example" in headers["Content-Security-Policy"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_world import PASSWORD
 from test_auth import _login
+from worlds import PASSWORD
 
 HOSTILE = [
     None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +9,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 import requests
-from app_world import PASSWORD, callback_payload
+from app_clients import callback_payload, serve_in_thread
+from worlds import PASSWORD
 
 from dash_app.app import create_app
 from roadsafety.exports.risk_list import RISK_COLUMNS
@@ -25,16 +25,12 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, world_template: Path
 ) -> Iterator[tuple[str, object]]:
     """The app on a free loopback port, in a thread."""
-    from waitress import create_server
-
     tmp = tmp_path_factory.mktemp("e2e")
     db = tmp / "wh.duckdb"
     copy_warehouse(world_template, db)
     app = create_app(db, key_dir=tmp / "keys")
-    srv = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}", app
+    srv, base = serve_in_thread(app.server)
+    yield base, app
     srv.close()
 
 
@@ -103,7 +99,7 @@ def test_login_map_list_filter_and_xlsx_download(server, browser) -> None:
     sheet = next(
         ws
         for ws in book.worksheets
-        if ws.title not in ("Summary", "Enforcement gap", "MoRTH blackspots")
+        if ws.title not in ("Summary", "Road-wide units", "Enforcement gap", "MoRTH blackspots")
     )
     assert tuple(c.value for c in sheet[1]) == RISK_COLUMNS
 

@@ -50,6 +50,40 @@ def test_map_caps_cells_by_rank() -> None:
     assert [layer.id["band"] for layer in layers] == ["very_high"]
 
 
+def test_stretches_are_lines_along_their_road_or_approximate_circles() -> None:
+    units = pl.DataFrame(
+        {
+            "unit_id": ["NH-44 | km 65-66", "NH-44 | km 95-96", "PS X | NH-1"],
+            "kind": ["stretch", "stretch", "ps_road"],
+            "h3_cell": [None, None, None],
+            "rank": [1, 2, 3],
+            "risk_band": ["very_high", "high", "low"],
+            "expected_crashes": [3.0, 2.0, 1.0],
+            "road_name": ["NH-44", "NH-44", "NH <b>1</b>"],
+            "km_from": [65.0, 95.0, None],
+            "km_to": [66.0, 96.0, None],
+            "police_station": ["PS <script>", "PS B", "PS X"],
+            "peak_window": ["daily 18:00-21:00"] * 3,
+            "latitude": [29.605, 29.9, None],
+            "longitude": [77.0, 77.1, None],
+        }
+    )
+    paths = {"NH-44 | km 65-66": [(29.60, 77.0), (29.61, 77.0)]}
+    layers = figures.stretch_layers(units, paths)
+    lines = [layer for layer in layers if type(layer).__name__ == "GeoJSON"]
+    circles = [layer for layer in layers if type(layer).__name__ == "CircleMarker"]
+    assert [layer.id["band"] for layer in lines] == ["very_high-road"]
+    feature = lines[0].data["features"][0]
+    assert feature["geometry"] == {
+        "type": "LineString",
+        "coordinates": [[77.0, 29.6], [77.0, 29.61]],
+    }
+    assert "km 65-66" in feature["properties"]["tooltip"]
+    assert "<script>" not in feature["properties"]["tooltip"]  # escaped
+    assert len(circles) == 1 and circles[0].center == [29.9, 77.1]  # placed beyond the road's line
+    assert figures.stretch_layers(units.clear(), paths) == []
+
+
 def test_weekly_figure_has_history_bands_and_forecast() -> None:
     start = date(2026, 1, 5)
     hist = pl.DataFrame(
@@ -105,6 +139,14 @@ def test_kpi_card_compares_with_last_year() -> None:
 def test_records_are_json_ready() -> None:
     rows = figures.records(pl.DataFrame({"d": [date(2026, 1, 2)], "x": [1.23456]}))
     assert rows == [{"d": "2026-01-02", "x": 1.23}]
+
+
+def test_offences_and_bands_are_shown_with_the_vocabulary_labels(app) -> None:
+    offences = pl.DataFrame(
+        {"district": ["Karnal"] * 2, "offence": ["no_helmet", "red_light"], "challans": [5, 9]}
+    )
+    assert set(figures.offence_figure(offences).data[0].y) == {"No helmet", "Red-light jumping"}
+    assert figures.band_css() in app.index_string  # every page's head colours the band badges
 
 
 def test_map_tooltips_and_hover_texts_escape_data() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from app_world import SECRET_HASH
 from dash import no_update
 from dash.exceptions import PreventUpdate
+from worlds import SECRET_HASH
 
 from dash_app.pages import corridor, enforcement, model_health, overview, periods, risk_list
 from roadsafety.exports.risk_list import RISK_COLUMNS
@@ -31,13 +31,58 @@ def test_overview_kpis_map_and_alerts(as_user) -> None:
     assert "all districts" in title
     layers = [c for c in risk_map.children if type(c).__name__ == "GeoJSON"]
     assert layers and sum(len(layer.data["features"]) for layer in layers) > 20
+    assert not [c for c in risk_map.children if type(c).__name__ == "TileLayer"]  # no basemap
+
+
+def test_overview_map_uses_the_configured_basemap(world_db: Path, tmp_path: Path) -> None:
+    from flask_login import login_user
+
+    from dash_app.app import create_app
+    from dash_app.auth import AppUser
+
+    url = "https://tiles.example/{z}/{x}/{y}.png"
+    app = create_app(world_db, key_dir=tmp_path / "k", tile_url=url, tile_attribution="© ex")
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        login_user(AppUser("admin", "admin", None))
+        risk_map = overview.update(None, 7)[2]
+    tiles = [c for c in risk_map.children if type(c).__name__ == "TileLayer"]
+    assert [(t.url, t.attribution) for t in tiles] == [(url, "© ex")]
+
+
+def test_risk_list_page_keeps_road_wide_units_apart_and_maps_stretches(as_user) -> None:
+    with as_user("admin"):
+        rows, _, wide, title = risk_list.update_grid(None, None, 7, "all", "low", 500, [])
+        _, _, risk_map, _ = overview.update(None, 7)
+    assert rows and not any(" | OLD BYPASS" in r["unit_id"] for r in rows)
+    assert {r["unit_id"] for r in wide} == {
+        "PS KARNAL CITY | OLD BYPASS",
+        "PS PANIPAT CITY | OLD BYPASS",
+        "PS GURUGRAM CITY | OLD BYPASS",
+    }
+    assert [r["rank"] for r in wide] == [1, 2, 3] and "(3)" in title
+    stretch = next(r for r in rows if r["unit_id"] == "NH-44 | km 30-31")
+    assert (stretch["km_from"], stretch["km_to"], stretch["road_name"]) == (30.0, 31.0, "NH-44")
+    lines = [
+        f
+        for layer in risk_map.children
+        if type(layer).__name__ == "GeoJSON"
+        for f in layer.data["features"]
+        if f["geometry"]["type"] == "LineString"
+    ]
+    assert {f["properties"]["unit_id"] for f in lines} == {
+        "NH-44 | km 30-31",
+        "NH-44 | km 5-6",
+        "NH-48 | km 2-3",
+    }
+    assert all(len(f["geometry"]["coordinates"]) >= 2 for f in lines)
 
 
 def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path) -> None:
     with as_user("karnal_sp"):
-        rows, _ = risk_list.update_grid("Panipat", None, 7, "all", "low", 500, [])
+        rows, _, wide, _ = risk_list.update_grid("Panipat", None, 7, "all", "low", 500, [])
         _, _, risk_map, title = overview.update("Panipat", 30)
     assert rows and {r["district"] for r in rows} == {"Karnal"}
+    assert wide and {r["district"] for r in wide} == {"Karnal"}
     assert "Karnal" in title and "Panipat" not in _text(risk_map)
     denied = [e for e in read_audit_log(world_db) if e["action"] == "denied"]
     assert (
@@ -49,7 +94,7 @@ def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path
 
 def test_risk_grid_filters(as_user) -> None:
     with as_user("admin"):
-        rows, summary = risk_list.update_grid(
+        rows, summary, _, _ = risk_list.update_grid(
             "Gurugram", None, 30, "fatal_grievous", "high", 50, []
         )
     assert rows and all(
@@ -70,7 +115,7 @@ def test_xlsx_download_is_the_export_and_is_audited(as_user, world_db: Path) -> 
     risk_sheets = [
         ws
         for ws in book.worksheets
-        if ws.title not in ("Summary", "Enforcement gap", "MoRTH blackspots")
+        if ws.title not in ("Summary", "Road-wide units", "Enforcement gap", "MoRTH blackspots")
     ]
     assert risk_sheets and tuple(c.value for c in risk_sheets[0][1]) == RISK_COLUMNS
     assert payload["filename"].startswith("risk_list_karnal_") and "(5 rows)" in msg
@@ -105,6 +150,7 @@ def test_corridor_detail_and_scope(as_user) -> None:
         panipat = next(o["value"] for o in opts if "Panipat" in o["label"])
     text = _text(body)
     assert "Next 7 days" in text and "Recent challans" in text and "MoRTH" in text
+    assert "Overspeeding" in text or "No helmet" in text  # offence mix in the vocabulary's words
     assert SECRET_HASH not in text
     with as_user("karnal_sp"):
         assert "outside your district" in _text(corridor.update(panipat, None))
@@ -147,14 +193,14 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
     with app.server.test_request_context("/"):
         login_user(AppUser("hq", "admin", None))
         kpis, _, _, _ = overview.update(None, 7)
-        rows, summary = risk_list.update_grid(None, None, 7, "all", "low", 100, [])
+        rows, summary, wide, _ = risk_list.update_grid(None, None, 7, "all", "low", 100, [])
         weekly, _heat, calendar = periods.update(None)
         note, *_ = enforcement.update(None, 30)
         health = _text(model_health.update("x"))
         body = _text(corridor.update(None, None))
     assert (
         "No forecast has been published yet" in _text(kpis)
-        and rows == []
+        and rows == wide == []
         and "retrain" in _text(summary)
     )
     assert "No weekly" in weekly.layout.annotations[0].text and calendar == []
@@ -163,6 +209,14 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
         and "No champion model yet" in health
         and "Choose a stretch" in body
     )
+
+
+def test_stretch_and_run_details(as_user) -> None:
+    with as_user("admin"):
+        body = _text(corridor.update("NH-44 | km 30-31", None))
+        run = _text(corridor.update("corridor:NH-44 | km 30-31", None))
+    assert "NH-44 km 30-31" in body and "1 road stretch)" in body
+    assert "NH-44 km 30-31" in run and "No unit" not in run
 
 
 def test_border_cell_shows_a_district_user_only_their_records(as_user, world_db: Path) -> None:

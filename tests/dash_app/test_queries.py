@@ -7,9 +7,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from app_world import SECRET_HASH
+from worlds import SECRET_HASH
 
 from dash_app import queries
+from dash_app.queries import snapshot
+from roadsafety.errors import ExportError
 from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows
 from roadsafety.store.connection import read_connection, write_connection
 
@@ -50,6 +52,8 @@ def test_risk_rows_equal_the_export_builder(store: queries.AppStore, world_db: P
         expected = build_risk_rows(con, "run-7", RiskListFilter(**params))
     assert rows.equals(expected)
     assert queries.risk_rows(store, 7, params | {"district": "Nowhere"}).is_empty()
+    with read_connection(world_db) as con, pytest.raises(ExportError, match="--severity"):
+        snapshot.read_risk_rows(con, "run-7", params | {"severity": "worst"})  # not swallowed
 
 
 def test_unit_detail_has_no_personal_fields(store: queries.AppStore) -> None:

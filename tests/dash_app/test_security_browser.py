@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_clients import serve_in_thread
 from test_e2e_browser import WAIT_S, _login, _wait
 
 from dash_app.app import create_app
@@ -26,12 +26,7 @@ RENDERED = {  # what each page shows once its callbacks have run
 
 
 def _serve(db: Path, keys: Path) -> tuple[object, str]:
-    from waitress import create_server
-
-    app = create_app(db, key_dir=keys)
-    srv = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=srv.run, daemon=True).start()
-    return srv, f"http://127.0.0.1:{srv.effective_port}"
+    return serve_in_thread(create_app(db, key_dir=keys).server)
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-import types
 from datetime import date
 
 import polars as pl
@@ -18,6 +15,7 @@ from roadsafety.commands.exports import resolve_run
 from roadsafety.config import load_settings, with_db
 from roadsafety.exports.audit import file_sha256
 from roadsafety.exports.risk_list import RISK_COLUMNS
+from roadsafety.forecasts import pipeline
 from roadsafety.store.connection import read_connection
 from roadsafety.store.export_store import read_audit
 
@@ -44,6 +42,19 @@ def test_risk_list_csv_and_audit_row(world, tmp_path):
     assert rec["run_id"] == world.run_id and json.loads(rec["params"])["top"] == 5
 
 
+def test_road_wide_list_is_its_own_list(world, tmp_path):
+    out = tmp_path / "wide.csv"
+    result = run(world, "risk-list", *WINDOW, "--road-wide", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = pl.read_csv(out, infer_schema=False)
+    assert rows["unit_id"].to_list() == [world.ps_unit, world.ps_unit_nogeo]
+    assert rows["rank"].to_list() == ["1", "2"]
+    places = tmp_path / "places.csv"
+    assert run(world, "risk-list", *WINDOW, "--out", str(places)).exit_code == 0
+    listed = set(pl.read_csv(places, infer_schema=False)["unit_id"])
+    assert world.stretches[0] in listed and world.ps_unit not in listed
+
+
 def test_merge_flag_and_other_lists(world, tmp_path):
     assert (
         run(world, "risk-list", *WINDOW, "--merge", "--out", str(tmp_path / "m.csv")).exit_code == 0
@@ -52,7 +63,8 @@ def test_merge_flag_and_other_lists(world, tmp_path):
     assert run(world, "enforcement-gap", *WINDOW, "--out", str(tmp_path / "g.xlsx")).exit_code == 0
     result = run(world, "blackspots", "--as-of", "2025-01-01", "--out", str(tmp_path / "b.geojson"))
     assert result.exit_code == 0, result.output
-    assert len(json.loads((tmp_path / "b.geojson").read_text())["features"]) == 2
+    features = json.loads((tmp_path / "b.geojson").read_text())["features"]
+    assert [f["properties"]["status"] for f in features] == ["active", "active", "lapsed"]
     with read_connection(world.db_path) as con:
         assert sorted(read_audit(con)["export_kind"]) == [
             "blackspots",
@@ -91,10 +103,11 @@ def test_run_is_reused_or_created_by_ensure_forecast(world, monkeypatch):
     assert resolve_run(settings, date(2025, 1, 1), date(2025, 1, 7)) == world.run_id
     assert resolve_run(settings, date(2030, 1, 1), date(2030, 1, 7), create=False) is None
     calls = []
-    fake = types.ModuleType("roadsafety.forecasts.pipeline")
-    fake.ensure_forecast = lambda s, start, end: calls.append((start, end)) or world.run_id
-    monkeypatch.setitem(sys.modules, "roadsafety.forecasts.pipeline", fake)
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(
+        pipeline,
+        "ensure_forecast",
+        lambda s, start, end: calls.append((start, end)) or world.run_id,
+    )
     assert resolve_run(settings, date(2030, 1, 1), date(2030, 1, 7)) == world.run_id
     assert calls == [(date(2030, 1, 1), date(2030, 1, 7))]
 

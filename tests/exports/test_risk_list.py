@@ -42,13 +42,15 @@ def test_ranking_key_and_tie_break(world):
     )
     tied = rows.filter(pl.col("expected_crashes") == 3.0)["unit_id"].to_list()
     assert tied == sorted(tied) and len(tied) == 2  # equal on both keys: unit id decides
+    assert world.stretches[0] in tied  # a cell and a road stretch compare as places
     fg = rows_of(world, severity="fatal_grievous")
     assert fg["unit_id"][0] == world.lone_cell  # highest fatal+grievous, second on all crashes
 
 
 def test_filters(world):
     assert set(rows_of(world, district="  panipat ")["district"]) == {"Panipat"}
-    assert set(rows_of(world, police_station="city panipat")["unit_id"]) == {
+    assert rows_of(world, police_station="city panipat").is_empty()  # it has road-wide units only
+    assert set(rows_of(world, police_station="city panipat", road_wide=True)["unit_id"]) == {
         world.ps_unit,
         world.ps_unit_nogeo,
     }
@@ -56,8 +58,34 @@ def test_filters(world):
     assert rows_of(world, top=3).height == 3
 
 
+def test_places_and_road_wide_units_are_never_ranked_together(world):
+    places, wide = rows_of(world), rows_of(world, road_wide=True)
+    assert not set(places["unit_id"]) & {world.ps_unit, world.ps_unit_nogeo}
+    assert wide["unit_id"].to_list() == [world.ps_unit, world.ps_unit_nogeo]
+    assert wide["rank"].to_list() == [1, 2]
+    assert tuple(wide.columns) == RISK_COLUMNS
+
+
+def test_stretches_carry_their_km_and_fitted_place(world):
+    rows = {r["unit_id"]: r for r in rows_of(world).iter_rows(named=True)}
+    mapped, unmapped = rows[world.stretches[0]], rows[world.unmapped_stretch]
+    assert (mapped["road_name"], mapped["km_from"], mapped["km_to"]) == ("NH-48", 20.0, 21.0)
+    assert mapped["h3_cell"] is None and mapped["latitude"] == pytest.approx(29.70)
+    assert (unmapped["km_from"], unmapped["latitude"]) == (5.0, None)  # no fit: no point either
+    assert rows[world.road_cells[0]]["km_from"] is None
+
+
+def test_adjacent_high_stretches_merge_into_a_run(world):
+    rows = {r["unit_id"]: r for r in rows_of(world, merge=True).iter_rows(named=True)}
+    run = rows["corridor:NH-48 | km 20-22"]
+    assert (run["km_from"], run["km_to"], run["h3_cell"]) == (20.0, 22.0, None)
+    assert run["expected_crashes"] == pytest.approx(5.3)
+    assert run["top_factors"].startswith("run of 2 stretches, km 20-22; night truck traffic")
+    assert world.unmapped_stretch in rows  # medium: never merged
+
+
 def test_unlocated_units_are_listed_as_station_and_road(world):
-    rows = rows_of(world).filter(pl.col("unit_id") == world.ps_unit_nogeo)
+    rows = rows_of(world, road_wide=True).filter(pl.col("unit_id") == world.ps_unit_nogeo)
     assert rows["h3_cell"].to_list() == [None] and rows["latitude"].to_list() == [None]
     assert rows["police_station"].to_list() == ["CITY PANIPAT"] and rows["road_name"].to_list() == [
         "DELHI ROAD"
@@ -89,7 +117,7 @@ def test_adjacent_high_cells_on_one_road_merge_into_a_corridor(world):
     assert top["top_factors"].startswith("corridor of 3 cells, km 110.0-112.0")
     # the 6th road cell is high but not adjacent to the corridor; medium/low cells never merge
     assert world.road_cells[5] in rows["unit_id"].to_list()
-    assert rows.height == rows_of(world).height - 2
+    assert rows.height == rows_of(world).height - 3  # and the two NH-48 stretches are one run
 
 
 def test_top_counts_rows_after_merging(world):
@@ -120,7 +148,7 @@ def test_unknown_run_is_an_error(world):
 def test_station_road_unit_without_centroid_is_placed_at_its_police_station(world):
     with write_connection(world.db_path) as con:
         con.execute("INSERT INTO police_stations VALUES ('CITY PANIPAT', 'Panipat', 29.41, 76.95)")
-    rows = {r["unit_id"]: r for r in rows_of(world).iter_rows(named=True)}
+    rows = {r["unit_id"]: r for r in rows_of(world, road_wide=True).iter_rows(named=True)}
     assert (rows[world.ps_unit_nogeo]["latitude"], rows[world.ps_unit_nogeo]["longitude"]) == (
         29.41,
         76.95,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,17 +15,12 @@ import openpyxl
 import polars as pl
 import pytest
 from shapely.geometry import shape
+from worlds import nh48
 
-from roadsafety.exports.blackspots import build_blackspots
-from roadsafety.exports.enforcement_gap import build_enforcement_gap
+from roadsafety.exports.bundle import risk_list_bundle
+from roadsafety.exports.geometry import read_paths
 from roadsafety.exports.meta import ExportBundle, ExportMeta
-from roadsafety.exports.risk_list import (
-    RISK_COLUMNS,
-    ExportError,
-    RiskListFilter,
-    build_risk_rows,
-    load_run,
-)
+from roadsafety.exports.risk_list import RISK_COLUMNS, ExportError, RiskListFilter, load_run
 from roadsafety.exports.writers import format_of, write_export
 from roadsafety.store.connection import read_connection
 
@@ -39,9 +35,8 @@ def bundle(world) -> tuple[ExportBundle, ExportMeta]:
     filters = RiskListFilter(merge=True)
     with read_connection(world.db_path) as con:
         info = load_run(con, world.run_id)
-        rows = build_risk_rows(con, world.run_id, filters)
-        gap = build_enforcement_gap(con, world.run_id, RiskListFilter())
-        spots = build_blackspots(con, date(2025, 1, 1), world.run_id, RiskListFilter())
+        built = risk_list_bundle(con, world.run_id, filters, "xlsx", cutoff=date(2025, 1, 1))
+        built = replace(built, paths=read_paths(con, built.rows))
     meta = ExportMeta(
         "risk_list",
         world.run_id,
@@ -51,7 +46,7 @@ def bundle(world) -> tuple[ExportBundle, ExportMeta]:
         info.data_cutoff,
         filters.as_params(),
     )
-    return ExportBundle(rows, gap, spots), meta
+    return built, meta
 
 
 def test_format_comes_from_the_extension():
@@ -82,6 +77,7 @@ def test_xlsx_has_contract_columns_on_every_risk_sheet(bundle, tmp_path: Path):
         "Risk list",
         "Karnal",
         "Panipat",
+        "Road-wide units",
         "Enforcement gap",
         "MoRTH blackspots",
     ]
@@ -91,9 +87,17 @@ def test_xlsx_has_contract_columns_on_every_risk_sheet(bundle, tmp_path: Path):
         assert tuple(header) == RISK_COLUMNS, name
         assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref, name
     karnal = book["Karnal"]
-    assert {karnal.cell(r, 6).value for r in range(2, karnal.max_row + 1)} == {"Karnal"}
+    col = RISK_COLUMNS.index("district") + 1
+    assert {karnal.cell(r, col).value for r in range(2, karnal.max_row + 1)} == {"Karnal"}
+    wide = book["Road-wide units"]
+    assert [wide.cell(r, 2).value for r in (2, 3)] == [
+        "CITY PANIPAT | GT ROAD",
+        "CITY PANIPAT | DELHI ROAD",
+    ]
+    places = {book["Risk list"].cell(r, 2).value for r in range(2, book["Risk list"].max_row + 1)}
+    assert "CITY PANIPAT | GT ROAD" not in places
     assert book["Risk list"].max_row == b.rows.height + 1
-    assert book["Risk list"].column_dimensions["M"].width > 30  # top_factors is readable
+    assert book["Risk list"].column_dimensions["O"].width > 30  # top_factors is readable
     summary = [c.value for row in book["Summary"].iter_rows() for c in row if c.value]
     assert "v20250101T000000" in summary and "2025-01-01" in summary
 
@@ -113,6 +117,9 @@ def test_pdf_renders_and_names_the_top_corridor(bundle, tmp_path: Path):
     assert "Enforcement drive sheet: Karnal" in text and "Enforcement drive sheet: Panipat" in text
     flat = " ".join(text.split())  # cell wrapping must not matter
     assert "corridor of 3 cells, km 110.0-" in flat and "NH-44" in flat
+    assert "run of 2 stretches, km 20-22" in flat and "NH-48" in flat
+    assert "Whole roads in the station area (no GPS, no km marker)" in flat
+    assert "GT ROAD" in flat  # the road-wide section of Panipat
     assert "Fri-Sun 22:00-02:00" in text
     assert "v20250101T000000" in text and "cut-off 2025-01-01" in text
     assert text.count("\f") >= 2  # one page per district at least
@@ -160,13 +167,28 @@ def test_empty_list_still_writes_every_format(bundle, tmp_path: Path):
 def test_pdf_of_units_without_coordinates_has_no_map_but_lists_them(bundle, tmp_path: Path):
     b, meta = bundle
     rows = b.rows.filter(pl.col("h3_cell").is_null() & pl.col("latitude").is_null())
-    assert rows.height == 1
-    pdf = write_export(rows, tmp_path / "nogeo.pdf", "pdf", meta)
+    assert rows["unit_id"].to_list() == ["SH-7 | km 5-6"]  # a stretch of a road with no fit
+    wide = b.road_wide.filter(pl.col("latitude").is_null())
+    pdf = write_export(ExportBundle(rows, road_wide=wide), tmp_path / "nogeo.pdf", "pdf", meta)
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
-    assert "DELHI ROAD" in text and "whole road in the station area" in text
-    assert "No map: none of these rows has coordinates" in text
+    flat = " ".join(text.split())
+    assert "SH-7" in flat and "km 5-6" in flat and "road not mapped here" in flat
+    assert "DELHI ROAD" in flat and "whole road in the station area" in flat
+    assert "No map: none of these rows has coordinates" in flat
+
+
+def test_geojson_draws_stretches_along_their_road(bundle, tmp_path: Path):
+    b, meta = bundle
+    path = write_export(b, tmp_path / "list.geojson", "geojson", meta)
+    features = {f["id"]: f for f in json.loads(path.read_text())["features"]}
+    line = features["corridor:NH-48 | km 20-22"]["geometry"]
+    assert line["type"] == "LineString"
+    (lon0, lat0), (lon1, lat1) = line["coordinates"][0], line["coordinates"][-1]
+    assert (lat0, lon0) == pytest.approx(nh48(20.0), abs=1e-6)
+    assert (lat1, lon1) == pytest.approx(nh48(22.0), abs=1e-6)
+    assert features["SH-7 | km 5-6"]["geometry"] is None
 
 
 def test_district_sheet_names_are_excel_safe_and_unique():

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import numpy as np
 import polars as pl
 import pytest
-from forecast_world import tiny_world
 from polars.testing import assert_frame_equal
+from worlds import crash_world
 
 from roadsafety.config import CalendarConfig
 from roadsafety.features import build, panel
@@ -99,7 +99,7 @@ def _alter(
 @pytest.mark.parametrize("cut", [date(2020, 3, 1), date(2021, 7, 15), date(2022, 11, 30)])
 @pytest.mark.parametrize("how", ["drop", "duplicate", "scramble"])
 def test_features_at_cutoff_ignore_data_on_or_after_it(cut: date, how: str) -> None:
-    acc, _ = tiny_world(seed=3, years=4)
+    acc, _ = crash_world(seed=3, years=4)
     ch = _challans(acc, 3)
     units = build_units(acc)  # a fixed universe: only the data may change
     before = _features(acc, ch, units, cut)
@@ -111,7 +111,7 @@ def test_features_at_cutoff_ignore_data_on_or_after_it(cut: date, how: str) -> N
 
 def test_features_do_change_when_past_data_changes() -> None:
     """The invariant test can fail: altering data before the cut-off changes the features."""
-    acc, _ = tiny_world(seed=3, years=4)
+    acc, _ = crash_world(seed=3, years=4)
     ch = _challans(acc, 3)
     units = build_units(acc)
     cut = date(2021, 7, 15)

@@ -55,3 +55,22 @@ def test_no_neighbour_text_for_units_without_cells() -> None:
     )
     contrib = pl.DataFrame({nbr: [0.4]})
     assert top_factors(contrib, feats)["top_factors"].to_list() == [NONE_TEXT]
+
+
+def test_a_stretch_names_its_adjoining_stretches_not_cells() -> None:
+    nbr = "nbr_k1_" + roll_name("crashes", 156)
+    feats = pl.DataFrame(
+        {
+            "unit_idx": [0, 1],
+            nbr: [12.0, 9.0],
+            "road_name": ["NH-44", "NH-44"],
+            "police_station": ["P", "P"],
+            "district": ["D", "D"],
+            "kind": ["stretch", "h3"],
+        }
+    )
+    contrib = pl.DataFrame({nbr: [0.4, 0.4]})
+    assert top_factors(contrib, feats)["top_factors"].to_list() == [
+        "high-risk adjoining stretches (12 crashes in 3 years)",
+        "high-risk neighbouring cells (9 crashes nearby in 3 years)",
+    ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from forecast_world import ingest_world, tiny_world
+from worlds import crash_world, ingest_crashes
 
 from roadsafety.config import PrivacyConfig, Settings
 from roadsafety.forecasts import pipeline
@@ -16,18 +16,18 @@ from roadsafety.store.connection import read_connection
 
 def _world(kind: str) -> tuple[pl.DataFrame, date]:
     if kind == "dates_only":
-        acc, _ = tiny_world(seed=5, years=3)
+        acc, _ = crash_world(seed=5, years=3)
         return acc.with_columns(
             has_time=pl.lit(False), occurred_at=pl.col("occurred_at").dt.truncate("1d")
         ), date(2022, 1, 1)
     if kind == "no_coordinates":
-        acc, _ = tiny_world(seed=5, years=3, n_cells=0, n_hot=2, n_ps_units=30)
+        acc, _ = crash_world(seed=5, years=3, n_cells=0, n_hot=2, n_ps_units=30)
         return acc, date(2022, 1, 1)
     if kind == "two_years":
-        acc, _ = tiny_world(seed=5, years=2)
+        acc, _ = crash_world(seed=5, years=2)
         return acc, date(2021, 1, 1)
     if kind == "tiny":
-        acc, _ = tiny_world(seed=5, years=1, n_cells=5, n_hot=1, n_ps_units=2)
+        acc, _ = crash_world(seed=5, years=1, n_cells=5, n_hot=1, n_ps_units=2)
         return acc.head(40), date(2020, 1, 1)
     raise ValueError(kind)
 
@@ -38,7 +38,7 @@ def test_retrain_and_forecast_run_on_partial_inputs(tmp_path: Path, kind: str) -
         db_path=tmp_path / "wh.duckdb", privacy=PrivacyConfig(key_path=tmp_path / "k")
     )
     acc, as_of = _world(kind)
-    ingest_world(settings, acc, tmp_path / "acc.csv")
+    ingest_crashes(settings, acc, tmp_path / "acc.csv")
     result = pipeline.retrain(settings, as_of)
     assert result.promoted
     run_id = pipeline.ensure_forecast(settings, as_of, date(as_of.year, 12, 31))

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from forecast_world import ingest_world, tiny_world
 from typer.testing import CliRunner
+from worlds import crash_world, ingest_crashes
 
 from roadsafety.config import PrivacyConfig, Settings
+from roadsafety.errors import ModelError
 from roadsafety.forecasts import pipeline
 from roadsafety.store import model_store
 from roadsafety.store.connection import read_connection
@@ -26,8 +27,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, pipelin
     settings = Settings(
         db_path=root / "wh.duckdb", privacy=PrivacyConfig(key_path=root / "k" / "pii.key")
     )
-    acc, _ = tiny_world(seed=11)
-    ingest_world(settings, acc, root / "acc.csv")
+    acc, _ = crash_world(seed=11)
+    ingest_crashes(settings, acc, root / "acc.csv")
     return settings, pipeline.retrain(settings, AS_OF)
 
 
@@ -97,7 +98,7 @@ def test_ensure_forecast_is_idempotent(trained) -> None:
 
 def test_year_forecast_ranks_hot_units_high(trained) -> None:
     settings, _ = trained
-    _, truth = tiny_world(seed=11)
+    _, truth = crash_world(seed=11)
     run_id = pipeline.ensure_forecast(settings, date(2022, 6, 1), date(2023, 5, 31))
     top = set(
         _read(settings, "SELECT unit_id FROM forecasts WHERE run_id = ? AND rank <= 12", [run_id])[
@@ -171,3 +172,34 @@ def test_blocked_promotion_keeps_champion(trained) -> None:
     assert not result.promoted and "volume drop" in result.reason
     with read_connection(settings.db_path) as con:
         assert model_store.champion(con)["version_id"] == before
+
+
+def test_failed_period_forecast_fails_the_run_and_writes_nothing(trained, monkeypatch) -> None:
+    settings, _ = trained
+    runs_before = _read(settings, "SELECT count(*) AS n FROM forecast_runs")["n"][0]
+
+    def broken(*args, **kwargs):
+        raise ValueError("singular matrix in district X")
+
+    monkeypatch.setattr(pipeline.forecast_run.periods, "forecast_periods", broken)
+    with pytest.raises(ValueError, match="singular matrix"):
+        pipeline.forecast(settings, date(2022, 8, 1), date(2022, 8, 7))
+    assert _read(settings, "SELECT count(*) AS n FROM forecast_runs")["n"][0] == runs_before
+    assert (
+        _read(
+            settings,
+            "SELECT count(*) AS n FROM forecasts WHERE window_start = ?",
+            [date(2022, 8, 1)],
+        )["n"][0]
+        == 0
+    )
+
+
+def test_a_model_missing_features_is_refused(trained, monkeypatch) -> None:
+    settings, _ = trained
+    champ = pipeline.current_champion(settings)
+    pair, meta = pipeline.registry.read_artifacts(Path(champ["artifact_dir"]))
+    pair.crashes.features.append("feature_the_data_lacks")
+    monkeypatch.setattr(pipeline.forecast_run.registry, "read_artifacts", lambda _: (pair, meta))
+    with pytest.raises(ModelError, match="feature_the_data_lacks"):
+        pipeline.forecast(settings, date(2022, 9, 1), date(2022, 9, 7), force=True)

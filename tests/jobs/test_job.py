@@ -15,8 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from roadsafety.config import CalendarConfig, JobConfig, RegionConfig
-from roadsafety.jobs.runner import JobBusy, job_lock, run_job
+from roadsafety.config import (
+    CalendarConfig,
+    JobConfig,
+    PrivacyConfig,
+    RegionConfig,
+    Settings,
+    load_settings,
+)
+from roadsafety.jobs.runner import JobBusy, JobSummary, job_lock, run_job
 from roadsafety.store.connection import read_connection
 
 pytestmark = pytest.mark.slow
@@ -28,19 +35,44 @@ def world(tmp_path_factory) -> Path:
     from roadsafety.sources.synthetic import generate_world
 
     out = tmp_path_factory.mktemp("world")
-    generate_world(out, years=3, scale=0.03, seed=11, progress=False)
+    generate_world(out, years=3, scale=0.02, seed=11, progress=False)
     return out
 
 
-@pytest.fixture
-def job_settings(tmp_settings, tmp_path):
-    """Haryana region, a job config whose checks are lenient enough for a tiny world."""
-    return replace(
-        tmp_settings,
+def settings_at(root: Path) -> Settings:
+    """Haryana region and a job config whose checks are lenient enough for a tiny world, under root."""
+    return Settings(
+        db_path=root / "wh.duckdb",
+        privacy=PrivacyConfig(key_path=root / "keys" / "pii.key"),
         region=RegionConfig(bbox=(74.45, 27.6, 77.6, 31.0)),
         calendar=CalendarConfig(country="IN", fog_months=(12, 1), monsoon_months=(7, 8, 9)),
         job=JobConfig(volume_block=(0.01, 100.0), missing_days_block=60, standard_windows=(7,)),
     )
+
+
+@pytest.fixture
+def job_settings(tmp_path: Path) -> Settings:
+    """Settings of a fresh job folder."""
+    return settings_at(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory, world) -> tuple[Path, JobSummary]:
+    """The job's first run on the world's two files and a broken one, done once for the module."""
+    root = tmp_path_factory.mktemp("first-run")
+    settings = settings_at(root)
+    drop(settings, world, "accidents")
+    drop(settings, world, "challans")
+    (settings.job_dir("inbox") / "accidents" / "broken.csv").write_text("id;when\n1;yesterday\n")
+    return root, run_job(settings, today=date.today())
+
+
+@pytest.fixture
+def after_first_run(first_run, tmp_path: Path) -> tuple[Settings, JobSummary]:
+    """A private copy of the job folder (warehouse, key, inbox, outbox, logs) after the first run."""
+    root, summary = first_run
+    shutil.copytree(root, tmp_path / "job")
+    return settings_at(tmp_path / "job"), summary
 
 
 def drop(settings, world: Path, kind: str, name: str | None = None) -> Path:
@@ -58,22 +90,32 @@ def champion(db: Path) -> tuple[str, int] | None:
     return row
 
 
-def env_for(settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "ROADSAFETY_DB": str(settings.db_path),
-        "ROADSAFETY_KEY_FILE": str(settings.privacy.key_path),
-        "ROADSAFETY_REGION_BBOX": "74.45,27.6,77.6,31.0",
-        "ROADSAFETY_COUNTRY": "IN",
-    }
+def env_for(settings: Settings) -> dict[str, str]:
+    """The environment of a job subprocess: the same settings, through a TOML config file."""
+    path = settings.db_path.with_name("job.toml")
+    path.write_text(
+        f"""db = "{settings.db_path}"
+[privacy]
+key_path = "{settings.privacy.key_path}"
+[region]
+bbox = {list(settings.region.bbox)}
+[calendar]
+country = "{settings.calendar.country}"
+fog_months = {list(settings.calendar.fog_months)}
+monsoon_months = {list(settings.calendar.monsoon_months)}
+[job]
+volume_block = {list(settings.job.volume_block)}
+missing_days_block = {settings.job.missing_days_block}
+standard_windows = {list(settings.job.standard_windows)}
+"""
+    )
+    assert load_settings(config_path=path, environ={}) == settings
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ROADSAFETY_")}
+    return {**inherited, "ROADSAFETY_CONFIG": str(path)}
 
 
-def test_job_runs_end_to_end_and_rejects_a_bad_file_without_stopping(job_settings, world):
-    drop(job_settings, world, "accidents")
-    drop(job_settings, world, "challans")
-    bad = job_settings.job_dir("inbox") / "accidents" / "broken.csv"
-    bad.write_text("id;when\n1;yesterday\n")
-    summary = run_job(job_settings, today=date.today())
+def test_job_runs_end_to_end_and_rejects_a_bad_file_without_stopping(after_first_run):
+    job_settings, summary = after_first_run
     assert summary.outcome == "warned"  # the rejected file is worth a warning, not a failure
     outcomes = {i["file"]: i["outcome"] for i in summary.inputs}
     assert outcomes == {
@@ -97,8 +139,8 @@ def test_job_runs_end_to_end_and_rejects_a_bad_file_without_stopping(job_setting
         job_settings, today=date.today()
     )  # nothing new: champion kept, nothing retrained
     assert again.model_decision.startswith("skipped: no new data") and again.outcome == "ok"
-    strict = replace(
-        job_settings, job=replace(job_settings.job, missing_days_warn=0, missing_days_block=0)
+    strict = job_settings.model_copy(
+        update={"job": replace(job_settings.job, missing_days_warn=0, missing_days_block=0)}
     )
     before = champion(job_settings.db_path)
     blocked = run_job(
@@ -140,13 +182,11 @@ def _reader_loop(db: Path, stop: threading.Event, problems: list[str], reads: li
         if row is None or row[2] == 0 or row[1] != row[2]:
             problems.append(f"mixed or empty forecast: {row}")
         reads.append(1)
-        time.sleep(0.02)
+        time.sleep(0.1)  # a read costs ~25 ms of CPU: leave the job the cores it needs
 
 
-def test_sigkill_mid_retrain_keeps_champion_and_next_run_completes(job_settings, world):
-    drop(job_settings, world, "accidents")
-    drop(job_settings, world, "challans")
-    run_job(job_settings, today=date.today())
+def test_sigkill_mid_retrain_keeps_champion_and_next_run_completes(after_first_run):
+    job_settings, _ = after_first_run
     before = champion(job_settings.db_path)
     stop, problems, reads = threading.Event(), [], []
     reader = threading.Thread(

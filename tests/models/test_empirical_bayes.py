@@ -196,20 +196,10 @@ def test_missing_required_column_raises() -> None:
 def test_baac_cells_eb_ranks_at_least_as_well_as_counts(real_data) -> None:
     """BAAC H3 cells: 2012-2014 history, 2015-2016 crashes (validation years, never the test years)."""
     import h3
+    from worlds import baac_located
 
-    path = real_data / "baac_france_5dep.csv.gz"
-    if not path.exists():
-        pytest.skip(f"{path} absent")
-    from roadsafety.sources.france import read_baac
-
-    raw = read_baac(path).frame.filter(
-        pl.col("latitude").is_not_null(), pl.col("longitude").is_not_null()
-    )
-    cells = [h3.latlng_to_cell(a, b, 8) for a, b in zip(raw["latitude"], raw["longitude"])]
-    crashes = raw.select(
-        "road_category",
-        unit_id=pl.Series(cells),
-        year=pl.col("occurred_at").str.slice(0, 4).cast(pl.Int32),
+    crashes = baac_located(real_data).select(
+        "road_category", "unit_id", year=pl.col("occurred_at").str.slice(0, 4).cast(pl.Int32)
     )
     train = crashes.filter(pl.col("year").is_between(2012, 2014))
     units = train.group_by("unit_id").agg(

@@ -289,19 +289,10 @@ def test_baac_profiles_predict_validation_hours(real_data) -> None:
 
     Validation years only; the project's test years (2018-2019) are not used.
     """
-    import h3
+    from worlds import baac_located
 
-    path = real_data / "baac_france_5dep.csv.gz"
-    if not path.exists():
-        pytest.skip(f"{path} absent")
-    from roadsafety.sources.france import read_baac
-
-    raw = read_baac(path).frame.filter(
-        pl.col("latitude").is_not_null(), pl.col("longitude").is_not_null()
-    )
-    cells = [h3.latlng_to_cell(a, b, 8) for a, b in zip(raw["latitude"], raw["longitude"])]
-    crashes = raw.select(
-        unit_id=pl.Series(cells),
+    crashes = baac_located(real_data).select(
+        "unit_id",
         district="district",
         has_time=pl.col("occurred_at").str.len_chars() > 10,
         occurred_at=pl.col("occurred_at").str.to_datetime(strict=False),

@@ -185,7 +185,7 @@ def test_old_encodings(baac_file: Path) -> None:
     assert row["occurred_at"] == "2005-01-30 06:15"
     assert (row["latitude"], row["longitude"]) == (44.916, 4.968)
     assert (row["district"], row["police_station"]) == ("26", "26064")
-    assert (row["road_name"], row["road_category"], row["chainage_km"]) == ("D68", "SH", 6.2)
+    assert (row["road_name"], row["road_category"], row["chainage_km"]) == ("D68 (26)", "SH", 6.2)
     assert (row["severity"], row["killed"], row["injured"]) == ("grievous", 0, 1)
     assert row["vehicle_types"] == "car,motorcycle >125cc"
     assert (row["weather"], row["light"]) == ("normal", "night without street lighting")
@@ -215,7 +215,7 @@ def test_missing_coordinates_and_address_road(baac_file: Path) -> None:
     motorway = rows["200700000004"]
     assert motorway["latitude"] is None
     assert (motorway["road_name"], motorway["road_category"], motorway["chainage_km"]) == (
-        "A35",
+        "A35 (67)",
         "expressway",
         12.05,
     )
@@ -271,7 +271,7 @@ def test_real_baac_file(real_data: Path) -> None:
         5.028,
     )
     assert (first["road_name"], first["chainage_km"], first["severity"], first["injured"]) == (
-        "D68",
+        "D68 (26)",
         10.95,
         "grievous",
         3,
@@ -325,3 +325,21 @@ def test_point_outside_its_departement_is_unlocated(tmp_path: Path) -> None:
     frame = read_baac(path).frame
     assert frame["latitude"].to_list() == [43.3, None]
     assert '"lat":"4330000.0"' in frame["raw"][1]
+
+
+def test_pr_zero_filler_is_unknown_and_numbered_roads_carry_the_departement() -> None:
+    from roadsafety.sources.france import _chainage, _road_name
+
+    frame = pl.DataFrame(
+        {
+            "catr": ["3.0", "3.0", "3.0", "4.0"],
+            "voie": ["68.0", "68.0", "68.0", "5.0"],
+            "pr": ["0.0", "0.0", "6.0", "2.0"],
+            "pr1": ["0.0", "400.0", "0.0", "0.0"],
+            "dep": ["260", "38", "26", "26"],
+            "adr": pl.Series([None, None, None, None], dtype=pl.Utf8),
+        }
+    )
+    out = frame.select(_chainage().alias("km"), _road_name().alias("road"))
+    assert out["km"].to_list() == [None, 0.4, 6.0, None]
+    assert out["road"].to_list() == ["D68 (26)", "D68 (38)", "D68 (26)", "C5"]

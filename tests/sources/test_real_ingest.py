@@ -68,10 +68,19 @@ def test_baac_into_warehouse(tmp_settings, real_data: Path) -> None:
         True,
     )
     assert (row["road_name"], row["district"], row["h3_cell"] == row["unit_id"]) == (
-        "D68",
+        "D68 (26)",
         "26",
         True,
     )
+    # unlocated records with a PR marker are 1 km stretches, most placed by their road's km fit
+    kinds = _query(
+        tmp_settings.db_path,
+        "SELECT kind, count(*) AS n, count(latitude) AS placed FROM spatial_units GROUP BY kind",
+    )
+    stretch = kinds.filter(pl.col("kind") == "stretch").row(0, named=True)
+    assert stretch["n"] > 5_000 and stretch["placed"] > 0.5 * stretch["n"]
+    fitted = _query(tmp_settings.db_path, "SELECT count(DISTINCT road_name) FROM road_km_fit")
+    assert fitted.item() > 300
 
 
 def test_delhi_fir_into_warehouse_twice(tmp_settings, real_data: Path) -> None:

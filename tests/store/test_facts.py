@@ -4,7 +4,6 @@ and a release-1 warehouse's challans table moves into files."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from roadsafety import schemas
 from roadsafety.config import StorageConfig
 from roadsafety.sources.base import SourceError
 from roadsafety.sources.canonical import read_canonical_challans
@@ -146,14 +146,14 @@ def test_aggregate_matches_the_raw_rows(tmp_settings, tmp_path):
         fresh = con.execute(
             f"SELECT {cols} FROM ({challan_days.CHALLAN_UNIT_DAY_SQL}) ORDER BY ALL"
         ).pl()
-        days = read_challan_days(con, date(2025, 1, 1))
+        days = read_challan_days(con, date(2025, 1, 1), schemas.OFFENCES)
         raw = con.execute("SELECT count(*) FROM challans WHERE unit_id IS NOT NULL").fetchone()[0]
     assert stored.equals(fresh.cast(stored.schema))
     assert days["n"].sum() == raw and days["off_drunk_driving"].sum() >= 1
 
 
 def test_small_files_of_a_month_are_merged(tmp_settings, tmp_path):
-    settings = replace(tmp_settings, storage=StorageConfig(max_small_files=3))
+    settings = tmp_settings.model_copy(update={"storage": StorageConfig(max_small_files=3)})
     for d in range(5):
         day = challan_file(tmp_path / f"d{d}.csv", date(2024, 5, 1 + d), 1, 4, prefix=f"D{d}-")
         ingest_batch(settings, read_canonical_challans(day))

@@ -168,9 +168,9 @@ def test_changed_record_updates_and_keeps_history(tmp_settings, tmp_path):
 
 
 def test_outside_region_is_kept_unlocated(tmp_settings, tmp_path):
-    from dataclasses import replace
-
-    settings = replace(tmp_settings, region=RegionConfig(bbox=(74.45, 27.6, 77.6, 31.0)))
+    settings = tmp_settings.model_copy(
+        update={"region": RegionConfig(bbox=(74.45, 27.6, 77.6, 31.0))}
+    )
     rows = ["C1,2024-01-01 10:00,48.85,2.35,minor,0,1,Paris,PS Louvre,Rue de Rivoli", GOOD[0]]
     result = load(settings, write_csv(tmp_path / "a.csv", rows))
     assert result.loaded == 2
@@ -227,3 +227,18 @@ def test_common_export_variants_load(tmp_settings, tmp_path, stamp, severity, ex
     got = table(tmp_settings.db_path, "SELECT severity, has_time, occurred_at FROM accidents")
     assert (got["severity"][0], got["has_time"][0]) == expected
     assert str(got["occurred_at"][0]).startswith("2024-01-05")
+
+
+def test_file_loaded_knows_files_an_ok_run_loaded(tmp_settings, tmp_path):
+    from roadsafety.store.ingest import record_failed_run
+    from roadsafety.store.provenance import file_sha256
+    from roadsafety.store.status import file_loaded
+
+    good = write_csv(tmp_path / "a.csv", GOOD)
+    broken = write_csv(tmp_path / "b.csv", GOOD[:1])
+    assert not file_loaded(tmp_settings.db_path, file_sha256(good))  # no warehouse yet
+    load(tmp_settings, good)
+    record_failed_run(tmp_settings, "accidents", str(broken), "canonical", "unreadable")
+    assert file_loaded(tmp_settings.db_path, file_sha256(good))
+    assert not file_loaded(tmp_settings.db_path, file_sha256(broken))  # only a failed run
+    assert not file_loaded(tmp_settings.db_path, None)

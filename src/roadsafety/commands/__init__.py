@@ -14,38 +14,42 @@ from typing import Any, TypeVar
 
 import typer
 
-from roadsafety.config import ConfigError, Settings
+from roadsafety.config import Settings
+from roadsafety.errors import RoadsafetyError, UserError
 
-COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo", "forecasting")
+COMMAND_MODULES = ("data", "exports", "web", "jobs", "demo", "forecasting", "plan", "drives")
 
 log = logging.getLogger("roadsafety")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class UserError(RuntimeError):
-    """An error the user can fix (bad option, missing file); printed without a traceback."""
-
-
-def expected_errors() -> tuple[type[BaseException], ...]:
-    """Error types that end a command with a clear message and exit code 2, not a traceback."""
-    from roadsafety.sources.base import SourceError
-    from roadsafety.store.connection import StoreError
-
-    return (UserError, ConfigError, SourceError, StoreError, FileNotFoundError)
-
-
 def handle_errors(func: F) -> F:
-    """Turn expected errors into a one-line message on stderr and exit code 2."""
+    """End a command on a :class:`~roadsafety.errors.RoadsafetyError` with its ``exit_code``.
+
+    Exit code 2 (user-facing) and 0 (nothing to do) print the one-line message on stderr without a
+    traceback; exit code 1 (a bug) re-raises, so the traceback is printed. A missing file named on
+    the command line is a user-facing error too.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except expected_errors() as exc:
-            typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(code=2) from exc
+        except RoadsafetyError as exc:
+            if exc.exit_code == 1:
+                raise
+            end(str(exc), exc.exit_code)
+        except FileNotFoundError as exc:
+            end(str(exc), 2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def end(message: str, code: int) -> None:
+    """Print ``error: message`` (or ``skipped: message`` for code 0) on stderr and exit."""
+    colour, word = (typer.colors.YELLOW, "skipped") if code == 0 else (typer.colors.RED, "error")
+    typer.secho(f"{word}: {message}", fg=colour, err=True)
+    raise typer.Exit(code=code)
 
 
 def parse_date_option(text: str | None, option: str) -> date | None:
@@ -85,6 +89,30 @@ def window_option(first: date | None, last: date | None) -> tuple[date, date]:
             f"--end {last}: the window is longer than one year (at most {one_year_after(first)})"
         )
     return first, last
+
+
+def print_frame(frame: Any, title: str) -> None:
+    """A Polars frame as a console table (numbers right-aligned: ints with separators, floats to 4
+    significant digits); wide when printing to a file or pipe."""
+    from rich.console import Console
+    from rich.table import Table
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int):
+            return f"{value:,}"
+        return f"{value:,.4g}" if isinstance(value, float) else str(value)
+
+    console = Console(width=None if Console().is_terminal else 200)
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(col, justify="right" if frame.schema[col].is_numeric() else "left")
+    for row in frame.iter_rows():
+        table.add_row(*[text(v) for v in row])
+    console.print(table)
 
 
 def settings_of(ctx: typer.Context) -> Settings:

@@ -7,10 +7,8 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from roadsafety.commands import handle_errors, parse_date_option, settings_of
+from roadsafety.commands import handle_errors, parse_date_option, print_frame, settings_of
 
 log = logging.getLogger("roadsafety")
 
@@ -47,6 +45,12 @@ def synth(
         min=0.001,
         help="Challan volume alone (default --scale); 10.4 = Haryana's real ~52 lakh a year.",
     ),
+    plant_drives: bool = typer.Option(
+        False, "--plant-drives", help="Plant enforcement drives over the last year (drives.csv)."
+    ),
+    drive_effect: float = typer.Option(-0.3, help="Planted change of crashes at effect drives."),
+    drive_places: int = typer.Option(40, min=0, help="Places of the effect drives."),
+    placebo_places: int = typer.Option(40, min=0, help="Places of the placebo drives."),
 ) -> None:
     """Write a seeded synthetic Haryana world (accidents, challans, planted truth)."""
     from roadsafety.sources.synthetic import generate_world
@@ -61,8 +65,27 @@ def synth(
         end=parse_date_option(end, "--end"),
         h3_resolution=settings.region.h3_resolution,
         challan_scale=challan_scale,
+        stretch_km=settings.region.stretch_km,
+        drives=_drive_options(plant_drives, drive_effect, drive_places, placebo_places, years),
     )
     typer.echo(str(summary))
+
+
+def _drive_options(plant: bool, effect: float, places: int, placebo: int, years: int):
+    """The planted drives of ``synth`` (None unless ``--plant-drives``)."""
+    from roadsafety.commands import UserError
+    from roadsafety.sources.synthetic_drives import DriveOptions
+
+    if not plant:
+        return None
+    if years < 2:
+        raise UserError(
+            "--plant-drives needs --years 2 or more (places are chosen on the year before)"
+        )
+    try:
+        return DriveOptions(effect=effect, effect_places=places, placebo_places=placebo)
+    except ValueError as exc:
+        raise UserError(f"--drive-effect/--drive-places: {exc}") from exc
 
 
 def ingest(
@@ -105,16 +128,8 @@ def status(
     from roadsafety.store.status import read_status
 
     report = read_status(settings_of(ctx).db_path, runs=runs)
-    console = Console(width=None if Console().is_terminal else 160)
     for title, frame in report.items():
-        table = Table(title=title, title_justify="left")
-        for col in frame.columns:
-            table.add_column(col, justify="right" if frame.schema[col].is_numeric() else "left")
-        for row in frame.iter_rows():
-            table.add_row(
-                *["" if v is None else (f"{v:,}" if isinstance(v, int) else str(v)) for v in row]
-            )
-        console.print(table)
+        print_frame(frame, title)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import secrets
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +30,7 @@ def _haryana(settings: Settings) -> Settings:
         return settings
     log.info("demo: using the packaged Haryana settings (%s)", PACKAGED_CONFIG)
     packaged = load_settings(db_path=settings.db_path, config_path=PACKAGED_CONFIG)
-    return replace(settings, region=packaged.region, calendar=packaged.calendar)
+    return settings.model_copy(update={"region": packaged.region, "calendar": packaged.calendar})
 
 
 def synth_step(out: Path, years: int, scale: float, seed: int, settings: Settings) -> Path:
@@ -39,7 +38,14 @@ def synth_step(out: Path, years: int, scale: float, seed: int, settings: Setting
     from roadsafety.sources.synthetic import generate_world
 
     manifest = out / "demo-manifest.json"
-    params = {"years": years, "scale": scale, "seed": seed, "h3": settings.region.h3_resolution}
+    region = settings.region
+    params = {
+        "years": years,
+        "scale": scale,
+        "seed": seed,
+        "h3": region.h3_resolution,
+        "stretch_km": region.stretch_km,
+    }
     if (
         manifest.exists()
         and json.loads(manifest.read_text()) == params
@@ -48,7 +54,12 @@ def synth_step(out: Path, years: int, scale: float, seed: int, settings: Setting
         log.info("demo: reusing the synthetic world in %s", out)
         return out
     generate_world(
-        out, years=years, scale=scale, seed=seed, h3_resolution=settings.region.h3_resolution
+        out,
+        years=years,
+        scale=scale,
+        seed=seed,
+        h3_resolution=region.h3_resolution,
+        stretch_km=region.stretch_km,
     )
     manifest.write_text(json.dumps(params))
     return out
@@ -57,22 +68,15 @@ def synth_step(out: Path, years: int, scale: float, seed: int, settings: Setting
 def ingest_step(settings: Settings, world: Path) -> None:
     """Ingest the world's files unless the same file content was loaded before."""
     from roadsafety.sources.registry import get_reader
-    from roadsafety.store.connection import read_connection
     from roadsafety.store.ingest import ingest_batch
     from roadsafety.store.provenance import file_sha256
+    from roadsafety.store.status import file_loaded
 
     for kind in ("accidents", "challans"):
         path = world / f"{kind}.csv"
-        digest = file_sha256(str(path))
-        if settings.db_path.exists():
-            with read_connection(settings.db_path) as con:
-                done = con.execute(
-                    "SELECT count(*) FROM ingest_runs WHERE file_sha256 = ? AND status = 'ok'",
-                    [digest],
-                ).fetchone()[0]
-            if done:
-                log.info("demo: %s already loaded", path)
-                continue
+        if file_loaded(settings.db_path, file_sha256(path)):
+            log.info("demo: %s already loaded", path)
+            continue
         result = ingest_batch(settings, get_reader(kind, "canonical")(path))
         log.info(
             "demo: %s rows read %d = loaded %d + quarantined %d + duplicates %d",
@@ -100,10 +104,11 @@ def model_step(settings: Settings, today: date) -> None:
     pipeline.publish_standard_forecasts(settings, today)
 
 
-def users_step(settings: Settings) -> dict[str, str]:
-    """Create the demo users once; their passwords are kept in a 0600 file beside the warehouse."""
+def users_step(settings: Settings, password: str | None = None) -> dict[str, str]:
+    """Create the demo users once; their passwords (``password``, else random) are kept in a 0600
+    file beside the warehouse."""
     from roadsafety.store.connection import read_connection, write_connection
-    from roadsafety.store.users import add_user, read_user
+    from roadsafety.store.users import add_user, delete_user, read_user
 
     creds_path = settings.db_path.parent / "demo-logins.json"
     creds = json.loads(creds_path.read_text()) if creds_path.exists() else {}
@@ -112,8 +117,8 @@ def users_step(settings: Settings) -> dict[str, str]:
     if missing:
         with write_connection(settings.db_path) as con:
             for name, role, district in missing:
-                creds[name] = os.environ.get("ROADSAFETY_DEMO_PASSWORD") or secrets.token_urlsafe(9)
-                con.execute("DELETE FROM users WHERE username = ?", [name])
+                creds[name] = password or secrets.token_urlsafe(9)
+                delete_user(con, name)
                 add_user(con, name, creds[name], role, district)
         fd = os.open(creds_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -130,13 +135,19 @@ def demo(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8050, "--port"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the app at the end."),
+    password: str | None = typer.Option(
+        None,
+        "--password",
+        envvar="ROADSAFETY_DEMO_PASSWORD",
+        help="Password of the demo logins (default: a random one, shown at the end).",
+    ),
 ) -> None:
     """Synthetic Haryana data → warehouse → retrain → forecasts → app on http://HOST:PORT."""
     settings = _haryana(settings_of(ctx))
     world = synth_step(out, years, scale, seed, settings)
     ingest_step(settings, world)
     model_step(settings, date.today())
-    creds = users_step(settings)
+    creds = users_step(settings, password)
     typer.secho(f"\nroadsafety demo ready: http://{host}:{port}", fg=typer.colors.GREEN, bold=True)
     for name, role, district in DEMO_USERS:
         typer.echo(

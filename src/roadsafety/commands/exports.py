@@ -8,7 +8,6 @@ export works right after ``retrain``). Every file written is recorded in ``expor
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +19,12 @@ import typer
 from roadsafety.commands import UserError, handle_errors, settings_of, window_option
 from roadsafety.config import Settings
 from roadsafety.exports.audit import audit_export
-from roadsafety.exports.blackspots import build_blackspots
+from roadsafety.exports.blackspots import blackspot_notes, build_blackspots
+from roadsafety.exports.bundle import MAP_FORMATS, risk_list_bundle
 from roadsafety.exports.enforcement_gap import build_enforcement_gap
-from roadsafety.exports.meta import ExportBundle, ExportMeta
-from roadsafety.exports.risk_list import ExportError, RiskListFilter, build_risk_rows, load_run
+from roadsafety.exports.geometry import read_paths
+from roadsafety.exports.meta import ExportBundle, ExportMeta, risk_list_notes
+from roadsafety.exports.risk_list import ExportError, RiskListFilter, load_run
 from roadsafety.exports.writers import format_of, write_export
 from roadsafety.store.connection import read_connection
 from roadsafety.store.export_store import find_champion_run
@@ -60,6 +61,12 @@ MERGE = typer.Option(
     "--merge/--no-merge",
     help="Merge adjacent high-risk cells along a road into corridors (default: on for xlsx/pdf/geojson, off for csv).",
 )
+ROAD_WIDE = typer.Option(
+    False,
+    "--road-wide",
+    help="List the road-wide units (a road in a station area, no GPS, no km marker) instead of "
+    "the places; they are ranked among themselves.",
+)
 GAP_MIN_BAND = typer.Option("high", "--min-band", help="Lowest band listed (default high).")
 AS_OF = typer.Option(
     None,
@@ -94,10 +101,6 @@ def resolve_run(settings: Settings, start: date, end: date, create: bool = True)
         run_id = find_champion_run(con, start, end)
     if run_id is not None or not create:
         return run_id
-    if importlib.util.find_spec("roadsafety.forecasts.pipeline") is None:
-        raise UserError(
-            f"no forecast of the champion model for {start}..{end}; run `roadsafety forecast` first"
-        )
     from roadsafety.forecasts.pipeline import ensure_forecast
 
     log.info("no forecast for %s..%s yet: forecasting with the champion model", start, end)
@@ -131,25 +134,6 @@ def finish(settings: Settings, bundle: ExportBundle, out: Path, fmt: str, meta: 
     log.info("wrote %d %s rows to %s", bundle.rows.height, meta.kind.replace("_", " "), path)
 
 
-def _notes(filters: RiskListFilter) -> tuple[str, ...]:
-    key = (
-        "expected fatal + grievous crashes"
-        if filters.severity == "fatal_grievous"
-        else "expected crashes"
-    )
-    merged = (
-        "Adjacent high/very-high cells on one road are merged into corridor rows (h3_cell lists them "
-        "with ';'; expected values summed)."
-        if filters.merge
-        else "One row per spatial unit (no corridor merging)."
-    )
-    return (
-        f"Ranked by {key}; ties by the other expected value, then unit id.",
-        merged,
-        "Units without coordinates appear as 'POLICE STATION | ROAD'.",
-    )
-
-
 @export_app.command("risk-list")
 @handle_errors
 def risk_list(
@@ -163,6 +147,7 @@ def risk_list(
     severity: str = SEVERITY,
     min_band: str | None = MIN_BAND,
     merge: bool | None = MERGE,
+    road_wide: bool = ROAD_WIDE,
 ) -> None:
     """Ranked risk list of places and times for enforcement drives."""
     settings = settings_of(ctx)
@@ -176,24 +161,22 @@ def risk_list(
             severity,
             min_band,
             fmt != "csv" if merge is None else merge,
+            road_wide,
         )
         filters.validate()
         run_id = resolve_run(settings, first, last)
-        meta = meta_of("risk_list", settings, run_id, filters.as_params(), _notes(filters))
+        params = filters.as_params()
+        meta = meta_of("risk_list", settings, run_id, params, risk_list_notes(params))
         with read_connection(settings.db_path) as con:
-            rows = build_risk_rows(con, run_id, filters)
-            gap = blackspots = None
-            if fmt == "xlsx":
-                gap = build_enforcement_gap(
-                    con, run_id, RiskListFilter(top, district, police_station, severity)
-                )
-                blackspots = build_blackspots(
-                    con,
-                    meta.data_cutoff or first,
-                    run_id,
-                    RiskListFilter(None, district, police_station, severity),
-                )
-        finish(settings, ExportBundle(rows, gap, blackspots), out, fmt, meta)
+            bundle = risk_list_bundle(
+                con,
+                run_id,
+                filters,
+                fmt,
+                cutoff=meta.data_cutoff or first,
+                blackspot_km=settings.region.blackspot_km,
+            )
+        finish(settings, bundle, out, fmt, meta)
 
 
 @export_app.command("enforcement-gap")
@@ -248,16 +231,12 @@ def blackspots(
         filters.validate()
         run_id = resolve_run(settings, first, last, create=as_of is None)
         params = {**filters.as_params(), "as_of": as_of.date() if as_of else None}
-        meta = meta_of(
-            "blackspots",
-            settings,
-            run_id,
-            params,
-            ("MoRTH rule per spatial unit over the 3 calendar years before the cut-off.",),
-        )
+        length = settings.region.blackspot_km
+        meta = meta_of("blackspots", settings, run_id, params, blackspot_notes(length))
         cutoff = as_of.date() if as_of else meta.data_cutoff
         if cutoff is None:
             raise UserError("--as-of is needed: the forecast run has no data cut-off")
         with read_connection(settings.db_path) as con:
-            rows = build_blackspots(con, cutoff, run_id, filters)
-        finish(settings, ExportBundle(rows), out, fmt, meta)
+            rows = build_blackspots(con, cutoff, run_id, filters, length)
+            paths = read_paths(con, rows) if fmt in MAP_FORMATS else {}
+        finish(settings, ExportBundle(rows, paths=paths), out, fmt, meta)

@@ -47,9 +47,14 @@ def backtest(
     version: str | None = typer.Option(
         None, "--version", help="Model version (default: champion)."
     ),
-    level: str = typer.Option("unit", help="unit or unit_window."),
+    level: str = typer.Option("unit", help="unit, unit_window or plan (where and when only)."),
 ) -> None:
-    """Print the stored backtest metrics (mean over folds) of the champion or a version."""
+    """Print the stored backtest metrics (mean over folds) of the champion or a version.
+
+    After the unit table comes the where-and-when table: the drive plan's coverage at 300 and
+    1,200 team-hours a week beside naive (unit, 3-hour block) counts (ties in random order, and
+    ranked by the unit's total) and the hindsight ceiling.
+    """
     from roadsafety.store import model_store
     from roadsafety.store.connection import read_connection
 
@@ -60,7 +65,10 @@ def backtest(
                 f"no model version {version!r}" if version else "no champion: run retrain"
             )
         metrics = model_store.read_backtest_metrics(con, row["version_id"])
-    _print_metrics(row, metrics.filter(metrics["level"] == level))
+    if level != "plan":
+        _print_metrics(row, metrics.filter(metrics["level"] == level))
+    if level in ("unit", "plan"):
+        _print_where_when(metrics)
 
 
 def _print_metrics(row: dict, metrics) -> None:
@@ -96,6 +104,74 @@ def _print_metrics(row: dict, metrics) -> None:
     Console().print(
         "lightgbm_fg ranks by expected fatal+grievous crashes and is scored against them."
     )
+
+
+PLAN_MODELS = ("intensity", "intensity_naive3y", "naive_blocks", "naive_blocks_ranked", "hindsight")
+RATIOS = {  # column -> (numerator, denominator)
+    "plan ÷ naive": ("intensity", "naive_blocks"),
+    "plan ÷ ranked": ("intensity", "naive_blocks_ranked"),
+    "hindsight ÷ naive": ("hindsight", "naive_blocks"),
+}
+
+
+def _fold_mean(metrics, level: str, metric: str, k: str, model: str) -> float | None:
+    import polars as pl
+
+    got = metrics.filter(
+        (pl.col("level") == level)
+        & (pl.col("metric") == metric)
+        & (pl.col("k") == k)
+        & (pl.col("model") == model)
+    )["value"].drop_nans()
+    return float(got.mean()) if got.len() else None
+
+
+def _print_where_when(metrics) -> None:
+    """The where-and-when table (mean over folds): plan coverage vs naive blocks and hindsight."""
+    table = Table(
+        title="where and when: share of the fold's timed crashes in the plan's places and hours"
+    )
+    for col in ("objective", "team-hours/week", *PLAN_MODELS, *RATIOS):
+        table.add_column(col, justify="left" if col == "objective" else "right")
+    shown = 0
+    for level, objective in (("plan", "all injury"), ("plan_fatal_grievous", "fatal+grievous")):
+        for k in ("300", "1200"):
+            got = {m: _fold_mean(metrics, level, "coverage", k, m) for m in PLAN_MODELS}
+            if got["naive_blocks"] is None:
+                continue
+            ratio = [
+                got[a] / got[b] if got[a] is not None and got[b] else None
+                for a, b in RATIOS.values()
+            ]
+            table.add_row(
+                objective, k, *[_fmt(got[m]) for m in PLAN_MODELS], *[_fmt(r, 2) for r in ratio]
+            )
+            shown += 1
+    if not shown:
+        return
+    Console(width=220).print(table)
+    peak = _fold_mean(metrics, "peak_window", "coverage", "top100", "risk_list")
+    naive = _fold_mean(metrics, "peak_window", "coverage", "top100", "naive_blocks")
+    ranked = _fold_mean(metrics, "peak_window", "coverage", "top100", "naive_blocks_ranked")
+    hours = _fold_mean(metrics, "peak_window", "cell_hours", "top100", "risk_list")
+    own = _fold_mean(metrics, "peak_window", "coverage", "top100", "naive_windows")
+    closure = _fold_mean(metrics, "unit", "closure", "budget100", "lightgbm")
+    if peak is not None and naive:
+        Console().print(
+            f"risk list top 100 during their peak windows ({hours:.0f} cell-hours a week): "
+            f"{peak:.3f} vs naive blocks {naive:.3f} (x{peak / naive:.2f})"
+            + (f", ranked naive blocks {ranked:.3f} (x{peak / ranked:.2f})" if ranked else "")
+            + (f", vs the same places in their busiest past blocks {own:.3f}" if own else "")
+        )
+    if closure is not None:
+        Console().print(
+            f"where alone, top 100: LightGBM closes {closure:.2f} of the gap from the best naive "
+            "list (last year or last 3 years) to the hindsight list"
+        )
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
 
 
 @handle_errors

@@ -23,13 +23,9 @@ def run(
     ),
 ) -> None:
     """Inbox → ingest → checks → retrain → promote → forecasts → outbox exports."""
-    from roadsafety.jobs.runner import JobBusy, run_job
+    from roadsafety.jobs.runner import run_job
 
-    try:
-        summary = run_job(settings_of(ctx), wait=wait, force_retrain=force_retrain)
-    except JobBusy as exc:
-        typer.secho(f"skipped: {exc}", fg=typer.colors.YELLOW, err=True)
-        raise typer.Exit(code=0) from exc
+    summary = run_job(settings_of(ctx), wait=wait, force_retrain=force_retrain)
     typer.echo(
         f"job {summary.job_id}: {summary.outcome}; files {len(summary.inputs)}, "
         f"rows loaded {summary.rows_loaded:,}, quarantined {summary.rows_quarantined:,}; "

@@ -9,7 +9,6 @@ never echoed or logged. User accounts are read and written through :mod:`roadsaf
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import time
@@ -38,7 +37,7 @@ def serve(
     secure_cookies: bool | None = typer.Option(
         None,
         "--secure-cookies/--no-secure-cookies",
-        help="Send the session cookie only over HTTPS (default: env ROADSAFETY_SECURE_COOKIES, else off).",
+        help="Send the session cookie only over HTTPS (default: setting app.secure_cookies, env ROADSAFETY_SECURE_COOKIES, else off).",
     ),
     proxy_hops: int = typer.Option(
         0,
@@ -58,11 +57,7 @@ def serve(
         raise UserError(
             f"warehouse {settings.db_path} does not exist: run `roadsafety demo` or load data first"
         )
-    secure = (
-        secure_cookies
-        if secure_cookies is not None
-        else os.environ.get("ROADSAFETY_SECURE_COOKIES", "") in ("1", "true", "yes")
-    )
+    secure = secure_cookies if secure_cookies is not None else settings.app.secure_cookies
     if not secure and not _loopback(host):
         log.warning(
             "serving on %s without --secure-cookies: put HTTPS in front and enable it", host
@@ -72,6 +67,8 @@ def serve(
         key_dir=settings.privacy.key_path.parent,
         secure_cookies=secure,
         proxy_hops=proxy_hops,
+        tile_url=settings.app.tile_url,
+        tile_attribution=settings.app.tile_attribution,
     )
     threading.Thread(
         target=_keep_warm, args=(app.server.extensions["roadsafety_store"],), daemon=True

@@ -1,15 +1,28 @@
-"""MoRTH blackspot list (the statutory 3-year rule) beside the forecast.
+"""MoRTH blackspot list (the statutory 3-year rule on ~500 m stretches) beside the forecast.
 
-:func:`build_blackspots` ``(con, cutoff, run_id, filters) -> pl.DataFrame`` lists every unit that,
-over the last three full calendar years before ``cutoff`` (cut-off 2025-03-01 → 2022, 2023, 2024),
-had at least 5 crashes with deaths or grievous injuries or at least 10 deaths. Deaths use the
-``killed`` count; a fatal crash with no count counts one death. The rule is applied per spatial unit
-(an H3 cell of the configured resolution, about the 500 m stretch of the MoRTH definition at
-resolution 8, or a police station + road unit); adjacent qualifying cells are not merged.
+:func:`build_blackspots` ``(con, cutoff, run_id, filters, length_km=0.5) -> pl.DataFrame`` lists the
+~500 m stretches that, over the last three full calendar years before ``cutoff`` (cut-off
+2025-03-01 → 2022, 2023, 2024), had at least 5 crashes with deaths or grievous injuries or at
+least 10 deaths (:mod:`roadsafety.models.morth`). Deaths use ``killed``; a fatal crash with no count
+counts one death.
 
-Rows carry the risk-list contract columns (:data:`~roadsafety.exports.risk_list.RISK_COLUMNS`:
-``rank`` is the blackspot rank, the forecast columns come from the run when one is given, else are
-null) plus :data:`BLACKSPOT_COLUMNS`. Ranked by fatal-or-grievous crashes, then deaths, then unit id.
+Where a spot comes from:
+
+- **on a road, by km**: crashes with a road and a km — the record's km marker, or for a located
+  crash without one, its km on the road's fit — are placed along the road and windows of
+  ``length_km`` searched (``unit_id`` ``ROAD | km A-B``, e.g. ``NH-44 | km 65.3-65.8``);
+- **by H3 cell**: located crashes with no km (their road has no fit, or they are off it) are judged
+  per cell (about the 500 m stretch at resolution 8);
+- road-wide records (no GPS, no km) and records with no unit cannot be placed on 500 m: they are in
+  no spot (they count in the road-wide list and the district totals).
+
+``status`` says whether a spot is still active: ``active`` spots meet the rule over the last three
+years; ``lapsed`` spots met it over the three years before those (one year earlier) but no longer
+do. Rows carry the risk-list contract columns (:data:`~roadsafety.exports.risk_list.RISK_COLUMNS`;
+``rank`` is the blackspot rank, the forecast columns are those of the unit holding most of the
+spot's crashes, ``forecast_unit``, from the run when one is given) plus :data:`BLACKSPOT_COLUMNS`:
+counts per year (``_y1`` is the first of ``years``), over the 3 years, which part of the rule was
+met. Ranked active first, then by fatal/grievous crashes, deaths, unit id.
 """
 
 from __future__ import annotations
@@ -23,22 +36,70 @@ from roadsafety.exports.risk_list import (
     RISK_COLUMNS,
     RiskListFilter,
     build_units,
-    complete_units,
-    filter_units,
     load_run,
+    match_option,
 )
-from roadsafety.store.export_store import read_severe_history
+from roadsafety.features.road_fit import positions_at, project_to_km
+from roadsafety.features.roads import stretch_id, with_normalised_roads
+from roadsafety.models.morth import find_cell_spots, find_road_spots, rule_text
+from roadsafety.store.export_store import read_road_fit, read_rule_crashes
 
+YEAR_COLUMNS = tuple(
+    f"{what}_y{i}" for what in ("crashes", "fatal_grievous", "deaths") for i in (1, 2, 3)
+)
 BLACKSPOT_COLUMNS = (
     "years",
+    "status",
     "crashes_3y",
     "fatal_grievous_3y",
     "deaths_3y",
+    *YEAR_COLUMNS,
     "rule_met",
+    "forecast_unit",
     "forecast_rank",
 )
-MIN_FATAL_GRIEVOUS = 5
-MIN_DEATHS = 10
+_FORECAST = {
+    "unit_id": pl.Utf8,
+    "expected_crashes": pl.Float64,
+    "expected_fatal_grievous": pl.Float64,
+    "risk_band": pl.Utf8,
+    "peak_window": pl.Utf8,
+    "top_factors": pl.Utf8,
+    "window_start": pl.Date,
+    "window_end": pl.Date,
+    "model_version": pl.Utf8,
+    "forecast_rank": pl.Int64,
+}
+
+
+def blackspot_notes(length_km: float) -> tuple[str, ...]:
+    """What a blackspot list's summary says about its rows."""
+    return (
+        f"MoRTH rule on {length_km * 1000:.0f} m stretches over the 3 calendar years before the "
+        "cut-off: >= 5 crashes with deaths or grievous injuries, or >= 10 deaths.",
+        "Road spots 'ROAD | km A-B' from km markers (or a located crash's km on its road); H3 cells "
+        "where a located crash has no km. Whole roads with neither GPS nor km cannot be placed on "
+        "500 m and are not listed.",
+        "status: active = meets the rule now; lapsed = met it over the 3 years before, not now.",
+    )
+
+
+def empty_blackspots() -> pl.DataFrame:
+    """A list with no rows and the columns and types of a full one."""
+    floats = {"km_from", "km_to", "latitude", "longitude", "expected_crashes"}
+    floats |= {"expected_fatal_grievous"}
+    ints = {"rank", "forecast_rank", "crashes_3y", "fatal_grievous_3y", "deaths_3y", *YEAR_COLUMNS}
+    schema = {
+        c: pl.Float64
+        if c in floats
+        else pl.Int64
+        if c in ints
+        else pl.Date
+        if c in ("window_start", "window_end")
+        else pl.Utf8
+        for c in (*RISK_COLUMNS, *BLACKSPOT_COLUMNS)
+    }
+    return pl.DataFrame(schema=schema)
 
 
 def rule_years(cutoff: date) -> tuple[date, date]:
@@ -46,45 +107,156 @@ def rule_years(cutoff: date) -> tuple[date, date]:
     return date(cutoff.year - 3, 1, 1), date(cutoff.year, 1, 1)
 
 
-def apply_rule(history: pl.DataFrame) -> pl.DataFrame:
-    """Keep the units meeting the rule and say which part of it they meet."""
-    fg = pl.col("fatal_grievous") >= MIN_FATAL_GRIEVOUS
-    deaths = pl.col("deaths") >= MIN_DEATHS
-    reason = (
-        pl.when(fg & deaths)
-        .then(pl.lit(f">= {MIN_FATAL_GRIEVOUS} fatal/grievous crashes and >= {MIN_DEATHS} deaths"))
-        .when(fg)
-        .then(pl.lit(f">= {MIN_FATAL_GRIEVOUS} fatal/grievous crashes"))
-        .otherwise(pl.lit(f">= {MIN_DEATHS} deaths"))
+def crashes_with_km(crashes: pl.DataFrame, knots: pl.DataFrame) -> pl.DataFrame:
+    """Add ``km``: the record's km marker, else a located crash's km on its road's fit."""
+    crashes = with_normalised_roads(crashes)
+    located = crashes.select("road_name", "latitude", "longitude")
+    fitted = project_to_km(knots, located)["fit_km"] if knots.height else None
+    km = pl.col("chainage_km")
+    if fitted is not None:
+        km = pl.coalesce(km, pl.when(pl.col("located")).then(fitted))
+    return crashes.with_columns(km.alias("km"))
+
+
+def _spot_keys(window: pl.DataFrame, length_km: float) -> pl.DataFrame:
+    """The spots of one 3-year window: ``spot_road, spot_from, spot_to, h3_cell`` (road or cell)."""
+    on_road = find_road_spots(window, length_km)
+    roads = on_road.select("spot_road", "spot_from", "spot_to").drop_nulls().unique()
+    off_road = window.filter(
+        pl.col("km").is_null() | pl.col("road_name").is_null(), pl.col("located")
     )
-    return history.filter(fg | deaths).with_columns(reason.alias("rule_met"))
+    cells = find_cell_spots(off_road).select("h3_cell")
+    return pl.concat([roads, cells], how="diagonal_relaxed")
+
+
+def _in_spot(spot: dict) -> pl.Expr:
+    """The crashes that belong to a spot (its road between its km, or its cell without a km)."""
+    if spot["spot_road"] is not None:
+        return (pl.col("road_name") == spot["spot_road"]) & pl.col("km").is_between(
+            spot["spot_from"] - 1e-9, spot["spot_to"] + 1e-9
+        )
+    return (pl.col("h3_cell") == spot["h3_cell"]) & (
+        pl.col("km").is_null() | pl.col("road_name").is_null()
+    )
+
+
+def _overlaps(spot: dict, others: pl.DataFrame) -> bool:
+    """True when a spot of one window is (partly) a spot of the other window too."""
+    if spot["spot_road"] is None:
+        return spot["h3_cell"] in set(others["h3_cell"].drop_nulls())
+    same = others.filter(pl.col("spot_road") == spot["spot_road"])
+    return bool(
+        ((same["spot_from"] <= spot["spot_to"]) & (same["spot_to"] >= spot["spot_from"])).any()
+    )
+
+
+def _mode(col: str) -> pl.Expr:
+    return pl.col(col).drop_nulls().mode().sort().first()
+
+
+def _spot_row(spot: dict, crashes: pl.DataFrame, years: list[int], status: str) -> dict:
+    """Counts per year (``years``) and attributes (all four years) of one spot's crashes."""
+    part = crashes.filter(_in_spot(spot))
+    row: dict = {"status": status, "spot_road": spot["spot_road"]}
+    for i, year in enumerate(years, start=1):
+        y = part.filter(pl.col("year") == year)
+        row |= {
+            f"crashes_y{i}": y.height,
+            f"fatal_grievous_y{i}": int(y["fg"].sum()),
+            f"deaths_y{i}": int(y["deaths"].sum()),
+        }
+    attrs = part.select(
+        *[_mode(c) for c in ("road_name", "police_station", "district", "unit_id")],
+        pl.col("h3_cell").drop_nulls().unique().sort().str.join(";").alias("cells"),
+        pl.col("latitude").mean(),
+        pl.col("longitude").mean(),
+    ).row(0, named=True)
+    road = spot["spot_road"]
+    return row | {
+        "unit_id": stretch_id(road, spot["spot_from"], spot["spot_to"])
+        if road
+        else spot["h3_cell"],
+        "road_name": road or attrs["road_name"],
+        "km_from": spot["spot_from"],
+        "km_to": spot["spot_to"],
+        "h3_cell": (attrs["cells"] or None) if road else spot["h3_cell"],
+        "police_station": attrs["police_station"],
+        "district": attrs["district"],
+        "latitude": attrs["latitude"],
+        "longitude": attrs["longitude"],
+        "forecast_unit": attrs["unit_id"],
+    }
+
+
+def find_blackspots(
+    crashes: pl.DataFrame, cutoff: date, length_km: float, knots: pl.DataFrame
+) -> pl.DataFrame:
+    """Active and lapsed spots with per-year counts (pure: ``crashes`` of the 4 calendar years before
+    the cutoff's year, with ``km``; ``knots`` place road spots on the map)."""
+    start, end = rule_years(cutoff)
+    years = list(range(start.year, end.year))
+    current = crashes.filter(pl.col("year").is_in(years))
+    earlier = crashes.filter(pl.col("year").is_between(start.year - 1, end.year - 2))
+    now, before = _spot_keys(current, length_km), _spot_keys(earlier, length_km)
+    rows = [_spot_row(s, crashes, years, "active") for s in now.iter_rows(named=True)]
+    rows += [
+        _spot_row(s, crashes, years, "lapsed")
+        for s in before.iter_rows(named=True)
+        if not _overlaps(s, now)
+    ]
+    if not rows:
+        return pl.DataFrame()
+    spots = pl.DataFrame(rows, infer_schema_length=None)
+    return _place(spots, knots).with_columns(
+        pl.lit(f"{years[0]}-{years[-1]}").alias("years"),
+        pl.sum_horizontal(f"crashes_y{i}" for i in (1, 2, 3)).alias("crashes_3y"),
+        pl.sum_horizontal(f"fatal_grievous_y{i}" for i in (1, 2, 3)).alias("fatal_grievous_3y"),
+        pl.sum_horizontal(f"deaths_y{i}" for i in (1, 2, 3)).alias("deaths_3y"),
+    )
+
+
+def _place(spots: pl.DataFrame, knots: pl.DataFrame) -> pl.DataFrame:
+    """Road spots at their road's fitted mid-point when the road has a fit there."""
+    mid = spots.select(
+        road_name=pl.col("spot_road"), km=(pl.col("km_from") + pl.col("km_to")) / 2
+    ).with_columns(pl.col("road_name").fill_null(""))
+    fit = positions_at(knots, mid)
+    return spots.with_columns(
+        pl.coalesce(fit["fit_latitude"], pl.col("latitude")).alias("latitude"),
+        pl.coalesce(fit["fit_longitude"], pl.col("longitude")).alias("longitude"),
+    ).drop("spot_road")
+
+
+def _rule_met(start: date, end: date) -> pl.Expr:
+    """Which part of the rule an active spot meets; when a lapsed spot last met it."""
+    met = rule_text(pl.col("fatal_grievous_3y"), pl.col("deaths_3y"))
+    lapsed = f"met the rule in {start.year - 1}-{end.year - 2}, not in {start.year}-{end.year - 1}"
+    return pl.when(pl.col("status") == "active").then(met).otherwise(pl.lit(lapsed))
 
 
 def _forecast_part(
     con: duckdb.DuckDBPyConnection, run_id: str | None, severity: str
 ) -> pl.DataFrame:
-    schema = {
-        "unit_id": pl.Utf8,
-        "expected_crashes": pl.Float64,
-        "expected_fatal_grievous": pl.Float64,
-        "risk_band": pl.Utf8,
-        "peak_window": pl.Utf8,
-        "top_factors": pl.Utf8,
-        "window_start": pl.Date,
-        "window_end": pl.Date,
-        "model_version": pl.Utf8,
-        "forecast_rank": pl.Int64,
-    }
     if run_id is None:
-        return pl.DataFrame(schema=schema)
-    units = build_units(con, run_id, RiskListFilter(severity=severity))
-    return units.rename({"rank": "forecast_rank"}).select(list(schema))
+        return pl.DataFrame(schema=_FORECAST)
+    units = pl.concat(
+        [
+            build_units(con, run_id, RiskListFilter(severity=severity, road_wide=wide))
+            for wide in (False, True)
+        ],
+        how="diagonal_relaxed",
+    )
+    return units.rename({"rank": "forecast_rank"}).select(list(_FORECAST))
 
 
 def build_blackspots(
-    con: duckdb.DuckDBPyConnection, cutoff: date, run_id: str | None, filters: RiskListFilter
+    con: duckdb.DuckDBPyConnection,
+    cutoff: date,
+    run_id: str | None,
+    filters: RiskListFilter,
+    length_km: float = 0.5,
 ) -> pl.DataFrame:
-    """Units meeting the MoRTH rule before ``cutoff``, with the run's forecast beside them.
+    """Stretches meeting the MoRTH rule before ``cutoff``, with the run's forecast beside them.
 
     Args:
         con: an open (read) connection.
@@ -92,29 +264,32 @@ def build_blackspots(
         run_id: the forecast run to compare with, or None for the rule alone.
         filters: district / police station / top / severity (for ``forecast_rank``); band and
             merge are ignored.
+        length_km: the stretch length of the rule (``RegionConfig.blackspot_km``).
     """
     filters.validate()
     start, end = rule_years(cutoff)
-    history = complete_units(read_severe_history(con, start, end))
-    history = (
-        filter_units(
-            history,
-            RiskListFilter(district=filters.district, police_station=filters.police_station),
+    crashes = read_rule_crashes(con, date(start.year - 1, 1, 1), end)
+    if filters.district and crashes.height:
+        crashes = match_option(crashes, "district", filters.district, "--district")
+    if filters.police_station and crashes.height:
+        crashes = match_option(
+            crashes, "police_station", filters.police_station, "--police-station"
         )
-        if not history.is_empty()
-        else history
-    )
-    spots = apply_rule(history)
+    knots = read_road_fit(con)
+    spots = find_blackspots(crashes_with_km(crashes, knots), cutoff, length_km, knots)
     if run_id is not None:
         load_run(con, run_id)
-    spots = spots.join(_forecast_part(con, run_id, filters.severity), on="unit_id", how="left")
-    spots = spots.sort(["fatal_grievous", "deaths", "unit_id"], descending=[True, True, False])
+    if spots.is_empty():
+        return empty_blackspots()
+    forecast = _forecast_part(con, run_id, filters.severity).rename({"unit_id": "forecast_unit"})
+    spots = spots.join(forecast, on="forecast_unit", how="left")
+    spots = spots.sort(
+        [pl.col("status") != "active", "fatal_grievous_3y", "deaths_3y", "unit_id"],
+        descending=[False, True, True, False],
+    )
     if filters.top is not None:
         spots = spots.head(filters.top)
     return spots.with_columns(
         pl.int_range(1, spots.height + 1, dtype=pl.Int64).alias("rank"),
-        pl.lit(f"{start.year}-{end.year - 1}").alias("years"),
-        pl.col("crashes").alias("crashes_3y"),
-        pl.col("fatal_grievous").alias("fatal_grievous_3y"),
-        pl.col("deaths").alias("deaths_3y"),
+        _rule_met(start, end).alias("rule_met"),
     ).select(*RISK_COLUMNS, *BLACKSPOT_COLUMNS)

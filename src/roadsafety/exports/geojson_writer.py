@@ -1,10 +1,12 @@
 """GeoJSON FeatureCollection for QGIS or a phone map.
 
-One feature per row, every column as a property (dates as ISO text). Geometry: a single H3 cell is
-its hexagon (``h3.cell_to_boundary``) as a Polygon; a merged corridor is the outline of its cells
+One feature per row, every column as a property (dates as ISO text). Geometry: a road stretch (a
+stretch unit, a run of them, a 500 m blackspot on a road) whose road has a km fit is a LineString
+along the road from ``km_from`` to ``km_to``; a single H3 cell is its hexagon
+(``h3.cell_to_boundary``) as a Polygon; a merged corridor is the outline of its cells
 (``h3.cells_to_geo``: a Polygon, valid in the OGC sense, unlike a MultiPolygon of hexagons sharing
-edges); a police station + road unit is a Point at its centroid when known,
-else ``null`` geometry. Coordinates are [longitude, latitude] (WGS84), rings closed.
+edges); any other row is a Point at its coordinates when known, else ``null`` geometry.
+Coordinates are [longitude, latitude] (WGS84), rings closed.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ def _lists(coords: object) -> object:
     return [_lists(c) for c in coords]  # type: ignore[union-attr]
 
 
-def row_geometry(row: dict) -> dict | None:
-    """GeoJSON geometry of one list row (see the module docstring)."""
+def row_geometry(row: dict, path: list[tuple[float, float]] | None = None) -> dict | None:
+    """GeoJSON geometry of one list row (``path``: its road line, see the module docstring)."""
+    if path and len(path) >= 2:
+        return {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in path]}
     cells = [c for c in (row.get("h3_cell") or "").split(";") if c]
     if len(cells) == 1:
         return {"type": "Polygon", "coordinates": [cell_ring(cells[0])]}
@@ -50,13 +54,16 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def to_feature_collection(rows: pl.DataFrame, meta: ExportMeta) -> dict:
+def to_feature_collection(
+    rows: pl.DataFrame, meta: ExportMeta, paths: dict[str, list[tuple[float, float]]] | None = None
+) -> dict:
     """The rows as a GeoJSON FeatureCollection dict (with the export context as foreign members)."""
+    paths = paths or {}
     features = [
         {
             "type": "Feature",
             "id": row["unit_id"],
-            "geometry": row_geometry(row),
+            "geometry": row_geometry(row, paths.get(row["unit_id"])),
             "properties": {k: _plain(v) for k, v in row.items()},
         }
         for row in round_for_output(rows).iter_rows(named=True)
@@ -77,8 +84,13 @@ def to_feature_collection(rows: pl.DataFrame, meta: ExportMeta) -> dict:
     }
 
 
-def write_geojson(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
-    """Write the rows as GeoJSON and return the path."""
+def write_geojson(
+    rows: pl.DataFrame,
+    path: Path,
+    meta: ExportMeta,
+    paths: dict[str, list[tuple[float, float]]] | None = None,
+) -> Path:
+    """Write the rows as GeoJSON (stretch rows along ``paths``) and return the path."""
     with path.open("w", encoding="utf-8") as fh:
-        json.dump(to_feature_collection(rows, meta), fh, ensure_ascii=False, indent=1)
+        json.dump(to_feature_collection(rows, meta, paths), fh, ensure_ascii=False, indent=1)
     return path

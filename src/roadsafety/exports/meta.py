@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-KINDS = ("risk_list", "enforcement_gap", "blackspots")
+KINDS = ("risk_list", "enforcement_gap", "blackspots", "plan", "drive_evaluation")
 TITLES = {
     "risk_list": "Risk list",
     "enforcement_gap": "Enforcement gap",
     "blackspots": "MoRTH blackspots",
+    "plan": "Drive plan",
+    "drive_evaluation": "Drive evaluation",
 }
 
 
@@ -20,7 +22,7 @@ class ExportMeta:
     """Context of one export.
 
     Attributes:
-        kind: ``risk_list``, ``enforcement_gap`` or ``blackspots``.
+        kind: ``risk_list``, ``enforcement_gap``, ``blackspots`` or ``plan``.
         run_id: forecast run the rows come from (None for a rule-only blackspot list).
         model_version: model version id of the run.
         window_start: first day of the forecast window.
@@ -66,8 +68,42 @@ class ExportMeta:
 
 @dataclass(frozen=True)
 class ExportBundle:
-    """Frames of one export: the main list, and (for the risk-list workbook) the companion lists."""
+    """Frames of one export: the main list, and the companion lists and map lines it carries.
+
+    Attributes:
+        rows: the main list.
+        enforcement_gap: the enforcement-gap list (risk-list workbook).
+        blackspots: the MoRTH blackspot list (risk-list workbook).
+        road_wide: the road-wide units, ranked among themselves (risk-list workbook and PDF).
+        paths: ``unit_id -> [(lat, lon), ...]``: the road line of stretch rows (GeoJSON, PDF).
+    """
 
     rows: pl.DataFrame
     enforcement_gap: pl.DataFrame | None = None
     blackspots: pl.DataFrame | None = None
+    road_wide: pl.DataFrame | None = None
+    paths: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+
+def risk_list_notes(params: dict) -> tuple[str, ...]:
+    """What a risk list's summary says about its rows (ranking, merging, place kinds)."""
+    key = (
+        "expected fatal + grievous crashes"
+        if params.get("severity") == "fatal_grievous"
+        else "expected crashes"
+    )
+    merged = (
+        "Adjacent high/very-high cells (or road stretches) on one road are merged into corridor "
+        "rows (h3_cell lists the cells with ';'; km_from-km_to the stretch; expected values summed)."
+        if params.get("merge")
+        else "One row per spatial unit (no corridor merging)."
+    )
+    places = (
+        "Road-wide units only: a road named in FIRs with neither GPS nor km marker, in one police "
+        "station area (often 10+ km); ranked among themselves, not against places."
+        if params.get("road_wide")
+        else "Places: H3 cells (about 0.7 km2) and road stretches 'ROAD | km A-B' placed by km "
+        "marker. Whole roads in a station area (no GPS, no km) are listed apart, never ranked "
+        "against places."
+    )
+    return (f"Ranked by {key}; ties by the other expected value, then unit id.", merged, places)

@@ -1,9 +1,11 @@
 """A4 drive sheets (reportlab): one section per district, starting on a new page.
 
-Each section: the district and forecast window, a small offline map of the listed stretches
-(:mod:`roadsafety.exports.pdf_map`), then the ranked table — where (road, stretch or coordinates),
-police station, when (peak window), expected crashes and fatal+grievous, band, and why (top
-factors). Gap and blackspot lists use the same layout with their own columns. The footer of every
+Each section: the district and forecast window, a small offline map of the listed places
+(:mod:`roadsafety.exports.pdf_map`: cells, and road stretches as lines along their road), then the
+ranked table — where (road and km stretch, coordinates), police station, when (peak window),
+expected crashes and fatal+grievous, band, and why (top factors). Below it, when there are any, the
+district's road-wide units ("whole road in the station area": no GPS, no km marker) in a separate,
+labelled table ranked among themselves — never mixed with the places above. Gap and blackspot lists use the same layout with their own columns. The footer of every
 page carries the model version, data cut-off, run id, generation time and page number. Without an
 explicit ``top`` in ``meta.params`` a district lists its first 25 rows (a sheet, not a register).
 """
@@ -32,21 +34,23 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from roadsafety import vocabulary
 from roadsafety.exports.meta import ExportMeta
 from roadsafety.exports.pdf_map import BAND_COLOURS, draw_map
 from roadsafety.exports.xlsx import NO_DISTRICT
+from roadsafety.features.roads import format_km
 
 MARGIN = 12 * mm
 DEFAULT_ROWS_PER_DISTRICT = (
     25  # without an explicit top N, a drive sheet lists a district's first 25
 )
 BODY_WIDTH = A4[0] - 2 * MARGIN
-BAND_LABELS = {"very_high": "very high", "high": "high", "medium": "medium", "low": "low"}
+BAND_LABELS = vocabulary.labels("band")
 SECTION_TITLES = {"risk_list": "Enforcement drive sheet"}
 RANK_KEYS = {"all": "expected crashes", "fatal_grievous": "expected fatal + grievous crashes"}
 
 
-def _esc(text: object) -> str:
+def escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -56,25 +60,41 @@ def split_factors(row: dict) -> tuple[str | None, str]:
     if (
         str(row.get("unit_id", "")).startswith("corridor:")
         and parts
-        and parts[0].startswith("corridor")
+        and parts[0].startswith(("corridor", "run of"))
     ):
         return parts[0], "; ".join(parts[1:])
     return None, "; ".join(parts)
 
 
+def _km_text(row: dict) -> str | None:
+    if row.get("km_from") is None or row.get("km_to") is None:
+        return None
+    return f"km {format_km(row['km_from'])}-{format_km(row['km_to'])}"
+
+
 def where_text(row: dict) -> str:
     """Road name plus the stretch, the coordinates, or 'no coordinates' (HTML-escaped)."""
-    road = _esc(row.get("road_name") or "unnamed road")
+    road = escape(row.get("road_name") or "unnamed road")
     stretch, _ = split_factors(row)
+    km = _km_text(row)
+    point = (
+        f"{row['latitude']:.4f} N, {row['longitude']:.4f} E"
+        if row.get("latitude") is not None and row.get("longitude") is not None
+        else None
+    )
     if stretch:
         detail = stretch
     elif row.get("h3_cell"):
-        detail = f"{row['latitude']:.4f} N, {row['longitude']:.4f} E"
+        detail = " · ".join(p for p in (km, point) if p)
+    elif km:
+        detail = " · ".join(
+            p for p in (km, point or "road not mapped here: find the km stone") if p
+        )
     elif row.get("latitude") is not None:
         detail = f"whole road in the station area (approx. {row['latitude']:.3f} N, {row['longitude']:.3f} E)"
     else:
         detail = "whole road in the station area (no coordinates)"
-    return f"<b>{road}</b><br/>{_esc(detail)}"
+    return f"<b>{road}</b><br/>{escape(detail)}"
 
 
 def _num(value: object, digits: int = 1) -> str:
@@ -85,20 +105,20 @@ Column = tuple[str, float, Callable[[dict], str]]
 COMMON_START: list[Column] = [
     ("#", 8, lambda r: str(r["rank"])),
     ("Where", 44, where_text),
-    ("Police station", 26, lambda r: _esc(r.get("police_station") or "")),
+    ("Police station", 26, lambda r: escape(r.get("police_station") or "")),
 ]
 COLUMNS: dict[str, list[Column]] = {
     "risk_list": COMMON_START
     + [
-        ("When (peak)", 27, lambda r: _esc(r.get("peak_window") or "")),
+        ("When (peak)", 27, lambda r: escape(r.get("peak_window") or "")),
         ("Exp. crashes", 15, lambda r: _num(r["expected_crashes"], 2)),
         ("Exp. fatal+ grievous", 15, lambda r: _num(r["expected_fatal_grievous"], 2)),
         ("Band", 15, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
-        ("Why", 36, lambda r: _esc(split_factors(r)[1])),
+        ("Why", 36, lambda r: escape(split_factors(r)[1])),
     ],
     "enforcement_gap": COMMON_START
     + [
-        ("When (peak)", 27, lambda r: _esc(r.get("peak_window") or "")),
+        ("When (peak)", 27, lambda r: escape(r.get("peak_window") or "")),
         ("Exp. crashes", 15, lambda r: _num(r["expected_crashes"], 2)),
         ("Band", 15, lambda r: BAND_LABELS.get(r["risk_band"], r["risk_band"] or "")),
         ("Challans 90 d", 16, lambda r: str(r["recent_challans"])),
@@ -108,7 +128,7 @@ COLUMNS: dict[str, list[Column]] = {
     + [
         ("F+G crashes 3 y", 17, lambda r: str(r["fatal_grievous_3y"])),
         ("Deaths 3 y", 15, lambda r: str(r["deaths_3y"])),
-        ("Rule met", 36, lambda r: _esc(r["rule_met"])),
+        ("Rule met", 36, lambda r: escape(r["rule_met"])),
         (
             "Forecast rank",
             15,
@@ -143,7 +163,7 @@ def body_fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
-def _styles() -> dict[str, ParagraphStyle]:
+def sheet_styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     regular, bold = body_fonts()
     return {
@@ -190,10 +210,11 @@ def ranked_table(rows: pl.DataFrame, kind: str, styles: dict) -> Table:
             style.append(
                 ("BACKGROUND", (band_col, i), (band_col, i), BAND_COLOURS[row["risk_band"]])
             )
-            if row["risk_band"] == "very_high":
-                data[-1][band_col] = Paragraph(
-                    f'<font color="white"><b>{BAND_LABELS["very_high"]}</b></font>', styles["cell"]
-                )
+            text_colour = vocabulary.BAND_TEXT_COLOURS[row["risk_band"]]
+            data[-1][band_col] = Paragraph(
+                f'<font color="{text_colour}"><b>{BAND_LABELS[row["risk_band"]]}</b></font>',
+                styles["cell"],
+            )
         if i % 2 == 0:
             style.append(
                 (
@@ -225,17 +246,47 @@ def ranking_text(rows: pl.DataFrame, meta: ExportMeta) -> str:
     return RANK_KEYS.get(meta.params.get("severity", "all"), "expected crashes")
 
 
-def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles: dict) -> list:
-    """Flowables of one district: heading, context line, map (when drawable) and table."""
+ROAD_WIDE_TITLE = (
+    "Whole roads in the station area (no GPS, no km marker): ranked among themselves, "
+    "not comparable with the places above"
+)
+
+
+def road_wide_section(rows: pl.DataFrame, styles: dict) -> list:
+    """Flowables of a district's road-wide units: a labelled table of their own (or nothing)."""
+    if rows is None or rows.is_empty():
+        return []
+    shown = rows.head(DEFAULT_ROWS_PER_DISTRICT)
+    return [
+        Spacer(1, 5 * mm),
+        Paragraph(f"<b>{ROAD_WIDE_TITLE}</b> ({rows.height})", styles["sub"]),
+        Spacer(1, 2 * mm),
+        ranked_table(shown, "risk_list", styles),
+    ]
+
+
+def district_section(
+    district: str,
+    rows: pl.DataFrame,
+    meta: ExportMeta,
+    styles: dict,
+    paths: dict | None = None,
+    road_wide: pl.DataFrame | None = None,
+) -> list:
+    """Flowables of one district: heading, context line, map (when drawable), the table of places
+    and the road-wide units' own table."""
     severity = ranking_text(rows, meta)
     shown = f"{rows.height}"
     if meta.params.get("top") is None and rows.height > DEFAULT_ROWS_PER_DISTRICT:
         shown = f"first {DEFAULT_ROWS_PER_DISTRICT} of {rows.height} (choose with --top)"
         rows = rows.head(DEFAULT_ROWS_PER_DISTRICT)
-    located = rows.filter(pl.col("h3_cell").is_not_null() | pl.col("latitude").is_not_null()).height
+    paths = paths or {}
+    drawn = pl.col("h3_cell").is_not_null() | pl.col("latitude").is_not_null()
+    located = rows.filter(drawn | pl.col("unit_id").is_in(list(paths))).height
     story = [
         Paragraph(
-            f"{_esc(SECTION_TITLES.get(meta.kind, meta.title))}: {_esc(district)}", styles["title"]
+            f"{escape(SECTION_TITLES.get(meta.kind, meta.title))}: {escape(district)}",
+            styles["title"],
         ),
         Paragraph(
             f"<b>Window:</b> {meta.window_text()} &nbsp; <b>Ranked by:</b> {severity} &nbsp; "
@@ -244,12 +295,12 @@ def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles
         ),
         Spacer(1, 3 * mm),
     ]
-    drawing = draw_map(rows, BODY_WIDTH, 62 * mm)
+    drawing = draw_map(rows, BODY_WIDTH, 62 * mm, paths)
     if drawing is not None:
         story += [drawing, Spacer(1, 1 * mm)]
     note = f"Map: numbers are ranks; {_legend()}."
     if drawing is None:
-        note = "No map: none of these rows has coordinates (police station + road units)."
+        note = "No map: none of these rows has coordinates."
     elif located < rows.height:
         note += f" {rows.height - located} row(s) without coordinates are not drawn."
     story += [
@@ -257,7 +308,7 @@ def district_section(district: str, rows: pl.DataFrame, meta: ExportMeta, styles
         Spacer(1, 3 * mm),
         ranked_table(rows, meta.kind, styles),
     ]
-    return story
+    return story + road_wide_section(road_wide, styles)
 
 
 def _footer(meta: ExportMeta) -> Callable:
@@ -281,8 +332,17 @@ def by_district(rows: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
     return [(d, keyed.filter(pl.col("_d") == d).drop("_d").sort("rank")) for d in order]
 
 
-def write_pdf(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
-    """Write the drive sheets to ``path`` and return it."""
+def build_document(
+    path: Path, meta: ExportMeta, sections: list[list], empty: Callable[[dict], list]
+) -> Path:
+    """An A4 document of district sections, each on a new page, with the footer on every page.
+
+    Args:
+        path: file to write.
+        meta: export context (title, window, footer).
+        sections: flowables of each section.
+        empty: styles → flowables shown when there is no section.
+    """
     doc = BaseDocTemplate(
         str(path),
         pagesize=A4,
@@ -296,16 +356,38 @@ def write_pdf(rows: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
     )
     frame = Frame(MARGIN, 14 * mm, BODY_WIDTH, A4[1] - MARGIN - 14 * mm, id="body")
     doc.addPageTemplates([PageTemplate(id="sheet", frames=[frame], onPage=_footer(meta))])
-    styles = _styles()
     story: list = []
-    for district, part in by_district(rows):
-        if story:
-            story.append(PageBreak())
-        story += district_section(district, part, meta, styles)
-    if not story:
-        story = [
-            Paragraph(f"{_esc(meta.title)}", styles["title"]),
-            Paragraph(f"No units match these options ({meta.window_text()}).", styles["sub"]),
-        ]
-    doc.build(story)
+    for section in sections:
+        story += ([PageBreak()] if story else []) + section
+    doc.build(story or empty(sheet_styles()))
     return path
+
+
+def write_pdf(
+    rows: pl.DataFrame,
+    path: Path,
+    meta: ExportMeta,
+    paths: dict | None = None,
+    road_wide: pl.DataFrame | None = None,
+) -> Path:
+    """Write the drive sheets to ``path`` and return it (stretch rows drawn along ``paths``; each
+    district's ``road_wide`` units in their own table)."""
+    styles = sheet_styles()
+    wide = dict(by_district(road_wide)) if road_wide is not None and road_wide.height else {}
+    sections = [
+        district_section(district, part, meta, styles, paths, wide.pop(district, None))
+        for district, part in by_district(rows)
+    ]
+    sections += [  # districts with road-wide units only
+        [Paragraph(escape(district), styles["title"]), *road_wide_section(part, styles)]
+        for district, part in wide.items()
+    ]
+    return build_document(
+        path,
+        meta,
+        sections,
+        lambda st: [
+            Paragraph(f"{escape(meta.title)}", st["title"]),
+            Paragraph(f"No units match these options ({meta.window_text()}).", st["sub"]),
+        ],
+    )

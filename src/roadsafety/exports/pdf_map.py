@@ -1,7 +1,8 @@
 """A small offline map of listed stretches, drawn with reportlab graphics (no map tiles).
 
-Cells are drawn as their H3 hexagons coloured by risk band and labelled with the row's rank;
-police station + road units with a centroid are drawn as circles. The projection is equirectangular
+Cells are drawn as their H3 hexagons coloured by risk band and labelled with the row's rank; road
+stretches whose road has a km fit as thick lines along the road (labelled at their middle); other
+rows with a point as circles. The projection is equirectangular
 around the centre latitude (fine at district scale); a scale bar and a north arrow are added.
 """
 
@@ -11,28 +12,33 @@ import math
 
 import h3
 import polars as pl
-from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 
-BAND_COLOURS = {
-    "very_high": colors.HexColor("#C0392B"),
-    "high": colors.HexColor("#E67E22"),
-    "medium": colors.HexColor("#F4D03F"),
-    "low": colors.HexColor("#A9CCE3"),
-}
+from roadsafety import vocabulary
+
+BAND_COLOURS = {band: colors.HexColor(hex_) for band, hex_ in vocabulary.BAND_COLOURS.items()}
 KM_PER_DEG = 111.32
 MIN_SPAN_KM = 3.0
 
 
+Paths = dict[str, list[tuple[float, float]]]
+
+
 def _shapes(
-    rows: pl.DataFrame,
+    rows: pl.DataFrame, paths: Paths
 ) -> tuple[
     list[tuple[str, list | None, tuple[float, float]]], list[tuple[int, tuple[float, float]]]
 ]:
     """Drawable shapes (band, hexagon ring as (lat, lon) pairs or None for a point, centre) and
-    rank labels (rank, (lat, lon)) of the rows, lowest-ranked first so the top rows end on top."""
+    rank labels (rank, (lat, lon)) of the rows, lowest-ranked first so the top rows end on top.
+    Rows with a road line in ``paths`` are drawn by :func:`_lines` instead."""
     shapes, labels = [], []
     for row in rows.sort("rank", descending=True).iter_rows(named=True):
+        if row["unit_id"] in paths:
+            line = paths[row["unit_id"]]
+            labels.append((row["rank"], line[len(line) // 2]))
+            continue
         cells = [c for c in (row["h3_cell"] or "").split(";") if c]
         for cell in cells:
             shapes.append(
@@ -131,14 +137,26 @@ def _label(drawing: Drawing, x: float, y: float, rank: int, anchor: tuple[float,
     )
 
 
-def draw_map(rows: pl.DataFrame, width: float, height: float) -> Drawing | None:
-    """A drawing of the rows' cells and points, or None when no row has a location."""
-    shapes, labels = _shapes(rows)
-    if not shapes:
+def _lines(rows: pl.DataFrame, paths: Paths) -> list[tuple[str, list[tuple[float, float]]]]:
+    """(band, road line) of the rows drawn as lines, lowest-ranked first."""
+    return [
+        (row["risk_band"], paths[row["unit_id"]])
+        for row in rows.sort("rank", descending=True).iter_rows(named=True)
+        if row["unit_id"] in paths
+    ]
+
+
+def draw_map(
+    rows: pl.DataFrame, width: float, height: float, paths: Paths | None = None
+) -> Drawing | None:
+    """A drawing of the rows' cells, road lines and points, or None when no row has a location."""
+    paths = paths or {}
+    shapes, labels = _shapes(rows, paths)
+    lines = _lines(rows, paths)
+    if not shapes and not lines:
         return None
-    proj = _Projection(
-        [pt for _, ring, centre in shapes for pt in (ring or [centre])], width, height
-    )
+    points = [pt for _, ring, centre in shapes for pt in (ring or [centre])]
+    proj = _Projection(points + [pt for _, line in lines for pt in line], width, height)
     drawing = Drawing(width, height)
     drawing.add(
         Rect(
@@ -162,8 +180,17 @@ def draw_map(rows: pl.DataFrame, width: float, height: float) -> Drawing | None:
                     *proj.xy(*centre), 5, fillColor=fill, strokeColor=colors.black, strokeWidth=0.5
                 )
             )
-    points = [(rank, *proj.xy(lat, lon)) for rank, (lat, lon) in labels]
-    for rank, x, y, ax, ay in sorted(_place_labels(points), reverse=True):
+    for band, line in lines:
+        drawing.add(
+            PolyLine(
+                [c for lat, lon in line for c in proj.xy(lat, lon)],
+                strokeColor=BAND_COLOURS.get(band, colors.grey),
+                strokeWidth=4,
+                strokeLineCap=1,
+            )
+        )
+    anchors = [(rank, *proj.xy(lat, lon)) for rank, (lat, lon) in labels]
+    for rank, x, y, ax, ay in sorted(_place_labels(anchors), reverse=True):
         _label(drawing, x, y, rank, (ax, ay))
     _scale_bar(drawing, proj, width)
     _corner_coordinates(drawing, proj, width, height)

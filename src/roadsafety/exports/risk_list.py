@@ -8,14 +8,22 @@ Public API (also used by the Dash app):
   :data:`RISK_COLUMNS`, from an open read connection. Same run and filters give identical rows.
 * :func:`load_run` — the run's window, model version and data cut-off (for titles and footers).
 
+Places and road-wide units: the list ranks *places* — H3 cells, road stretches ``ROAD | km A-B``
+and corridors of them — and never a whole road against them. Road-wide units
+(``POLICE STATION | ROAD``: a road named in FIRs with neither GPS nor km marker, often 10+ km of
+highway) have their own list, ranked among themselves (``RiskListFilter(road_wide=True)``); the
+workbook, the PDF and the app show it as a separate, labelled section.
+
 Ranking: ``severity='all'`` ranks by ``expected_crashes`` (ties: ``expected_fatal_grievous``, then
 ``unit_id``); ``'fatal_grievous'`` ranks by ``expected_fatal_grievous`` (ties: ``expected_crashes``,
 then ``unit_id``). Filters apply first, corridors merge next (see :mod:`roadsafety.exports.corridors`;
 a corridor ranks by its summed value), then the top N rows are kept: ``top`` counts rows, so a merged
 corridor is one row. Units the forecast names but ``spatial_units`` does not know (for example empty
-H3 neighbour cells) get their cell and centre from the unit id when it is an H3 index. A police
-station + road unit without a centroid of its own is placed at its police station (the mean of the
-station's located crashes, table ``police_stations``) when that is known, else has no coordinates.
+H3 neighbour cells) get their cell and centre from the unit id when it is an H3 index. A road
+stretch is placed at its road's fitted mid-point (``spatial_units``), else has no coordinates: its
+km marker is its place. A police station + road unit without a centroid of its own is placed at its
+police station (the mean of the station's located crashes, table ``police_stations``) when that is
+known, else has no coordinates.
 """
 
 from __future__ import annotations
@@ -26,14 +34,19 @@ import duckdb
 import h3
 import polars as pl
 
-from roadsafety.exports.corridors import BAND_ORDER, merge_corridors
+from roadsafety.errors import ExportError, NoMatchError
+from roadsafety.exports.corridors import merge_corridors, merge_stretch_runs
 from roadsafety.store.export_store import RunInfo, read_forecast_units, read_run_info
+from roadsafety.store.units import fill_h3_cells
+from roadsafety.vocabulary import BAND_ORDER
 
 RISK_COLUMNS = (
     "rank",
     "unit_id",
     "h3_cell",
     "road_name",
+    "km_from",
+    "km_to",
     "police_station",
     "district",
     "latitude",
@@ -51,10 +64,6 @@ SEVERITY_KEYS = {"all": "expected_crashes", "fatal_grievous": "expected_fatal_gr
 BANDS = tuple(BAND_ORDER)
 
 
-class ExportError(ValueError):
-    """An export cannot be made as asked; the message names the option or the missing input."""
-
-
 @dataclass(frozen=True)
 class RiskListFilter:
     """Options of a risk list.
@@ -65,7 +74,9 @@ class RiskListFilter:
         police_station: only this police station (case-insensitive).
         severity: ranking key, ``all`` (expected crashes) or ``fatal_grievous``.
         min_band: drop rows below this band (``low`` < ``medium`` < ``high`` < ``very_high``).
-        merge: merge adjacent high-risk cells along one road into corridor rows.
+        merge: merge adjacent high-risk cells (or stretches) along one road into corridor rows.
+        road_wide: list the road-wide ``POLICE STATION | ROAD`` units (ranked among themselves)
+            instead of the places.
     """
 
     top: int | None = None
@@ -74,6 +85,7 @@ class RiskListFilter:
     severity: str = "all"
     min_band: str | None = None
     merge: bool = False
+    road_wide: bool = False
 
     def validate(self) -> None:
         """Raise :class:`ExportError` naming the first bad option."""
@@ -97,6 +109,7 @@ class RiskListFilter:
             "severity": self.severity,
             "min_band": self.min_band,
             "merge": self.merge,
+            "road_wide": self.road_wide,
         }
 
 
@@ -110,10 +123,6 @@ def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> RunInfo:
     if info is None:
         raise ExportError(f"forecast run {run_id!r} does not exist in the warehouse")
     return info
-
-
-def _cell_or_none(unit_id: str) -> str | None:
-    return unit_id if h3.is_valid_cell(unit_id) else None
 
 
 JURISDICTION_RINGS = 3
@@ -166,23 +175,11 @@ def infer_jurisdiction(units: pl.DataFrame) -> pl.DataFrame:
 def complete_units(units: pl.DataFrame) -> pl.DataFrame:
     """Fill the cell and centre of H3 units that ``spatial_units`` does not describe, and give
     police station + road units without coordinates their police station's location."""
-    units = units.with_columns(
-        pl.coalesce(
-            "h3_cell", pl.col("unit_id").map_elements(_cell_or_none, return_dtype=pl.Utf8)
-        ).alias("h3_cell")
-    )
-    missing = pl.col("h3_cell").is_not_null() & pl.col("latitude").is_null()
-    centre = pl.col("h3_cell").map_elements(
-        lambda c: list(h3.cell_to_latlng(c)), return_dtype=pl.List(pl.Float64)
-    )
-    units = units.with_columns(
-        pl.when(missing).then(centre.list.get(0)).otherwise(pl.col("latitude")).alias("latitude"),
-        pl.when(missing).then(centre.list.get(1)).otherwise(pl.col("longitude")).alias("longitude"),
-    )
-    units = infer_jurisdiction(units)
+    units = infer_jurisdiction(fill_h3_cells(units))
     if "ps_latitude" not in units.columns:
         return units
-    no_point = pl.col("latitude").is_null() | pl.col("longitude").is_null()
+    road_wide = (pl.col("kind") == "ps_road").fill_null(False) if "kind" in units.columns else True
+    no_point = (pl.col("latitude").is_null() | pl.col("longitude").is_null()) & road_wide
     return units.with_columns(
         pl.when(no_point)
         .then(pl.col("ps_latitude"))
@@ -195,7 +192,12 @@ def complete_units(units: pl.DataFrame) -> pl.DataFrame:
     ).drop("ps_latitude", "ps_longitude")
 
 
-def _match(units: pl.DataFrame, column: str, value: str, option: str) -> pl.DataFrame:
+def match_option(units: pl.DataFrame, column: str, value: str, option: str) -> pl.DataFrame:
+    """Rows whose ``column`` equals ``value`` (case and spacing ignored).
+
+    Raises:
+        ExportError: naming ``option`` and the known values when nothing matches.
+    """
     wanted = " ".join(value.split()).lower()
     norm = (
         pl.col(column)
@@ -208,18 +210,26 @@ def _match(units: pl.DataFrame, column: str, value: str, option: str) -> pl.Data
     if kept.is_empty():
         known = sorted(v for v in units[column].drop_nulls().unique().to_list() if v)
         sample = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
-        raise ExportError(
+        raise NoMatchError(
             f"{option} {value!r} matches no unit here; known values: {sample or 'none'}"
         )
     return kept
 
 
+def is_road_wide() -> pl.Expr:
+    """True for road-wide units (``kind = 'ps_road'``), the ones never ranked against places."""
+    return (pl.col("kind") == "ps_road").fill_null(False)
+
+
 def filter_units(units: pl.DataFrame, filters: RiskListFilter) -> pl.DataFrame:
-    """Apply the district, police-station and band filters (before ranking and merging)."""
+    """Apply the district and police-station filters, keep the places (or, with ``road_wide``, the
+    road-wide units), then apply the band filter (before ranking and merging)."""
     if filters.district:
-        units = _match(units, "district", filters.district, "--district")
+        units = match_option(units, "district", filters.district, "--district")
     if filters.police_station:
-        units = _match(units, "police_station", filters.police_station, "--police-station")
+        units = match_option(units, "police_station", filters.police_station, "--police-station")
+    if "kind" in units.columns:
+        units = units.filter(is_road_wide() if filters.road_wide else ~is_road_wide())
     if filters.min_band:
         floor = BAND_ORDER[filters.min_band]
         units = units.filter(pl.col("risk_band").replace_strict(BAND_ORDER, default=-1) >= floor)
@@ -248,7 +258,7 @@ def build_units(
     units = filter_units(complete_units(units), filters)
     key = SEVERITY_KEYS[filters.severity]
     units = (
-        merge_corridors(units, key)
+        merge_stretch_runs(merge_corridors(units, key), key)
         if filters.merge
         else units.with_columns(pl.lit(1, dtype=pl.Int64).alias("n_cells"))
     )

@@ -1,7 +1,7 @@
 """One entry point for every file format: :func:`write_export` ``(bundle, path, fmt, meta) -> Path``.
 
 The format is ``csv``, ``xlsx``, ``pdf`` or ``geojson``; :func:`format_of` takes it from a file name
-extension. Writers receive frames built by ``risk_list`` / ``enforcement_gap`` / ``blackspots`` and
+extension. A drive plan (``meta.kind == 'plan'``) is written as CSV or as duty sheets (XLSX, PDF). Writers receive frames built by ``risk_list`` / ``enforcement_gap`` / ``blackspots`` and
 never query the warehouse. The app can write to a temporary path and stream the bytes.
 """
 
@@ -15,6 +15,7 @@ from roadsafety.exports.csv_writer import write_csv
 from roadsafety.exports.geojson_writer import write_geojson
 from roadsafety.exports.meta import ExportBundle, ExportMeta
 from roadsafety.exports.pdf import write_pdf
+from roadsafety.exports.plan_sheets import write_plan_pdf, write_plan_xlsx
 from roadsafety.exports.risk_list import ExportError
 from roadsafety.exports.xlsx import write_xlsx
 
@@ -63,8 +64,19 @@ def write_export(
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         return write_csv(bundle.rows, path)
+    if meta.kind == "plan":
+        return _write_plan(bundle.rows, path, fmt, meta)
     if fmt == "xlsx":
         return write_xlsx(bundle, path, meta)
     if fmt == "pdf":
-        return write_pdf(bundle.rows, path, meta)
-    return write_geojson(bundle.rows, path, meta)
+        return write_pdf(bundle.rows, path, meta, bundle.paths, bundle.road_wide)
+    return write_geojson(bundle.rows, path, meta, bundle.paths)
+
+
+def _write_plan(rows: pl.DataFrame, path: Path, fmt: str, meta: ExportMeta) -> Path:
+    """Drive plans: duty sheets in XLSX and PDF; no GeoJSON (a plan is a timetable)."""
+    if fmt == "xlsx":
+        return write_plan_xlsx(rows, path, meta)
+    if fmt == "pdf":
+        return write_plan_pdf(rows, path, meta)
+    raise ExportError(f"a drive plan is written as .csv, .xlsx or .pdf, not .{fmt}")

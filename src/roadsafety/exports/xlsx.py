@@ -1,8 +1,10 @@
 """Formatted workbook (xlsxwriter) for analysts and district officers.
 
 Sheets: ``Summary`` (window, model version, data cut-off, parameters, per-district totals, notes),
-``Risk list`` (every row), one sheet per district (its rows, same columns), then ``Enforcement gap``
-and ``MoRTH blackspots`` when the bundle carries them. Every list sheet starts with the risk-list
+``Risk list`` (every row), one sheet per district (its rows, same columns), then ``Road-wide units``
+(whole roads in a station area with neither GPS nor km marker, ranked among themselves: a section
+apart, never mixed with the places), ``Enforcement gap`` and ``MoRTH blackspots`` when the bundle
+carries them. Every list sheet starts with the risk-list
 contract columns, has a frozen header row, an autofilter and set column widths. For a gap or
 blackspot export the main sheet is named after the list.
 
@@ -23,12 +25,15 @@ import xlsxwriter
 
 from roadsafety.exports.csv_writer import round_for_output
 from roadsafety.exports.meta import ExportBundle, ExportMeta
+from roadsafety.vocabulary import HIGH_BANDS
 
 WIDTHS = {
     "rank": 6,
     "unit_id": 30,
     "h3_cell": 18,
     "road_name": 16,
+    "km_from": 8,
+    "km_to": 8,
     "police_station": 18,
     "district": 14,
     "latitude": 11,
@@ -50,7 +55,8 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
-FIXED_SHEETS = ("Summary", "Risk list", "Enforcement gap", "MoRTH blackspots")
+ROAD_WIDE_SHEET = "Road-wide units"
+FIXED_SHEETS = ("Summary", "Risk list", ROAD_WIDE_SHEET, "Enforcement gap", "MoRTH blackspots")
 NO_DISTRICT = "No district"
 
 
@@ -68,7 +74,7 @@ def sheet_names(districts: list[str | None]) -> dict[str | None, str]:
     return names
 
 
-def _formats(book: xlsxwriter.Workbook) -> dict:
+def formats(book: xlsxwriter.Workbook) -> dict:
     return {
         "header": book.add_format(
             {
@@ -131,8 +137,7 @@ def district_totals(rows: pl.DataFrame) -> pl.DataFrame:
             pl.len().alias("rows"),
             pl.col("expected_crashes").sum().round(2),
             pl.col("expected_fatal_grievous").sum().round(2),
-            (pl.col("risk_band") == "very_high").sum().alias("very_high"),
-            (pl.col("risk_band") == "high").sum().alias("high"),
+            *[(pl.col("risk_band") == band).sum().alias(band) for band in HIGH_BANDS],
             pl.col("rank").min().alias("best_rank"),
         )
         .sort(["best_rank", "district"])
@@ -146,25 +151,21 @@ def _write_pairs(sheet, start: int, pairs: list[tuple[str, str]], fmt: dict) -> 
     return start + len(pairs) + 1
 
 
-def write_summary(
-    book: xlsxwriter.Workbook, bundle: ExportBundle, meta: ExportMeta, fmt: dict
+def write_summary_sheet(
+    book: xlsxwriter.Workbook,
+    title: str,
+    context: list[tuple[str, str]],
+    meta: ExportMeta,
+    totals: pl.DataFrame,
+    fmt: dict,
 ) -> None:
-    """The Summary sheet: context, parameters, per-district totals and notes."""
+    """A Summary sheet: title, context pairs, the options, a per-district table and the notes."""
     sheet = book.add_worksheet("Summary")
     sheet.set_column(0, 0, 26)
     sheet.set_column(1, 6, 16)
-    sheet.write_string(0, 0, f"{meta.title} - road-crash risk for enforcement drives", fmt["title"])
-    context = [
-        ("Forecast window", meta.window_text()),
-        ("Model version", meta.model_version or "n/a"),
-        ("Data cut-off", f"{meta.data_cutoff:%Y-%m-%d}" if meta.data_cutoff else "n/a"),
-        ("Forecast run", meta.run_id or "n/a"),
-        ("Generated (UTC)", f"{meta.generated_at:%Y-%m-%d %H:%M}"),
-        ("Rows", str(bundle.rows.height)),
-    ]
+    sheet.write_string(0, 0, title, fmt["title"])
     params = [(f"Option {k}", "" if v is None else str(v)) for k, v in sorted(meta.params.items())]
     row = _write_pairs(sheet, 2, context + params, fmt)
-    totals = district_totals(bundle.rows)
     for j, col in enumerate(totals.columns):
         sheet.write_string(row, j, col, fmt["header"])
     for i, values in enumerate(totals.iter_rows(), start=row + 1):
@@ -175,10 +176,28 @@ def write_summary(
         sheet.write_string(row + i, 0, note)
 
 
+def write_summary(
+    book: xlsxwriter.Workbook, bundle: ExportBundle, meta: ExportMeta, fmt: dict
+) -> None:
+    """The Summary sheet: context, parameters, per-district totals and notes."""
+    context = [
+        ("Forecast window", meta.window_text()),
+        ("Model version", meta.model_version or "n/a"),
+        ("Data cut-off", f"{meta.data_cutoff:%Y-%m-%d}" if meta.data_cutoff else "n/a"),
+        ("Forecast run", meta.run_id or "n/a"),
+        ("Generated (UTC)", f"{meta.generated_at:%Y-%m-%d %H:%M}"),
+        ("Rows", str(bundle.rows.height)),
+    ]
+    if bundle.road_wide is not None:
+        context.append((ROAD_WIDE_SHEET, f"{bundle.road_wide.height} (own sheet, ranked apart)"))
+    title = f"{meta.title} - road-crash risk for enforcement drives"
+    write_summary_sheet(book, title, context, meta, district_totals(bundle.rows), fmt)
+
+
 def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
     """Write the workbook and return its path."""
     book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
-    fmt = _formats(book)
+    fmt = formats(book)
     write_summary(book, bundle, meta, fmt)
     write_list_sheet(
         book, "Risk list" if meta.kind == "risk_list" else meta.title, bundle.rows, fmt
@@ -191,6 +210,8 @@ def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
                 pl.col("district").is_null() if district is None else pl.col("district") == district
             )
             write_list_sheet(book, name, part, fmt)
+    if bundle.road_wide is not None:
+        write_list_sheet(book, ROAD_WIDE_SHEET, bundle.road_wide, fmt)
     if bundle.enforcement_gap is not None:
         write_list_sheet(book, "Enforcement gap", bundle.enforcement_gap, fmt)
     if bundle.blackspots is not None:

@@ -1,4 +1,5 @@
-"""Pooled features: H3 k-ring neighbours, same road, same police station, same district; unit attributes.
+"""Pooled features: H3 k-ring neighbours (a road stretch's ring: the stretches k bins along its road),
+same road, same police station, same district; unit attributes.
 
 Pure Polars, no I/O. Neighbour sums re-key each crash to every unit ``k`` rings away and reuse
 :class:`~roadsafety.features.events.EventIndex`, so they cost the same as own-history counts and see
@@ -56,10 +57,14 @@ def ring_indexes(events: pl.DataFrame, units: pl.DataFrame) -> dict[int, EventIn
 def ring_features(
     samples: pl.DataFrame, units: pl.DataFrame, indexes: dict[int, EventIndex]
 ) -> pl.DataFrame:
-    """Add k-ring crash sums (null for units that are not H3 cells)."""
-    is_cell = samples.join(
-        units.select("unit_idx", "h3_cell"), on="unit_idx", how="left", maintain_order="left"
-    )["h3_cell"].is_not_null()
+    """Add k-ring crash sums (null for units that are neither H3 cells nor road stretches)."""
+    attrs = samples.join(
+        units.select("unit_idx", "h3_cell", "kind"),
+        on="unit_idx",
+        how="left",
+        maintain_order="left",
+    )
+    is_cell = attrs["h3_cell"].is_not_null() | (attrs["kind"] == "stretch").fill_null(False)
     u, t = samples["unit_idx"], samples["origin"]
     cols = {}
     for k, index in indexes.items():

@@ -67,6 +67,7 @@ def _texts(cols: set[str]) -> dict[str, pl.Expr]:
     c52, c13, c156 = roll_name("crashes", 52), roll_name("crashes", 13), roll_name("crashes", 156)
     f52, k156 = roll_name("fatal_grievous", 52), roll_name("killed", 156)
     nbr = f"nbr_k1_{c156}"
+    stretch = (pl.col("kind") == "stretch").fill_null(False) if "kind" in cols else pl.lit(False)
     texts = {
         "recent": pl.when(pl.col(c13) >= 2)
         .then(pl.format("{} crashes in the last 3 months", _num(c13)))
@@ -77,9 +78,10 @@ def _texts(cols: set[str]) -> dict[str, pl.Expr]:
         .when(pl.col(f52) >= 1)
         .then(pl.format("{} fatal/grievous crashes in the last 12 months", _num(f52)))
         .otherwise(pl.format("{} deaths in the last 3 years", _num(k156))),
-        "neighbours": pl.when(pl.col(nbr).is_not_null()).then(
-            pl.format("high-risk neighbouring cells ({} crashes nearby in 3 years)", _num(nbr))
-        ),
+        "neighbours": pl.when(pl.col(nbr).is_not_null() & stretch)
+        .then(pl.format("high-risk adjoining stretches ({} crashes in 3 years)", _num(nbr)))
+        .when(pl.col(nbr).is_not_null())
+        .then(pl.format("high-risk neighbouring cells ({} crashes nearby in 3 years)", _num(nbr))),
         "road": pl.format("high-crash road {}", pl.col("road_name").fill_null("(unnamed)")),
         "area": pl.format(
             "high-crash area ({})",

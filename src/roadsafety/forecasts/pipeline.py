@@ -22,20 +22,18 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from roadsafety.config import Settings
+from roadsafety.errors import ForecastError
 from roadsafety.features import build, panel
+from roadsafety.features.enforcement import ENFORCEMENT_OFFENCES
 from roadsafety.features.units import build_units, ring_pairs
 from roadsafety.forecasts import run as forecast_run
-from roadsafety.models import backtest, lgbm, registry
+from roadsafety.models import backtest, lgbm, plan_backtest, registry
 from roadsafety.store import model_store
 from roadsafety.store.connection import StoreError, read_connection, write_connection
 
 log = logging.getLogger(__name__)
 
 SCORE_METRIC = ("unit", "hit_rate", "budget100")
-
-
-class ForecastError(StoreError):
-    """Nothing to train on, or no champion to forecast with; the message says what to do."""
 
 
 @dataclass
@@ -71,7 +69,7 @@ def load_inputs(
     with read_connection(settings.db_path) as con:
         acc = model_store.read_accidents(con, before)
         known = model_store.read_spatial_units(con)
-        challans = model_store.read_challan_days(con, before)
+        challans = model_store.read_challan_days(con, before, ENFORCEMENT_OFFENCES)
     return acc, known, challans
 
 
@@ -121,13 +119,29 @@ def run_backtest(
     for i, (fold, frame) in enumerate(frames):
         other = alphas["per_fold"][i - 1] if len(frames) > 1 else alphas["crashes"]
         total = _window_total(prep, fold)
-        parts.append(backtest.label(backtest.unit_metrics(frame, total, other), fold))
+        unit = backtest.unit_metrics(frame, total, other)
+        parts.append(backtest.label(unit, fold))
+        parts.append(backtest.label(where_when_metrics(prep, frame, fold, unit), fold))
         shares = backtest.profile_block_shares(prep.accidents, prep.ctx.inputs.units, fold.origin)
         pm = backtest.pair_metrics(frame, prep.ctx.inputs.events, fold, shares)
         if not pm.is_empty():
             parts.append(backtest.label(pm, fold))
     metrics = pl.concat(parts) if parts else pl.DataFrame(schema=backtest.METRICS_SCHEMA)
     return metrics, _score(metrics), {"crashes": alphas["crashes"], "fatal_grievous": alphas["fg"]}
+
+
+def where_when_metrics(
+    prep: Prepared, frame: pl.DataFrame, fold: backtest.Fold, unit: pl.DataFrame
+) -> pl.DataFrame:
+    """The fold's drive-plan, peak-window and where-alone closure metrics."""
+    window = plan_backtest.Window(fold.origin, fold.horizon)
+    events, units = prep.ctx.inputs.events, prep.ctx.inputs.units
+    return pl.concat(
+        [
+            plan_backtest.fold_plan_metrics(frame, events, units, window),
+            plan_backtest.where_closure(unit),
+        ]
+    )
 
 
 def _window_total(prep: Prepared, fold: backtest.Fold) -> float:
@@ -259,7 +273,7 @@ def _register(
     policy,
     block: str | None,
 ) -> tuple[bool, str]:
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         champ = model_store.champion(con)
         promoted, reason = registry.decide_promotion(
             score,
@@ -342,7 +356,7 @@ def forecast(settings: Settings, start: date, end: date, *, force: bool = False)
     before = min(start, champ["as_of"])
     prep = prepare(settings, before)
     run, tables = forecast_run.build_run(settings, prep, champ, start, end)
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         again = model_store.find_forecast_run(con, champ["version_id"], start, end)
         if again and not force:
             return again

@@ -8,11 +8,14 @@ Choices (documented in docs/forecasting.md):
 - ``expected_crashes`` from the crash model, ``expected_fatal_grievous`` from the fatal+grievous
   model; without a trained model (tiny data) the 3-year naive rate stands in (logged);
 - intervals: negative binomial around the mean with the version's backtest dispersion;
-- ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``); ``risk_band`` by
-  rank: top 1% ``very_high``, next to 5% ``high``, next to 20% ``medium``, the rest ``low``;
-- ``peak_window`` and ``unit_hour_profile``: the hour-of-week profile (stats helper's
-  :mod:`roadsafety.models.profile` when present, else :mod:`roadsafety.forecasts.peaks`); profile rows
-  are stored for the :data:`PROFILE_TOP` highest-ranked units only (168 rows each).
+- ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``), places (cells,
+  stretches) first, then road-wide ``POLICE STATION | ROAD`` units; ``risk_band`` by rank within
+  those two groups (:data:`roadsafety.vocabulary.BAND_SHARES`): top 1% ``very_high``, next to 5%
+  ``high``, next to 20% ``medium``, the rest ``low``;
+- ``peak_window``, ``unit_hour_profile`` and ``unit_week_intensity``: from the where-and-when
+  model (:mod:`roadsafety.forecasts.where_when`): each unit's expected crashes spread over the hours
+  of the week; the peak window is the best window of those intensities, so a risk-list row and a
+  drive plan never disagree about when a place is dangerous.
 """
 
 from __future__ import annotations
@@ -23,23 +26,19 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from roadsafety.config import Settings
+from roadsafety.errors import WindowError
 from roadsafety.features import panel
-from roadsafety.forecasts import explain, peaks
-from roadsafety.models import backtest, lgbm, registry
+from roadsafety.forecasts import explain, where_when
+from roadsafety.models import backtest, lgbm, periods, registry
 from roadsafety.store import model_store
-from roadsafety.store.connection import StoreError, read_connection
+from roadsafety.store.connection import read_connection
+from roadsafety.vocabulary import BAND_SHARES
 
 log = logging.getLogger(__name__)
 
-PROFILE_TOP = 500
 CALIBRATION_DAYS = 364  # the year before the cut-off, whose outcome is known
 CALIBRATION_CLIP = (0.25, 4.0)
 MAX_WINDOW_DAYS = 367  # a calendar year, leap day and an inclusive end day included
-BANDS = ((0.01, "very_high"), (0.05, "high"), (0.20, "medium"))
-
-
-class WindowError(StoreError):
-    """The forecast window is empty, reversed or longer than a year."""
 
 
 def check_window(start: date, end: date) -> None:
@@ -109,17 +108,33 @@ def _consistent(frame: pl.DataFrame, factor: float) -> pl.DataFrame:
 
 
 def _rank(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rank 1 = riskiest; risk bands by rank quantile."""
-    n = frame.height
+    """Rank 1 = riskiest; risk bands by rank quantile.
+
+    Places (cells, stretches) and road-wide units (``kind = 'ps_road'``: a whole road in a station
+    area) are not comparable: places take ranks 1..n first, road-wide units follow, and each group
+    gets its bands from its own rank quantiles. Without road-wide units nothing changes.
+    """
+    road_wide = (
+        (pl.col("kind") == "ps_road").fill_null(False) if "kind" in frame.columns else pl.lit(False)
+    )
     ranked = (
-        frame.with_columns(_s=pl.col("expected_crashes") + pl.col("expected_fatal_grievous"))
-        .sort(["_s", "unit_id"], descending=[True, False])
+        frame.with_columns(
+            _s=pl.col("expected_crashes") + pl.col("expected_fatal_grievous"),
+            _g=road_wide.cast(pl.Int8),
+        )
+        .sort(["_g", "_s", "unit_id"], descending=[False, True, False])
         .with_row_index("rank", offset=1)
+        .with_columns(
+            _r=pl.int_range(1, pl.len() + 1).over("_g"), _n=pl.len().over("_g").cast(pl.Float64)
+        )
     )
     band = pl.lit("low")
-    for q, name in reversed(BANDS):
-        band = pl.when(pl.col("rank") <= max(1, round(q * n))).then(pl.lit(name)).otherwise(band)
-    return ranked.with_columns(rank=pl.col("rank").cast(pl.Int32), risk_band=band).drop("_s")
+    for q, name in reversed(BAND_SHARES):
+        cut = (pl.col("_n") * q).round(0).clip(lower_bound=1)
+        band = pl.when(pl.col("_r") <= cut).then(pl.lit(name)).otherwise(band)
+    return ranked.with_columns(rank=pl.col("rank").cast(pl.Int32), risk_band=band).drop(
+        "_s", "_g", "_r", "_n"
+    )
 
 
 def _intervals(frame: pl.DataFrame, alpha: float) -> pl.DataFrame:
@@ -132,7 +147,7 @@ def _intervals(frame: pl.DataFrame, alpha: float) -> pl.DataFrame:
 
 def _factors(pair: backtest.ModelPair, frame: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
     feats = frame.join(
-        units.select("unit_idx", "road_name", "police_station", "district"),
+        units.select("unit_idx", "road_name", "police_station", "district", "kind"),
         on="unit_idx",
         how="left",
         maintain_order="left",
@@ -146,21 +161,11 @@ def _factors(pair: backtest.ModelPair, frame: pl.DataFrame, units: pl.DataFrame)
 def _periods(
     settings: Settings, accidents: pl.DataFrame, origin: date, start: date, end: date
 ) -> pl.DataFrame:
-    try:
-        from roadsafety.models import periods
-    except ImportError:
-        log.warning("models.periods not available: no period forecasts")
-        return pl.DataFrame()
+    """District × week forecasts; a failure fails the whole run (nothing is written)."""
     counts = accidents.select(
         week_start=pl.col("occurred_at").dt.date(), district="district", crashes=pl.lit(1)
     )
-    try:
-        return periods.forecast_periods(
-            counts, settings.calendar, as_of=origin, start=start, end=end
-        )
-    except (ValueError, RuntimeError, ArithmeticError) as exc:
-        log.warning("period forecasts failed (%s): none for this run", exc)
-        return pl.DataFrame()
+    return periods.forecast_periods(counts, settings.calendar, as_of=origin, start=start, end=end)
 
 
 def build_run(
@@ -169,7 +174,8 @@ def build_run(
     """Compute a full run for ``[start, end]`` with the champion row ``champ``.
 
     Returns:
-        ``(forecast_runs row, (forecasts, period_forecasts, unit_hour_profile))``.
+        ``(forecast_runs row, (forecasts, period_forecasts, unit_hour_profile,
+        unit_week_intensity))``.
     """
     from pathlib import Path
 
@@ -189,15 +195,13 @@ def build_run(
     frame = backtest.predict_frame(prep.ctx, pair, samples, cfg)
     frame = _consistent(_expected(prep, pair, frame), _calibration(prep, pair, units, cfg))
     alpha = pair.crashes.alpha if pair.crashes is not None else 0.5
-    frame = frame.join(units.select("unit_idx", "unit_id"), on="unit_idx", how="left")
-    frame = _intervals(_rank(frame), alpha)
+    frame = frame.join(units.select("unit_idx", "unit_id", "kind"), on="unit_idx", how="left")
+    frame = _intervals(_rank(frame), alpha).drop("kind")
     frame = frame.join(_factors(pair, frame, units), on="unit_idx", how="left")
     origin = date(1970, 1, 1) + timedelta(days=prep.cutoff)
     frame = frame.join(_recent(settings, origin), on="unit_id", how="left")
-    profile, peak = peaks.profiles(
-        prep.accidents, prep.ctx.inputs.events, units, frame, PROFILE_TOP
-    )
-    frame = frame.join(peak, on="unit_idx", how="left")
+    windows = where_when.run_windows(prep.ctx.inputs.events, units, frame, prep.cutoff, start, end)
+    frame = frame.join(windows.peak, on="unit_idx", how="left")
     forecasts = _forecast_rows(frame, start, end)
     run = {
         "run_id": run_id_for(champ["version_id"], start, end),
@@ -210,7 +214,7 @@ def build_run(
         "data_cutoff": origin,
     }
     periods_frame = _periods(settings, prep.accidents, origin, start, end)
-    return run, (forecasts, periods_frame, profile)
+    return run, (forecasts, periods_frame, windows.profile, windows.intensity)
 
 
 def _recent(settings: Settings, origin: date) -> pl.DataFrame:

@@ -11,9 +11,8 @@ from pathlib import Path
 
 from roadsafety.config import Settings
 from roadsafety.exports.audit import make_record, record_export
-from roadsafety.exports.blackspots import build_blackspots
-from roadsafety.exports.enforcement_gap import build_enforcement_gap
-from roadsafety.exports.meta import ExportBundle, ExportMeta
+from roadsafety.exports.bundle import risk_list_bundle
+from roadsafety.exports.meta import ExportBundle, ExportMeta, risk_list_notes
 from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows, load_run
 from roadsafety.exports.writers import write_export
 from roadsafety.store.connection import read_connection, write_connection
@@ -35,14 +34,10 @@ def write_standard_exports(settings: Settings, run_id: str, outbox: Path) -> lis
         bundles = {"statewide": (ExportBundle(state), "csv", RiskListFilter())}
         for district in districts:
             filters = RiskListFilter(top=TOP_PER_DISTRICT, district=district, merge=True)
-            bundle = ExportBundle(
-                build_risk_rows(con, run_id, filters),
-                build_enforcement_gap(
-                    con, run_id, RiskListFilter(top=TOP_PER_DISTRICT, district=district)
-                ),
-                build_blackspots(con, info.data_cutoff, run_id, RiskListFilter(district=district)),
-            )
             for fmt in ("xlsx", "pdf"):
+                bundle = risk_list_bundle(
+                    con, run_id, filters, fmt, blackspot_km=settings.region.blackspot_km
+                )
                 bundles[f"{_slug(district)}.{fmt}"] = (bundle, fmt, filters)
     records = []
     for name, (bundle, fmt, filters) in bundles.items():
@@ -55,11 +50,14 @@ def write_standard_exports(settings: Settings, run_id: str, outbox: Path) -> lis
             info.window_end,
             info.data_cutoff,
             filters.as_params() | {"source": "job"},
+            notes=risk_list_notes(filters.as_params()),
         )
         write_export(bundle, path, fmt, meta)
         records.append(make_record(path, fmt, meta, bundle.rows.height))
         written.append(path)
-    with write_connection(settings.db_path) as con:  # one audit write for the whole batch
+    with write_connection(
+        settings.db_path, lock_timeout_s=settings.lock_timeout_s
+    ) as con:  # one audit write for the whole batch
         for record in records:
             record_export(con, record)
     return written

@@ -1,4 +1,5 @@
-"""The retrain job, one run: lock → inbox → ingest → checks → retrain/promote → forecasts → outbox.
+"""The retrain job, one run: lock → inbox → ingest → checks → retrain/promote → forecasts → outbox
+→ drives evaluated again.
 
 Safe unattended:
 
@@ -26,6 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from roadsafety.config import Settings
+from roadsafety.errors import JobBusy
 from roadsafety.jobs import checks as chk
 from roadsafety.jobs import inbox as ib
 from roadsafety.jobs.outbox import write_standard_exports
@@ -33,10 +35,6 @@ from roadsafety.store import job_store
 from roadsafety.store.connection import read_connection, write_connection
 
 log = logging.getLogger("roadsafety.job")
-
-
-class JobBusy(RuntimeError):
-    """Another run of the job holds the lock."""
 
 
 @dataclass
@@ -236,6 +234,15 @@ def publish_step(settings: Settings, summary: JobSummary, today: date) -> None:
     ]
 
 
+def drives_step(settings: Settings) -> None:
+    """Evaluate the stored enforcement drives on the new data (the app shows the stored result)."""
+    from roadsafety.forecasts.drive_runs import refresh_evaluation
+
+    evaluation = refresh_evaluation(settings)
+    if evaluation:
+        log.info("drives evaluated again: %s", evaluation)
+
+
 def _record(settings: Settings, summary: JobSummary) -> None:
     try:
         with write_connection(settings.db_path, lock_timeout_s=120) as con:
@@ -271,6 +278,7 @@ def run_job(
             summary.checks = [c.as_dict() for c in found]
             retrain_step(settings, summary, found, force_retrain)
             publish_step(settings, summary, today)
+            drives_step(settings)
             rejected = any(i["outcome"] == "rejected" for i in summary.inputs)
             summary.outcome = "warned" if rejected or chk.worst(found) != "ok" else "ok"
         except BaseException as exc:

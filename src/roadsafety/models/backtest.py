@@ -18,22 +18,15 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from roadsafety import schemas
 from roadsafety.features import build, panel
 from roadsafety.models import baselines, lgbm, metrics
+from roadsafety.models import profile as sp
 
 log = logging.getLogger(__name__)
 
 BLOCK_PRIOR = 10.0
-METRICS_SCHEMA = {
-    "model": pl.Utf8,
-    "fold": pl.Int32,
-    "fold_start": pl.Date,
-    "fold_end": pl.Date,
-    "level": pl.Utf8,
-    "metric": pl.Utf8,
-    "k": pl.Utf8,
-    "value": pl.Float64,
-}
+METRICS_SCHEMA = schemas.BACKTEST_METRICS
 PAIR_MODELS = ("lightgbm", "naive_3y", "empirical_bayes")
 
 
@@ -198,16 +191,14 @@ def unit_metrics(frame: pl.DataFrame, total: float, alpha: float) -> pl.DataFram
 def profile_block_shares(
     accidents: pl.DataFrame, units: pl.DataFrame, origin: int
 ) -> pl.DataFrame | None:
-    """Block shares from the stats helper's hour-of-week profiles (history before ``origin``).
+    """Block shares from the shrunk hour-of-week profiles of :mod:`roadsafety.models.profile`.
+
+    Only the history before ``origin`` is used.
 
     Returns:
         ``unit_idx, block, share`` (block = dow·8 + hour//3) for units with crashes, or None when
-        :mod:`roadsafety.models.profile` is unavailable.
+        there are no crashes before ``origin``.
     """
-    try:
-        from roadsafety.models import profile as sp
-    except ImportError:
-        return None
     before = date(1970, 1, 1) + timedelta(days=origin)
     ev = accidents.filter(
         pl.col("unit_id").is_not_null() & (pl.col("occurred_at").dt.date() < before)

@@ -22,6 +22,7 @@ import polars as pl
 
 from roadsafety.features.events import EventIndex, window_sum
 from roadsafety.features.panel import roll_name
+from roadsafety.models import empirical_bayes as eb
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +95,14 @@ def baseline_predictions(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def empirical_bayes_predictions(frame: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame | None:
-    """The stats helper's NB SPF + Empirical Bayes, fitted on the history before the origin.
+    """The negative-binomial SPF + Empirical Bayes of :mod:`roadsafety.models.empirical_bayes`,
+    fitted on the history before the origin.
 
     Observed counts are each unit's crashes of the last 156 weeks over the history it had (years),
     covariates road category, unit kind and log(1 + k=1 neighbour crashes). All samples must share
     one window length. Returns ``unit_idx, expected_empirical_bayes, score_empirical_bayes`` or None
-    (logged) when the module is missing or the fit fails: the run goes on without EB.
+    (logged) when the fit fails: the backtest goes on without this baseline.
     """
-    try:
-        from roadsafety.models import empirical_bayes as eb
-    except ImportError:
-        log.warning("models.empirical_bayes not available: Empirical Bayes baseline off")
-        return None
     horizon = float(frame["horizon"][0]) if frame.height else 364.0
     data = frame.join(
         units.select("unit_idx", "unit_id", "road_category", "kind"),

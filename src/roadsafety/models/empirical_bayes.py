@@ -334,6 +334,22 @@ def _nb_interval(
     return np.where(zero, 0.0, lo), np.where(zero, 0.0, hi)
 
 
+def eb_combine(sum_mu: np.ndarray, observed: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray]:
+    """The HSM Empirical Bayes step over one observation period.
+
+    Args:
+        sum_mu: SPF expected crashes over the period (Σμ).
+        observed: crashes recorded over the same period.
+        k: NB overdispersion of the SPF (floored at :data:`MIN_K`).
+
+    Returns:
+        ``(w, EB)``: the weight ``w = 1 / (1 + k·Σμ)`` and ``EB = w·Σμ + (1 − w)·observed``, the
+        expected crashes over the period (posterior mean); its variance is ``(1 − w)·EB``.
+    """
+    weight = 1.0 / (1.0 + max(k, MIN_K) * sum_mu)
+    return weight, weight * sum_mu + (1.0 - weight) * observed
+
+
 def empirical_bayes(
     units: pl.DataFrame,
     model: SpfModel,
@@ -361,8 +377,7 @@ def empirical_bayes(
     observed = units[count_col].cast(pl.Float64).fill_null(0.0).to_numpy()
     sum_mu = mu * years
     k = max(model.k, MIN_K)
-    weight = 1.0 / (1.0 + k * sum_mu)
-    eb_period = weight * sum_mu + (1.0 - weight) * observed
+    weight, eb_period = eb_combine(sum_mu, observed, model.k)
     rate = np.where(years > 0, eb_period / np.where(years > 0, years, 1.0), mu)
     shape = 1.0 / k + np.where(years > 0, observed, 0.0)
     lo80, hi80 = _nb_interval(shape, rate * window_years / shape, 0.80)

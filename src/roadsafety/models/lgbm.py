@@ -13,7 +13,6 @@ a frame becomes numpy.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-log = logging.getLogger(__name__)
+from roadsafety.errors import ModelError
 
 
 @dataclass(frozen=True)
@@ -72,15 +71,21 @@ class CountModel:
 
 
 def to_design_matrix(frame: pl.DataFrame, features: list[str]) -> np.ndarray:
-    """The feature columns as a float64 matrix (nulls → NaN, which LightGBM treats as missing)."""
+    """The feature columns as a float64 matrix (null values → NaN, which LightGBM treats as missing).
+
+    Raises:
+        ModelError: naming the features the frame lacks (a model is never fed a whole column of
+            unknowns: retrain to get a model of the features the data has).
+    """
     missing = [f for f in features if f not in frame.columns]
     if missing:
-        log.warning("features missing at prediction time, treated as unknown: %s", missing)
-    cols = [
-        pl.col(f).cast(pl.Float64) if f in frame.columns else pl.lit(None, pl.Float64).alias(f)
-        for f in features
-    ]
-    return frame.select(cols).to_numpy().astype(np.float64)
+        raise ModelError(
+            f"the model needs features the data does not have: {', '.join(missing)}; "
+            "retrain (roadsafety retrain) to fit a model on the current features"
+        )
+    return (
+        frame.select([pl.col(f).cast(pl.Float64) for f in features]).to_numpy().astype(np.float64)
+    )
 
 
 def _offset(frame: pl.DataFrame) -> np.ndarray:

@@ -49,24 +49,14 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from roadsafety import schemas
 from roadsafety.config import CalendarConfig
 from roadsafety.features.calendar import calendar_weeks
+from roadsafety.vocabulary import ALL
 
 log = logging.getLogger(__name__)
 
-ALL = "(all)"
-PERIOD_COLUMNS = (
-    "district",
-    "period_start",
-    "period_end",
-    "expected",
-    "lo80",
-    "hi80",
-    "lo95",
-    "hi95",
-    "high_risk",
-    "drivers",
-)
+PERIOD_COLUMNS = tuple(schemas.PERIOD_FORECASTS)
 CALENDAR_REGRESSORS = {
     "fog_share": "fog season",
     "monsoon_share": "monsoon",

@@ -9,15 +9,16 @@ Pure functions, no I/O. API:
 - :func:`block_shares` ``(profiles)`` → ``unit_id, dow, block, start_hour, share``: 8 three-hour
   blocks × 7 days per unit (block b covers hours 3b..3b+2).
 - :func:`peak_window` ``(profile)`` → text such as ``'Fri-Sun 22:00-01:00'`` for one unit's profile;
-  :func:`peak_windows` ``(profiles)`` → ``unit_id, peak_window`` for all units at once.
+  :func:`peak_windows` ``(profiles)`` → ``unit_id, peak_window`` for all units at once;
+  :func:`windows_from_week` ``(ids, week)`` the same from an ``[n, 7, 24]`` matrix.
 - :func:`parse_peak_window` ``(text)`` → the set of ``(dow, hour)`` bins the text covers;
   :func:`format_window` ``(days, start_hour, hours)`` writes one window.
 
 Typical use (unit × 3-hour-block expectation = the unit's expected crashes × its block share)::
 
-    prof = hour_profiles(events, units=universe.select("unit_id", "district")) peaks =
-    peak_windows(prof)        # unit_id, peak_window blocks = block_shares(prof)       # unit_id,
-    dow, block, start_hour, share
+    prof = hour_profiles(events, units=universe.select("unit_id", "district"))
+    peaks = peak_windows(prof)        # unit_id, peak_window
+    blocks = block_shares(prof)       # unit_id, dow, block, start_hour, share
 
 Cost: ~50,000 units × 168 bins in a few seconds and about 1 GB (numpy core).
 
@@ -64,8 +65,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-REGION = "(all)"
+from roadsafety import schemas
+from roadsafety.vocabulary import ALL as REGION
+from roadsafety.vocabulary import DAYS
+
 INTERACTION_PRIOR = 5000.0
 HOUR_PRIOR = 96.0
 DAY_PRIOR = 112.0
@@ -73,7 +76,7 @@ MIN_EXCESS = 0.10
 FLAT_TOLERANCE = 0.02
 ALL_DAY = "daily 00:00-24:00"
 BINS = 168
-PROFILE_COLUMNS = ("unit_id", "dow", "hour", "share")
+PROFILE_COLUMNS = tuple(schemas.UNIT_HOUR_PROFILE)
 _WINDOW = re.compile(r"^(?P<days>\S+) (?P<h1>\d{1,2}):(?P<m1>\d{2})-(?P<h2>\d{1,2}):(?P<m2>\d{2})$")
 
 
@@ -350,9 +353,23 @@ def peak_windows(profiles: pl.DataFrame, *, hours: int = 3) -> pl.DataFrame:
     Returns:
         ``unit_id, peak_window``.
     """
+    ids, week = to_week_matrix(profiles)
+    return windows_from_week(ids, week, hours=hours)
+
+
+def windows_from_week(ids: list[str], week: np.ndarray, *, hours: int = 3) -> pl.DataFrame:
+    """Peak window text per row of an hour-of-week matrix (the rule of :func:`peak_windows`).
+
+    Args:
+        ids: unit ids, one per row.
+        week: ``[n, 7, 24]`` non-negative weights (shares, or expected crashes per bin).
+        hours: window length in hours (1-23).
+
+    Returns:
+        ``unit_id, peak_window``.
+    """
     if not 1 <= hours <= 23:
         raise ValueError(f"hours must be 1..23, got {hours}")
-    ids, week = to_week_matrix(profiles)
     start, day_share = _best_windows(week, hours)
     codes = _chosen_days(day_share) @ (1 << np.arange(7)) * 24 + start  # day-set bits × start hour
     block = day_share.sum(axis=1) / np.maximum(week.sum(axis=(1, 2)), 1e-300)

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from roadsafety import schemas
+from roadsafety.errors import SourceError
 
 REJECT_SCHEMA = {
     "row_number": pl.Int64(),
@@ -17,10 +18,6 @@ REJECT_SCHEMA = {
     "raw_value": pl.Utf8(),
     "reason": pl.Utf8(),
 }
-
-
-class SourceError(ValueError):
-    """A file cannot be read at all; the message names the file and the problem."""
 
 
 @dataclass(frozen=True)

@@ -86,14 +86,18 @@ def split_rows(kind: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     :func:`finish_batch`); every row lands in exactly one of them."""
     frame = frame.with_columns(_numbers_kept(frame, kind))
     rejected_mask = pl.col("_reject_reason").is_not_null()
-    rejected = frame.filter(rejected_mask).select(
+    return conform(frame.filter(~rejected_mask), kind), rejected_rows(frame)
+
+
+def rejected_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` with a reject reason, as ``REJECT_SCHEMA`` rows."""
+    rejected = frame.filter(pl.col("_reject_reason").is_not_null()).select(
         pl.col("source_row").cast(pl.Int64).alias("row_number"),
         pl.col("_reject_column").alias("column_name"),
         pl.col("_reject_value").alias("raw_value"),
         pl.col("_reject_reason").alias("reason"),
     )
-    rejected = rejected.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
-    return conform(frame.filter(~rejected_mask), kind), rejected
+    return rejected.cast(REJECT_SCHEMA)  # type: ignore[arg-type]
 
 
 def _numbers_kept(frame: pl.DataFrame, kind: str) -> list[pl.Expr]:

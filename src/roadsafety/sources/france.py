@@ -11,7 +11,8 @@ One row per accident (``Num_Acc``); victims and vehicles are Python-literal list
 - ``dep`` is ``130``-style before 2019 and ``13`` after; ``com`` is the commune number within the
   département before 2019 (``55.0``) and the full INSEE code after (``13055``);
 - ``voie`` is a road number (``7.0``) or, after 2019, often a street name; ``pr``/``pr1`` use
-  ``(1)`` for unknown.
+  ``(1)`` for unknown and ``0``/``0`` as a filler; PR markers restart in every département, so a
+  numbered road is named with its département (``D68 (26)``).
 
 Severity is the worst ``grav`` among victims (2 killed → fatal, 3 hospitalised → grievous,
 4 light → minor, only 1 unhurt → non_injury).
@@ -52,6 +53,7 @@ RAW_COLUMNS = [
     "grav",
 ]
 ROAD_PREFIX = {1: "A", 2: "N", 3: "D", 4: "C", 7: "M"}
+PR_CATEGORIES = (1, 2, 3)  # motorway, national, départemental roads carry PR km markers
 ROAD_CATEGORY = {1: "expressway", 2: "NH", 3: "SH", 5: "other", 6: "other", 7: "urban", 9: "other"}
 
 
@@ -236,6 +238,12 @@ def _road_name() -> pl.Expr:
     catr, number = _num("catr"), _num("voie")
     prefix = catr.replace_strict(ROAD_PREFIX, default=None, return_dtype=pl.Utf8)
     numbered = pl.when((number > 0) & prefix.is_not_null()).then(prefix + number.cast(pl.Utf8))
+    # PR markers restart in every département: ``D68 (26)`` names the stretch of road they count on.
+    numbered = (
+        pl.when(catr.is_in(PR_CATEGORIES))
+        .then(numbered + pl.lit(" (") + _district() + pl.lit(")"))
+        .otherwise(numbered)
+    )
     street = pl.when(number.is_null()).then(_street(pl.col("voie")))
     address = _street(pl.col("adr").str.replace(r"^\s*\d+\s*(?i:bis|ter)?\s*,?\s*", ""))
     # Communal road numbers (C1 in every commune) say little; the street address says more.
@@ -253,7 +261,10 @@ def _road_category() -> pl.Expr:
 def _chainage() -> pl.Expr:
     pr = pl.col("pr").str.strip_chars().cast(pl.Float64, strict=False)
     pr1 = pl.col("pr1").str.strip_chars().cast(pl.Float64, strict=False).fill_null(0.0)
-    return pl.when(_num("catr").is_in([1, 2, 3])).then(pr + pr1 / 1000.0)
+    # pr = pr1 = 0 is the filler of 17% of the rows (mostly 2005-2009, often with a town address):
+    # read as unknown, or every road would get a false cluster at its km 0.
+    known = ~((pr == 0) & (pr1 == 0))
+    return pl.when(_num("catr").is_in(PR_CATEGORIES) & known).then(pr + pr1 / 1000.0)
 
 
 def _label(col: str) -> pl.Expr:

@@ -4,13 +4,16 @@
 ``.parquet``) in exactly the canonical input schemas, ``districts.csv``, ``police_stations.csv`` and
 ``truth.csv`` (the planted expected crashes per spatial unit). Same seed and arguments → byte-identical
 files. Challans are generated and written month by month, so memory stays bounded at any size.
-Assumptions and numbers: docs/synthetic.md.
+With ``drives``, enforcement drives with a known effect and placebo drives are planted
+(:mod:`roadsafety.sources.synthetic_drives`: ``drives.csv`` and ``drive_truth.csv``); without, the
+files are exactly those of a world without drives. Assumptions and numbers: docs/synthetic.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -27,6 +30,12 @@ from roadsafety.sources.synthetic_challans import (
     challan_month,
     make_challan_world,
     month_starts,
+)
+from roadsafety.sources.synthetic_drives import (
+    DriveOptions,
+    PlantedDrives,
+    drive_challans,
+    plant_drives,
 )
 from roadsafety.sources.synthetic_geo import World, load_world
 from roadsafety.sources.synthetic_sites import build_sites, choose_cameras
@@ -70,8 +79,15 @@ class SynthSummary:
     seed: int
     scale: float
     years: int
+    drives_path: Path | None = None
+    n_drives: int = 0
 
     def __str__(self) -> str:
+        drives = (
+            f"\n  drives:    {self.n_drives} planted (truth in drive_truth.csv) -> {self.drives_path.name}"
+            if self.drives_path
+            else ""
+        )
         return (
             f"synthetic Haryana world (seed {self.seed}, scale {self.scale:g}, {self.years} years: "
             f"{self.start} to {self.end}) in {self.out_dir}\n"
@@ -79,7 +95,7 @@ class SynthSummary:
             f"  challans:  {self.n_challans:,} -> {self.challans_path.name}\n"
             f"  truth:     {self.n_units:,} units ({self.n_blackspots} planted blackspots) -> "
             f"{self.truth_path.name}\n"
-            f"  reference: {self.districts_path.name}, {self.police_stations_path.name}"
+            f"  reference: {self.districts_path.name}, {self.police_stations_path.name}{drives}"
         )
 
 
@@ -173,12 +189,15 @@ def _write_challans(
     stop: dt.date,
     rng: np.random.Generator,
     progress: bool,
+    extra: Callable[[dt.date, dt.date], pl.DataFrame] | None = None,
 ) -> int:
     writer = _ChunkWriter(path, fmt)
     months = list(month_starts(start, stop))
     try:
         for first, nxt in tqdm(months, desc="challans (months)", disable=not progress, unit="mo"):
             writer.write(challan_month(cw, first, nxt, rng))
+            if extra is not None:
+                writer.write(extra(first, nxt))
     finally:
         writer.close(schemas.empty_frame(schemas.CHALLAN_INPUT))
     return writer.rows
@@ -193,7 +212,9 @@ def generate_world(
     end: dt.date | None = None,
     fmt: Format = "csv",
     h3_resolution: int = 8,
+    stretch_km: float = 1.0,
     progress: bool = True,
+    drives: DriveOptions | None = None,
     challan_scale: float | None = None,
 ) -> SynthSummary:
     """Write a seeded synthetic Haryana world into ``out_dir``.
@@ -206,10 +227,12 @@ def generate_world(
         end: the day after the last generated day (default: today).
         fmt: ``"csv"`` or ``"parquet"`` for the accident and challan files.
         h3_resolution: H3 resolution of the truth cells.
+        stretch_km: length of the truth's road stretches (unlocated records with a km marker).
         progress: show a progress bar.
+        drives: plant placebo and effect drives (None: no drives, the files as without them).
         challan_scale: the challan volume on its own (default ``scale``): 1.0 ≈ 500,000 challans
             a year, so ``scale=1, challan_scale=10.4`` is Haryana's real ~10,400 accidents and
-            ~52 lakh challans a year.
+            ~52 lakh challans a year (a smaller value gives a lighter file for tests).
 
     Returns:
         Paths, counts and the date range written.
@@ -220,12 +243,14 @@ def generate_world(
             f"need years >= 1, scale > 0, challan_scale > 0 and fmt csv|parquet; got {years}, "
             f"{scale}, {challan_scale}, {fmt}"
         )
+    if drives is not None and years < 2:
+        raise ValueError("planting drives needs years >= 2 (places are chosen on the year before)")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start, stop = period(years, end)
     rng = np.random.default_rng(seed)
     world = load_world()
-    sites = build_sites(world, rng, scale, h3_resolution)
+    sites = build_sites(world, rng, scale, h3_resolution, stretch_km)
     cameras = choose_cameras(sites, world, rng)
     grid = hour_grid(start, stop)
     festivals = festival_dates(range(start.year, stop.year + 1))
@@ -233,9 +258,17 @@ def generate_world(
     accidents, exp_fg = build_accidents(sites, grid, festivals, codes, h3_resolution, rng)
     truth = build_truth(sites, exp_fg).select(TRUTH_COLUMNS)
     paths = _paths(out_dir, fmt)
+    planted = None
+    if drives is None:
+        _remove_stale_drives(out_dir)
+    else:
+        planted = plant_drives(accidents, stop, h3_resolution, drives, seed, stretch_km)
+        accidents = planted.accidents
+        _write_drives(planted, out_dir)
     _write_static(world, accidents, truth, paths, fmt)
     cw = make_challan_world(sites, cameras, world.districts, challan_scale, start, grid.n, rng)
-    n_challans = _write_challans(paths["challans"], fmt, cw, start, stop, rng, progress)
+    extra = _drive_challans(planted, drives, world, seed) if planted is not None else None
+    n_challans = _write_challans(paths["challans"], fmt, cw, start, stop, rng, progress, extra)
     log.info(
         "wrote %d challans (%s to %s) to %s",
         n_challans,
@@ -259,4 +292,28 @@ def generate_world(
         seed=seed,
         scale=scale,
         years=years,
+        drives_path=out_dir / "drives.csv" if planted is not None else None,
+        n_drives=planted.truth.height if planted is not None else 0,
     )
+
+
+def _remove_stale_drives(out_dir: Path) -> None:
+    for name in ("drives.csv", "drive_truth.csv"):
+        if (out_dir / name).exists():
+            log.info("removing %s from an earlier run (it would not match this world)", name)
+            (out_dir / name).unlink()
+
+
+def _write_drives(planted: PlantedDrives, out_dir: Path) -> None:
+    planted.drives.write_csv(out_dir / "drives.csv")
+    planted.truth.write_csv(out_dir / "drive_truth.csv")
+    log.info("planted %d drives (%s to %s)", planted.truth.height, planted.start, planted.end)
+
+
+def _drive_challans(
+    planted: PlantedDrives, options: DriveOptions, world: World, seed: int
+) -> Callable[[dt.date, dt.date], pl.DataFrame]:
+    """Month-by-month writer of the effect drives' extra challans (their own generator)."""
+    rng = np.random.default_rng([seed, 15])
+    rto = {d: list(r) for d, r in world.districts.select("district", "rto").iter_rows()}
+    return lambda first, nxt: drive_challans(planted, first, nxt, options, rto, rng)

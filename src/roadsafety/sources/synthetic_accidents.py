@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from roadsafety import schemas
+from roadsafety.features.roads import STRETCH_MARK
 from roadsafety.sources.synthetic_time import (
     STATE_FOG,
     STATE_NIGHT,
@@ -305,8 +306,9 @@ def _finish_accidents(frame: pl.DataFrame, codes: dict[str, str]) -> pl.DataFram
 def build_truth(sites: pl.DataFrame, exp_fg: np.ndarray) -> pl.DataFrame:
     """Planted risk per spatial unit, ranked by expected fatal+grievous crashes per year.
 
-    Units: the H3 cell of located sites, ``POLICE STATION | ROAD NAME`` for sites whose FIRs carry
-    no GPS; sites with neither (no GPS, no road name) belong to no unit and are left out.
+    Units: the H3 cell of located sites; for sites whose FIRs carry no GPS, the road stretch
+    ``ROAD | km A-B`` when the site has a km marker, else ``POLICE STATION | ROAD NAME``; sites with
+    neither GPS nor road name belong to no unit and are left out.
     """
     s = sites.with_columns(pl.Series("exp_fg", exp_fg)).filter(pl.col("unit_id").is_not_null())
     s = s.sort("rate", "site", descending=[True, False])
@@ -322,6 +324,8 @@ def build_truth(sites: pl.DataFrame, exp_fg: np.ndarray) -> pl.DataFrame:
         pl.len().alias("n_sites"),
         pl.when(pl.col("gps").first())
         .then(pl.lit("h3"))
+        .when(pl.col("unit_id").first().str.contains(STRETCH_MARK, literal=True))
+        .then(pl.lit("stretch"))
         .otherwise(pl.lit("ps_road"))
         .alias("kind"),
     )

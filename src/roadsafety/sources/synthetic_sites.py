@@ -13,6 +13,7 @@ import h3
 import numpy as np
 import polars as pl
 
+from roadsafety.features.units import record_units
 from roadsafety.sources.synthetic_geo import (
     BASE_RATE,
     CITY_DISTRICTS,
@@ -29,15 +30,6 @@ from roadsafety.sources.synthetic_geo import (
 ACCIDENTS_PER_YEAR = 10_400
 NEITHER_PS_EXCLUDED = CITY_DISTRICTS
 BLACKSPOT_CATEGORIES = ("NH", "expressway", "SH", "urban")
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip()).upper()
-
-
-def unit_label(police_station: str, road_name: str) -> str:
-    """The ``POLICE STATION | ROAD NAME`` unit id used for unlocated records (upper, single spaces)."""
-    return f"{_normalise(police_station)} | {_normalise(road_name)}"
 
 
 def _base_rates(sites: pl.DataFrame, rng: np.random.Generator) -> np.ndarray:
@@ -95,12 +87,18 @@ def _scale_rates(sites: pl.DataFrame, rate: np.ndarray, scale: float) -> np.ndar
     return out
 
 
-def _units(sites: pl.DataFrame) -> pl.Series:
-    """Spatial unit per site: H3 cell when located, 'PS | ROAD' when only named, else null."""
-    units = []
-    for gps, cell, ps, road in sites.select("gps", "h3_cell", "police_station", "road_name").rows():
-        units.append(cell if gps else (unit_label(ps, road) if road else None))
-    return pl.Series("unit_id", units, dtype=pl.Utf8)
+def _units(sites: pl.DataFrame, stretch_km: float) -> pl.Series:
+    """Spatial unit per site, by the ingest's rule: H3 cell when located, the road stretch
+    ``ROAD | km A-B`` when the site has a km marker, ``PS | ROAD`` when only named, else null."""
+    records = sites.select(
+        pl.col("gps").alias("located"),
+        "h3_cell",
+        "road_name",
+        "chainage_km",
+        "police_station",
+        "district",
+    )
+    return record_units(records, stretch_km)["unit_id"]
 
 
 def _placed_sites(world: World, rng: np.random.Generator, h3_resolution: int) -> pl.DataFrame:
@@ -122,7 +120,11 @@ def _placed_sites(world: World, rng: np.random.Generator, h3_resolution: int) ->
 
 
 def build_sites(
-    world: World, rng: np.random.Generator, scale: float, h3_resolution: int
+    world: World,
+    rng: np.random.Generator,
+    scale: float,
+    h3_resolution: int,
+    stretch_km: float = 1.0,
 ) -> pl.DataFrame:
     """All sites of the world with planted rates, severity effects, GPS flag, cell and unit.
 
@@ -131,6 +133,7 @@ def build_sites(
         rng: the world's seeded generator.
         scale: 1.0 gives ~10,400 crashes a year.
         h3_resolution: resolution of the truth cells.
+        stretch_km: length of the road stretches of unlocated km-marked records.
 
     Returns:
         One row per site: ``site, kind, road_name, road_category, chainage_km, latitude,
@@ -153,7 +156,7 @@ def build_sites(
         pl.Series("sev_fg", sev_fg),
         pl.Series("sev_fatal", sev_fatal),
     )
-    sites = sites.with_columns(_units(sites), _enforcement(sites, rng))
+    sites = sites.with_columns(_units(sites, stretch_km), _enforcement(sites, rng))
     return sites.drop("town_size", "spacing_km")
 
 

@@ -113,6 +113,30 @@ def _days_arrow(days: set[date]):  # noqa: ANN202 - a pyarrow table
     return pa.table({"day": pa.array(sorted(days), type=pa.date32())})
 
 
+def months_between(first: date, last: date) -> set[tuple[int, int]]:
+    """Every ``(year, month)`` from ``first``'s month to ``last``'s month."""
+    months, (y, m) = set(), (first.year, first.month)
+    while (y, m) <= (last.year, last.month):
+        months.add((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def raw_between(con: duckdb.DuckDBPyConnection, first: date, last: date) -> str:
+    """A relation over the raw challans of the months covering ``[first, last]`` (only those
+    months' fact files are read; filter on ``issued_at`` for the exact days)."""
+    paths = facts.live_files(con, "challans", months=months_between(first, last))
+    return facts.scan_sql("challans", paths)
+
+
+def day_range(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    """First and last day with challans (None when there are none)."""
+    first, last = con.execute(
+        "SELECT min(issued_day), max(issued_day) FROM challan_unit_day"
+    ).fetchone()
+    return first, last
+
+
 def recent_rows(
     con: duckdb.DuckDBPyConnection,
     unit_ids: tuple[str, ...],

@@ -32,25 +32,18 @@ from pathlib import Path
 
 import duckdb
 
+from roadsafety.config import DEFAULT_LOCK_TIMEOUT_S
+from roadsafety.errors import StoreBusyError, StoreError
 from roadsafety.store import facts
 from roadsafety.store.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
-LOCK_TIMEOUT_S = float(os.environ.get("ROADSAFETY_LOCK_TIMEOUT", "600"))
 FILE_MODE = 0o640
 WRITE_MEMORY_LIMIT = (
     "1GB"  # DuckDB's share of a write; bigger joins and sorts spill beside the warehouse
 )
 RETIRED_GRACE_S = 3600.0  # a replaced fact file stays this long for readers of the older manifest
-
-
-class StoreError(RuntimeError):
-    """The warehouse cannot be opened or written; the message says which file and why."""
-
-
-class StoreBusyError(StoreError):
-    """Another process holds the warehouse write lock."""
 
 
 def lock_path(db_path: Path) -> Path:
@@ -151,9 +144,12 @@ def write_connection(
 
     Any exception inside the block discards the staging copy and leaves the warehouse unchanged
     (fact files it wrote are never named by a published manifest, and the next write removes them).
+    ``lock_timeout_s`` is how long to wait for another writer (default
+    :data:`~roadsafety.config.DEFAULT_LOCK_TIMEOUT_S`; callers holding settings pass
+    ``settings.lock_timeout_s``).
     """
     db_path = Path(db_path)
-    timeout = LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
+    timeout = DEFAULT_LOCK_TIMEOUT_S if lock_timeout_s is None else lock_timeout_s
     with _exclusive_lock(db_path, timeout):
         remove_stale_staging(db_path, all_of_them=True)
         staging = db_path.with_name(f".{db_path.name}.{os.getpid()}.staging")
@@ -194,7 +190,7 @@ def copy_warehouse(source: Path | str, target: Path | str) -> Path:
     """Copy a warehouse: the DuckDB file and its Parquet facts folder (under the source's write
     lock, so the copy is one consistent version). Returns the target path."""
     source, target = Path(source), Path(target)
-    with _exclusive_lock(source, LOCK_TIMEOUT_S):
+    with _exclusive_lock(source, DEFAULT_LOCK_TIMEOUT_S):
         shutil.copyfile(source, target)
         os.chmod(target, FILE_MODE)
         src_facts, dst_facts = facts.facts_root(source), facts.facts_root(target)

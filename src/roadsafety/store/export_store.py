@@ -93,8 +93,8 @@ def read_forecast_units(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataF
                   f.expected_crashes, f.expected_fatal_grievous, f.risk_band,
                   f.rank AS model_rank, f.peak_window, f.top_factors,
                   f.morth_blackspot, f.recent_challans,
-                  u.kind, u.h3_cell, u.road_name, u.road_category, u.police_station,
-                  u.district, u.latitude, u.longitude, u.chainage_km,
+                  u.kind, u.h3_cell, u.road_name, u.km_from, u.km_to, u.road_category,
+                  u.police_station, u.district, u.latitude, u.longitude, u.chainage_km,
                   p.latitude AS ps_latitude, p.longitude AS ps_longitude
            FROM forecasts f LEFT JOIN spatial_units u ON u.unit_id = f.unit_id
            LEFT JOIN police_stations p ON p.police_station = u.police_station
@@ -105,33 +105,35 @@ def read_forecast_units(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataF
     ).pl()
 
 
-def read_severe_history(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pl.DataFrame:
-    """Per-unit crash, fatal-or-grievous crash and death counts in ``[start, end)``.
+def read_rule_crashes(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pl.DataFrame:
+    """Every accident in ``[start, end)`` with what the MoRTH rule needs, one row per crash.
 
-    Deaths use ``killed``; a fatal crash with no count of the killed counts one death.
+    ``fg`` is 1 for a fatal or grievous crash; ``deaths`` uses ``killed`` (a fatal crash with no
+    count counts one death). Location: the crash's own point, else its unit's (a cell's centre);
+    road: the crash's, else its unit's; police station and district likewise.
     """
     return con.sql(
-        """WITH h AS (
-             SELECT unit_id,
-                    count(*) AS crashes,
-                    count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS fatal_grievous,
-                    count(*) FILTER (WHERE severity = 'fatal') AS fatal_crashes,
-                    sum(CASE WHEN killed IS NOT NULL THEN killed
-                             WHEN severity = 'fatal' THEN 1 ELSE 0 END) AS deaths
-             FROM accidents
-             WHERE unit_id IS NOT NULL AND occurred_at >= ? AND occurred_at < ?
-             GROUP BY unit_id)
-           SELECT h.unit_id, h.crashes, h.fatal_grievous, h.fatal_crashes,
-                  CAST(h.deaths AS BIGINT) AS deaths,
-                  u.kind, u.h3_cell, u.road_name, u.road_category, u.police_station, u.district,
-                  u.latitude, u.longitude, u.chainage_km,
-                  p.latitude AS ps_latitude, p.longitude AS ps_longitude
-           FROM h LEFT JOIN spatial_units u ON u.unit_id = h.unit_id
-           LEFT JOIN police_stations p ON p.police_station = u.police_station
-                AND p.district = coalesce(u.district, '')
-           ORDER BY h.unit_id""",
+        """SELECT a.unit_id, year(a.occurred_at) AS year,
+                  CAST(a.severity IN ('fatal', 'grievous') AS BIGINT) AS fg,
+                  CAST(CASE WHEN a.killed IS NOT NULL THEN a.killed
+                            WHEN a.severity = 'fatal' THEN 1 ELSE 0 END AS BIGINT) AS deaths,
+                  coalesce(a.road_name, u.road_name) AS road_name, a.chainage_km,
+                  u.kind, coalesce(a.located, u.kind = 'h3', FALSE) AS located,
+                  coalesce(a.h3_cell, u.h3_cell) AS h3_cell,
+                  CASE WHEN a.located THEN a.latitude ELSE u.latitude END AS latitude,
+                  CASE WHEN a.located THEN a.longitude ELSE u.longitude END AS longitude,
+                  coalesce(u.police_station, a.police_station) AS police_station,
+                  coalesce(u.district, a.district) AS district
+           FROM accidents a LEFT JOIN spatial_units u ON u.unit_id = a.unit_id
+           WHERE a.occurred_at >= ? AND a.occurred_at < ?
+           ORDER BY a.occurred_at, a.source, a.accident_id""",
         params=[start, end],
     ).pl()
+
+
+def read_road_fit(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The knots of every fitted road (``road_km_fit``), by road and km."""
+    return con.sql("SELECT * FROM road_km_fit ORDER BY road_name, km").pl()
 
 
 def latest_accident_day(con: duckdb.DuckDBPyConnection) -> date | None:

@@ -20,10 +20,11 @@ from datetime import datetime
 
 import duckdb
 import polars as pl
-import polars_h3 as plh3
 
 from roadsafety import schemas
-from roadsafety.config import RegionConfig, Settings
+from roadsafety.config import Settings
+from roadsafety.errors import AccountingError
+from roadsafety.features.units import assign_units
 from roadsafety.sources.base import REJECT_SCHEMA, SourceBatch, SourceError, SourceStream, as_stream
 from roadsafety.store import facts, privacy
 from roadsafety.store.connection import write_connection
@@ -62,46 +63,9 @@ class IngestResult:
         return asdict(self) | {"loaded": self.loaded}
 
 
-class AccountingError(RuntimeError):
-    """rows_read != loaded + quarantined + duplicates: the load is refused (a bug, never silent)."""
-
-
 def new_run_id(prefix: str = "ing") -> str:
     """A sortable unique run id."""
     return f"{prefix}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-
-def normalise_unit_text(expr: pl.Expr) -> pl.Expr:
-    """Upper case with single spaces: the form used in ``police_station | road_name`` unit ids."""
-    return expr.str.strip_chars().str.replace_all(r"\s+", " ").str.to_uppercase()
-
-
-def assign_units(frame: pl.DataFrame, region: RegionConfig) -> pl.DataFrame:
-    """Add ``located``, ``h3_cell`` and ``unit_id``.
-
-    Located: both coordinates present and inside the configured region. Unlocated rows naming a road
-    get the unit ``POLICE STATION | ROAD NAME`` (district when no station); others get no unit.
-    """
-    lat, lon = pl.col("latitude"), pl.col("longitude")
-    located = lat.is_not_null() & lon.is_not_null()
-    if region.bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = region.bbox
-        located = located & lon.is_between(min_lon, max_lon) & lat.is_between(min_lat, max_lat)
-    frame = frame.with_columns(located.fill_null(False).alias("located"))
-    cell = plh3.latlng_to_cell("latitude", "longitude", region.h3_resolution, return_dtype=pl.Utf8)
-    station = pl.coalesce(pl.col("police_station"), pl.col("district"), pl.lit("UNKNOWN STATION"))
-    road = pl.col("road_name")
-    has_road = road.is_not_null() & (road.str.strip_chars() != "")
-    return frame.with_columns(
-        pl.when(pl.col("located")).then(cell).otherwise(None).alias("h3_cell"),
-    ).with_columns(
-        pl.when(pl.col("located"))
-        .then(pl.col("h3_cell"))
-        .when(has_road)
-        .then(normalise_unit_text(station) + pl.lit(" | ") + normalise_unit_text(road))
-        .otherwise(None)
-        .alias("unit_id"),
-    )
 
 
 def prepare_rows(
@@ -219,6 +183,7 @@ def ingest_batch(
     try:
         with write_connection(
             settings.db_path,
+            lock_timeout_s=settings.lock_timeout_s,
             memory_limit=storage.duckdb_memory_limit,
             retired_grace_s=storage.retired_grace_s,
         ) as con:
@@ -255,7 +220,7 @@ def ingest_batch(
             con.execute("INSERT INTO quarantine SELECT * FROM rejects_in")
             con.unregister("rejects_in")
             _write_run(con, stream, result, fmt or stream.source, started)
-            refresh_reference_tables(con, settings.region.h3_resolution)
+            refresh_reference_tables(con, settings.region)
             con.execute("COMMIT")
     except SourceError as exc:
         record_failed_run(settings, kind, stream.source_file, fmt or stream.source, str(exc))
@@ -293,5 +258,5 @@ def record_failed_run(
         pl.DataFrame(schema=REJECT_SCHEMA),
     )
     result = IngestResult(new_run_id(), kind, fmt, source_file, 0, 0, 0, 0, 0)
-    with write_connection(settings.db_path) as con:
+    with write_connection(settings.db_path, lock_timeout_s=settings.lock_timeout_s) as con:
         _write_run(con, batch, result, fmt, datetime.now(), status="failed", message=message)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import os
 from pathlib import Path
 
 
@@ -24,5 +23,5 @@ def os_user() -> str:
     """The operating-system user running this process ('unknown' when it cannot be told)."""
     try:
         return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER") or "unknown"
+    except (KeyError, OSError):  # no LOGNAME/USER/LNAME/USERNAME and no password entry
+        return "unknown"

@@ -11,12 +11,17 @@ from roadsafety.store.connection import read_connection
 FACTS_SQL = """
 SELECT 'accidents' AS "table", source, count(*) AS rows, min(occurred_at)::DATE AS first,
        max(occurred_at)::DATE AS last, count(*) FILTER (WHERE located) AS located,
-       count(*) FILTER (WHERE unit_id IS NOT NULL AND NOT located) AS ps_road_units,
+       count(*) FILTER (WHERE NOT located AND unit_id LIKE '% | km %') AS on_stretches,
+       count(*) FILTER (WHERE unit_id IS NOT NULL AND NOT located AND unit_id NOT LIKE '% | km %') AS road_wide,
+       count(*) FILTER (WHERE unit_id IS NULL) AS no_unit,
+       count(*) FILTER (WHERE unit_id IS NULL AND chainage_km IS NOT NULL) AS km_but_no_road,
        count(*) FILTER (WHERE severity = 'fatal') AS fatal, count(*) FILTER (WHERE severity = 'grievous') AS grievous
 FROM accidents GROUP BY source
 UNION ALL
-SELECT 'challans', source, sum(n), min(issued_day), max(issued_day),
-       sum(n) FILTER (WHERE located), sum(n) FILTER (WHERE unit_id IS NOT NULL AND NOT located), NULL, NULL
+SELECT 'challans', source, sum(n)::BIGINT, min(issued_day), max(issued_day),
+       coalesce(sum(n) FILTER (WHERE located), 0)::BIGINT, 0,
+       coalesce(sum(n) FILTER (WHERE unit_id IS NOT NULL AND NOT located), 0)::BIGINT,
+       coalesce(sum(n) FILTER (WHERE unit_id IS NULL), 0)::BIGINT, NULL, NULL, NULL
 FROM challan_unit_day GROUP BY source
 ORDER BY 1, 2
 """
@@ -34,8 +39,22 @@ FROM quarantine q GROUP BY ALL ORDER BY file, rows DESC LIMIT 60
 """
 
 UNITS_SQL = """
-SELECT kind, count(*) AS units, sum(n_accidents) AS accidents FROM spatial_units GROUP BY kind ORDER BY kind
+SELECT kind, count(*) AS units, sum(n_accidents) AS accidents,
+       count(*) FILTER (WHERE latitude IS NOT NULL) AS placed_on_map,
+       count(*) FILTER (WHERE km_from IS NOT NULL) AS with_km
+FROM spatial_units GROUP BY kind ORDER BY kind
 """
+
+
+def file_loaded(db_path: Path, sha256: str | None) -> bool:
+    """True when an ingest run that ended well loaded a file with this content (SHA-256)."""
+    if sha256 is None or not Path(db_path).exists():
+        return False
+    with read_connection(db_path) as con:
+        row = con.execute(
+            "SELECT count(*) FROM ingest_runs WHERE file_sha256 = ? AND status = 'ok'", [sha256]
+        ).fetchone()
+    return bool(row[0])
 
 
 def read_status(db_path: Path, runs: int = 10) -> dict[str, pl.DataFrame]:

@@ -27,16 +27,14 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from roadsafety.errors import UserStoreError
+
 ROLES = ("viewer", "analyst", "admin")
 AUDIT_ACTIONS = ("login", "login_failed", "logout", "download", "denied")
 USERNAME_MAX = 64
 AUDIT_TEXT_LIMIT = 200  # characters kept of any text in an audit event
 AUDIT_ITEMS_LIMIT = 50  # items kept of any list or dict in an audit event
 FILE_MODE = 0o640  # warehouse-side files: owner writes, the app's group reads, others nothing
-
-
-class UserStoreError(ValueError):
-    """A user operation cannot be done (unknown user, bad role, duplicate name, bad district)."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +127,11 @@ def add_user(
         "session_version) VALUES (?, ?, ?, ?, FALSE, now(), 0)",
         [username, hash_password(password), role, resolve_district(con, district)],
     )
+
+
+def delete_user(con: duckdb.DuckDBPyConnection, username: str) -> None:
+    """Remove a user if there is one (their open sessions end with the row)."""
+    con.execute("DELETE FROM users WHERE username = ?", [username])
 
 
 def set_disabled(con: duckdb.DuckDBPyConnection, username: str, disabled: bool = True) -> None:

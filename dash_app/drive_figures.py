@@ -1,0 +1,108 @@
+"""Figures of the Drives page: the before/after chart by month and the places map (pure builders)."""
+
+from __future__ import annotations
+
+import dash_leaflet as dl
+import h3
+import plotly.graph_objects as go
+import polars as pl
+
+from dash_app.figures import _base_layout, base_map, empty_figure, fmt_num
+
+PERIOD_COLOURS = {"before": "#9aa5b1", "after": "#4575b4"}
+MAX_CELLS = 400
+PLACE_COLOUR = "#a50026"
+
+
+def before_after_figure(months: pl.DataFrame, drive: dict) -> go.Figure:
+    """Crashes per month at the drive's places, before and after its start, with the expectation
+    without the drive (Empirical Bayes) drawn as a line."""
+    if months.is_empty():
+        return empty_figure("No crashes recorded at these places in the study periods.")
+    fig = go.Figure()
+    for period, colour in PERIOD_COLOURS.items():
+        part = months.filter(pl.col("period") == period)
+        fig.add_bar(
+            x=part["month"].to_list(),
+            y=part["crashes"].to_list(),
+            name=f"Crashes, {period} the drive"
+            if period == "before"
+            else "Crashes since the drive began",
+            marker_color=colour,
+        )
+    for i, period in enumerate(PERIOD_COLOURS):  # one line per period: nothing drawn between them
+        line = months.filter(pl.col("period") == period).sort("month")
+        fig.add_scatter(
+            x=line["month"].to_list(),
+            y=line["expected"].to_list(),
+            mode="lines+markers",
+            name="Expected without the drive",
+            legendgroup="expected",
+            showlegend=i == 0,
+            line={"color": PLACE_COLOUR, "width": 2.5, "dash": "dash"},
+        )
+    fig.add_vline(x=drive["after_start"], line_width=1, line_dash="dot", line_color="#333")
+    fig = _base_layout(fig, f"{drive['name']}: crashes per month at its places")
+    fig.update_yaxes(title_text="crashes per month")
+    return fig
+
+
+def verdict_text(drive: dict) -> str:
+    """One sentence an SP can read: the change, its range, and what a plain count would say."""
+    if drive.get("change_pct") is None:
+        return f"{drive['verdict']}."
+    naive = drive.get("naive_change_pct")
+    plain = f" A plain before/after count would say {naive:+.0f}%." if naive is not None else ""
+    return (
+        f"{drive['verdict'].capitalize()}: {drive['crashes_after']} crashes against "
+        f"{fmt_num(drive['expected_after_without_drive'], 1)} expected without the drive, "
+        f"a change of {drive['change_pct']:+.0f}% (90% range {drive['ci_low_pct']:+.0f}% to "
+        f"{drive['ci_high_pct']:+.0f}%).{plain}"
+    )
+
+
+def _cells(places: pl.DataFrame) -> list[tuple[str, dict]]:
+    out = []
+    for row in places.iter_rows(named=True):
+        for cell in (row.get("h3_cells") or "").split(";"):
+            if cell and h3.is_valid_cell(cell) and len(out) < MAX_CELLS:
+                out.append((cell, row))
+    return out
+
+
+def _tooltip(row: dict) -> str:
+    return (
+        f"<b>{row['label']}</b><br>{row.get('district') or ''}<br>crashes before "
+        f"{row['crashes_before']}, after {row['crashes_after']}"
+    )
+
+
+def places_map(places: pl.DataFrame, tile_url: str | None, map_id: str) -> dl.Map:
+    """The drive's places: their H3 cells as polygons, other places as circles at their centre."""
+    features = []
+    for cell, row in _cells(places):
+        ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell)]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]},
+                "properties": {"tooltip": _tooltip(row)},
+            }
+        )
+    style = {"color": PLACE_COLOUR, "weight": 2, "fillColor": PLACE_COLOUR, "fillOpacity": 0.5}
+    children = [dl.GeoJSON(data={"type": "FeatureCollection", "features": features}, style=style)]
+    for row in places.filter(
+        pl.col("h3_cells").is_null() & pl.col("latitude").is_not_null()
+    ).iter_rows(named=True):
+        children.append(
+            dl.CircleMarker(
+                center=[row["latitude"], row["longitude"]],
+                radius=9,
+                color=PLACE_COLOUR,
+                children=dl.Tooltip(
+                    f"{row['label']}: crashes before {row['crashes_before']}, "
+                    f"after {row['crashes_after']}"
+                ),
+            )
+        )
+    return base_map(map_id, children, places, tile_url)
