@@ -227,6 +227,11 @@ def first_views(app, client, units) -> list[dict]:
             [{"corridor-pick": u} for u in picks],
         ),
         ("risk list, first view of a filter", "risk-grid.rowData", grids),
+        (
+            "enforcement, first view of a district",
+            "enf-note.children",
+            [{"enf-district": d, "enf-window": 7} for d in districts[:5]],
+        ),
     ):
         times = [timed(client, callback_payload(app, output, v)) for v in variants]
         ms = statistics.median(times)

@@ -4,7 +4,7 @@ Generates the world once (outside the repository: ``--data``, default /work/benc
 into one file per year, then ingests it year by year into a fresh warehouse. After 1, 3 and 10
 years it measures, each step in a fresh child process (wall time, peak RSS): retrain, the standard
 7- and 30-day forecasts, exports (risk list CSV/XLSX/PDF, enforcement gap, blackspots) and every app
-page's callbacks (p50/p95 over 20 requests each). After 10 years it also loads a daily file of
+page's callbacks (p50/p95 over 20 requests each). After the last checkpoint it loads a daily file of
 15,000 challans (and loads it again: all duplicates), checking that no stored fact file changed.
 Targets: retrain < 10 min, callbacks p95 < 300 ms, exports < 10 s, every step's peak < 8 GB.
 Results: ``<out>/real_volume.json``. Nothing here asserts a time.
@@ -76,6 +76,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
 USER = """
 import sys
+sys.path.insert(0, sys.argv[2])
 from app_callbacks import USER, PASSWORD
 from roadsafety.store.connection import write_connection
 from roadsafety.store.users import add_user
@@ -103,14 +104,14 @@ def ensure_world(world: Path, scale: float = 1.0, challan_scale: float = CHALLAN
     return world
 
 
-def year_files(world: Path) -> dict[int, dict[str, Path]]:
-    """One accidents and one challans Parquet file per year (split once)."""
+def year_files(world: Path, years: int = YEARS) -> dict[int, dict[str, Path]]:
+    """One accidents and one challans Parquet file per year of the first ``years`` (split once)."""
     import duckdb
 
     out = world / "years"
     out.mkdir(exist_ok=True)
     files = {}
-    for year in range(END.year - YEARS, END.year):
+    for year in range(END.year - YEARS, END.year - YEARS + years):
         files[year] = {}
         for kind, col in (("accidents", "occurred_at"), ("challans", "issued_at")):
             path = out / f"{kind}_{year}.parquet"
@@ -134,11 +135,12 @@ def _step(name: str, run: ChildRun, **extra: object) -> dict:
         "step": name,
         "seconds": round(run.seconds, 1),
         "peak_mib": round(run.peak_mib),
+        "cpu_s": round(run.cpu_seconds, 1),
         "out": run.last[:300],
     } | extra
 
 
-def daily_file(world: Path, target: Path) -> Path:
+def daily_file(last_year: Path, year: int, target: Path) -> Path:
     """15,000 challans on the day after the data (the last day's rows, new ids, one day later)."""
     import duckdb
 
@@ -147,14 +149,14 @@ def daily_file(world: Path, target: Path) -> Path:
         f"""COPY (SELECT * REPLACE ('INC-' || challan_id AS challan_id,
                                     strftime(strptime(issued_at, '%Y-%m-%d %H:%M:%S') + INTERVAL 1 DAY,
                                              '%Y-%m-%d %H:%M:%S') AS issued_at)
-                  FROM read_parquet('{world / "years" / f"challans_{END.year - 1}.parquet"}')
-                  WHERE starts_with(issued_at, '{END.year - 1}-12-31') LIMIT {DAILY})
+                  FROM read_parquet('{last_year}')
+                  WHERE starts_with(issued_at, '{year}-12-31') LIMIT {DAILY})
             TO '{target}' (HEADER)"""
     )
     return target
 
 
-def increment(db: Path, world: Path, tmp: Path) -> list[dict]:
+def increment(db: Path, last_year: Path, year: int, tmp: Path) -> list[dict]:
     """Load a daily file twice; check that no stored fact file changed."""
     from roadsafety.store.connection import read_connection
     from roadsafety.store.facts import facts_root, live_files
@@ -163,7 +165,7 @@ def increment(db: Path, world: Path, tmp: Path) -> list[dict]:
         before = live_files(con, "challans")
     root = facts_root(db)
     stats = {p: (root / p).stat() for p in before}
-    path = daily_file(world, tmp / "daily.csv")
+    path = daily_file(last_year, year, tmp / "daily.csv")
     first = run_child(INGEST, str(path), str(db), "challans")
     again = run_child(INGEST, str(path), str(db), "challans")
     with read_connection(db) as con:
@@ -208,7 +210,7 @@ def checkpoint(db: Path, years: int, tmp: Path) -> list[dict]:
     ):
         steps.append(_attempt(f"export {args[0]} {Path(args[2]).suffix}", EXPORT, str(db), *args))
     bench = str(Path(__file__).resolve().parent)
-    steps.append(_attempt("app user", USER, str(db)))
+    steps.append(_attempt("app user", USER, str(db), bench))
     steps.append(_attempt("app callbacks (20 requests each)", APP, str(db), bench))
     return steps
 
@@ -247,7 +249,7 @@ def main() -> None:
     real = (args.scale, args.challan_scale) == (1.0, CHALLAN_SCALE)
     name = "real_volume" if real else f"volume_s{args.scale:g}_c{args.challan_scale:g}"
     world = ensure_world(args.data / name / "world", args.scale, args.challan_scale)
-    files = year_files(world)
+    files = year_files(world, max(args.checkpoints))
     wh = args.data / name / "warehouse"
     shutil.rmtree(wh, ignore_errors=True)
     wh.mkdir(parents=True)
@@ -263,7 +265,7 @@ def main() -> None:
             if n in args.checkpoints:
                 steps = checkpoint(db, n, Path(tmp))
                 if n == max(args.checkpoints):
-                    steps += increment(db, world, Path(tmp))
+                    steps += increment(db, paths["challans"], year, Path(tmp))
                 report["checkpoints"][n] = {"steps": steps, "sizes": sizes(db)}
                 log.info("after %d years: %s", n, report["checkpoints"][n]["sizes"])
             args.out.mkdir(parents=True, exist_ok=True)

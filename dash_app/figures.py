@@ -420,12 +420,23 @@ def history_figure(monthly: pl.DataFrame, title: str) -> go.Figure:
     return fig
 
 
+DENSITY_BINS = 30  # per axis: the medium/low places of the enforcement chart are counted per cell
+
+
 def enforcement_figure(gap: pl.DataFrame) -> go.Figure:
-    """Scatter of expected crashes (per 90 days) against recent challans, coloured by band."""
+    """Expected crashes (per 90 days) against recent challans.
+
+    High and very high places are points (named on hover); the many medium and low places are a
+    shaded count per cell of a :data:`DENSITY_BINS` grid, so the figure (and the browser's work)
+    stays the same size however many places the forecast covers.
+    """
     if gap.is_empty():
         return empty_figure("No forecast units for this selection.")
     fig = go.Figure()
-    for band, color in BAND_COLORS.items():
+    rest = gap.filter(~pl.col("risk_band").is_in(vocabulary.HIGH_BANDS))
+    if not rest.is_empty():
+        fig.add_trace(_density_trace(rest))
+    for band in vocabulary.HIGH_BANDS:
         part = gap.filter(pl.col("risk_band") == band)
         if part.is_empty():
             continue
@@ -438,7 +449,7 @@ def enforcement_figure(gap: pl.DataFrame) -> go.Figure:
             y=part["recent_challans"].to_list(),
             mode="markers",
             name=BAND_LABELS[band],
-            marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#333"}},
+            marker={"color": BAND_COLORS[band], "size": 9, "line": {"width": 0.5, "color": "#333"}},
             text=text,
             hovertemplate="%{text}<br>%{x:.2f} expected crashes / 90 days<br>%{y} challans<extra></extra>",
         )
@@ -447,6 +458,36 @@ def enforcement_figure(gap: pl.DataFrame) -> go.Figure:
     fig.update_xaxes(title_text="expected crashes per 90 days", showgrid=True, gridcolor="#eee")
     fig.update_yaxes(title_text="challans, last 90 days")
     return fig
+
+
+def _density_trace(rest: pl.DataFrame) -> go.Heatmap:
+    """Medium and low places counted per cell of a DENSITY_BINS x DENSITY_BINS grid."""
+    x = pl.col("expected_crashes_per_90d").fill_null(0.0).cast(pl.Float64)
+    y = pl.col("recent_challans").fill_null(0).cast(pl.Float64)
+    x_hi, y_hi = rest.select(x.max(), y.max()).row(0)
+    dx, dy = max(x_hi, 1e-9) / DENSITY_BINS, max(y_hi, 1.0) / DENSITY_BINS
+    cells = (
+        rest.select(
+            (x / dx).floor().clip(0, DENSITY_BINS - 1).cast(pl.Int32).alias("i"),
+            (y / dy).floor().clip(0, DENSITY_BINS - 1).cast(pl.Int32).alias("j"),
+        )
+        .group_by("i", "j")
+        .len()
+    )
+    z: list[list[int | None]] = [[None] * DENSITY_BINS for _ in range(DENSITY_BINS)]
+    for i, j, n in cells.iter_rows():
+        z[j][i] = n
+    return go.Heatmap(
+        x=[(i + 0.5) * dx for i in range(DENSITY_BINS)],
+        y=[(j + 0.5) * dy for j in range(DENSITY_BINS)],
+        z=z,
+        colorscale=[[0.0, "#e3e8ef"], [1.0, "#4a5a70"]],
+        showscale=False,
+        showlegend=True,
+        name=f"Medium or low ({rest.height:,} places; darker = more)",
+        hovertemplate="%{z} medium or low places<br>about %{x:.2f} expected crashes / 90 days"
+        "<br>about %{y:.0f} challans<extra></extra>",
+    )
 
 
 def offence_figure(offences: pl.DataFrame) -> go.Figure:

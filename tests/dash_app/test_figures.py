@@ -165,5 +165,45 @@ def test_map_tooltips_and_hover_texts_escape_data() -> None:
         pl.col("expected_crashes").alias("expected_crashes_per_90d"),
         pl.lit(3).alias("recent_challans"),
     )
-    texts = [t for trace in figures.enforcement_figure(gap).data for t in trace.text]
+    points = [t for t in figures.enforcement_figure(gap).data if t.type == "scatter"]
+    texts = [t for trace in points for t in trace.text]
     assert texts and not any("<script" in t for t in texts)
+
+
+def _gap(n_rest: int) -> pl.DataFrame:
+    """Three high places and ``n_rest`` medium or low ones."""
+    n = 3 + n_rest
+    return pl.DataFrame(
+        {
+            "risk_band": ["very_high", "high", "high"] + ["medium", "low"] * (n_rest // 2),
+            "expected_crashes_per_90d": [9.0, 6.0, 5.0] + [(i % 97) / 40 for i in range(n_rest)],
+            "recent_challans": [3, 40, 0] + [(i * 7) % 301 for i in range(n_rest)],
+            "road_name": ["NH-44"] * n,
+            "police_station": ["PS A"] * n,
+        }
+    )
+
+
+@pytest.mark.parametrize("n_rest", [200, 20_000])
+def test_enforcement_chart_draws_high_places_and_counts_the_rest(n_rest: int) -> None:
+    fig = figures.enforcement_figure(_gap(n_rest))
+    points = [t for t in fig.data if t.type == "scatter"]
+    (density,) = [t for t in fig.data if t.type == "heatmap"]
+    assert sorted(len(t.x) for t in points) == [1, 2]  # very high, high: each place drawn
+    counts = [c for row in density.z for c in row if c is not None]
+    assert sum(counts) == n_rest  # every medium or low place counted once
+    assert len(density.z) == len(density.z[0]) == figures.DENSITY_BINS  # same size at any volume
+
+
+def test_enforcement_density_puts_places_in_their_cells() -> None:
+    gap = (
+        _gap(0)
+        .vstack(_gap(2).tail(2))
+        .with_columns(
+            pl.Series("expected_crashes_per_90d", [9.0, 6.0, 5.0, 0.0, 3.0]),
+            pl.Series("recent_challans", [3, 40, 0, 0, 300]),
+        )
+    )
+    (density,) = [t for t in figures.enforcement_figure(gap).data if t.type == "heatmap"]
+    last = figures.DENSITY_BINS - 1
+    assert density.z[0][0] == 1 and density.z[last][last] == 1  # lowest corner and highest corner
