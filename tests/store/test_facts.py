@@ -218,3 +218,23 @@ def test_release_one_challans_table_moves_into_files(tmp_settings, tmp_path):
             "SELECT table_type FROM information_schema.tables WHERE table_name = 'challans'"
         ).fetchone()[0]
     assert back.equals(rows) and agg == 200 and kind == "VIEW"
+
+
+def test_drive_reads_take_challans_from_the_months_of_their_window(tmp_settings, tmp_path):
+    from roadsafety.store import drives
+
+    path = challan_file(tmp_path / "a.csv", date(2023, 11, 20), 80, 10)
+    ingest_batch(tmp_settings, read_canonical_challans(path))
+    first, last = date(2023, 12, 25), date(2024, 1, 5)
+    assert challan_days.months_between(first, last) == {(2023, 12), (2024, 1)}
+    with read_connection(tmp_settings.db_path) as con:
+        assert drives.challan_range(con) == (date(2023, 11, 20), date(2024, 2, 7))
+        relation = challan_days.raw_between(con, first, last)
+        groups = drives.challan_groups(con, first, last, [], [], ["NH-48"])
+        expected = con.execute(
+            "SELECT count(*) FROM challans WHERE issued_at::DATE BETWEEN ? AND ?", [first, last]
+        ).fetchone()[0]
+    assert "month=11" not in relation and "month=02" not in relation  # other months not read
+    assert "month=12" in relation and "month=01" in relation
+    assert groups["challans"].sum() == expected == 12 * 10
+    assert groups["day"].min() == first and groups["day"].max() == last
