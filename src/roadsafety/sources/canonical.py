@@ -48,7 +48,7 @@ def _typed_ok(kind: str) -> set[str]:
 def _frames(path: Path, kind: str) -> Iterator[pl.DataFrame]:
     """Frames of the file with normalised header names; the header is checked first."""
     if path.suffix.lower() in (".parquet", ".pq"):
-        _check_file(path)
+        streaming.check_file(path)
         try:
             arrow_schema = pq.ParquetFile(path).schema_arrow
         except (OSError, pa.ArrowException) as exc:
@@ -68,15 +68,6 @@ def _frames(path: Path, kind: str) -> Iterator[pl.DataFrame]:
     _check_names(header, kind, path)
     table = streaming.TextTable(path, [c.strip().lower() for c in header])
     return streaming.csv_frames(table)
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise SourceError(f"{path}: file does not exist")
-    if path.is_dir():
-        raise SourceError(f"{path}: is a directory, expected a file")
-    if path.stat().st_size == 0:
-        raise SourceError(f"{path}: file is empty")
 
 
 def _check_names(names: list[str], kind: str, path: Path) -> None:

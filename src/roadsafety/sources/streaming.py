@@ -177,18 +177,23 @@ def parquet_frames(
         raise SourceError(f"{path}: cannot be read as Parquet: {str(exc).splitlines()[0]}") from exc
 
 
-def read_header(path: Path, encoding: str, delimiter: str, quote: str, skip_rows: int) -> list[str]:
-    """The header names of a delimited-text file (after ``skip_rows`` lines).
-
-    Raises:
-        SourceError: when the file is missing, a folder, empty, or the header is not readable.
-    """
+def check_file(path: Path) -> None:
+    """Raise :class:`SourceError` when ``path`` is missing, a folder or empty."""
     if not path.exists():
         raise SourceError(f"{path}: file does not exist")
     if path.is_dir():
         raise SourceError(f"{path}: is a directory, expected a file")
     if path.stat().st_size == 0:
         raise SourceError(f"{path}: file is empty")
+
+
+def read_header(path: Path, encoding: str, delimiter: str, quote: str, skip_rows: int) -> list[str]:
+    """The header names of a delimited-text file (after ``skip_rows`` lines).
+
+    Raises:
+        SourceError: when the file is missing, a folder, empty, or the header is not readable.
+    """
+    check_file(path)
     with path.open("rb") as fh:
         for _ in range(skip_rows):
             fh.readline()
