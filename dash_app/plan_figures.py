@@ -15,6 +15,7 @@ from dash_app.figures import base_map, fmt_num, plain
 from roadsafety import vocabulary
 
 COVER_COLOURS = ("#fed976", "#fd8d3c", "#e31a1c", "#800026")  # little → most covered
+RANK_LABELS = 30  # the first places carry their rank on the map (as in the PDF duty sheet)
 COVER_COLUMNS = {
     "all": "expected_crashes_covered",
     "fatal_grievous": "expected_fatal_grievous_covered",
@@ -142,11 +143,29 @@ def plan_layers(rows: pl.DataFrame, paths: dict, objective: str) -> list:
     return layers + points
 
 
+def rank_labels(rows: pl.DataFrame, limit: int = RANK_LABELS) -> list:
+    """The rank of each of the first ``limit`` places, beside it on the map (as in the grid)."""
+    located = rows.filter(pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null())
+    return [
+        dl.CircleMarker(
+            center=[r["latitude"], r["longitude"]],
+            radius=0,
+            opacity=0,
+            children=dl.Tooltip(
+                str(r["rank"]), permanent=True, direction="right", className="plan-rank"
+            ),
+        )
+        for r in located.sort("rank").head(limit).iter_rows(named=True)
+    ]
+
+
 def plan_map(
     rows: pl.DataFrame, paths: dict, objective: str, tile_url: str | None, map_id: str
 ) -> dl.Map:
-    """The plan's places on a Leaflet map (plain background without a tile URL)."""
-    return base_map(map_id, plan_layers(rows, paths, objective), rows, tile_url)
+    """The plan's places on a Leaflet map, the first ones numbered by rank (plain background
+    without a tile URL)."""
+    layers = plan_layers(rows, paths, objective) + rank_labels(rows)
+    return base_map(map_id, layers, rows, tile_url)
 
 
 def plan_legend(rows: pl.DataFrame, objective: str, lang: str = "en") -> html.Div:

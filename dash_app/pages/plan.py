@@ -159,7 +159,10 @@ def layout(**_: str) -> html.Div:
             dcc.Loading(html.Div(id=f"{P}-summary", className="plan-summary")),
             html.Div(
                 className="card",
-                children=[html.Div(id=f"{P}-map", className="map-box"), html.Div(id=f"{P}-legend")],
+                children=[
+                    html.Div(id=f"{P}-map", className="plan-map"),
+                    html.Div(id=f"{P}-legend"),
+                ],
             ),
             download_buttons(P, _t("plan_download_pdf")),
             html.Div(
@@ -280,12 +283,14 @@ def summary(plan: q.Plan, asked: Asked) -> html.Div:
     notes = [html.Div(source + ".", className="muted")]
     ratios = q.backtest_ratios(app_store(), request.objective)
     if ratios:
-        parts = ", ".join(f"{r:.2f}x at {float(k):,.0f}" for k, r in ratios.items())
+        parts = "; ".join(
+            f"{r:.2f}× at {float(k):,.0f} team-hours a week" for k, r in ratios.items()
+        )
         notes.append(
             html.Div(
                 "Checked on past periods the model did not see (whole region): plans like this "
-                f"caught {parts} team-hours a week the {_t(word)} that naive counts (last 3 years per "
-                "place and 3-hour block) caught with the same team-hours.",
+                f"caught {parts} the {_t(word)} that naive counts (last 3 years per place and "
+                "3-hour block) caught with the same team-hours.",
                 className="muted",
             )
         )

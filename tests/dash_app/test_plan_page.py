@@ -35,7 +35,9 @@ FOUR_WEEKS = (str(MONDAY), str(MONDAY + timedelta(days=27)))
 
 def _text(obj: object) -> str:
     return json.dumps(
-        obj, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o)
+        obj,
+        default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o),
+        ensure_ascii=False,
     )
 
 
@@ -84,6 +86,8 @@ def test_an_analyst_gets_a_plan_of_their_district_within_budget(as_user) -> None
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     assert all(r["window"] and r["why"] and r["road_km"] for r in rows)
     assert len(_features(the_map)) == len(rows) and len(cards) == len(rows)
+    ranks = [c.children.children for c in the_map.children if type(c).__name__ == "CircleMarker"]
+    assert ranks == [str(r["rank"]) for r in rows]  # every place numbered as in the grid
     assert "expected crashes covered" in _text(legend).lower()
 
 
@@ -97,8 +101,8 @@ def test_summary_says_the_source_run_and_the_backtest_against_naive_counts(as_us
     assert "each weekday at that forecast's daily rate" in moved
     assert "daily rate" not in exact and "model v1" in exact
     # the world's backtest: plans 0.12 / 0.30 of crashes, naive counts 0.08 / 0.24
-    assert "1.50x at 300, 1.25x at 1,200 team-hours a week the crashes" in moved
-    assert "1.67x at 300 team-hours a week the fatal or grievous crashes" in fg
+    assert "1.50× at 300 team-hours a week; 1.25× at 1,200 team-hours a week the crashes" in moved
+    assert "1.67× at 300 team-hours a week the fatal or grievous crashes" in fg
 
 
 def test_stretches_are_drawn_as_their_road_line(as_user) -> None:
