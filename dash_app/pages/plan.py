@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import flask
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 from flask_login import current_user
 
 from dash_app import inputs, plan_figures
@@ -27,17 +27,17 @@ from dash_app.components import (
     list_grid,
     notice,
     register_district_options,
+    register_download_buttons,
 )
 from dash_app.downloads import send_export
-from dash_app.figures import fmt_num
+from dash_app.pages import risk_list
+from dash_app.plan_downloads import plan_file
 from dash_app.queries import Scope
 from dash_app.queries import plan as q
 from roadsafety import vocabulary
 from roadsafety.config import DEFAULT_PLAN_TEAM_HOURS
 from roadsafety.errors import ExportError, NoMatchError
-from roadsafety.exports.meta import ExportBundle, ExportMeta
 from roadsafety.exports.plan import MAX_SHIFT_HOURS, PlanRequest
-from roadsafety.exports.writers import write_export
 
 PATH = "/plan"
 TITLE = vocabulary.label("plan_title")
@@ -55,20 +55,21 @@ def _t(key: str, *args: object) -> str:
 
 
 COLUMNS = [
-    {"field": "rank", "headerName": "#", "width": 62, "pinned": "left"},
-    {"field": "window", "headerName": _t("plan_col_when"), "width": 200, "wrapText": True,
+    {"field": "rank", "headerName": "#", "width": 58, "pinned": "left"},
+    {"field": "window", "headerName": _t("plan_col_when"), "width": 175, "wrapText": True,
      "autoHeight": True},
-    {"field": "road_km", "headerName": _t("plan_col_road"), "minWidth": 130},
-    {"field": "where", "headerName": _t("plan_col_where"), "minWidth": 190, "wrapText": True,
+    {"field": "road_km", "headerName": _t("plan_col_road"), "width": 115, "wrapText": True},
+    {"field": "where", "headerName": _t("plan_col_where"), "width": 145, "wrapText": True,
      "autoHeight": True},
-    {"field": "police_station", "headerName": _t("plan_police_station"), "minWidth": 140},
+    {"field": "police_station", "headerName": _t("plan_police_station"), "width": 130,
+     "wrapText": True},
     {"field": "district", "headerName": _t("plan_col_district"), "width": 105},
-    {"field": "team_hours_per_week", "headerName": _t("plan_col_team_hours"), "width": 100},
-    {"field": "expected_crashes_covered", "headerName": _t("plan_col_crashes"), "width": 110,
+    {"field": "team_hours_per_week", "headerName": _t("plan_col_team_hours"), "width": 90},
+    {"field": "expected_crashes_covered", "headerName": _t("plan_col_crashes"), "width": 105,
      "valueFormatter": _NUM},
     {"field": "expected_fatal_grievous_covered", "headerName": _t("plan_col_fatal_grievous"),
-     "width": 120, "valueFormatter": _NUM},
-    {"field": "why", "headerName": _t("plan_col_why"), "minWidth": 260, "flex": 1,
+     "width": 100, "valueFormatter": _NUM},
+    {"field": "why", "headerName": _t("plan_col_why"), "minWidth": 240, "flex": 1,
      "wrapText": True, "autoHeight": True},
     {"field": "unit_id", "hide": True},
 ]  # fmt: skip
@@ -258,45 +259,6 @@ def _make(asked: Asked) -> q.Plan:
     return plan
 
 
-def summary(plan: q.Plan, asked: Asked) -> html.Div:
-    """Budget used, expected crashes covered a week, where the figures come from, and the backtest
-    of such plans against naive counts when the champion's backtest stored it."""
-    request, rows = asked.request, plan.rows
-    column = plan_figures.cover_column(request.objective)
-    word = (
-        "plan_word_fatal_grievous" if request.objective == "fatal_grievous" else "plan_word_crashes"
-    )
-    total = float(rows[column].sum()) if rows.height else 0.0
-    days = (plan.end - plan.start).days + 1
-    lines = [
-        html.B(_t("plan_budget_used", int(rows["team_hours_per_week"].sum()), f"{request.team_hours:g}", rows.height)),
-        " ",
-        _t("plan_covered", _t(word), fmt_num(total / plan.weeks, 2), fmt_num(total, 2), days),
-    ]  # fmt: skip
-    run = plan.run
-    source = (
-        f"From the forecast for {run.window_start:%d %b} - {run.window_end:%d %b %Y}"
-        f" (model {run.version_id}, data up to {run.data_cutoff or 'n/a'})"
-    )
-    if not plan.exact:
-        source += ", each weekday at that forecast's daily rate"
-    notes = [html.Div(source + ".", className="muted")]
-    ratios = q.backtest_ratios(app_store(), request.objective)
-    if ratios:
-        parts = "; ".join(
-            f"{r:.2f}× at {float(k):,.0f} team-hours a week" for k, r in ratios.items()
-        )
-        notes.append(
-            html.Div(
-                "Checked on past periods the model did not see (whole region): plans like this "
-                f"caught {parts} the {_t(word)} that naive counts (last 3 years per place and "
-                "3-hour block) caught with the same team-hours.",
-                className="muted",
-            )
-        )
-    return html.Div([html.Div(lines), *notes])
-
-
 def update_plan(*values: object) -> tuple:
     """Summary, map, legend, grid rows and phone cards of the plan the controls ask for."""
     scope = require_scope()
@@ -316,33 +278,9 @@ def update_plan(*values: object) -> tuple:
     the_map = plan_figures.plan_map(plan.rows, plan.paths, objective, tile, f"{P}-leaflet")
     rows = plan_figures.grid_rows(plan.rows)
     legend = plan_figures.plan_legend(plan.rows, objective)
-    return summary(plan, asked), the_map, legend, rows, plan_figures.plan_cards(rows)
-
-
-def _file(asked: Asked, plan: q.Plan, fmt: str, out) -> tuple:
-    request = asked.request
-    params = request.as_params() | {"start": str(plan.start), "end": str(plan.end)}
-    notes = (
-        f"Shifts of {request.shift_hours} h within {request.team_hours:g} team-hours a week.",
-        "One team on one place for one hour costs 1; the plan repeats every week of the dates.",
-        f"Made from forecast run {plan.run.run_id} ({plan.run.window_start} to "
-        f"{plan.run.window_end}); downloaded from the web app.",
-    )
-    run = plan.run
-    meta = ExportMeta(
-        "plan",
-        run.run_id,
-        run.version_id,
-        plan.start,
-        plan.end,
-        run.data_cutoff,
-        params,
-        notes=notes,
-    )
-    where = (request.district or "all").lower().replace(" ", "_")
-    name = f"drive_plan_{where}_{plan.start:%Y-%m-%d}_{plan.end:%Y-%m-%d}.{fmt}"
-    path = write_export(ExportBundle(plan.rows), out / name, fmt, meta)
-    return path, meta, plan.rows.height
+    ratios = q.backtest_ratios(app_store(), objective)
+    text = plan_figures.plan_summary(plan, asked.request, ratios)
+    return text, the_map, legend, rows, plan_figures.plan_cards(rows)
 
 
 def download(fmt: str, *values: object) -> tuple:
@@ -357,22 +295,14 @@ def download(fmt: str, *values: object) -> tuple:
     except PlanInputError as exc:
         return no_update, str(exc)
     empty = "Nothing to download for these options." if plan.rows.is_empty() else None
-    return send_export(scope, fmt, lambda out: _file(asked, plan, fmt, out), empty)
-
-
-def police_station_options(district: object) -> list[str]:
-    """Police stations of the chosen district (a district user's own)."""
-    from dash_app import queries
-
-    scope = require_scope()
-    return queries.police_stations(app_store(), scope.district_for(inputs.text(district)))
+    return send_export(scope, fmt, lambda out: plan_file(asked.request, plan, fmt, out), empty)
 
 
 def register_callbacks(app: Dash) -> None:
     """The page's callbacks."""
     register_district_options(app, P)
     app.callback(Output(f"{P}-ps", "options"), Input(f"{P}-district", "value"))(
-        secured(police_station_options)
+        secured(risk_list.police_station_options)
     )
     controls = [
         Input(f"{P}-{k}", "value") for k in ("district", "ps", "hours", "shift", "objective")
@@ -386,15 +316,5 @@ def register_callbacks(app: Dash) -> None:
         *controls,
     )(secured(update_plan))
 
-    @app.callback(
-        Output(f"{P}-download", "data"),
-        Output(f"{P}-dl-msg", "children"),
-        Input(f"{P}-dl-csv", "n_clicks"),
-        Input(f"{P}-dl-xlsx", "n_clicks"),
-        Input(f"{P}-dl-pdf", "n_clicks"),
-        *[State(c.component_id, c.component_property) for c in controls],
-        prevent_initial_call=True,
-    )
-    @secured
-    def download_file(_c, _x, _p, *values):
-        return download(str(ctx.triggered_id).rsplit("-", 1)[-1], *values)
+    states = [State(c.component_id, c.component_property) for c in controls]
+    register_download_buttons(app, P, states, download)

@@ -86,8 +86,10 @@ def test_an_analyst_gets_a_plan_of_their_district_within_budget(as_user) -> None
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     assert all(r["window"] and r["why"] and r["road_km"] for r in rows)
     assert len(_features(the_map)) == len(rows) and len(cards) == len(rows)
-    ranks = [c.children.children for c in the_map.children if type(c).__name__ == "CircleMarker"]
+    labels = [c.children for c in the_map.children if type(c).__name__ == "CircleMarker"]
+    ranks = [t.children for t in labels if t.className == "plan-rank"]
     assert ranks == [str(r["rank"]) for r in rows]  # every place numbered as in the grid
+    assert [t.children for t in labels if t.className == "district-label"] == ["Karnal"]
     assert "expected crashes covered" in _text(legend).lower()
 
 
@@ -249,3 +251,24 @@ def test_colour_classes_and_cards() -> None:
     }
     card = _text(plan_figures.plan_cards([row]))
     assert "#1 NH-44 km 30-31" in card and "9 team-hours a week; 0.50" in card
+
+
+def test_the_download_buttons_answer_over_http(app) -> None:
+    client = app.server.test_client()
+    assert _login(client, "karnal_sp", PASSWORD).status_code == 302
+    client.get("/")
+    values = {
+        "plan-dl-xlsx": 1,
+        "plan-hours": "60",
+        "plan-shift": 3,
+        "plan-objective": "all",
+        "plan-dates.start_date": FOUR_WEEKS[0],
+        "plan-dates.end_date": FOUR_WEEKS[1],
+    }
+    body = callback_payload(app, "plan-download.data", values)
+    body["changedPropIds"] = ["plan-dl-xlsx.n_clicks"]
+    resp = client.post("/_dash-update-component", json=body)
+    answer = resp.get_json()["response"]
+    assert answer["plan-download"]["data"]["filename"].startswith("drive_plan_karnal_")
+    assert answer["plan-download"]["data"]["filename"].endswith(".xlsx")
+    assert "rows)" in answer["plan-dl-msg"]["children"]
