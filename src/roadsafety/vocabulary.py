@@ -6,9 +6,12 @@ here, so a band is never spelt, coloured or cut differently in two places.
 - Keys are what the warehouse stores (``risk_band = 'very_high'``, ``offence = 'no_helmet'``);
   labels are what people read. :func:`label` gives a key's label in a language of
   :data:`LANGUAGES` (``en``, ``hi``).
-- Bands (riskiest first, :data:`BAND_KEYS`): a forecast run ranks its units and gives the top 1%
-  ``very_high``, the next up to 5% ``high``, the next up to 20% ``medium`` and the rest ``low``
-  (:data:`BAND_SHARES`). One colour each (:data:`BAND_COLOURS`, light text on the two darkest:
+- Bands (riskiest first, :data:`BAND_KEYS`): a forecast run ranks its places by expected crashes
+  and gives the top 1% ``very_high``, the next up to 5% ``high``, the next up to 20% ``medium`` and
+  the rest ``low`` (:data:`BAND_SHARES`). A band is a threshold on the ranked value
+  (:func:`band_cuts`, :func:`band_of`): any list sorted by that value never shows a row in a higher
+  band than a row above it, a corridor's band is that of its summed value, and :data:`BAND_MEANINGS`
+  says so in words. One colour each (:data:`BAND_COLOURS`, light text on the two darkest:
   :data:`BAND_TEXT_COLOURS`) for the map, the grids, the PDF and the legends.
 - Days: DESIGN.md's peak-window format writes English three-letter days (:data:`DAYS`, Monday
   first, index = ``dow``); :func:`day_label` and :func:`window_label` render them in a language.
@@ -20,7 +23,11 @@ Hindi is written for Haryana's traffic police: the words officers use on challan
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
+
+import polars as pl
 
 from roadsafety.schemas import OFFENCES, SEVERITIES
 
@@ -136,3 +143,67 @@ def window_label(text: str, lang: str = "en") -> str:
     days = DAY_LABELS[lang]
     text = text.replace(DAILY, label(DAILY, lang))
     return _DAY_TOKEN.sub(lambda m: days[DAYS.index(m.group(0))], text)
+
+
+# --- band cut points: bands are thresholds on the ranked value (issue 16, item 3) -----------------
+
+BAND_MEANINGS: dict[str, dict[str, str]] = {
+    "very_high": {
+        "en": "Very high: among the top 1% of places by expected crashes in the forecast period",
+        "hi": "बहुत अधिक: पूर्वानुमान अवधि में अनुमानित दुर्घटनाओं के अनुसार शीर्ष 1% स्थानों में",
+    },
+    "high": {
+        "en": "High: the rest of the top 5%",
+        "hi": "अधिक: शीर्ष 5% के बाकी स्थान",
+    },
+    "medium": {
+        "en": "Medium: the rest of the top 20%",
+        "hi": "मध्यम: शीर्ष 20% के बाकी स्थान",
+    },
+    "low": {
+        "en": "Low: the other 80%",
+        "hi": "कम: बाकी 80% स्थान",
+    },
+}
+BAND_RULE: dict[str, str] = {
+    "en": "A band is a threshold on the list's ranking value, so a row is never in a higher band "
+    "than a row above it; a corridor's band is that of its summed value. Whole roads in a station "
+    "area get bands among themselves.",
+    "hi": "बैंड सूची के क्रम-मान की सीमा है: कोई पंक्ति अपने ऊपर की पंक्ति से ऊँचे बैंड में नहीं होती; "
+    "कॉरिडोर का बैंड उसके कुल मान से तय होता है।",
+}
+
+
+def band_counts(n: int) -> dict[str, int]:
+    """How many of a run's ``n`` places are in each band or above: the top 1%, 5% and 20%
+    (:data:`BAND_SHARES`, rounded half up, at least 1 when there are places); ``low`` holds all."""
+    counts = {
+        name: min(n, max(1, math.floor(n * share + 0.5))) if n else 0 for share, name in BAND_SHARES
+    }
+    return {**counts, "low": n}
+
+
+def band_cuts(values: pl.Series, counts: Mapping[str, int]) -> dict[str, float]:
+    """The value a row must reach for each band above ``low``: the ``counts[band]``-th largest of
+    ``values`` (nulls ignored; ``inf`` when the band holds nobody).
+
+    Args:
+        values: the ranked value of every place of the run (expected crashes, or expected
+            fatal + grievous crashes for a list ranked by them).
+        counts: places in each band or above (:func:`band_counts`, or counted on a stored run).
+    """
+    ordered = values.drop_nulls().cast(pl.Float64).sort(descending=True).to_list()
+    cuts = {}
+    for band in BAND_KEYS[:-1]:
+        k = counts.get(band, 0)
+        cuts[band] = ordered[min(k, len(ordered)) - 1] if k > 0 and ordered else math.inf
+    return cuts
+
+
+def band_of(value: pl.Expr, cuts: Mapping[str, float]) -> pl.Expr:
+    """The band of each row from its ranked ``value``: the highest band whose cut it reaches (a
+    value of 0 or null is ``low``). Monotone in ``value`` by construction."""
+    band = pl.lit("low")
+    for key in reversed(BAND_KEYS[:-1]):  # medium, high, very_high: the last one set wins
+        band = pl.when((value >= cuts[key]) & (value > 0)).then(pl.lit(key)).otherwise(band)
+    return band
