@@ -222,6 +222,8 @@ PLURALS: dict[str, str] = {
     "stretch": "stretches",
     "cell": "cells",
     "fatal/grievous crash": "fatal/grievous crashes",
+    "blackspot": "blackspots",
+    "listed place": "listed places",
 }
 
 

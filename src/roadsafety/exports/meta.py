@@ -92,6 +92,8 @@ class ExportBundle:
         blackspots: the MoRTH blackspot list (risk-list workbook).
         road_wide: the road-wide units, ranked among themselves (risk-list workbook and PDF).
         paths: ``unit_id -> [(lat, lon), ...]``: the road line of stretch rows (GeoJSON, PDF).
+        blackspots_of_area: how many blackspots the whole area has when ``blackspots`` holds only
+            those within the listed places (a ``--top`` list), else None (the full area list).
     """
 
     rows: pl.DataFrame
@@ -99,6 +101,7 @@ class ExportBundle:
     blackspots: pl.DataFrame | None = None
     road_wide: pl.DataFrame | None = None
     paths: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    blackspots_of_area: int | None = None
 
 
 def risk_list_notes(params: dict) -> tuple[str, ...]:

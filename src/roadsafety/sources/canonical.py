@@ -90,14 +90,17 @@ def check_header(frame: pl.DataFrame, kind: str, path: Path) -> pl.DataFrame:
     Raises:
         SourceError: for a repeated column name or a required column missing.
     """
-    check_header_names(path, frame.columns)
+    hint = delimiter_hint(Path(path), frame.columns)  # before the control-character check: a tab
+    if not hint:
+        check_header_names(path, frame.columns)
     renamed = frame.rename({c: c.strip().lower() for c in frame.columns})
     missing = [c for c in schemas.REQUIRED[kind] if c not in renamed.columns]
     if missing:
         raise SourceError(
             f"{path}: wrong header for canonical {kind}: missing required column(s) {missing}; "
-            f"found {frame.columns[:12]}{delimiter_hint(Path(path), frame.columns)}"
+            f"found {frame.columns[:12]}{hint}"
         )
+    check_header_names(path, frame.columns)
     if renamed.height == 0:
         raise SourceError(f"{path}: has a header but no data rows")
     return renamed
