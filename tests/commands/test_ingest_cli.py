@@ -1,4 +1,4 @@
-"""``roadsafety ingest`` as cron and a data-cell operator meet it: exit codes, encodings, delimiters."""
+"""``roadsafety ingest`` as cron and the IT team loading data meet it: exit codes, encodings, delimiters."""
 
 from __future__ import annotations
 
