@@ -19,11 +19,8 @@ from typer.testing import CliRunner
 
 from roadsafety.cli import app
 from roadsafety.exports import pdf_fonts
-from roadsafety.exports.bundle import risk_list_bundle
 from roadsafety.exports.meta import ExportBundle, ExportMeta
-from roadsafety.exports.risk_list import RiskListFilter, load_run
 from roadsafety.exports.writers import rows_written, write_export
-from roadsafety.store.connection import read_connection
 from roadsafety.vocabulary import BAND_MEANINGS, label
 
 WINDOW = ["--start", "2025-01-01", "--end", "2025-01-07"]
@@ -48,29 +45,14 @@ needs_devanagari = pytest.mark.skipif(
 )
 
 
-def bundle_of(world, fmt: str, **kw) -> tuple[ExportBundle, ExportMeta]:
-    filters = RiskListFilter(merge=True, **kw)
-    with read_connection(world.db_path) as con:
-        info = load_run(con, world.run_id)
-        built = risk_list_bundle(con, world.run_id, filters, fmt, cutoff=date(2025, 1, 1))
-    meta = ExportMeta(
-        "risk_list",
-        world.run_id,
-        info.version_id,
-        info.window_start,
-        info.window_end,
-        info.data_cutoff,
-        filters.as_params(),
-    )
-    return built, meta
-
-
 def pdf_text(path: Path) -> str:
     out = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True)
     return " ".join(out.stdout.split())
 
 
-def test_xlsx_shows_band_labels_in_colour_and_explains_them(world, tmp_path: Path) -> None:
+def test_xlsx_shows_band_labels_in_colour_and_explains_them(
+    world, bundle_of, tmp_path: Path
+) -> None:
     b, meta = bundle_of(world, "xlsx")
     book = openpyxl.load_workbook(write_export(b, tmp_path / "l.xlsx", "xlsx", meta))
     sheet = book["Risk list"]
@@ -86,7 +68,9 @@ def test_xlsx_shows_band_labels_in_colour_and_explains_them(world, tmp_path: Pat
     assert "Very high" in summary  # the per-district totals name the bands, not their keys
 
 
-def test_top_n_workbook_lists_only_the_blackspots_within_its_places(world, tmp_path: Path) -> None:
+def test_top_n_workbook_lists_only_the_blackspots_within_its_places(
+    world, bundle_of, tmp_path
+) -> None:
     full, meta = bundle_of(world, "xlsx")
     assert full.blackspots_of_area is None and full.blackspots.height == 3
     top, top_meta = bundle_of(world, "xlsx", top=1)  # the NH-44 corridor of road cells 0-2
@@ -105,7 +89,7 @@ def test_top_n_workbook_lists_only_the_blackspots_within_its_places(world, tmp_p
     )
 
 
-def test_geojson_carries_the_band_label(world, tmp_path: Path) -> None:
+def test_geojson_carries_the_band_label(world, bundle_of, tmp_path: Path) -> None:
     b, meta = bundle_of(world, "geojson")
     doc = json.loads(write_export(b, tmp_path / "l.geojson", "geojson", meta).read_text())
     props = doc["features"][0]["properties"]
@@ -120,7 +104,7 @@ def _many_rows(rows: pl.DataFrame, n: int) -> pl.DataFrame:
 
 
 @needs_poppler
-def test_pdf_without_top_prints_25_a_district_and_says_so(world, tmp_path: Path) -> None:
+def test_pdf_without_top_prints_25_a_district_and_says_so(world, bundle_of, tmp_path: Path) -> None:
     b, meta = bundle_of(world, "pdf")
     many = ExportBundle(_many_rows(b.rows, 30))
     assert rows_written(many, "pdf", meta) == 25
@@ -130,7 +114,9 @@ def test_pdf_without_top_prints_25_a_district_and_says_so(world, tmp_path: Path)
 
 
 @needs_poppler
-def test_statewide_top_list_is_one_section_not_a_page_per_district(world, tmp_path: Path) -> None:
+def test_statewide_top_list_is_one_section_not_a_page_per_district(
+    world, bundle_of, tmp_path: Path
+) -> None:
     b, meta = bundle_of(world, "pdf", top=4)
     assert b.rows["district"].n_unique() == 2
     path = write_export(b, tmp_path / "top.pdf", "pdf", meta)
@@ -162,7 +148,7 @@ def test_out_in_a_missing_folder_is_exit_2_and_creates_nothing(world, tmp_path: 
     assert not (tmp_path / "no").exists()
 
 
-def test_log_line_counts_the_rows_written(world, tmp_path: Path, caplog) -> None:
+def test_log_line_counts_the_rows_written(world, bundle_of, tmp_path: Path, caplog) -> None:
     caplog.set_level(logging.INFO, logger="roadsafety")
     logging.getLogger("roadsafety").addHandler(caplog.handler)  # the CLI resets the root handlers
     out = tmp_path / "k.pdf"
@@ -187,7 +173,7 @@ def test_bad_lang_is_exit_2(world, tmp_path: Path) -> None:
 
 @needs_poppler
 @needs_devanagari
-def test_hindi_drive_sheet_has_hindi_labels_shaped_in_an_embedded_font(world, tmp_path) -> None:
+def test_hindi_drive_sheet_has_hindi_labels_shaped_in_an_embedded_font(world, bundle_of, tmp_path):
     b, meta = bundle_of(world, "pdf")
     path = write_export(b, tmp_path / "hi.pdf", "pdf", replace(meta, lang="hi"))
     text = pdf_text(path)
