@@ -150,8 +150,10 @@ def _legend(lang: str = "en") -> str:
 
 def band_legend(lang: str = "en") -> str:
     """What each band means, in words (one line per sheet, below the map)."""
+    ends = {band: ";" for band in BAND_LABELS} | {vocabulary.BAND_KEYS[-1]: "."}
     meanings = " ".join(
-        f"{_swatch(b)} {markup(vocabulary.BAND_MEANINGS[b][lang] + ';', lang)}" for b in BAND_LABELS
+        f"{_swatch(b)} {markup(vocabulary.BAND_MEANINGS[b][lang] + ends[b], lang)}"
+        for b in BAND_LABELS
     )
     return (
         f"<b>{markup(sheet_text('bands', lang) + ':', lang)}</b> {meanings} "
