@@ -13,7 +13,7 @@ from dash_app.auth import app_store, require_scope, secured
 
 WINDOWS = (7, 30)  # the forecast windows a page offers (days)
 NO_FORECAST = (
-    "No forecast has been published yet. The data cell runs `roadsafety retrain` "
+    "No forecast has been published yet. Ask the district's IT team to run `roadsafety retrain` "
     "(or `roadsafety demo`) to create one."
 )
 
