@@ -16,13 +16,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Debian packages the browser tests and PDF checks need (needs root; skipped when present).
+# Debian packages the browser tests and PDF checks need (needs root; skipped when present);
+# fonts-noto-core carries Noto Sans Devanagari for the Hindi drive and duty sheets (--lang hi).
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null \
-		|| [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
-		echo "installing Debian packages: chromium chromium-driver poppler-utils fonts-dejavu-core"; \
+		|| [ ! -d /usr/share/fonts/truetype/dejavu ] \
+		|| [ ! -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ]; then \
+		echo "installing Debian packages: chromium chromium-driver poppler-utils fonts-dejavu-core fonts-noto-core"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium chromium-driver poppler-utils fonts-dejavu-core >/dev/null; \
+			chromium chromium-driver poppler-utils fonts-dejavu-core fonts-noto-core >/dev/null; \
 	fi
 
 demo: $(STAMP)

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from roadsafety.config import Settings
+from roadsafety.errors import ExportError
 from roadsafety.exports.plan import PlanRequest, build_plan
 from roadsafety.forecasts import pipeline
 from roadsafety.models import metrics as unit_metrics_mod
@@ -119,8 +120,11 @@ def product_plan_notes(settings: Settings, year: int) -> list[str]:
     notes = []
     for objective in ("all", "fatal_grievous"):
         for team_hours in BUDGETS:
-            with read_connection(settings.db_path) as con:
-                rows = build_plan(con, run_id, PlanRequest(team_hours, objective=objective))
+            try:
+                with read_connection(settings.db_path) as con:
+                    rows = build_plan(con, run_id, PlanRequest(team_hours, objective=objective))
+            except ExportError as exc:  # no crash times: the run holds no intensities
+                return [f"product path {year}: no plan ({exc})"]
             share, n = _covered(settings, year, rows, objective == "fatal_grievous")
             if not n:
                 return [f"product path {year}: no timed crashes, so plans are not scored"]

@@ -296,11 +296,12 @@ def main() -> None:
         doc += plan_sections(metrics)
     doc += [""] + drive_placebo_results.section_lines(args.data)
     doc += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(doc) + "\n")  # kept if the stretch section fails
     if not args.skip_stretches:
         with tempfile.TemporaryDirectory(prefix="rs_stretch_") as tmp:
             doc += [""] + stretch_results(args.data, Path(tmp))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(doc) + "\n")
+        args.out.write_text("\n".join(doc) + "\n")
     log.info("wrote %s", args.out)
 
 

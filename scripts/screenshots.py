@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python scripts/screenshots.py                # seeded test world (no pipeline needed)
     .venv/bin/python scripts/screenshots.py --db data/roadsafety.duckdb   # e.g. after `roadsafety demo`
+    .venv/bin/python scripts/screenshots.py --pages plan --width 1440     # one page, 1440px wide
 
 The warehouse is copied to a temporary folder and a throw-away admin user is added to the copy, so
 the real warehouse is never written. Needs Debian ``chromium`` and ``chromium-driver``.
@@ -29,13 +30,14 @@ USER, PASSWORD = "screenshots", "screenshots-only-pw"
 PAGES = (
     ("overview", "/", ".leaflet-interactive"),
     ("risk_list", "/risk-list", "#risk-grid .ag-row"),
+    ("plan", "/plan", "#plan-map .leaflet-interactive"),
     ("periods", "/periods", "#periods-weekly .main-svg"),
     ("corridor", "/corridor?unit={unit}", "#corridor-body .kpi-card"),
     ("enforcement", "/enforcement", "#enf-grid .ag-row"),
     ("drives", "/drives?drive={drive}", "#drives-detail .main-svg"),
     ("model_health", "/model-health", "#health-body .card"),
 )
-PHONE_PAGES = ("overview", "risk_list", "corridor")
+PHONE_PAGES = ("overview", "risk_list", "plan", "corridor")
 
 
 def prepare_db(source: Path | None, tmp: Path) -> Path:
@@ -128,14 +130,17 @@ def shoot(
     height: int,
     suffix: str,
     names: tuple[str, ...],
+    *,
+    with_login: bool = True,
 ) -> None:
-    """Save one PNG per page at the given size (``refs``: the corridor unit and the drive shown)."""
+    """Save one PNG per page at the given size (``refs``: the corridor unit and the drive shown;
+    ``with_login``: the login page too, at the desktop size)."""
     from urllib.parse import quote
 
     unit, drive = refs
     driver = browser(width, height)
     try:
-        login(driver, base, out if suffix == "" else None)
+        login(driver, base, out if suffix == "" and with_login else None)
         for name, path, ready in PAGES:
             if name not in names:
                 continue
@@ -158,6 +163,8 @@ def main() -> None:
         "--db", type=Path, default=None, help="warehouse to show (copied); default: seeded world"
     )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--pages", nargs="+", help="only these pages (default: every page)")
+    parser.add_argument("--width", type=int, default=1366, help="desktop width in pixels")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -166,9 +173,21 @@ def main() -> None:
         srv, base = start_server(db, Path(tmp))
         try:
             refs = (top_unit(db), first_drive(db))
-            pages = tuple(p[0] for p in PAGES if p[0] != "drives" or refs[1])
-            shoot(base, args.out, refs, 1366, 1000, "", pages)
-            shoot(base, args.out, refs, 390, 844, "_phone", PHONE_PAGES)
+            pages = tuple(
+                p[0]
+                for p in PAGES
+                if (p[0] != "drives" or refs[1]) and (not args.pages or p[0] in args.pages)
+            )
+            shoot(base, args.out, refs, args.width, 1000, "", pages, with_login=not args.pages)
+            shoot(
+                base,
+                args.out,
+                refs,
+                390,
+                844,
+                "_phone",
+                tuple(p for p in PHONE_PAGES if p in pages),
+            )
         finally:
             srv.close()
 

@@ -171,8 +171,8 @@ def baac_section(data_dir: Path, work: Path) -> list[str]:
 
 def _haryana(work: Path, name: str) -> Settings:
     settings = load_settings(config_path=REPO / "config" / "haryana.toml")
-    return replace(
-        with_db(settings, work / f"{name}.duckdb"), privacy=PrivacyConfig(key_path=work / "pii.key")
+    return with_db(settings, work / f"{name}.duckdb").model_copy(
+        update={"privacy": PrivacyConfig(key_path=work / "pii.key")}
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
+import polars as pl
 import pytest
 
 from roadsafety import schemas, vocabulary
@@ -101,3 +102,65 @@ def test_app_and_exports_share_the_vocabulary_palette_and_labels() -> None:
         assert f".band-{band} {{ background: {colour};" in figures.band_css()
         assert pdf.BAND_LABELS[band] == figures.BAND_LABELS[band] == label(band)
     assert "Very high" in figures.BAND_FORMATTER["function"]
+
+
+# --- bands as thresholds, plurals, lakh and crore, sheet words (issue 16) -------------------------
+
+
+def test_band_cuts_give_bands_that_never_rise_down_a_ranking() -> None:
+    values = pl.Series([float(v % 37) for v in range(500)])
+    cuts = vocabulary.band_cuts(values, vocabulary.band_counts(values.len()))
+    ranked = pl.DataFrame({"v": values}).sort("v", descending=True)
+    bands = ranked.select(vocabulary.band_of(pl.col("v"), cuts).alias("b"))["b"]
+    levels = bands.replace_strict(BAND_ORDER).to_list()
+    assert levels == sorted(levels, reverse=True)
+    assert bands[0] == "very_high" and bands[-1] == "low"
+    assert vocabulary.band_counts(197) == {"very_high": 2, "high": 10, "medium": 39, "low": 197}
+    assert vocabulary.band_counts(0) == {"very_high": 0, "high": 0, "medium": 0, "low": 0}
+
+
+def test_a_value_of_zero_is_low_even_when_the_cut_is_zero() -> None:
+    cuts = vocabulary.band_cuts(pl.Series([0.0] * 10), vocabulary.band_counts(10))
+    out = pl.DataFrame({"v": [0.0, None]}).select(vocabulary.band_of(pl.col("v"), cuts))
+    assert out.to_series().to_list() == ["low", "low"]
+
+
+@pytest.mark.parametrize(
+    ("n", "word", "text"),
+    [(1, "day", "1 day"), (0, "day", "0 days"), (2, "death", "2 deaths"), (1, "death", "1 death")]
+    + [(1, "crash", "1 crash"), (1250, "crash", "1,250 crashes"), (1, "challan", "1 challan")],
+)
+def test_plural(n: int, word: str, text: str) -> None:
+    assert vocabulary.plural(n, word) == text
+
+
+def test_plural_expr_on_a_column() -> None:
+    frame = pl.DataFrame({"n": [0, 1, 2]}).select(vocabulary.plural_expr(pl.col("n"), "day"))
+    assert frame.to_series().to_list() == ["0 days", "1 day", "2 days"]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(5_200_000, "52 lakh"), (12_500_000, "1.25 crore"), (150_000, "1.5 lakh")]
+    + [(85_000, "85,000"), (100_000, "1 lakh"), (-3_000_000, "-30 lakh")],
+)
+def test_lakh_crore(value: float, text: str) -> None:
+    assert vocabulary.lakh_crore(value) == text
+
+
+def test_indian_grouping_and_hindi_scale_words() -> None:
+    assert vocabulary.indian_number(5_200_000) == "52,00,000"
+    assert vocabulary.indian_number(123_456.78, 1) == "1,23,456.8"
+    assert vocabulary.indian_number(999) == "999"
+    assert vocabulary.lakh_crore(52_00_000, "hi") == "52 लाख"
+    assert vocabulary.lakh_crore(2_00_00_000, "hi") == "2 करोड़"
+
+
+def test_every_sheet_word_and_band_meaning_has_english_and_hindi() -> None:
+    for key, texts in {**vocabulary.SHEET_TEXT, **vocabulary.BAND_MEANINGS}.items():
+        assert set(texts) == set(LANGUAGES), key
+        assert texts["en"].isascii(), key
+        assert DEVANAGARI.search(texts["hi"]) or key == "col_rank", key
+        fields = {re.findall(r"{(\w+)}", texts[lang]).__len__() for lang in LANGUAGES}
+        assert len(fields) == 1, key  # the same placeholders in both languages
+    assert set(vocabulary.BAND_RULE) == set(LANGUAGES)

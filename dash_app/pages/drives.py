@@ -28,8 +28,8 @@ PATH = "/drives"
 TITLE = "Drives"
 P = "drives"
 NOT_EVALUATED = (
-    "No drive has been evaluated yet. The data cell imports the drives "
-    "(`roadsafety drives import FILE`) and runs `roadsafety drives evaluate`."
+    "No drive has been evaluated yet. Ask the IT team to import the drives "
+    "(`roadsafety drives import FILE`) and run `roadsafety drives evaluate`."
 )
 _PCT = {"function": "params.value == null ? '' : d3.format('+.0f')(params.value) + '%'"}
 COLUMNS = [

@@ -8,6 +8,7 @@ import pytest
 
 from roadsafety.exports.risk_list import RISK_COLUMNS, ExportError, RiskListFilter, build_risk_rows
 from roadsafety.store.connection import read_connection, write_connection
+from roadsafety.vocabulary import BAND_ORDER
 
 
 def rows_of(world, **kw) -> pl.DataFrame:
@@ -158,3 +159,42 @@ def test_station_road_unit_without_centroid_is_placed_at_its_police_station(worl
         76.97,
     )  # own centroid kept
     assert rows[world.ps_unit_nogeo]["h3_cell"] is None
+
+
+def _band_levels(rows: pl.DataFrame) -> list[int]:
+    return rows["risk_band"].replace_strict(BAND_ORDER).to_list()
+
+
+@pytest.mark.parametrize("severity", ["all", "fatal_grievous"])
+@pytest.mark.parametrize("merge", [False, True])
+@pytest.mark.parametrize("district", [None, "Karnal"])
+def test_bands_never_rise_down_the_list(world, severity, merge, district):
+    """The world's stored bands put the NH-48 stretches (2 x high, 5.3 crashes together) below a
+    very-high cell (3.5): merged, release 1 listed a 'high' run above a 'very high' cell. Ranked by
+    fatal + grievous crashes, bands must follow that order as well."""
+    for road_wide in (False, True):
+        rows = rows_of(
+            world, severity=severity, merge=merge, district=district, road_wide=road_wide
+        )
+        levels = _band_levels(rows)
+        assert levels == sorted(levels, reverse=True), rows.select("unit_id", "risk_band")
+
+
+def test_a_corridor_takes_the_band_of_its_summed_value(world):
+    rows = rows_of(world, merge=True)
+    run = rows.filter(pl.col("unit_id").str.starts_with("corridor:NH-48"))
+    assert run["expected_crashes"].item() == pytest.approx(5.3)
+    assert run["risk_band"].item() == "very_high"  # 5.3 crashes reach the top 1% cut (3.0)
+    assert rows_of(world).filter(pl.col("unit_id") == world.stretches[1])["risk_band"].item() == (
+        "high"
+    )
+
+
+def test_bands_are_the_same_band_for_a_unit_in_every_list(world):
+    statewide = rows_of(world).select("unit_id", "risk_band")
+    karnal = rows_of(world, district="Karnal").select("unit_id", "risk_band")
+    assert (
+        karnal.join(statewide, on="unit_id", suffix="_state")
+        .filter(pl.col("risk_band") != pl.col("risk_band_state"))
+        .is_empty()
+    )

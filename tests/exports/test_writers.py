@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import geojson
@@ -17,10 +16,9 @@ import pytest
 from shapely.geometry import shape
 from worlds import nh48
 
-from roadsafety.exports.bundle import risk_list_bundle
 from roadsafety.exports.geometry import read_paths
 from roadsafety.exports.meta import ExportBundle, ExportMeta
-from roadsafety.exports.risk_list import RISK_COLUMNS, ExportError, RiskListFilter, load_run
+from roadsafety.exports.risk_list import RISK_COLUMNS, ExportError
 from roadsafety.exports.writers import format_of, write_export
 from roadsafety.store.connection import read_connection
 
@@ -31,22 +29,10 @@ needs_poppler = pytest.mark.skipif(
 
 
 @pytest.fixture()
-def bundle(world) -> tuple[ExportBundle, ExportMeta]:
-    filters = RiskListFilter(merge=True)
+def bundle(world, bundle_of) -> tuple[ExportBundle, ExportMeta]:
+    built, meta = bundle_of(world, "xlsx")
     with read_connection(world.db_path) as con:
-        info = load_run(con, world.run_id)
-        built = risk_list_bundle(con, world.run_id, filters, "xlsx", cutoff=date(2025, 1, 1))
-        built = replace(built, paths=read_paths(con, built.rows))
-    meta = ExportMeta(
-        "risk_list",
-        world.run_id,
-        info.version_id,
-        info.window_start,
-        info.window_end,
-        info.data_cutoff,
-        filters.as_params(),
-    )
-    return built, meta
+        return replace(built, paths=read_paths(con, built.rows)), meta
 
 
 def test_format_comes_from_the_extension():

@@ -113,8 +113,19 @@ def _load_rows(warehouse: Path, kind: str, rows: list[list[str]]) -> None:
         path = Path(tmp) / f"{kind}.csv"
         path.write_text("\n".join(_quoted(r) for r in [header, *rows]) + "\n", encoding="utf-8")
         code = _ingest_exit(warehouse, kind, path)
-    assert code == 0 or not rows  # well-formed CSV with rows: never refused
+    # well-formed CSV with rows: never refused, but exit 2 when every row was quarantined
+    assert code == 0 or not rows or _all_quarantined(warehouse)
     _accounting_holds(warehouse)
+
+
+def _all_quarantined(db: Path) -> bool:
+    """The last ingest run completed with every row read quarantined (nothing loaded)."""
+    with read_connection(db) as con:
+        read, loaded, quarantined, status = con.execute(
+            "SELECT rows_read, loaded, quarantined, status FROM ingest_runs "
+            "ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    return status != "failed" and read > 0 and loaded == 0 and quarantined == read
 
 
 ACCIDENT = {"accident_id": "A1", "occurred_at": "2024-01-05", "severity": "fatal"}

@@ -10,6 +10,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -89,6 +90,24 @@ def window_option(first: date | None, last: date | None) -> tuple[date, date]:
             f"--end {last}: the window is longer than one year (at most {one_year_after(first)})"
         )
     return first, last
+
+
+def check_out_path(out: Path, option: str = "--out") -> Path:
+    """The ``--out`` file, refused (exit 2) when its folder does not exist or it is a folder: a typo
+    in a path must not silently create folders.
+
+    Raises:
+        UserError: naming the option and the missing folder.
+    """
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise UserError(f"{option} {out}: is a folder; give a file name, e.g. {out / 'list.xlsx'}")
+    if not folder.is_dir():
+        raise UserError(
+            f"{option} {out}: the folder {folder} does not exist; create it first "
+            f"(mkdir -p {folder}) or choose another folder"
+        )
+    return out
 
 
 def print_frame(frame: Any, title: str) -> None:

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import typer
 
-from roadsafety.commands import handle_errors, parse_date_option, print_frame, settings_of
+from roadsafety.commands import (
+    UserError,
+    handle_errors,
+    parse_date_option,
+    print_frame,
+    settings_of,
+)
+from roadsafety.vocabulary import plural
 
 log = logging.getLogger("roadsafety")
 
@@ -73,7 +80,6 @@ def synth(
 
 def _drive_options(plant: bool, effect: float, places: int, placebo: int, years: int):
     """The planted drives of ``synth`` (None unless ``--plant-drives``)."""
-    from roadsafety.commands import UserError
     from roadsafety.sources.synthetic_drives import DriveOptions
 
     if not plant:
@@ -118,6 +124,24 @@ def ingest(
         f"{kind.value} {file}: rows read {result.rows_read:,} = loaded {result.loaded:,} "
         f"(new {result.inserted:,}, updated {result.updated:,}) + quarantined {result.quarantined:,} "
         f"+ duplicates {result.duplicates:,}   [run {result.run_id}]"
+    )
+    _refuse_all_quarantined(settings, file, result)
+
+
+def _refuse_all_quarantined(settings, file: Path, result) -> None:
+    """Exit 2 when a file had rows and every one was quarantined: nothing loaded is a failure a
+    scheduler must notice (a partly quarantined file loads the rest and exits 0)."""
+    from roadsafety.store.status import read_run_reasons
+
+    if result.rows_read == 0 or result.quarantined < result.rows_read:
+        return
+    reasons = "; ".join(
+        f"{column or '(row)'}: {reason} ({plural(rows, 'row')})"
+        for column, reason, rows in read_run_reasons(settings.db_path, result.run_id)
+    )
+    raise UserError(
+        f"{file}: all {plural(result.rows_read, 'row')} quarantined, nothing loaded "
+        f"(most common: {reasons}); see `roadsafety status` and docs/import-format.md"
     )
 
 

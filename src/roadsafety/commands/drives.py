@@ -14,7 +14,13 @@ from pathlib import Path
 import polars as pl
 import typer
 
-from roadsafety.commands import UserError, handle_errors, print_frame, settings_of
+from roadsafety.commands import (
+    UserError,
+    check_out_path,
+    handle_errors,
+    print_frame,
+    settings_of,
+)
 
 log = logging.getLogger("roadsafety")
 drives_app = typer.Typer(
@@ -108,7 +114,7 @@ def evaluate(
     try:
         options = StudyOptions(after_months, history_years, prior, min_after_days)
         if out is not None:
-            format_of(out)
+            format_of(check_out_path(out))
     except (ValueError, ExportError) as exc:
         raise UserError(str(exc)) from exc
     settings = settings_of(ctx)

@@ -16,7 +16,13 @@ from pathlib import Path
 
 import typer
 
-from roadsafety.commands import UserError, handle_errors, settings_of, window_option
+from roadsafety.commands import (
+    UserError,
+    check_out_path,
+    handle_errors,
+    settings_of,
+    window_option,
+)
 from roadsafety.config import Settings
 from roadsafety.exports.audit import audit_export
 from roadsafety.exports.blackspots import blackspot_notes, build_blackspots
@@ -24,10 +30,12 @@ from roadsafety.exports.bundle import MAP_FORMATS, risk_list_bundle
 from roadsafety.exports.enforcement_gap import build_enforcement_gap
 from roadsafety.exports.geometry import read_paths
 from roadsafety.exports.meta import ExportBundle, ExportMeta, risk_list_notes
+from roadsafety.exports.pdf import DEFAULT_ROWS_PER_DISTRICT
 from roadsafety.exports.risk_list import ExportError, RiskListFilter, load_run
-from roadsafety.exports.writers import format_of, write_export
+from roadsafety.exports.writers import format_of, rows_written, write_export
 from roadsafety.store.connection import read_connection
 from roadsafety.store.export_store import find_champion_run
+from roadsafety.vocabulary import LANGUAGES, plural_word
 
 log = logging.getLogger(__name__)
 export_app = typer.Typer(
@@ -66,6 +74,9 @@ ROAD_WIDE = typer.Option(
     "--road-wide",
     help="List the road-wide units (a road in a station area, no GPS, no km marker) instead of "
     "the places; they are ranked among themselves.",
+)
+LANG = typer.Option(
+    "en", "--lang", help="Language of the PDF drive sheet: en (English) or hi (Hindi)."
 )
 GAP_MIN_BAND = typer.Option("high", "--min-band", help="Lowest band listed (default high).")
 AS_OF = typer.Option(
@@ -107,12 +118,26 @@ def resolve_run(settings: Settings, start: date, end: date, create: bool = True)
     return ensure_forecast(settings, start, end)
 
 
+def check_lang(lang: str) -> str:
+    """The ``--lang`` value, or a :class:`UserError` naming the languages."""
+    if lang not in LANGUAGES:
+        raise UserError(f"--lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    return lang
+
+
 def meta_of(
-    kind: str, settings: Settings, run_id: str | None, params: dict, notes: tuple[str, ...] = ()
+    kind: str,
+    settings: Settings,
+    run_id: str | None,
+    params: dict,
+    notes: tuple[str, ...] = (),
+    lang: str = "en",
 ) -> ExportMeta:
     """Export context from the run (or an empty one for a rule-only list)."""
     if run_id is None:
-        return ExportMeta(kind, None, None, None, None, params.get("as_of"), params, notes=notes)
+        return ExportMeta(
+            kind, None, None, None, None, params.get("as_of"), params, notes=notes, lang=lang
+        )
     with read_connection(settings.db_path) as con:
         info = load_run(con, run_id)
     return ExportMeta(
@@ -124,14 +149,27 @@ def meta_of(
         info.data_cutoff,
         params,
         notes=notes,
+        lang=lang,
     )
 
 
 def finish(settings: Settings, bundle: ExportBundle, out: Path, fmt: str, meta: ExportMeta) -> None:
     """Write the file, record the audit row and say what was written."""
     path = write_export(bundle, out, fmt, meta)
-    audit_export(settings.db_path, path, fmt, meta, bundle.rows.height)
-    log.info("wrote %d %s rows to %s", bundle.rows.height, meta.kind.replace("_", " "), path)
+    written = rows_written(bundle, fmt, meta)
+    audit_export(settings.db_path, path, fmt, meta, written)
+    what = f"{meta.kind.replace('_', ' ')} {plural_word(written, 'row')}"
+    if written < bundle.rows.height:
+        log.info(
+            "wrote %d of %d %s to %s (a drive sheet lists each district's first %d; choose with --top)",
+            written,
+            bundle.rows.height,
+            what,
+            path,
+            DEFAULT_ROWS_PER_DISTRICT,
+        )
+    else:
+        log.info("wrote %d %s to %s", written, what, path)
 
 
 @export_app.command("risk-list")
@@ -148,11 +186,12 @@ def risk_list(
     min_band: str | None = MIN_BAND,
     merge: bool | None = MERGE,
     road_wide: bool = ROAD_WIDE,
+    lang: str = LANG,
 ) -> None:
     """Ranked risk list of places and times for enforcement drives."""
     settings = settings_of(ctx)
     with user_errors():
-        fmt = format_of(out)
+        fmt = format_of(check_out_path(out))
         first, last = window(start, end)
         filters = RiskListFilter(
             top,
@@ -164,9 +203,10 @@ def risk_list(
             road_wide,
         )
         filters.validate()
+        check_lang(lang)
         run_id = resolve_run(settings, first, last)
         params = filters.as_params()
-        meta = meta_of("risk_list", settings, run_id, params, risk_list_notes(params))
+        meta = meta_of("risk_list", settings, run_id, params, risk_list_notes(params), lang)
         with read_connection(settings.db_path) as con:
             bundle = risk_list_bundle(
                 con,
@@ -195,7 +235,7 @@ def enforcement_gap(
     """High forecast risk with few recent challans per expected crash."""
     settings = settings_of(ctx)
     with user_errors():
-        fmt = format_of(out)
+        fmt = format_of(check_out_path(out))
         first, last = window(start, end)
         filters = RiskListFilter(top, district, police_station, severity, min_band)
         filters.validate()
@@ -225,7 +265,7 @@ def blackspots(
     """MoRTH blackspots (>= 5 fatal/grievous crashes or >= 10 deaths in 3 calendar years), beside the forecast."""
     settings = settings_of(ctx)
     with user_errors():
-        fmt = format_of(out)
+        fmt = format_of(check_out_path(out))
         first, last = window(start, end)
         filters = RiskListFilter(top, district, police_station, severity)
         filters.validate()

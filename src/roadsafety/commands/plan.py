@@ -16,12 +16,13 @@ import typer
 
 from roadsafety.commands import (
     UserError,
+    check_out_path,
     handle_errors,
     parse_date_option,
     settings_of,
     window_option,
 )
-from roadsafety.commands.exports import finish, meta_of, resolve_run, user_errors
+from roadsafety.commands.exports import LANG, check_lang, finish, meta_of, resolve_run, user_errors
 from roadsafety.config import Settings
 from roadsafety.exports.meta import ExportBundle
 from roadsafety.exports.plan import OBJECTIVE_WORDS, PlanRequest, build_plan
@@ -89,6 +90,7 @@ def plan(
         "--save-as-drive",
         help="Also store the plan as a drive with this name (for `drives evaluate` later).",
     ),
+    lang: str = LANG,
 ) -> None:
     """Where and when to put the teams each week, within a budget of team-hours."""
     settings = settings_of(ctx)
@@ -103,14 +105,15 @@ def plan(
         raise UserError("--save-as-drive: give the drive a name")
     with user_errors():
         request.validate()
-        fmt = format_of(out)
+        fmt = format_of(check_out_path(out))
         if fmt not in PLAN_FORMATS:
             raise UserError(f"--out {str(out)!r}: a plan is written as .csv, .xlsx or .pdf")
         first, last = window_option(
             parse_date_option(start, "--start"), parse_date_option(end, "--end")
         )
+        check_lang(lang)
         run_id = _run_with_intensities(settings, first, last)
-        meta = meta_of("plan", settings, run_id, request.as_params(), _notes(request))
+        meta = meta_of("plan", settings, run_id, request.as_params(), _notes(request), lang)
         with read_connection(settings.db_path) as con:
             rows = build_plan(con, run_id, request)
         finish(settings, ExportBundle(rows), out, fmt, meta)

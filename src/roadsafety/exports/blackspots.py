@@ -293,3 +293,25 @@ def build_blackspots(
         pl.int_range(1, spots.height + 1, dtype=pl.Int64).alias("rank"),
         _rule_met(start, end).alias("rule_met"),
     ).select(*RISK_COLUMNS, *BLACKSPOT_COLUMNS)
+
+
+def blackspots_within(spots: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The blackspots that lie within listed places: their forecast unit is a listed row, their
+    cell is one of a listed row's cells, or they are on a listed row's road inside its km range.
+    Ranks are renumbered from 1 in the same order."""
+    if spots.is_empty() or rows.is_empty():
+        return spots.clear()
+    cells = {c for text in rows["h3_cell"].drop_nulls() for c in text.split(";") if c}
+    spans = rows.filter(pl.col("km_from").is_not_null() & pl.col("road_name").is_not_null())
+    on_span = pl.lit(False)
+    for road, lo, hi in spans.select("road_name", "km_from", "km_to").iter_rows():
+        on_span = on_span | (
+            (pl.col("road_name") == road) & (pl.col("km_to") > lo) & (pl.col("km_from") < hi)
+        )
+    inside = (
+        pl.col("forecast_unit").is_in(rows["unit_id"].implode())
+        | pl.col("h3_cell").is_in(list(cells))
+        | on_span.fill_null(False)
+    )
+    kept = spots.filter(inside)
+    return kept.with_columns(pl.int_range(1, kept.height + 1, dtype=pl.Int64).alias("rank"))

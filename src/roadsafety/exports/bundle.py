@@ -1,7 +1,8 @@
 """Everything one risk-list file carries, built once for the command line, the job and the app.
 
 :func:`risk_list_bundle` ``(con, run_id, filters, fmt, ...)``: the ranked rows; for a workbook also
-the enforcement-gap and MoRTH blackspot lists; for a workbook or a drive sheet the road-wide units
+the enforcement-gap and MoRTH blackspot lists (for a ``top`` list only the blackspots within its
+places, see :func:`~roadsafety.exports.blackspots.blackspots_within`); for a workbook or a drive sheet the road-wide units
 (their own section); for a map format (PDF, GeoJSON) the road lines of stretch rows.
 """
 
@@ -12,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-from roadsafety.exports.blackspots import build_blackspots
+from roadsafety.exports.blackspots import blackspots_within, build_blackspots
 from roadsafety.exports.enforcement_gap import build_enforcement_gap
 from roadsafety.exports.geometry import read_paths
 from roadsafety.exports.meta import ExportBundle
@@ -42,7 +43,7 @@ def risk_list_bundle(
         blackspot_km: the blackspot stretch length (``RegionConfig.blackspot_km``).
     """
     rows = build_risk_rows(con, run_id, filters)
-    road_wide = gap = spots = None
+    road_wide = gap = spots = of_area = None
     if fmt in SECTION_FORMATS and not filters.road_wide:
         road_wide = build_risk_rows(con, run_id, replace(filters, road_wide=True, merge=False))
     if fmt == "xlsx":
@@ -53,5 +54,7 @@ def risk_list_bundle(
         info = load_run(con, run_id)
         when = cutoff or info.data_cutoff or info.window_start
         spots = build_blackspots(con, when, run_id, replace(base, top=None), blackspot_km)
+        if filters.top is not None:  # a top-N list: the blackspots within its places
+            of_area, spots = spots.height, blackspots_within(spots, rows)
     paths = read_paths(con, rows) if fmt in MAP_FORMATS else {}
-    return ExportBundle(rows, gap, spots, road_wide, paths)
+    return ExportBundle(rows, gap, spots, road_wide, paths, of_area)

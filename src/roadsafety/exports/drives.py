@@ -22,7 +22,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from roadsafety.exports import xlsx
 from roadsafety.exports.csv_writer import write_csv
-from roadsafety.exports.pdf import escape, sheet_styles
+from roadsafety.exports.pdf import sheet_styles
+from roadsafety.exports.pdf_fonts import escape
 from roadsafety.exports.risk_list import ExportError
 
 DRIVE_COLUMNS = (

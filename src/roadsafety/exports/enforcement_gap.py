@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from roadsafety.exports.risk_list import RISK_COLUMNS, RiskListFilter, build_units
+from roadsafety.vocabulary import plural_expr
 
 GAP_COLUMNS = (
     "risk_rank",
@@ -32,8 +33,8 @@ DAYS_SCALE = 90
 
 def _gap_reason() -> pl.Expr:
     return pl.format(
-        "{} challans in the last 90 days for {} expected crashes per 90 days",
-        pl.col("recent_challans"),
+        "{} in the last 90 days for {} expected crashes per 90 days",
+        plural_expr(pl.col("recent_challans"), "challan"),
         pl.col("expected_crashes_per_90d").round(1),
     )
 

@@ -1,6 +1,7 @@
 """GeoJSON FeatureCollection for QGIS or a phone map.
 
-One feature per row, every column as a property (dates as ISO text). Geometry: a road stretch (a
+One feature per row, every column as a property (dates as ISO text), plus ``risk_band_label``
+(the band as people read it, "Very high", beside the ``risk_band`` key). Geometry: a road stretch (a
 stretch unit, a run of them, a 500 m blackspot on a road) whose road has a km fit is a LineString
 along the road from ``km_from`` to ``km_to``; a single H3 cell is its hexagon
 (``h3.cell_to_boundary``) as a Polygon; a merged corridor is the outline of its cells
@@ -20,6 +21,7 @@ import polars as pl
 
 from roadsafety.exports.csv_writer import round_for_output
 from roadsafety.exports.meta import ExportMeta
+from roadsafety.vocabulary import BAND_KEYS, label
 
 
 def cell_ring(cell: str) -> list[list[float]]:
@@ -54,6 +56,12 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _band_label(row: dict) -> dict:
+    """``risk_band_label`` ("Very high") beside the ``risk_band`` key, for map labels."""
+    band = row.get("risk_band")
+    return {"risk_band_label": label(band)} if band in BAND_KEYS else {}
+
+
 def to_feature_collection(
     rows: pl.DataFrame, meta: ExportMeta, paths: dict[str, list[tuple[float, float]]] | None = None
 ) -> dict:
@@ -64,7 +72,7 @@ def to_feature_collection(
             "type": "Feature",
             "id": row["unit_id"],
             "geometry": row_geometry(row, paths.get(row["unit_id"])),
-            "properties": {k: _plain(v) for k, v in row.items()},
+            "properties": {k: _plain(v) for k, v in row.items()} | _band_label(row),
         }
         for row in round_for_output(rows).iter_rows(named=True)
     ]

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
+from roadsafety.vocabulary import DATE_FORMATS, plural, sheet_text
+
 KINDS = ("risk_list", "enforcement_gap", "blackspots", "plan", "drive_evaluation")
 TITLES = {
     "risk_list": "Risk list",
@@ -31,6 +33,7 @@ class ExportMeta:
         params: the filters and options, as given.
         generated_at: when the export was made (UTC).
         notes: short sentences shown in summaries (how rows were ranked, merged, ...).
+        lang: language of the printed sheets' words (``en`` or ``hi``; PDF drive and duty sheets).
     """
 
     kind: str
@@ -44,6 +47,7 @@ class ExportMeta:
         default_factory=lambda: datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     )
     notes: tuple[str, ...] = ()
+    lang: str = "en"
 
     @property
     def title(self) -> str:
@@ -55,14 +59,26 @@ class ExportMeta:
         if self.window_start is None or self.window_end is None:
             return "no forecast window"
         days = (self.window_end - self.window_start).days + 1
-        return f"{self.window_start:%d %b %Y} - {self.window_end:%d %b %Y} ({days} day{'s' if days != 1 else ''})"
+        when = DATE_FORMATS[self.lang]
+        count = plural(days, "day") if self.lang == "en" else f"{days} {sheet_text('day', 'hi')}"
+        return sheet_text(
+            "window_text",
+            self.lang,
+            start=f"{self.window_start:{when}}",
+            end=f"{self.window_end:{when}}",
+            days=count,
+        )
 
     def footer_text(self) -> str:
         """One line naming the model version, data cut-off, run and generation time."""
         cutoff = f"{self.data_cutoff:%Y-%m-%d}" if self.data_cutoff else "n/a"
-        return (
-            f"Model {self.model_version or 'n/a'} | data cut-off {cutoff} | run {self.run_id or 'n/a'} | "
-            f"generated {self.generated_at:%Y-%m-%d %H:%M} UTC"
+        return sheet_text(
+            "footer",
+            self.lang,
+            model=self.model_version or "n/a",
+            cutoff=cutoff,
+            run=self.run_id or "n/a",
+            at=f"{self.generated_at:%Y-%m-%d %H:%M}",
         )
 
 
@@ -76,6 +92,8 @@ class ExportBundle:
         blackspots: the MoRTH blackspot list (risk-list workbook).
         road_wide: the road-wide units, ranked among themselves (risk-list workbook and PDF).
         paths: ``unit_id -> [(lat, lon), ...]``: the road line of stretch rows (GeoJSON, PDF).
+        blackspots_of_area: how many blackspots the whole area has when ``blackspots`` holds only
+            those within the listed places (a ``--top`` list), else None (the full area list).
     """
 
     rows: pl.DataFrame
@@ -83,6 +101,7 @@ class ExportBundle:
     blackspots: pl.DataFrame | None = None
     road_wide: pl.DataFrame | None = None
     paths: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    blackspots_of_area: int | None = None
 
 
 def risk_list_notes(params: dict) -> tuple[str, ...]:

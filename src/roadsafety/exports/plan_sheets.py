@@ -20,8 +20,10 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from roadsafety.exports import pdf, xlsx
 from roadsafety.exports.meta import ExportMeta
+from roadsafety.exports.pdf_fonts import markup
 from roadsafety.exports.pdf_map import draw_map
 from roadsafety.models import allocation, profile
+from roadsafety.vocabulary import sheet_text, window_label
 
 DUTY_COLUMNS = {
     "rank": pl.Int64,
@@ -34,7 +36,16 @@ DUTY_COLUMNS = {
     "team_hours_per_week": pl.Int64,
     "why": pl.Utf8,
 }
-HEADERS = ("#", "Place", "Road / km", "Police station", "Days", "Hours", "Team-h / week", "Why")
+HEADER_KEYS = (
+    "col_rank",
+    "col_place",
+    "col_road_km",
+    "col_station",
+    "col_days",
+    "col_hours",
+    "col_team_hours",
+    "col_why",
+)
 WIDTHS_MM = (8, 34, 22, 22, 20, 22, 13, 45)
 
 
@@ -125,22 +136,23 @@ def write_plan_xlsx(plan: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
     return path
 
 
-def _duty_table(rows: pl.DataFrame, styles: dict) -> Table:
-    cell = ParagraphStyle("duty", parent=styles["cell"], fontSize=8.5, leading=10.5)
-    head = ParagraphStyle("dutyh", parent=styles["head"], fontSize=8.5, leading=10.5)
-    data, previous = [[Paragraph(h, head) for h in HEADERS]], None
+def _duty_table(rows: pl.DataFrame, styles: dict, lang: str = "en") -> Table:
+    cell = ParagraphStyle("duty", parent=styles["cell"], fontSize=8.5, leading=11)
+    head = ParagraphStyle("dutyh", parent=styles["head"], fontSize=8.5, leading=11)
+    headers = [markup(sheet_text(key, lang), lang) for key in HEADER_KEYS]
+    data, previous = [[Paragraph(h, head) for h in headers]], None
     for r in rows.iter_rows(named=True):
         first = r["rank"] != previous  # place, station and why once per place
         previous = r["rank"]
         place = (r["rank"], r["place"], r["road_km"], r["police_station"]) if first else ("",) * 4
         values = (
             *place,
-            r["days"],
+            window_label(r["days"], lang),
             r["hours"],
             r["team_hours_per_week"],
             r["why"] if first else "",
         )
-        data.append([Paragraph(pdf.escape(v), cell) for v in values])
+        data.append([Paragraph(markup(v, lang), cell) for v in values])
     table = Table(data, colWidths=[w * mm for w in WIDTHS_MM], repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -156,37 +168,35 @@ def _duty_table(rows: pl.DataFrame, styles: dict) -> Table:
 
 
 def _section(district: str, plan: pl.DataFrame, meta: ExportMeta, styles: dict) -> list:
-    words = (
-        "fatal + grievous crashes"
-        if meta.params.get("objective") == "fatal_grievous"
-        else "crashes"
+    lang = meta.lang
+    fatal = meta.params.get("objective") == "fatal_grievous"
+    words = sheet_text("fatal_grievous_crashes" if fatal else "crashes", lang)
+    covered = plan["expected_fatal_grievous_covered" if fatal else "expected_crashes_covered"]
+    title = f"{sheet_text('title_plan', lang)}: {district}"
+    window = f"{meta.window_text()} {sheet_text('plan_repeats', lang)}"
+    line = (
+        f"<b>{markup(sheet_text('window', lang) + ':', lang)}</b> {markup(window, lang)} &nbsp; "
+        f"<b>{markup(sheet_text('team_hours_week', lang) + ':', lang)}</b> "
+        f"{int(plan['team_hours_per_week'].sum())} &nbsp; "
+        f"<b>{markup(sheet_text('covered', lang, what=words) + ':', lang)}</b> {covered.sum():.1f}"
     )
-    covered = plan[
-        "expected_fatal_grievous_covered" if "fatal" in words else "expected_crashes_covered"
-    ]
     story = [
-        Paragraph(f"Drive plan: {pdf.escape(district)}", styles["title"]),
-        Paragraph(
-            f"<b>Window:</b> {meta.window_text()} (the plan repeats every week) &nbsp; "
-            f"<b>Team-hours a week:</b> {int(plan['team_hours_per_week'].sum())} &nbsp; "
-            f"<b>Expected {words} covered:</b> {covered.sum():.1f}",
-            styles["sub"],
-        ),
+        Paragraph(markup(title, lang), styles["title"]),
+        Paragraph(line, styles["sub"]),
         Spacer(1, 3 * mm),
     ]
     drawing = draw_map(plan.with_columns(risk_band=pl.lit("high")), pdf.BODY_WIDTH, 55 * mm)
     if drawing is not None:
-        story += [drawing, Paragraph("Map: numbers are the places' ranks.", styles["sub"])]
-    return story + [Spacer(1, 3 * mm), _duty_table(duty_rows(plan), styles)]
+        note = markup(sheet_text("plan_map_note", lang), lang)
+        story += [drawing, Paragraph(note, styles["sub"])]
+    return story + [Spacer(1, 3 * mm), _duty_table(duty_rows(plan), styles, lang)]
 
 
 def write_plan_pdf(plan: pl.DataFrame, path: Path, meta: ExportMeta) -> Path:
     """A4 duty sheets, one section per district starting on a new page."""
-    styles = pdf.sheet_styles()
+    styles = pdf.sheet_styles(meta.lang)
     sections = [_section(d, part, meta, styles) for d, part in pdf.by_district(plan)]
+    empty = sheet_text("plan_empty", meta.lang, title=sheet_text("title_plan", meta.lang))
     return pdf.build_document(
-        path,
-        meta,
-        sections,
-        lambda st: [Paragraph(f"{meta.title}: no place fits these options.", st["title"])],
+        path, meta, sections, lambda st: [Paragraph(markup(empty, meta.lang), st["title"])]
     )

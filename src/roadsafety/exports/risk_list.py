@@ -17,8 +17,13 @@ workbook, the PDF and the app show it as a separate, labelled section.
 Ranking: ``severity='all'`` ranks by ``expected_crashes`` (ties: ``expected_fatal_grievous``, then
 ``unit_id``); ``'fatal_grievous'`` ranks by ``expected_fatal_grievous`` (ties: ``expected_crashes``,
 then ``unit_id``). Filters apply first, corridors merge next (see :mod:`roadsafety.exports.corridors`;
-a corridor ranks by its summed value), then the top N rows are kept: ``top`` counts rows, so a merged
-corridor is one row. Units the forecast names but ``spatial_units`` does not know (for example empty
+a corridor ranks by its summed value), then the band filter, then the top N rows are kept: ``top``
+counts rows, so a merged corridor is one row.
+
+Bands (:func:`list_band_cuts`): cut points on the ranking value taken from the whole run (the value
+of its top 1%, 5%, 20% of places), so the band column never rises down the list — for a district,
+a corridor (its summed value) or the fatal + grievous ranking alike — and a district's "very high"
+means the state's top 1%. Units the forecast names but ``spatial_units`` does not know (for example empty
 H3 neighbour cells) get their cell and centre from the unit id when it is an H3 index. A road
 stretch is placed at its road's fitted mid-point (``spatial_units``), else has no coordinates: its
 km marker is its place. A police station + road unit without a centroid of its own is placed at its
@@ -38,7 +43,7 @@ from roadsafety.errors import ExportError, NoMatchError
 from roadsafety.exports.corridors import merge_corridors, merge_stretch_runs
 from roadsafety.store.export_store import RunInfo, read_forecast_units, read_run_info
 from roadsafety.store.units import fill_h3_cells
-from roadsafety.vocabulary import BAND_ORDER
+from roadsafety.vocabulary import BAND_KEYS, BAND_ORDER, band_cuts, band_of
 
 RISK_COLUMNS = (
     "rank",
@@ -221,19 +226,40 @@ def is_road_wide() -> pl.Expr:
     return (pl.col("kind") == "ps_road").fill_null(False)
 
 
+def list_band_cuts(units: pl.DataFrame, key: str, road_wide: bool) -> dict[str, float]:
+    """Cut points of the list's bands on its ranking ``key``, from the whole run (before filters).
+
+    The run says how many of its places (or, with ``road_wide``, of its road-wide units) are in
+    each band or above (its stored ``risk_band``: the top 1%, 5%, 20%); a band's cut is the
+    ``key`` value at that position (:func:`roadsafety.vocabulary.band_cuts`). A row's band is then
+    the highest band whose cut its ``key`` reaches, so along a list ranked by ``key`` — filtered,
+    merged into corridors or cut to the top N — a row is never in a higher band than a row above it.
+    """
+    if "kind" in units.columns:
+        units = units.filter(is_road_wide() if road_wide else ~is_road_wide())
+    order = pl.col("risk_band").replace_strict(BAND_ORDER, default=-1)
+    counts = {band: units.filter(order >= BAND_ORDER[band]).height for band in BAND_KEYS}
+    return band_cuts(units[key], counts)
+
+
 def filter_units(units: pl.DataFrame, filters: RiskListFilter) -> pl.DataFrame:
-    """Apply the district and police-station filters, keep the places (or, with ``road_wide``, the
-    road-wide units), then apply the band filter (before ranking and merging)."""
+    """Apply the district and police-station filters and keep the places (or, with ``road_wide``,
+    the road-wide units); the band filter applies after merging (:func:`build_units`)."""
     if filters.district:
         units = match_option(units, "district", filters.district, "--district")
     if filters.police_station:
         units = match_option(units, "police_station", filters.police_station, "--police-station")
     if "kind" in units.columns:
         units = units.filter(is_road_wide() if filters.road_wide else ~is_road_wide())
-    if filters.min_band:
-        floor = BAND_ORDER[filters.min_band]
-        units = units.filter(pl.col("risk_band").replace_strict(BAND_ORDER, default=-1) >= floor)
     return units
+
+
+def keep_bands(rows: pl.DataFrame, min_band: str | None) -> pl.DataFrame:
+    """Drop rows below ``min_band`` (None keeps all)."""
+    if not min_band:
+        return rows
+    floor = BAND_ORDER[min_band]
+    return rows.filter(pl.col("risk_band").replace_strict(BAND_ORDER, default=-1) >= floor)
 
 
 def rank_rows(rows: pl.DataFrame, severity: str, top: int | None) -> pl.DataFrame:
@@ -255,13 +281,16 @@ def build_units(
     units = read_forecast_units(con, run_id)
     if units.is_empty():
         raise ExportError(f"forecast run {run_id!r} has no rows")
-    units = filter_units(complete_units(units), filters)
+    units = complete_units(units)
     key = SEVERITY_KEYS[filters.severity]
+    banded = band_of(pl.col(key), list_band_cuts(units, key, filters.road_wide)).alias("risk_band")
+    units = filter_units(units, filters).with_columns(banded)
     units = (
         merge_stretch_runs(merge_corridors(units, key), key)
         if filters.merge
         else units.with_columns(pl.lit(1, dtype=pl.Int64).alias("n_cells"))
     )
+    units = keep_bands(units.with_columns(banded), filters.min_band)
     return rank_rows(units, filters.severity, filters.top).with_columns(
         pl.lit(info.window_start, dtype=pl.Date).alias("window_start"),
         pl.lit(info.window_end, dtype=pl.Date).alias("window_end"),

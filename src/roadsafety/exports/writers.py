@@ -14,7 +14,7 @@ import polars as pl
 from roadsafety.exports.csv_writer import write_csv
 from roadsafety.exports.geojson_writer import write_geojson
 from roadsafety.exports.meta import ExportBundle, ExportMeta
-from roadsafety.exports.pdf import write_pdf
+from roadsafety.exports.pdf import rows_on_sheets, write_pdf
 from roadsafety.exports.plan_sheets import write_plan_pdf, write_plan_xlsx
 from roadsafety.exports.risk_list import ExportError
 from roadsafety.exports.xlsx import write_xlsx
@@ -71,6 +71,14 @@ def write_export(
     if fmt == "pdf":
         return write_pdf(bundle.rows, path, meta, bundle.paths, bundle.road_wide)
     return write_geojson(bundle.rows, path, meta, bundle.paths)
+
+
+def rows_written(bundle: ExportBundle, fmt: str, meta: ExportMeta) -> int:
+    """The main-list rows the file holds: a drive-sheet PDF without ``top`` prints each
+    district's first 25, every other file all of them."""
+    if fmt == "pdf" and meta.kind in ("risk_list", "enforcement_gap", "blackspots"):
+        return rows_on_sheets(bundle.rows, meta)
+    return bundle.rows.height
 
 
 def _write_plan(rows: pl.DataFrame, path: Path, fmt: str, meta: ExportMeta) -> Path:

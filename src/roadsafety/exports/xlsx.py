@@ -4,7 +4,9 @@ Sheets: ``Summary`` (window, model version, data cut-off, parameters, per-distri
 ``Risk list`` (every row), one sheet per district (its rows, same columns), then ``Road-wide units``
 (whole roads in a station area with neither GPS nor km marker, ranked among themselves: a section
 apart, never mixed with the places), ``Enforcement gap`` and ``MoRTH blackspots`` when the bundle
-carries them. Every list sheet starts with the risk-list
+carries them — for a ``--top`` list ``Blackspots in listed places`` (only those within the listed
+places; the Summary says how many the area has). ``risk_band`` cells show the band's label in its
+colour ("Very high"); the Summary explains the bands in words. Every list sheet starts with the risk-list
 contract columns, has a frozen header row, an autofilter and set column widths. For a gap or
 blackspot export the main sheet is named after the list.
 
@@ -25,7 +27,16 @@ import xlsxwriter
 
 from roadsafety.exports.csv_writer import round_for_output
 from roadsafety.exports.meta import ExportBundle, ExportMeta
-from roadsafety.vocabulary import HIGH_BANDS
+from roadsafety.vocabulary import (
+    BAND_COLOURS,
+    BAND_KEYS,
+    BAND_MEANINGS,
+    BAND_RULE,
+    BAND_TEXT_COLOURS,
+    HIGH_BANDS,
+    label,
+    plural,
+)
 
 WIDTHS = {
     "rank": 6,
@@ -56,7 +67,16 @@ WORKBOOK_OPTIONS = {
     "strings_to_numbers": False,
 }
 ROAD_WIDE_SHEET = "Road-wide units"
-FIXED_SHEETS = ("Summary", "Risk list", ROAD_WIDE_SHEET, "Enforcement gap", "MoRTH blackspots")
+BLACKSPOT_SHEET = "MoRTH blackspots"
+LISTED_BLACKSPOT_SHEET = "Blackspots in listed places"
+FIXED_SHEETS = (
+    "Summary",
+    "Risk list",
+    ROAD_WIDE_SHEET,
+    "Enforcement gap",
+    BLACKSPOT_SHEET,
+    LISTED_BLACKSPOT_SHEET,
+)
 NO_DISTRICT = "No district"
 
 
@@ -93,6 +113,12 @@ def formats(book: xlsxwriter.Workbook) -> dict:
         "title": book.add_format({"bold": True, "font_size": 14}),
         "bold": book.add_format({"bold": True}),
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        **{
+            f"band_{band}": book.add_format(
+                {"bg_color": BAND_COLOURS[band], "font_color": BAND_TEXT_COLOURS[band]}
+            )
+            for band in BAND_KEYS
+        },
     }
 
 
@@ -121,6 +147,8 @@ def write_list_sheet(book: xlsxwriter.Workbook, name: str, rows: pl.DataFrame, f
                 continue
             if isinstance(value, date):
                 sheet.write_datetime(i, j, value, fmt["date"])
+            elif col == "risk_band" and value in BAND_KEYS:  # the label, in the band's colour
+                sheet.write_string(i, j, label(value), fmt[f"band_{value}"])
             elif isinstance(value, str):
                 sheet.write_string(i, j, value)
             else:
@@ -137,7 +165,7 @@ def district_totals(rows: pl.DataFrame) -> pl.DataFrame:
             pl.len().alias("rows"),
             pl.col("expected_crashes").sum().round(2),
             pl.col("expected_fatal_grievous").sum().round(2),
-            *[(pl.col("risk_band") == band).sum().alias(band) for band in HIGH_BANDS],
+            *[(pl.col("risk_band") == band).sum().alias(label(band)) for band in HIGH_BANDS],
             pl.col("rank").min().alias("best_rank"),
         )
         .sort(["best_rank", "district"])
@@ -145,8 +173,8 @@ def district_totals(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write_pairs(sheet, start: int, pairs: list[tuple[str, str]], fmt: dict) -> int:
-    for i, (label, value) in enumerate(pairs):
-        sheet.write_string(start + i, 0, label, fmt["bold"])
+    for i, (name, value) in enumerate(pairs):
+        sheet.write_string(start + i, 0, name, fmt["bold"])
         sheet.write_string(start + i, 1, value)
     return start + len(pairs) + 1
 
@@ -172,8 +200,14 @@ def write_summary_sheet(
         for j, value in enumerate(values):
             sheet.write(i, j, value)
     row += totals.height + 2
-    for i, note in enumerate(meta.notes):
+    for i, note in enumerate((*meta.notes, *band_notes())):
         sheet.write_string(row + i, 0, note)
+
+
+def band_notes() -> tuple[str, ...]:
+    """The bands in words, for the Summary sheet."""
+    meanings = tuple(BAND_MEANINGS[band]["en"] for band in BAND_KEYS)
+    return ("Bands (column risk_band):", *meanings, BAND_RULE["en"])
 
 
 def write_summary(
@@ -190,8 +224,22 @@ def write_summary(
     ]
     if bundle.road_wide is not None:
         context.append((ROAD_WIDE_SHEET, f"{bundle.road_wide.height} (own sheet, ranked apart)"))
+    if bundle.blackspots is not None:
+        context.append(blackspot_context(bundle))
     title = f"{meta.title} - road-crash risk for enforcement drives"
     write_summary_sheet(book, title, context, meta, district_totals(bundle.rows), fmt)
+
+
+def blackspot_context(bundle: ExportBundle) -> tuple[str, str]:
+    """The Summary line saying what the blackspot sheet holds."""
+    spots = bundle.blackspots.height if bundle.blackspots is not None else 0
+    if bundle.blackspots_of_area is None:
+        return (BLACKSPOT_SHEET, f"{plural(spots, 'blackspot')}: every MoRTH blackspot in the area")
+    return (
+        LISTED_BLACKSPOT_SHEET,
+        f"{spots} of the area's {plural(bundle.blackspots_of_area, 'blackspot')}: those within "
+        f"the {plural(bundle.rows.height, 'listed place')} (export blackspots for all of them)",
+    )
 
 
 def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
@@ -215,6 +263,7 @@ def write_xlsx(bundle: ExportBundle, path: Path, meta: ExportMeta) -> Path:
     if bundle.enforcement_gap is not None:
         write_list_sheet(book, "Enforcement gap", bundle.enforcement_gap, fmt)
     if bundle.blackspots is not None:
-        write_list_sheet(book, "MoRTH blackspots", bundle.blackspots, fmt)
+        name = BLACKSPOT_SHEET if bundle.blackspots_of_area is None else LISTED_BLACKSPOT_SHEET
+        write_list_sheet(book, name, bundle.blackspots, fmt)
     book.close()
     return path

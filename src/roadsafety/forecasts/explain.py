@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from roadsafety.features.panel import roll_name
+from roadsafety.vocabulary import plural_expr
 
 TOP_N = 3
 MIN_CONTRIBUTION = 0.02
@@ -70,18 +71,32 @@ def _texts(cols: set[str]) -> dict[str, pl.Expr]:
     stretch = (pl.col("kind") == "stretch").fill_null(False) if "kind" in cols else pl.lit(False)
     texts = {
         "recent": pl.when(pl.col(c13) >= 2)
-        .then(pl.format("{} crashes in the last 3 months", _num(c13)))
-        .otherwise(pl.format("{} crashes in the last 12 months", _num(c52))),
-        "history": pl.format("{} crashes in the last 3 years", _num(c156)),
+        .then(pl.format("{} in the last 3 months", plural_expr(_num(c13), "crash")))
+        .otherwise(pl.format("{} in the last 12 months", plural_expr(_num(c52), "crash"))),
+        "history": pl.format("{} in the last 3 years", plural_expr(_num(c156), "crash")),
         "severity": pl.when(pl.col("days_since_fatal_grievous") <= 90)
-        .then(pl.format("fatal/grievous crash {} days ago", _num("days_since_fatal_grievous")))
+        .then(
+            pl.format(
+                "fatal/grievous crash {} ago",
+                plural_expr(_num("days_since_fatal_grievous"), "day"),
+            )
+        )
         .when(pl.col(f52) >= 1)
-        .then(pl.format("{} fatal/grievous crashes in the last 12 months", _num(f52)))
-        .otherwise(pl.format("{} deaths in the last 3 years", _num(k156))),
+        .then(pl.format("{} in the last 12 months", plural_expr(_num(f52), "fatal/grievous crash")))
+        .otherwise(pl.format("{} in the last 3 years", plural_expr(_num(k156), "death"))),
         "neighbours": pl.when(pl.col(nbr).is_not_null() & stretch)
-        .then(pl.format("high-risk adjoining stretches ({} crashes in 3 years)", _num(nbr)))
+        .then(
+            pl.format(
+                "high-risk adjoining stretches ({} in 3 years)", plural_expr(_num(nbr), "crash")
+            )
+        )
         .when(pl.col(nbr).is_not_null())
-        .then(pl.format("high-risk neighbouring cells ({} crashes nearby in 3 years)", _num(nbr))),
+        .then(
+            pl.format(
+                "high-risk neighbouring cells ({} nearby in 3 years)",
+                plural_expr(_num(nbr), "crash"),
+            )
+        ),
         "road": pl.format("high-crash road {}", pl.col("road_name").fill_null("(unnamed)")),
         "area": pl.format(
             "high-crash area ({})",
@@ -101,7 +116,8 @@ def _texts(cols: set[str]) -> dict[str, pl.Expr]:
             .then(pl.lit("little recent enforcement"))
             .otherwise(
                 pl.format(
-                    "enforcement pattern ({} challans in 3 months)", _num(roll_name("challans", 13))
+                    "enforcement pattern ({} in 3 months)",
+                    plural_expr(_num(roll_name("challans", 13)), "challan"),
                 )
             )
         )

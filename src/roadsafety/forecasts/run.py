@@ -8,10 +8,11 @@ Choices (documented in docs/forecasting.md):
 - ``expected_crashes`` from the crash model, ``expected_fatal_grievous`` from the fatal+grievous
   model; without a trained model (tiny data) the 3-year naive rate stands in (logged);
 - intervals: negative binomial around the mean with the version's backtest dispersion;
-- ``rank``: by ``expected_crashes + expected_fatal_grievous`` (ties: ``unit_id``), places (cells,
-  stretches) first, then road-wide ``POLICE STATION | ROAD`` units; ``risk_band`` by rank within
-  those two groups (:data:`roadsafety.vocabulary.BAND_SHARES`): top 1% ``very_high``, next to 5%
-  ``high``, next to 20% ``medium``, the rest ``low``;
+- ``rank``: by ``expected_crashes`` (ties: ``expected_fatal_grievous``, then ``unit_id``: the risk
+  list's default order), places (cells, stretches) first, then road-wide ``POLICE STATION | ROAD``
+  units; ``risk_band`` from cut points on ``expected_crashes`` within those two groups
+  (:func:`roadsafety.vocabulary.band_cuts`): at least the value of the top 1% ``very_high``, of the
+  top 5% ``high``, of the top 20% ``medium``, the rest ``low`` (monotone in rank);
 - ``peak_window``, ``unit_hour_profile`` and ``unit_week_intensity``: from the where-and-when
   model (:mod:`roadsafety.forecasts.where_when`): each unit's expected crashes spread over the hours
   of the week; the peak window is the best window of those intensities, so a risk-list row and a
@@ -32,7 +33,7 @@ from roadsafety.forecasts import explain, where_when
 from roadsafety.models import backtest, lgbm, periods, registry
 from roadsafety.store import model_store
 from roadsafety.store.connection import read_connection
-from roadsafety.vocabulary import BAND_SHARES
+from roadsafety.vocabulary import band_counts, band_cuts, band_of
 
 log = logging.getLogger(__name__)
 
@@ -108,33 +109,31 @@ def _consistent(frame: pl.DataFrame, factor: float) -> pl.DataFrame:
 
 
 def _rank(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rank 1 = riskiest; risk bands by rank quantile.
+    """Rank 1 = riskiest, by expected crashes (ties: expected fatal+grievous, then unit id: the
+    risk list's default order); risk bands from cut points on expected crashes.
 
     Places (cells, stretches) and road-wide units (``kind = 'ps_road'``: a whole road in a station
     area) are not comparable: places take ranks 1..n first, road-wide units follow, and each group
-    gets its bands from its own rank quantiles. Without road-wide units nothing changes.
+    gets its own cut points (:func:`roadsafety.vocabulary.band_cuts`: the value of its top 1%, 5%
+    and 20%). A band is a threshold on the ranked value, so it never rises down the ranking.
     """
     road_wide = (
         (pl.col("kind") == "ps_road").fill_null(False) if "kind" in frame.columns else pl.lit(False)
     )
     ranked = (
-        frame.with_columns(
-            _s=pl.col("expected_crashes") + pl.col("expected_fatal_grievous"),
-            _g=road_wide.cast(pl.Int8),
+        frame.with_columns(_g=road_wide.cast(pl.Int8))
+        .sort(
+            ["_g", "expected_crashes", "expected_fatal_grievous", "unit_id"],
+            descending=[False, True, True, False],
         )
-        .sort(["_g", "_s", "unit_id"], descending=[False, True, False])
         .with_row_index("rank", offset=1)
-        .with_columns(
-            _r=pl.int_range(1, pl.len() + 1).over("_g"), _n=pl.len().over("_g").cast(pl.Float64)
-        )
     )
-    band = pl.lit("low")
-    for q, name in reversed(BAND_SHARES):
-        cut = (pl.col("_n") * q).round(0).clip(lower_bound=1)
-        band = pl.when(pl.col("_r") <= cut).then(pl.lit(name)).otherwise(band)
-    return ranked.with_columns(rank=pl.col("rank").cast(pl.Int32), risk_band=band).drop(
-        "_s", "_g", "_r", "_n"
-    )
+    parts = [ranked.with_columns(risk_band=pl.lit("low")).clear()]
+    for group in ranked.partition_by("_g", maintain_order=True):
+        values = group["expected_crashes"]
+        cuts = band_cuts(values, band_counts(values.drop_nulls().len()))
+        parts.append(group.with_columns(risk_band=band_of(pl.col("expected_crashes"), cuts)))
+    return pl.concat(parts).with_columns(rank=pl.col("rank").cast(pl.Int32)).drop("_g")
 
 
 def _intervals(frame: pl.DataFrame, alpha: float) -> pl.DataFrame:

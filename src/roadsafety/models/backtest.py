@@ -1,7 +1,7 @@
 """Rolling-origin backtest: train on data before each fold origin, score the following window.
 
-Fold ``f`` has origin ``cutoff - f·horizon`` (year-ahead by default, the horizon officers and the
-judges feel). For each fold: the LightGBM pair is trained on samples whose targets end before the
+Fold ``f`` has origin ``cutoff - f·horizon`` (year-ahead by default, the horizon an SP plans drives
+over). For each fold: the LightGBM pair is trained on samples whose targets end before the
 origin, every model predicts the window for the units known (with history or a neighbour with
 history) at the origin, and the predictions are scored against the crashes that happened
 (:mod:`roadsafety.models.metrics`) at two levels: ``unit`` and ``unit_window`` (unit × 3-hour block

@@ -46,6 +46,7 @@ from scipy import stats
 
 from roadsafety.models.eb_mixing import MixingPrior, posterior_moments
 from roadsafety.models.empirical_bayes import eb_combine
+from roadsafety.vocabulary import plural
 
 FELL = "crashes fell: likely the drive"
 ROSE = "crashes rose"
@@ -279,7 +280,7 @@ def verdict(row: dict, options: StudyOptions) -> str:
         options: the study's thresholds.
     """
     if row["after_days"] < options.min_after_days:
-        return f"too early: {row['after_days']} days of after-data"
+        return f"too early: {plural(row['after_days'], 'day')} of after-data"
     if row["before_days"] < options.min_before_days:
         return f"too little data before the drive: {row['before_days']} days"
     lo, hi = row.get("ci_low_pct"), row.get("ci_high_pct")

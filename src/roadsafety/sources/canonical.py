@@ -26,6 +26,41 @@ from roadsafety.sources.base import (
     empty_rejects,
 )
 
+SNIFF_BYTES = 4096
+DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def utf16_problem(path: Path) -> str | None:
+    """A sentence naming the encoding problem when a CSV file is UTF-16 (with or without a
+    byte-order mark: Excel's "Unicode Text"), else None. Only the first 4 KB are read."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        found = "UTF-16 text (it starts with a UTF-16 byte-order mark)"
+    elif head and head.count(b"\x00") * 4 >= len(head):
+        found = "UTF-16 text without a byte-order mark (every other byte is zero)"
+    else:
+        return None
+    return (
+        f"{path}: the file is {found}, not UTF-8. Re-save it as 'CSV UTF-8 (comma delimited)', or "
+        f"convert it: iconv -f UTF-16 -t UTF-8 '{path}' > converted.csv, or load it with --mapping "
+        'and encoding = "utf-16" (docs/import-format.md)'
+    )
+
+
+def delimiter_hint(path: Path, columns: list[str]) -> str:
+    """A hint naming the file's likely delimiter when its header did not split on commas."""
+    header = ",".join(columns)
+    found = [(header.count(d), d) for d in DELIMITERS if header.count(d) >= 1]
+    if len(columns) > 2 or not found:
+        return ""
+    delimiter = max(found)[1]
+    return (
+        f". {path.name} looks {DELIMITERS[delimiter]}-separated ({delimiter!r} in the header), but "
+        f"the canonical format is comma-separated: re-save it with commas, or load it with "
+        f"--mapping and delimiter = {delimiter!r} (docs/import-format.md)"
+    )
+
 
 def _canonical_rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
     """Canonical columns (absent ones null), ``source_row`` and ``raw`` (other columns as JSON)."""
@@ -64,6 +99,10 @@ def _frames(path: Path, kind: str) -> Iterator[pl.DataFrame]:
             if renamed[c] not in numeric or not pa.types.is_floating(arrow_schema.field(c).type)
         }
         return (f.rename(renamed) for f in streaming.parquet_frames(path, text))
+    streaming.check_file(path)
+    problem = utf16_problem(path)
+    if problem:
+        raise SourceError(problem)
     header = streaming.read_header(path, "utf-8", ",", '"', 0)
     _check_names(header, kind, path)
     table = streaming.TextTable(path, [c.strip().lower() for c in header])
@@ -71,13 +110,18 @@ def _frames(path: Path, kind: str) -> Iterator[pl.DataFrame]:
 
 
 def _check_names(names: list[str], kind: str, path: Path) -> None:
-    check_header_names(path, names)
+    """Required canonical columns present and names sound; a header that did not split on commas
+    gets a delimiter hint (checked before the control-character rule: a tab is one)."""
+    hint = delimiter_hint(path, names)
+    if not hint:
+        check_header_names(path, names)
     missing = [c for c in schemas.REQUIRED[kind] if c not in {n.strip().lower() for n in names}]
     if missing:
         raise SourceError(
             f"{path}: wrong header for canonical {kind}: missing required column(s) {missing}; "
-            f"found {names[:12]}"
+            f"found {names[:12]}{hint}"
         )
+    check_header_names(path, names)
 
 
 def stream_canonical(path: Path, kind: str) -> SourceStream:

@@ -38,6 +38,11 @@ SELECT regexp_replace(q.source_file, '^.*/', '') AS file, q.column_name AS "colu
 FROM quarantine q GROUP BY ALL ORDER BY file, rows DESC LIMIT 60
 """
 
+RUN_REASONS_SQL = """
+SELECT column_name AS "column", reason, count(*) AS rows
+FROM quarantine WHERE ingest_run_id = ? GROUP BY ALL ORDER BY rows DESC, "column", reason LIMIT ?
+"""
+
 UNITS_SQL = """
 SELECT kind, count(*) AS units, sum(n_accidents) AS accidents,
        count(*) FILTER (WHERE latitude IS NOT NULL) AS placed_on_map,
@@ -73,3 +78,9 @@ def read_status(db_path: Path, runs: int = 10) -> dict[str, pl.DataFrame]:
                 "FROM model_versions ORDER BY created_at DESC LIMIT 5"
             ).pl()
     return report
+
+
+def read_run_reasons(db_path: Path, run_id: str, limit: int = 3) -> list[tuple[str, str, int]]:
+    """The most frequent ``(column, reason, rows)`` quarantine reasons of one ingest run."""
+    with read_connection(db_path) as con:
+        return [tuple(r) for r in con.execute(RUN_REASONS_SQL, [run_id, limit]).fetchall()]
