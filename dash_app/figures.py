@@ -20,7 +20,9 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
+from dash_app.i18n import current, t
 from roadsafety import vocabulary
+from roadsafety.vocabulary import date_label
 
 BAND_COLORS = vocabulary.BAND_COLOURS
 BAND_LABELS = vocabulary.labels("band")
@@ -90,53 +92,53 @@ def fmt_num(value: float | None, digits: int = 1) -> str:
 
 
 def change_text(forecast: float, last_year: float) -> str:
-    """'+12% vs last year' style comparison ('no crashes last year' when zero)."""
+    """'+12% vs 100 on the same weekdays last year' ('no crashes ...' when zero)."""
     if not last_year:
-        return "no crashes in the same days last year"
+        return t("kpi.no_last_year")
     pct = (forecast - last_year) / last_year * 100
-    return f"{pct:+.0f}% vs {fmt_num(last_year, 0)} in the same days last year"
+    return t("kpi.change", pct=pct, n=fmt_num(last_year, 0))
 
 
-def kpi_cards(kpis: pl.DataFrame) -> list[html.Div]:
-    """One card per window: forecast crashes and fatal+grievous, each against last year."""
+def _kpi_line(value: float, unit_key: str, severe: bool = False) -> html.Div:
+    return html.Div(
+        [
+            html.Span(fmt_num(value), className="kpi-value kpi-severe" if severe else "kpi-value"),
+            html.Span(t(unit_key), className="kpi-unit"),
+        ]
+    )
+
+
+def kpi_cards(kpis: list) -> list[html.Div]:
+    """One card per window (``(days, queries.Total)`` pairs): forecast crashes and fatal+grievous,
+    each against the same weekdays last year."""
+    lang = current()
     cards = []
-    for row in kpis.iter_rows(named=True):
-        span = f"{row['window_start']:%d %b} - {row['window_end']:%d %b}"
+    for days, total in kpis:
+        span = f"{date_label(total.start, lang)} - {date_label(total.end, lang)}"
         cards.append(
             html.Div(
                 className="kpi-card",
                 children=[
-                    html.Div(f"Next {row['window_days']} days", className="kpi-title"),
+                    html.Div(t("ctl.next_days", days=days), className="kpi-title"),
                     html.Div(span, className="kpi-span"),
+                    _kpi_line(total.crashes, "kpi.crashes"),
                     html.Div(
-                        [
-                            html.Span(fmt_num(row["expected_crashes"]), className="kpi-value"),
-                            html.Span(" crashes expected", className="kpi-unit"),
-                        ]
+                        change_text(total.crashes, total.last_year_crashes), className="kpi-delta"
                     ),
+                    _kpi_line(total.fatal_grievous, "kpi.severe", severe=True),
                     html.Div(
-                        change_text(row["expected_crashes"], row["last_year_crashes"]),
-                        className="kpi-delta",
-                    ),
-                    html.Div(
-                        [
-                            html.Span(
-                                fmt_num(row["expected_fatal_grievous"]),
-                                className="kpi-value kpi-severe",
-                            ),
-                            html.Span(" fatal or grievous", className="kpi-unit"),
-                        ]
-                    ),
-                    html.Div(
-                        change_text(
-                            row["expected_fatal_grievous"], row["last_year_fatal_grievous"]
-                        ),
+                        change_text(total.fatal_grievous, total.last_year_fatal_grievous),
                         className="kpi-delta",
                     ),
                 ],
             )
         )
     return cards
+
+
+def drivers_text(drivers: str | None) -> str:
+    """A week's reasons (fog season, Diwali...) in the caller's language."""
+    return vocabulary.drivers_label(drivers, current())
 
 
 def plain(value: object) -> str:
@@ -333,24 +335,64 @@ def map_legend() -> html.Div:
     )
 
 
+def _history_bars(fig: go.Figure, history: pl.DataFrame) -> None:
+    """Recorded weekly crashes; a part-week (data ending mid-week) lighter, hatched and labelled."""
+    h = history.tail(52)
+    if "days" not in h.columns:
+        h = h.with_columns(days=pl.lit(7))
+    full, part = h.filter(pl.col("days") >= 7), h.filter(pl.col("days") < 7)
+    fig.add_bar(
+        x=full["week"].to_list(),
+        y=full["crashes"].to_list(),
+        name=t("fig.recorded"),
+        marker_color="#9aa5b1",
+    )
+    if not part.is_empty():
+        fig.add_bar(
+            x=part["week"].to_list(),
+            y=part["crashes"].to_list(),
+            name=t("fig.part_week"),
+            marker={"color": "#d5dbe0", "pattern": {"shape": "/", "fgcolor": "#7b8794"}},
+            text=[t("fig.days_of_7", n=d) for d in part["days"].to_list()],
+            textposition="outside",
+        )
+
+
+def _last_year_line(fig: go.Figure, history: pl.DataFrame, forecast: pl.DataFrame) -> None:
+    """Recorded crashes of the same week 52 weeks before each forecast week (whole weeks only)."""
+    if history.is_empty():
+        return
+    full = history.filter(pl.col("days") >= 7) if "days" in history.columns else history
+    lo, hi = full["week"].min(), full["week"].max()
+    past = (
+        forecast.select("period_start", week=pl.col("period_start") - pl.duration(days=364))
+        .filter(pl.col("week").is_between(lo, hi))
+        .join(full.select("week", "crashes"), on="week", how="left")
+        .with_columns(pl.col("crashes").fill_null(0))  # a week with no crash has no history row
+    )
+    if not past.is_empty():
+        fig.add_scatter(
+            x=past["period_start"].to_list(),
+            y=past["crashes"].to_list(),
+            mode="lines+markers",
+            name=t("fig.last_year_line"),
+            line={"color": "#52606d", "width": 1.5, "dash": "dot"},
+        )
+
+
 def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> go.Figure:
-    """Weekly crashes (last year of data) and the weekly forecast with 80% and 95% bands."""
+    """Weekly crashes (last year of data, part-weeks marked), the weekly forecast with 80% and
+    95% bands, and the same weeks last year beside the forecast."""
     if history.is_empty() and forecast.is_empty():
-        return empty_figure("No weekly history or forecast for this selection.")
+        return empty_figure(t("fig.no_weekly"))
     fig = go.Figure()
     if not history.is_empty():
-        h = history.tail(52)
-        fig.add_bar(
-            x=h["week"].to_list(),
-            y=h["crashes"].to_list(),
-            name="Crashes (recorded)",
-            marker_color="#9aa5b1",
-        )
+        _history_bars(fig, history)
     if not forecast.is_empty():
         x = forecast["period_start"].to_list()
-        for lo, hi, name, color in (
-            ("lo95", "hi95", "95% range", "rgba(244,109,67,0.15)"),
-            ("lo80", "hi80", "80% range", "rgba(244,109,67,0.32)"),
+        for lo, hi, key, color in (
+            ("lo95", "hi95", "fig.range95", "rgba(244,109,67,0.15)"),
+            ("lo80", "hi80", "fig.range80", "rgba(244,109,67,0.32)"),
         ):
             fig.add_scatter(
                 x=x + x[::-1],
@@ -359,25 +401,28 @@ def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> 
                 fillcolor=color,
                 line={"width": 0},
                 mode="lines",
-                name=name,
+                name=t(key),
                 hoverinfo="skip",
             )
         fig.add_scatter(
             x=x,
             y=forecast["expected"].to_list(),
             mode="lines+markers",
-            name="Forecast",
+            name=t("fig.forecast"),
             line={"color": ACCENT, "width": 2.5},
         )
+        _last_year_line(fig, history, forecast)
     fig = _base_layout(fig, title)
-    fig.update_yaxes(title_text="crashes per week")
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(title_text=t("fig.per_week"))
     return fig
 
 
 def heatmap_figure(profile: pl.DataFrame, title: str) -> go.Figure:
     """Hour x weekday heatmap of the expected share of crashes (percent of the week)."""
     if profile.is_empty():
-        return empty_figure("No hour-of-week profile available.")
+        return empty_figure(t("fig.no_profile"))
+    lang = current()
     grid = [[0.0] * 24 for _ in range(7)]
     for row in profile.iter_rows(named=True):
         grid[int(row["dow"])][int(row["hour"])] = 100.0 * float(row["share"] or 0.0)
@@ -385,16 +430,16 @@ def heatmap_figure(profile: pl.DataFrame, title: str) -> go.Figure:
         go.Heatmap(
             z=grid,
             x=[f"{h:02d}" for h in range(24)],
-            y=list(DAYS),
+            y=[vocabulary.day_label(d, lang) for d in range(7)],
             colorscale="YlOrRd",
-            colorbar={"title": "% of week", "thickness": 12},
-            hovertemplate="%{y} %{x}:00 - %{z:.1f}% of the week's crashes<extra></extra>",
+            colorbar={"title": t("fig.pct_week"), "thickness": 12},
+            hovertemplate=t("fig.heat_hover") + "<extra></extra>",
         )
     )
     fig = _base_layout(fig, title, height=300)
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", gridcolor=None)
-    fig.update_xaxes(title_text="hour of day")
+    fig.update_xaxes(title_text=t("fig.hour"))
     return fig
 
 

@@ -7,7 +7,6 @@ from dash import Dash, Input, Output, html
 from dash_app import figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
-    NO_FORECAST,
     WINDOWS,
     district_control,
     graph_card,
@@ -17,6 +16,7 @@ from dash_app.components import (
     register_district_options,
     window_control,
 )
+from dash_app.i18n import t
 
 PATH = "/enforcement"
 TITLE = "Enforcement"
@@ -98,7 +98,7 @@ def update(district: str | None, window: int) -> tuple:
     window = inputs.choice(window, WINDOWS, 7)
     if queries.run_of(store, window) is None:
         empty = figures.empty_figure("No forecast yet.")
-        return notice(NO_FORECAST, "warn"), empty, empty, []
+        return notice(t("ctl.no_forecast"), "warn"), empty, empty, []
     units = queries.enforcement(store, window, district)
     gap = queries.enforcement_gap(store, window, {"district": district, "top": 200})
     return (

@@ -10,7 +10,6 @@ from dash.exceptions import PreventUpdate
 from dash_app import downloads, figures, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
-    NO_FORECAST,
     WINDOWS,
     choice,
     control,
@@ -22,6 +21,7 @@ from dash_app.components import (
     register_district_options,
     window_control,
 )
+from dash_app.i18n import t
 from dash_app.pages.overview import corridor_href
 
 PATH = "/risk-list"
@@ -204,7 +204,7 @@ def update_grid(
     window = inputs.choice(window, WINDOWS, 7)
     run = queries.run_of(store, window)
     if run is None:
-        return [], notice(NO_FORECAST, "warn"), [], ROAD_WIDE_TITLE
+        return [], notice(t("ctl.no_forecast"), "warn"), [], ROAD_WIDE_TITLE
     where = scoped_district(scope, inputs.text(district))
     params = list_params(where, ps, severity, band, top, merge)
     rows = queries.risk_rows(store, window, params)

@@ -136,3 +136,194 @@ def window_label(text: str, lang: str = "en") -> str:
     days = DAY_LABELS[lang]
     text = text.replace(DAILY, label(DAILY, lang))
     return _DAY_TOKEN.sub(lambda m: days[DAYS.index(m.group(0))], text)
+
+
+# --- app section: the Dash app's labels and texts (dash_app/, through dash_app.i18n.t) ----------
+# Keys are ``page.what``; ``{name}`` fields are filled by :func:`text`. Data (road and station names,
+# the model's reasons) is shown as stored. Numbers stay in international digits.
+
+MONTH_LABELS: dict[str, tuple[str, ...]] = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "hi": ("जन", "फ़र", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अग", "सित", "अक्टू", "नव", "दिस"),
+}
+
+DRIVER_LABELS: dict[str, dict[str, str]] = {  # the weekly forecast's reasons (models/periods.py)
+    "fog season": {"en": "fog season", "hi": "कोहरे का मौसम"},
+    "monsoon": {"en": "monsoon", "hi": "मानसून"},
+    "festival": {"en": "festival", "hi": "त्योहार"},
+    "public holiday": {"en": "public holiday", "hi": "सार्वजनिक अवकाश"},
+    "seasonal high": {"en": "seasonal high", "hi": "मौसमी बढ़त"},
+    "Diwali": {"en": "Diwali", "hi": "दिवाली"},
+    "Holi": {"en": "Holi", "hi": "होली"},
+    "Dussehra": {"en": "Dussehra", "hi": "दशहरा"},
+    "Eid al-Fitr": {"en": "Eid al-Fitr", "hi": "ईद-उल-फ़ित्र"},
+    "Christmas": {"en": "Christmas", "hi": "क्रिसमस"},
+    "New Year's Eve": {"en": "New Year's Eve", "hi": "नववर्ष की पूर्व संध्या"},
+}
+
+APP_TEXTS: dict[str, dict[str, str]] = {
+    # shell
+    "app.name": {"en": "Road safety", "hi": "सड़क सुरक्षा"},
+    "app.sign_out": {"en": "Sign out", "hi": "लॉग आउट"},
+    "app.all_districts": {"en": "all districts", "hi": "सभी ज़िले"},
+    "app.user": {"en": "{user} ({role}, {where})", "hi": "{user} ({role}, {where})"},
+    "app.switch": {"en": "हिन्दी", "hi": "English"},
+    "app.switch_hint": {"en": "हिन्दी में देखें", "hi": "Show in English"},
+    "role.viewer": {"en": "viewer", "hi": "दर्शक"},
+    "role.analyst": {"en": "analyst", "hi": "विश्लेषक"},
+    "role.admin": {"en": "admin", "hi": "प्रशासक"},
+    "page.overview": {"en": "Overview", "hi": "सारांश"},
+    "page.risk_list": {"en": "Risk list", "hi": "जोखिम सूची"},
+    "page.periods": {"en": "Periods", "hi": "समय अवधि"},
+    "page.corridor": {"en": "Corridor detail", "hi": "स्थान विवरण"},
+    "page.enforcement": {"en": "Enforcement", "hi": "प्रवर्तन"},
+    "page.drives": {"en": "Drives", "hi": "अभियान"},
+    "page.model_health": {"en": "Model health", "hi": "मॉडल की स्थिति"},
+    # shared controls and notices
+    "ctl.district": {"en": "District", "hi": "ज़िला"},
+    "ctl.window": {"en": "Window", "hi": "अवधि"},
+    "ctl.next_days": {"en": "Next {days} days", "hi": "अगले {days} दिन"},
+    "ctl.download_csv": {"en": "Download CSV", "hi": "CSV डाउनलोड"},
+    "ctl.download_xlsx": {"en": "Download Excel", "hi": "Excel डाउनलोड"},
+    "ctl.download_pdf": {"en": "Download PDF", "hi": "PDF डाउनलोड"},
+    "ctl.no_forecast": {
+        "en": "No forecast has been published yet. Ask the state crime records team to run "
+        "`roadsafety retrain` (or `roadsafety demo`) to create one.",
+        "hi": "अभी तक कोई पूर्वानुमान प्रकाशित नहीं हुआ है। राज्य अपराध रिकॉर्ड टीम से "
+        "`roadsafety retrain` (या `roadsafety demo`) चलवाएँ।",
+    },
+    "ctl.loading": {"en": "Loading...", "hi": "लोड हो रहा है..."},
+    # overview
+    "overview.subtitle": {
+        "en": "Crashes expected in the coming days, and where.",
+        "hi": "आने वाले दिनों में अनुमानित दुर्घटनाएँ, और कहाँ।",
+    },
+    "kpi.crashes": {"en": " crashes expected", "hi": " दुर्घटनाएँ अनुमानित"},
+    "kpi.severe": {"en": " fatal or grievous", "hi": " घातक या गंभीर"},
+    "kpi.change": {
+        "en": "{pct:+.0f}% vs {n} on the same weekdays last year",
+        "hi": "पिछले साल इन्हीं दिनों के {n} से {pct:+.0f}%",
+    },
+    "kpi.no_last_year": {
+        "en": "no crashes on the same weekdays last year",
+        "hi": "पिछले साल इन्हीं दिनों में कोई दुर्घटना नहीं",
+    },
+    "kpi.source_weekly": {
+        "en": "How these totals are made: the weekly forecast of the district (or the state), "
+        'days of a week counted pro rata; the same numbers as "Weeks ahead" and the Periods '
+        'page. "Last year" = every recorded crash on the same weekdays 52 weeks earlier. '
+        "The places on the map are ranked by the place-by-place forecast, whose sum can differ.",
+        "hi": "ये कुल संख्याएँ कैसे बनती हैं: ज़िले (या राज्य) का साप्ताहिक पूर्वानुमान, सप्ताह के "
+        'दिनों के अनुपात में; वही संख्याएँ जो "आगे के सप्ताह" और समय अवधि पृष्ठ पर हैं। '
+        '"पिछला साल" = 52 सप्ताह पहले उन्हीं दिनों की सभी दर्ज दुर्घटनाएँ। मानचित्र के स्थान '
+        "स्थान-वार पूर्वानुमान से क्रमबद्ध हैं, जिसका जोड़ अलग हो सकता है।",
+    },
+    "kpi.source_places": {
+        "en": "No weekly forecast covers these days: totals are the places' forecast summed.",
+        "hi": "इन दिनों का साप्ताहिक पूर्वानुमान नहीं है: कुल संख्या स्थान-वार पूर्वानुमान का जोड़ है।",
+    },
+    "alerts.title": {"en": "Weeks ahead to watch", "hi": "आगे के सप्ताह जिन पर ध्यान दें"},
+    "alerts.week": {"en": "Week of {date}: ", "hi": "{date} से सप्ताह: "},
+    "alerts.high": {"en": "HIGH RISK - ", "hi": "अधिक जोखिम - "},
+    "alerts.expected": {
+        "en": "about {n} crashes expected (same week last year: {ly})",
+        "hi": "लगभग {n} दुर्घटनाएँ अनुमानित (पिछले साल इसी सप्ताह: {ly})",
+    },
+    "map.title": {"en": "Where the risk is", "hi": "जोखिम कहाँ है"},
+    "map.title_dates": {
+        "en": "Where the risk is: {start} - {end} ({where})",
+        "hi": "जोखिम कहाँ है: {start} - {end} ({where})",
+    },
+    "map.hint": {
+        "en": "Tap a cell or road stretch to open its detail.",
+        "hi": "विवरण देखने के लिए किसी सेल या सड़क खंड पर टैप करें।",
+    },
+    "map.districts": {"en": "Districts on the map:", "hi": "मानचित्र पर ज़िले:"},
+    "map.unnamed": {"en": "Unnamed road", "hi": "बिना नाम की सड़क"},
+    "map.expected": {"en": "{n} crashes expected", "hi": "{n} दुर्घटनाएँ अनुमानित"},
+    "map.approximate": {
+        "en": "approximate place (beyond the mapped road): ",
+        "hi": "अनुमानित स्थान (मानचित्र वाली सड़क से आगे): ",
+    },
+    "band.explain": {
+        "en": "Bands: the forecast ranks every place; the top 1% are Very high, the next 4% High, "
+        "the next 15% Medium, the rest Low.",
+        "hi": "श्रेणियाँ: पूर्वानुमान हर स्थान को क्रम देता है; सबसे ऊपर के 1% बहुत अधिक, अगले 4% "
+        "अधिक, अगले 15% मध्यम, बाकी कम।",
+    },
+    # periods
+    "periods.subtitle": {
+        "en": "When crashes are expected: weeks ahead, hours of the week, risky dates.",
+        "hi": "दुर्घटनाएँ कब अपेक्षित हैं: आगे के सप्ताह, सप्ताह के घंटे, जोखिम भरी तारीखें।",
+    },
+    "periods.weekly_title": {
+        "en": "Crashes per week, {where}",
+        "hi": "प्रति सप्ताह दुर्घटनाएँ, {where}",
+    },
+    "periods.heat_title": {"en": "When in the week, {where}", "hi": "सप्ताह में कब, {where}"},
+    "periods.upcoming": {"en": "Upcoming weeks", "hi": "आने वाले सप्ताह"},
+    "periods.part_note": {
+        "en": "A lighter, hatched bar is a part-week: the data ends before the week does "
+        "(its label says how many days it holds), so it is not a drop.",
+        "hi": "हल्का, धारीदार स्तंभ अधूरा सप्ताह है: डेटा सप्ताह पूरा होने से पहले ख़त्म होता है "
+        "(लेबल बताता है कितने दिन), इसलिए यह गिरावट नहीं है।",
+    },
+    "periods.week_from": {"en": "Week from", "hi": "सप्ताह आरंभ"},
+    "periods.to": {"en": "to", "hi": "तक"},
+    "periods.expected": {"en": "Crashes expected", "hi": "अनुमानित दुर्घटनाएँ"},
+    "periods.range80": {"en": "80% range", "hi": "80% सीमा"},
+    "periods.risk": {"en": "Risk", "hi": "जोखिम"},
+    "periods.why": {"en": "Why", "hi": "क्यों"},
+    "periods.risk_high": {"en": "High", "hi": "अधिक"},
+    "periods.risk_usual": {"en": "Usual", "hi": "सामान्य"},
+    "fig.recorded": {"en": "Crashes (recorded)", "hi": "दुर्घटनाएँ (दर्ज)"},
+    "fig.part_week": {"en": "Part-week (days so far)", "hi": "अधूरा सप्ताह (अब तक के दिन)"},
+    "fig.days_of_7": {"en": "{n} of 7 days", "hi": "7 में से {n} दिन"},
+    "fig.last_year_line": {"en": "Same week last year", "hi": "पिछले साल यही सप्ताह"},
+    "fig.forecast": {"en": "Forecast", "hi": "पूर्वानुमान"},
+    "fig.range95": {"en": "95% range", "hi": "95% सीमा"},
+    "fig.range80": {"en": "80% range", "hi": "80% सीमा"},
+    "fig.per_week": {"en": "crashes per week", "hi": "प्रति सप्ताह दुर्घटनाएँ"},
+    "fig.no_weekly": {
+        "en": "No weekly history or forecast for this selection.",
+        "hi": "इस चयन के लिए कोई साप्ताहिक इतिहास या पूर्वानुमान नहीं।",
+    },
+    "fig.no_profile": {
+        "en": "No hour-of-week profile available.",
+        "hi": "सप्ताह के घंटों का कोई विवरण उपलब्ध नहीं।",
+    },
+    "fig.pct_week": {"en": "% of week", "hi": "सप्ताह का %"},
+    "fig.hour": {"en": "hour of day", "hi": "दिन का घंटा"},
+    "fig.heat_hover": {
+        "en": "%{y} %{x}:00 - %{z:.1f}% of the week's crashes",
+        "hi": "%{y} %{x}:00 - सप्ताह की दुर्घटनाओं का %{z:.1f}%",
+    },
+}
+
+
+def text(key: str, lang: str = "en", **values: object) -> str:
+    """An app text (:data:`APP_TEXTS`) in ``lang`` with its ``{name}`` fields filled.
+
+    Raises:
+        KeyError: for an unknown key.
+        ValueError: for an unknown language.
+    """
+    _check_language(lang)
+    if key not in APP_TEXTS:
+        raise KeyError(f"no app text {key!r} in the vocabulary")
+    template = APP_TEXTS[key][lang]
+    return template.format(**values) if values else template
+
+
+def drivers_label(drivers: str | None, lang: str = "en") -> str:
+    """A weekly forecast's ``'; '``-joined reasons in ``lang`` (unknown words as they are)."""
+    _check_language(lang)
+    parts = [p.strip() for p in (drivers or "").split(";") if p.strip()]
+    return "; ".join(DRIVER_LABELS.get(p, {}).get(lang, p) for p in parts)
+
+
+def date_label(day: object, lang: str = "en", *, weekday: bool = False) -> str:
+    """``30 Nov`` (``Mon 30 Nov`` with ``weekday``) with day and month words in ``lang``."""
+    _check_language(lang)
+    words = f"{day.day:02d} {MONTH_LABELS[lang][day.month - 1]}"  # type: ignore[attr-defined]
+    return f"{day_label(day.weekday(), lang)} {words}" if weekday else words  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ import h3
 import polars as pl
 import pytest
 
-from dash_app import figures
+from dash_app import figures, queries
 
 
 def _units() -> pl.DataFrame:
@@ -118,21 +118,11 @@ def test_empty_inputs_say_why() -> None:
 
 
 def test_kpi_card_compares_with_last_year() -> None:
-    k = pl.DataFrame(
-        {
-            "window_days": [7],
-            "window_start": [date(2026, 1, 1)],
-            "window_end": [date(2026, 1, 7)],
-            "expected_crashes": [110.0],
-            "expected_fatal_grievous": [40.0],
-            "last_year_crashes": [100],
-            "last_year_fatal_grievous": [0],
-        }
-    )
-    text = str(figures.kpi_cards(k)[0].to_plotly_json())
+    total = queries.Total(date(2026, 1, 1), date(2026, 1, 7), 110.0, 40.0, 100, 0, "weekly")
+    text = str(figures.kpi_cards([(7, total)])[0].to_plotly_json())
     assert (
-        "+10% vs 100 in the same days last year" in text
-        and "no crashes in the same days last year" in text
+        "+10% vs 100 on the same weekdays last year" in text
+        and "no crashes on the same weekdays last year" in text
     )
 
 
