@@ -20,9 +20,9 @@ import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
-from dash_app.i18n import current, t
+from dash_app.i18n import band_labels, current, t, window
 from roadsafety import vocabulary
-from roadsafety.vocabulary import date_label
+from roadsafety.vocabulary import date_label, label
 
 BAND_COLORS = vocabulary.BAND_COLOURS
 BAND_LABELS = vocabulary.labels("band")
@@ -150,10 +150,10 @@ def _cell_feature(row: dict) -> dict:
     ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(row["h3_cell"])]
     ring.append(ring[0])
     label = (
-        f"<b>{plain(row.get('road_name') or 'Unnamed road')}</b>"
-        f"<br>{plain(row.get('police_station'))}"
-        f"<br>{fmt_num(row['expected_crashes'], 2)} crashes expected"
-        f"<br>{plain(row.get('peak_window'))}"
+        f"<b>{plain(row.get('road_name') or t('map.unnamed'))}</b>"
+        f"<br>{plain(row.get('police_station'))}, {plain(row.get('district'))}"
+        f"<br>{plain(t('map.expected', n=fmt_num(row['expected_crashes'], 2)))}"
+        f"<br>{plain(window(row.get('peak_window')))}"
     )
     return {
         "type": "Feature",
@@ -191,10 +191,10 @@ def _stretch_parts(row: dict) -> list[str]:
     """What a road stretch's tooltip says: road and km, station, expected crashes, peak."""
     km = f"km {row['km_from']:g}-{row['km_to']:g}" if row.get("km_from") is not None else ""
     return [
-        f"{row.get('road_name') or 'Unnamed road'} {km}".strip(),
+        f"{row.get('road_name') or t('map.unnamed')} {km}".strip(),
         str(row.get("police_station") or ""),
-        f"{fmt_num(row['expected_crashes'], 2)} crashes expected",
-        str(row.get("peak_window") or ""),
+        t("map.expected", n=fmt_num(row["expected_crashes"], 2)),
+        window(row.get("peak_window")),
     ]
 
 
@@ -217,9 +217,7 @@ def _stretch_points(rows: pl.DataFrame, paths: dict) -> list:
             center=[r["latitude"], r["longitude"]],
             radius=7,
             color=BAND_COLORS.get(r["risk_band"], "#555"),
-            children=dl.Tooltip(
-                "approximate place (beyond the mapped road): " + ", ".join(_stretch_parts(r))
-            ),
+            children=dl.Tooltip(t("map.approximate") + ", ".join(_stretch_parts(r))),
         )
         for r in rows.filter(
             (pl.col("kind") == "stretch") & ~pl.col("unit_id").is_in(list(paths))
@@ -255,17 +253,56 @@ def stretch_layers(units: pl.DataFrame, paths: dict, max_rows: int = MAP_CELLS) 
 
 
 def map_bounds(units: pl.DataFrame, districts: pl.DataFrame | None = None) -> list[list[float]]:
-    """[[south, west], [north, east]] around the units (and district HQs), padded a little."""
-    lats = units["latitude"].drop_nulls().to_list() + (
-        [] if districts is None else districts["latitude"].to_list()
-    )
-    lons = units["longitude"].drop_nulls().to_list() + (
-        [] if districts is None else districts["longitude"].to_list()
-    )
-    if not lats:
+    """[[south, west], [north, east]] around the units (and district HQs), padded a little.
+
+    With 50 points or more, the outer 1% on each side is left out, so one mis-placed record
+    cannot shrink the district or the state to a corner of the map.
+    """
+    points = units.select("latitude", "longitude").drop_nulls()
+    if districts is not None:
+        points = pl.concat([points, districts.select("latitude", "longitude")])
+    if points.is_empty():
         return [[8.0, 68.0], [37.0, 97.0]]  # India
-    pad = max(0.02, 0.08 * max(max(lats) - min(lats), max(lons) - min(lons)))
-    return [[min(lats) - pad, min(lons) - pad], [max(lats) + 1.5 * pad, max(lons) + pad]]
+    trim = 0.01 if points.height >= 50 else 0.0
+    lat, lon = points["latitude"], points["longitude"]
+    south, north = lat.quantile(trim, "higher"), lat.quantile(1 - trim, "lower")
+    west, east = lon.quantile(trim, "higher"), lon.quantile(1 - trim, "lower")
+    pad = max(0.01, 0.05 * max(north - south, east - west))
+    return [[south - pad, west - pad], [north + pad, east + pad]]
+
+
+LABEL_PANE = "district-labels"  # under the data (Leaflet's overlay pane is 400): never covers it
+
+
+def district_labels(drawn: pl.DataFrame) -> list:
+    """District names, left of each district's westernmost drawn place, in a pane beneath the
+    cells and roads (a label may be hidden by data, never the reverse)."""
+    known = pl.col("district").is_not_null() & ~pl.col("district").str.starts_with("(")
+    west = (
+        drawn.filter(pl.col("latitude").is_not_null() & known)
+        .sort("longitude")
+        .group_by("district", maintain_order=True)
+        .first()
+    )
+    markers = [
+        dl.CircleMarker(
+            center=[row["latitude"], row["longitude"]],
+            radius=0,
+            opacity=0,
+            interactive=False,
+            pane=LABEL_PANE,
+            children=dl.Tooltip(
+                row["district"],
+                permanent=True,
+                direction="left",
+                offset=[-10, 0],
+                className="district-label",
+                pane=LABEL_PANE,
+            ),
+        )
+        for row in west.sort("district").iter_rows(named=True)
+    ]
+    return [dl.Pane(name=LABEL_PANE, style={"zIndex": 350}, children=markers)] if markers else []
 
 
 def risk_map(
@@ -275,32 +312,24 @@ def risk_map(
     map_id: str,
     paths: dict | None = None,
 ) -> dl.Map:
-    """Leaflet map of forecast risk (cells, and road stretches along ``paths``); with no tile URL
-    it draws on a plain background (intranet)."""
-    children = map_layers(units) + stretch_layers(units, paths or {})
-    # district names just above each district's units, for orientation when there are no tiles
-    known = pl.col("district").is_not_null() & ~pl.col("district").str.starts_with("(")
-    hq = (
-        units.filter(pl.col("latitude").is_not_null() & known)
-        .group_by("district")
-        .agg(pl.col("latitude").max(), pl.col("longitude").mean())
+    """Leaflet map of forecast risk (cells, and road stretches along ``paths``), framed on what
+    it draws (the selected district, or the state); with no tile URL it draws on a plain
+    background (intranet) with district names beneath the data for orientation."""
+    paths = paths or {}
+    drawn = pl.concat(
+        [
+            units.filter(pl.col("h3_cell").is_not_null()).sort("rank").head(MAP_CELLS),
+            units.filter(pl.col("kind") == "stretch").sort("rank").head(MAP_CELLS)
+            if "kind" in units.columns
+            else units.clear(),
+        ],
+        how="diagonal_relaxed",
     )
-    for row in hq.sort("district").to_dicts():
-        children.append(
-            dl.CircleMarker(
-                center=[row["latitude"], row["longitude"]],
-                radius=0,
-                opacity=0,
-                children=dl.Tooltip(
-                    row["district"],
-                    permanent=True,
-                    direction="top",
-                    offset=[0, -8],
-                    className="district-label",
-                ),
-            )
-        )
-    return base_map(map_id, children, units, tile_url, attribution)
+    layers = map_layers(units) + stretch_layers(units, paths)
+    labels = [] if tile_url else district_labels(drawn)
+    return base_map(
+        map_id, labels + layers, drawn if drawn.height else units, tile_url, attribution
+    )
 
 
 def base_map(
@@ -311,12 +340,22 @@ def base_map(
     attribution: str | None = None,
 ) -> dl.Map:
     """A Leaflet map of ``layers`` framed on ``points`` (latitude/longitude), with the basemap
-    tiles when a tile URL is configured (none on an intranet)."""
+    tiles when a tile URL is configured (none on an intranet).
+
+    ``center``/``zoom`` are given beside ``bounds`` and the viewport is not tracked: dash-leaflet
+    1.1 compares the map's centre with an unset ``center`` after every move otherwise, a
+    JavaScript error on every page load.
+    """
     tiles = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
+    bounds = map_bounds(points)
+    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     return dl.Map(
         id=map_id,
         children=tiles + layers,
-        bounds=map_bounds(points),
+        bounds=bounds,
+        center=centre,
+        zoom=8,
+        trackViewport=False,
         className="risk-map",
         attributionControl=bool(tile_url),
         zoomSnap=0.25,
@@ -324,14 +363,17 @@ def base_map(
 
 
 def map_legend() -> html.Div:
-    """The band colour key shown under the map."""
+    """The band colour key shown under the map, and what the bands mean."""
+    names = band_labels()
     return html.Div(
         className="legend",
         children=[
-            html.Span([html.I(style={"background": c}), BAND_LABELS[b]])
-            for b, c in BAND_COLORS.items()
+            html.Span([html.I(style={"background": c}), names[b]]) for b, c in BAND_COLORS.items()
         ]
-        + [html.Span("Tap a cell or road stretch to open its detail.", className="legend-hint")],
+        + [
+            html.Span(t("map.hint"), className="legend-hint"),
+            html.Span(t("band.explain"), className="legend-hint legend-bands"),
+        ],
     )
 
 
@@ -443,25 +485,39 @@ def heatmap_figure(profile: pl.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-def history_figure(monthly: pl.DataFrame, title: str) -> go.Figure:
-    """Monthly crashes and fatal+grievous crashes over the last three years."""
-    if monthly.is_empty():
-        return empty_figure("No recorded crashes in the last three years.")
-    fig = go.Figure()
-    fig.add_bar(
-        x=monthly["month"].to_list(),
-        y=monthly["crashes"].to_list(),
-        name="All crashes",
-        marker_color="#9aa5b1",
+def month_series(monthly: pl.DataFrame, last: date, months: int = 36) -> pl.DataFrame:
+    """``months`` calendar months up to ``last``'s month, months without a crash as zeros."""
+    first = date(last.year, last.month, 1)
+    for _ in range(months - 1):
+        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    grid = pl.DataFrame(
+        {"month": pl.date_range(first, date(last.year, last.month, 1), "1mo", eager=True)}
     )
+    if monthly.is_empty():
+        return grid.with_columns(crashes=pl.lit(0), fatal_grievous=pl.lit(0))
+    counts = monthly.select("month", "crashes", "fatal_grievous")
+    return grid.join(counts, on="month", how="left").fill_null(0)
+
+
+def history_figure(monthly: pl.DataFrame, title: str, last: date | None = None) -> go.Figure:
+    """Monthly crashes and fatal+grievous crashes over the 36 months up to ``last`` (each bar one
+    month wide, empty months at zero)."""
+    if monthly.is_empty():
+        return empty_figure(t("fig.no_history"))
+    if last is not None:
+        monthly = month_series(monthly, last)
+    fig = go.Figure()
+    x = monthly["month"].to_list()
+    fig.add_bar(x=x, y=monthly["crashes"].to_list(), name=t("fig.all"), marker_color="#9aa5b1")
     fig.add_bar(
-        x=monthly["month"].to_list(),
+        x=x,
         y=monthly["fatal_grievous"].to_list(),
-        name="Fatal or grievous",
+        name=label("fatal_grievous", current()),
         marker_color=ACCENT,
     )
     fig = _base_layout(fig, title, height=300)
-    fig.update_layout(barmode="overlay")
+    fig.update_layout(barmode="overlay", bargap=0.15)
+    fig.update_xaxes(dtick="M6", tickformat="%b %Y")
     return fig
 
 

@@ -263,6 +263,15 @@ def period_series(store: AppStore, district: str | None) -> tuple[pl.DataFrame, 
     )
 
 
+def data_end(store: AppStore) -> date:
+    """The last day with recorded crashes (the app's today when there are none)."""
+    history = _in_district(store.snapshot().weekly_history, snap.ALL_DISTRICTS)
+    if history.is_empty():
+        return store.today()
+    last = history.sort("week").row(-1, named=True)
+    return last["week"] + timedelta(days=int(last.get("days") or 7) - 1)
+
+
 def hour_profile(store: AppStore, district: str | None) -> pl.DataFrame:
     """Expected share of crashes per (dow, hour), summed over the district's units."""
     return _in_district(store.snapshot().district_profile, district or snap.ALL_DISTRICTS)

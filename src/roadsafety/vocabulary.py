@@ -292,12 +292,105 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "en": "No hour-of-week profile available.",
         "hi": "सप्ताह के घंटों का कोई विवरण उपलब्ध नहीं।",
     },
+    "fig.no_history": {
+        "en": "No recorded crashes in the last three years.",
+        "hi": "पिछले तीन वर्षों में कोई दर्ज दुर्घटना नहीं।",
+    },
+    "fig.no_timed": {
+        "en": "No crashes with a recorded time here: no hour-of-week pattern to show.",
+        "hi": "यहाँ समय सहित दर्ज कोई दुर्घटना नहीं: सप्ताह के घंटों का पैटर्न नहीं दिखाया जा सकता।",
+    },
+    "fig.all": {"en": "All crashes", "hi": "सभी दुर्घटनाएँ"},
     "fig.pct_week": {"en": "% of week", "hi": "सप्ताह का %"},
     "fig.hour": {"en": "hour of day", "hi": "दिन का घंटा"},
     "fig.heat_hover": {
         "en": "%{y} %{x}:00 - %{z:.1f}% of the week's crashes",
         "hi": "%{y} %{x}:00 - सप्ताह की दुर्घटनाओं का %{z:.1f}%",
     },
+    # corridor detail
+    "corridor.subtitle": {
+        "en": "Why a place is risky, when, and what happened there recently.",
+        "hi": "कोई स्थान जोखिम भरा क्यों है, कब, और वहाँ हाल में क्या हुआ।",
+    },
+    "corridor.pick": {"en": "Place", "hi": "स्थान"},
+    "corridor.pick_hint": {
+        "en": "Choose one of the riskiest places",
+        "hi": "सबसे जोखिम भरे स्थानों में से चुनें",
+    },
+    "corridor.choose": {
+        "en": "Choose a place above, or tap one on the Overview map or in the Risk list.",
+        "hi": "ऊपर कोई स्थान चुनें, या सारांश मानचित्र या जोखिम सूची में उस पर टैप करें।",
+    },
+    "corridor.no_cells": {
+        "en": "This corridor link names no valid map cells.",
+        "hi": "इस लिंक में कोई मान्य मानचित्र सेल नहीं है।",
+    },
+    "corridor.outside": {
+        "en": "This place is outside your district.",
+        "hi": "यह स्थान आपके ज़िले से बाहर है।",
+    },
+    "corridor.unknown": {"en": "No such place in the warehouse.", "hi": "ऐसा कोई स्थान नहीं मिला।"},
+    "corridor.near": {"en": "Place near {lat}, {lon}", "hi": "{lat}, {lon} के पास का स्थान"},
+    "corridor.cells": {
+        "en": "{n} map cells together: {crashes} crashes recorded in the last 3 years across all "
+        "of them ({severe} fatal or grievous).",
+        "hi": "{n} मानचित्र सेल मिलाकर: पिछले 3 वर्षों में इन सभी में {crashes} दुर्घटनाएँ दर्ज "
+        "({severe} घातक या गंभीर)।",
+    },
+    "corridor.one": {
+        "en": "{crashes} crashes recorded here in the last 3 years ({severe} fatal or grievous).",
+        "hi": "पिछले 3 वर्षों में यहाँ {crashes} दुर्घटनाएँ दर्ज ({severe} घातक या गंभीर)।",
+    },
+    "corridor.no_forecast": {"en": "no forecast", "hi": "कोई पूर्वानुमान नहीं"},
+    "corridor.range80": {
+        "en": "80% range {lo} - {hi}",
+        "hi": "80% सीमा {lo} - {hi}",
+    },
+    "corridor.band": {"en": "Band ", "hi": "श्रेणी "},
+    "corridor.rank": {"en": " - rank {rank}", "hi": " - क्रम {rank}"},
+    "corridor.peak": {"en": "Peak: {peak}", "hi": "सबसे अधिक जोखिम: {peak}"},
+    "corridor.why": {"en": "Why the forecast rates it so", "hi": "पूर्वानुमान इसे ऐसा क्यों आँकता है"},
+    "corridor.why_many": {
+        "en": "Why the forecast rates its riskiest cell so",
+        "hi": "पूर्वानुमान इसके सबसे जोखिम भरे सेल को ऐसा क्यों आँकता है",
+    },
+    "corridor.blackspot_yes": {
+        "en": "Meets the MoRTH blackspot rule: {fg} fatal/grievous crashes and {deaths} deaths "
+        "in {years}.",
+        "hi": "MoRTH ब्लैकस्पॉट नियम पूरा करता है: {years} में {fg} घातक/गंभीर दुर्घटनाएँ और {deaths} मौतें।",
+    },
+    "corridor.blackspot_no": {
+        "en": "Not a MoRTH blackspot: {fg} fatal/grievous crashes and {deaths} deaths in {years} "
+        "(rule: 5 fatal/grievous crashes or 10 deaths).",
+        "hi": "MoRTH ब्लैकस्पॉट नहीं: {years} में {fg} घातक/गंभीर दुर्घटनाएँ और {deaths} मौतें "
+        "(नियम: 5 घातक/गंभीर दुर्घटनाएँ या 10 मौतें)।",
+    },
+    "corridor.monthly": {
+        "en": "Crashes per month, last 3 years",
+        "hi": "प्रति माह दुर्घटनाएँ, पिछले 3 वर्ष",
+    },
+    "corridor.when": {"en": "When in the week", "hi": "सप्ताह में कब"},
+    "corridor.crashes": {"en": "Recent crashes", "hi": "हाल की दुर्घटनाएँ"},
+    "corridor.challans": {"en": "Recent challans", "hi": "हाल के चालान"},
+    "corridor.mix": {
+        "en": "Last 90 days by offence: {mix}",
+        "hi": "पिछले 90 दिन, अपराध अनुसार: {mix}",
+    },
+    "corridor.none": {"en": "none", "hi": "कोई नहीं"},
+    "col.when": {"en": "When", "hi": "कब"},
+    "col.severity": {"en": "Severity", "hi": "गंभीरता"},
+    "col.killed": {"en": "Killed", "hi": "मृत"},
+    "col.injured": {"en": "Injured", "hi": "घायल"},
+    "col.road": {"en": "Road", "hi": "सड़क"},
+    "col.km": {"en": "km", "hi": "कि.मी."},
+    "col.station": {"en": "Police station", "hi": "थाना"},
+    "col.vehicles": {"en": "Vehicles", "hi": "वाहन"},
+    "col.cause": {"en": "Cause", "hi": "कारण"},
+    "col.offence": {"en": "Offence", "hi": "अपराध"},
+    "col.type": {"en": "Type", "hi": "प्रकार"},
+    "col.vehicle": {"en": "Vehicle", "hi": "वाहन"},
+    "col.fine": {"en": "Fine (Rs)", "hi": "जुर्माना (रु.)"},
+    "col.camera": {"en": "Camera", "hi": "कैमरा"},
 }
 
 

@@ -209,7 +209,7 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
     assert (
         "No forecast" in _text(note)
         and "No champion model yet" in health
-        and "Choose a stretch" in body
+        and "Choose a place" in body
     )
 
 
@@ -217,7 +217,7 @@ def test_stretch_and_run_details(as_user) -> None:
     with as_user("admin"):
         body = _text(corridor.update("NH-44 | km 30-31", None))
         run = _text(corridor.update("corridor:NH-44 | km 30-31", None))
-    assert "NH-44 km 30-31" in body and "1 road stretch)" in body
+    assert "NH-44 km 30-31" in body and "crashes recorded here" in body
     assert "NH-44 km 30-31" in run and "No unit" not in run
 
 
