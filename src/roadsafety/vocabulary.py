@@ -391,6 +391,139 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "col.vehicle": {"en": "Vehicle", "hi": "वाहन"},
     "col.fine": {"en": "Fine (Rs)", "hi": "जुर्माना (रु.)"},
     "col.camera": {"en": "Camera", "hi": "कैमरा"},
+    # model health
+    "health.subtitle": {
+        "en": "Which forecast is in use, on what data, and whether it beats simple counts.",
+        "hi": "कौन सा पूर्वानुमान उपयोग में है, किस डेटा पर, और क्या यह साधारण गिनती से बेहतर है।",
+    },
+    "health.in_use": {"en": "Model in use", "hi": "उपयोग में मॉडल"},
+    "health.none": {
+        "en": "No model is in use yet: ask the state crime records team to run `roadsafety retrain`.",
+        "hi": "अभी कोई मॉडल उपयोग में नहीं: राज्य अपराध रिकॉर्ड टीम से `roadsafety retrain` चलवाएँ।",
+    },
+    "health.version": {
+        "en": "The forecasts shown are made by model version {version} (a LightGBM crash model), "
+        "in use since {since}.",
+        "hi": "दिखाए गए पूर्वानुमान मॉडल संस्करण {version} (LightGBM दुर्घटना मॉडल) से बने हैं, "
+        "{since} से उपयोग में।",
+    },
+    "health.cutoff": {
+        "en": "It learnt from crashes recorded before {cutoff}.",
+        "hi": "इसने {cutoff} से पहले दर्ज दुर्घटनाओं से सीखा।",
+    },
+    "health.first": {
+        "en": "It became the model in use because it was the first one trained (there was none "
+        "before), not because it beat another model.",
+        "hi": "यह उपयोग में इसलिए है क्योंकि यह पहला प्रशिक्षित मॉडल था (पहले कोई नहीं था), "
+        "किसी दूसरे मॉडल से बेहतर होने के कारण नहीं।",
+    },
+    "health.runs": {
+        "en": "Shown {days}-day forecast: {start} - {end}",
+        "hi": "दिखाया गया {days}-दिन का पूर्वानुमान: {start} - {end}",
+    },
+    "health.last_retrain": {
+        "en": "Last retrain: {version} on {when} - {outcome}",
+        "hi": "पिछला पुनः प्रशिक्षण: {version}, {when} - {outcome}",
+    },
+    "health.no_retrain": {
+        "en": "No retrain recorded yet.",
+        "hi": "अभी तक कोई पुनः प्रशिक्षण दर्ज नहीं।",
+    },
+    "status.champion": {"en": "now in use", "hi": "अब उपयोग में"},
+    "status.rejected": {
+        "en": "not used (it did not do better than the model in use)",
+        "hi": "उपयोग नहीं हुआ (उपयोग वाले मॉडल से बेहतर नहीं)",
+    },
+    "status.retired": {"en": "replaced by a newer model", "hi": "नए मॉडल से बदला गया"},
+    "status.failed": {
+        "en": "failed (the previous model stays in use)",
+        "hi": "विफल (पिछला मॉडल उपयोग में रहता है)",
+    },
+    "health.quality": {"en": "How well did it do?", "hi": "इसने कितना अच्छा किया?"},
+    "health.caught": {
+        "en": "Tested on {start} - {end}, a year the model had not seen: the 100 places the "
+        "forecast named held {x} of every 100 crashes of that year; last year's counts alone "
+        "would have caught {y}.",
+        "hi": "{start} - {end} पर परखा गया, जो साल मॉडल ने नहीं देखा था: पूर्वानुमान के बताए 100 "
+        "स्थानों पर उस साल की हर 100 दुर्घटनाओं में से {x} हुईं; केवल पिछले साल की गिनती से {y} "
+        "पकड़ी जातीं।",
+    },
+    "health.caught_3y": {
+        "en": " The last 3 years' counts would have caught {z}.",
+        "hi": " पिछले 3 वर्षों की गिनती से {z} पकड़ी जातीं।",
+    },
+    "health.better": {
+        "en": "So the forecast does better than simple counts at finding where crashes happen.",
+        "hi": "यानी दुर्घटनाएँ कहाँ होंगी, यह बताने में पूर्वानुमान साधारण गिनती से बेहतर है।",
+    },
+    "health.level": {
+        "en": "So the forecast finds crash places about as well as simple counts, no better.",
+        "hi": "यानी पूर्वानुमान दुर्घटना स्थान लगभग साधारण गिनती जितना ही पहचानता है, बेहतर नहीं।",
+    },
+    "health.worse_hits": {
+        "en": "Plainly: the forecast caught fewer crashes than {baseline} ({x} vs {y} of every 100).",
+        "hi": "साफ़ शब्दों में: पूर्वानुमान ने {baseline} से कम दुर्घटनाएँ पकड़ीं (हर 100 में {x} बनाम {y})।",
+    },
+    "health.worse_counts": {
+        "en": "Plainly: its expected number of crashes per place was further from what happened "
+        "than {baseline}'s. Use the ranking (which places first), not the exact numbers.",
+        "hi": "साफ़ शब्दों में: हर स्थान के लिए इसकी अनुमानित दुर्घटना संख्या {baseline} से ज़्यादा "
+        "ग़लत रही। क्रम (कौन से स्थान पहले) पर भरोसा करें, सटीक संख्याओं पर नहीं।",
+    },
+    "health.no_backtest": {
+        "en": "No test on a held-out year is stored for this model: its quality is unknown.",
+        "hi": "इस मॉडल की किसी अलग रखे साल पर जाँच दर्ज नहीं: इसकी गुणवत्ता अज्ञात है।",
+    },
+    "health.analyst": {"en": "Analyst's measures", "hi": "विश्लेषक के माप"},
+    "health.analyst_hint": {
+        "en": "Backtest of the model in use against the baselines, mean over the test years: "
+        "hit rate (share of crashes in the listed places), PAI, PEI*, Poisson deviance (lower is "
+        "better), interval coverage.",
+        "hi": "उपयोग वाले मॉडल का आधार-रेखाओं से बैकटेस्ट, परीक्षण वर्षों का औसत: हिट दर, PAI, "
+        "PEI*, पॉइसन डेविएंस (कम बेहतर), अंतराल कवरेज।",
+    },
+    "health.freshness": {"en": "How recent is the data", "hi": "डेटा कितना ताज़ा है"},
+    "health.versions": {"en": "Model versions", "hi": "मॉडल संस्करण"},
+    "health.loads": {"en": "Recent loads", "hi": "हाल के डेटा लोड"},
+    "health.loads_state": {
+        "en": "Loads are statewide files: they are shown to state-level users.",
+        "hi": "लोड राज्य-स्तरीय फ़ाइलें हैं: ये राज्य-स्तर के उपयोगकर्ताओं को दिखती हैं।",
+    },
+    "health.audit": {"en": "Audit: latest app events", "hi": "ऑडिट: ऐप की हाल की घटनाएँ"},
+    "col.records": {"en": "Records", "hi": "रिकॉर्ड"},
+    "col.n": {"en": "Number", "hi": "संख्या"},
+    "col.first": {"en": "First", "hi": "पहला"},
+    "col.latest": {"en": "Latest", "hi": "नवीनतम"},
+    "col.kind": {"en": "Kind", "hi": "प्रकार"},
+    "col.source": {"en": "Source", "hi": "स्रोत"},
+    "col.format": {"en": "Format", "hi": "फ़ॉर्मैट"},
+    "col.finished_at": {"en": "Finished", "hi": "पूरा हुआ"},
+    "col.rows_read": {"en": "Rows read", "hi": "पढ़ी गई पंक्तियाँ"},
+    "col.loaded": {"en": "Loaded", "hi": "लोड हुईं"},
+    "col.quarantined": {"en": "Quarantined", "hi": "अलग रखी गईं"},
+    "col.status": {"en": "Status", "hi": "स्थिति"},
+    "col.version_id": {"en": "Version", "hi": "संस्करण"},
+    "col.created_at": {"en": "Created", "hi": "बना"},
+    "col.as_of": {"en": "Data up to", "hi": "डेटा कब तक"},
+    "col.score": {"en": "Score", "hi": "स्कोर"},
+    "col.message": {"en": "Message", "hi": "संदेश"},
+    "col.user": {"en": "User", "hi": "उपयोगकर्ता"},
+    "col.action": {"en": "Action", "hi": "कार्य"},
+    "col.detail": {"en": "Detail", "hi": "विवरण"},
+    "col.district": {"en": "District", "hi": "ज़िला"},
+    "model.lightgbm": {"en": "the forecast", "hi": "पूर्वानुमान"},
+    "model.naive_1y": {"en": "last year's counts", "hi": "पिछले साल की गिनती"},
+    "model.naive_3y": {"en": "the last 3 years' counts", "hi": "पिछले 3 वर्षों की गिनती"},
+    "model.empirical_bayes": {
+        "en": "the smoothed 3-year counts (empirical Bayes)",
+        "hi": "संतुलित 3-वर्ष गिनती (एम्पिरिकल बेज़)",
+    },
+    "model.seasonal_naive": {"en": "the same days last year", "hi": "पिछले साल के वही दिन"},
+    "model.morth_rule": {"en": "the MoRTH blackspot rule", "hi": "MoRTH ब्लैकस्पॉट नियम"},
+    "model.blend": {
+        "en": "forecast and smoothed counts averaged",
+        "hi": "पूर्वानुमान और संतुलित गिनती का औसत",
+    },
 }
 
 

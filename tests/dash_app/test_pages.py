@@ -165,7 +165,7 @@ def test_enforcement_and_model_health(as_user) -> None:
     assert note is None and scatter.data and offences.data
     assert gap and gap[0]["rank"] == 1 and all(r["risk_band"] in ("high", "very_high") for r in gap)
     text = _text(health)
-    assert "Champion: v1" in text and "lightgbm" in text and "naive 3y" in text
+    assert "model version v1" in text and "lightgbm" in text and "naive 3y" in text
     assert "Audit: latest app events" in text
     with as_user("viewer"):
         assert "Audit: latest app events" not in _text(model_health.update("x"))
@@ -208,7 +208,7 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
     assert "No weekly" in weekly.layout.annotations[0].text and calendar == []
     assert (
         "No forecast" in _text(note)
-        and "No champion model yet" in health
+        and "No model is in use yet" in health
         and "Choose a place" in body
     )
 
