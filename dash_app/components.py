@@ -38,11 +38,18 @@ def download_buttons(prefix: str, pdf_label: str | None = None) -> html.Div:
 
 
 def list_grid(
-    grid_id: str, columns: list[dict], height: str | None, *, filterable: bool = False, **options
+    grid_id: str,
+    columns: list[dict],
+    height: str | None,
+    *,
+    filterable: bool = False,
+    extra_class: str = "",
+    **options,
 ) -> dag.AgGrid:
     """A sortable, resizable grid with wrapped headers (extra AgGrid ``options`` as given).
 
-    ``height`` None sizes the grid to its rows (for short lists).
+    ``height`` None sizes the grid to its rows (for short lists); ``extra_class`` adds CSS
+    classes (``wide-only``: hidden on a phone, where cards stand in).
     """
     defaults = {
         "sortable": True,
@@ -54,7 +61,7 @@ def list_grid(
         id=grid_id,
         columnDefs=columns,
         rowData=[],
-        className="ag-theme-alpine grid",
+        className=f"ag-theme-alpine grid {extra_class}".strip(),
         defaultColDef=defaults | ({"filter": True} if filterable else {}),
         style={"width": "100%"} | ({"height": height} if height else {}),
         **options,

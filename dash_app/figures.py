@@ -522,49 +522,58 @@ def history_figure(monthly: pl.DataFrame, title: str, last: date | None = None) 
 
 
 def enforcement_figure(gap: pl.DataFrame) -> go.Figure:
-    """Scatter of expected crashes (per 90 days) against recent challans, coloured by band."""
+    """Scatter of expected crashes (per 90 days) against recent challans, coloured by band; the
+    legend sits above the plot so the axis title never covers it (also on a phone)."""
     if gap.is_empty():
-        return empty_figure("No forecast units for this selection.")
+        return empty_figure(t("enf.none"))
+    names = band_labels()
     fig = go.Figure()
     for band, color in BAND_COLORS.items():
         part = gap.filter(pl.col("risk_band") == band)
         if part.is_empty():
             continue
         text = [
-            f"{plain(r or 'Unnamed road')} - {plain(p)}"
+            f"{plain(r or t('map.unnamed'))} - {plain(p)}"
             for r, p in zip(part["road_name"].to_list(), part["police_station"].to_list())
         ]
         fig.add_scatter(
             x=part["expected_crashes_per_90d"].to_list(),
             y=part["recent_challans"].to_list(),
             mode="markers",
-            name=BAND_LABELS[band],
+            name=names[band],
             marker={"color": color, "size": 9, "line": {"width": 0.5, "color": "#333"}},
             text=text,
-            hovertemplate="%{text}<br>%{x:.2f} expected crashes / 90 days<br>%{y} challans<extra></extra>",
+            hovertemplate=t("enf.hover") + "<extra></extra>",
         )
-    fig = _base_layout(fig, "Where risk is vs where challans are issued")
-    fig.update_layout(hovermode="closest")
-    fig.update_xaxes(title_text="expected crashes per 90 days", showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(title_text="challans, last 90 days")
+    fig = _base_layout(fig, t("enf.scatter_title"), height=380)
+    fig.update_layout(
+        hovermode="closest",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"t": 80, "b": 50},
+        title={"y": 0.97, "yanchor": "top"},
+    )
+    fig.update_xaxes(title_text=t("enf.x"), showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(title_text=t("enf.y"))
     return fig
 
 
 def offence_figure(offences: pl.DataFrame) -> go.Figure:
-    """Horizontal bars: challans by offence in the last 90 days."""
+    """Horizontal bars: challans by offence in the last 90 days (offences by their labels)."""
     if offences.is_empty():
-        return empty_figure("No challans in the last 90 days.")
+        return empty_figure(t("enf.no_challans"))
     agg = offences.group_by("offence").agg(pl.col("challans").sum()).sort("challans")
+    lang = current()
     fig = go.Figure(
         go.Bar(
             x=agg["challans"].to_list(),
-            y=[plain(vocabulary.label(o, default=o)) for o in agg["offence"].to_list()],
+            y=[plain(label(o, lang, default=o)) for o in agg["offence"].to_list()],
             orientation="h",
             marker_color="#4575b4",
         )
     )
-    fig = _base_layout(fig, "Challans by offence, last 90 days", height=320)
+    fig = _base_layout(fig, t("enf.offences_title"), height=320)
     fig.update_layout(hovermode="closest", margin={"l": 130})
+    fig.update_yaxes(automargin=True)
     return fig
 
 

@@ -22,6 +22,7 @@ from dash_app.components import (
     register_district_options,
 )
 from dash_app.drive_downloads import drive_download
+from dash_app.i18n import t
 from dash_app.queries import drives as q
 
 PATH = "/drives"
@@ -55,10 +56,7 @@ def layout(drive: str | None = None, **_: str) -> html.Div:
     return html.Div(
         className="page",
         children=[
-            heading(
-                "Did the drive work?",
-                "Crashes at each drive's places against what was expected without the drive.",
-            ),
+            heading(t("drives.title"), t("drives.subtitle")),
             html.Div(className="controls", children=[district_control(P)]),
             html.Div(id=f"{P}-info"),
             download_buttons(P),

@@ -307,6 +307,89 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "en": "%{y} %{x}:00 - %{z:.1f}% of the week's crashes",
         "hi": "%{y} %{x}:00 - सप्ताह की दुर्घटनाओं का %{z:.1f}%",
     },
+    # risk list
+    "risk.subtitle": {
+        "en": "Ranked places for drives: the same rows as the exported lists.",
+        "hi": "अभियानों के लिए क्रमबद्ध स्थान: निर्यात की गई सूचियों जैसी ही पंक्तियाँ।",
+    },
+    "risk.all_stations": {"en": "All police stations", "hi": "सभी थाने"},
+    "risk.rank_by": {"en": "Rank by", "hi": "क्रम का आधार"},
+    "risk.band": {"en": "Band", "hi": "श्रेणी"},
+    "risk.rows": {"en": "Rows", "hi": "पंक्तियाँ"},
+    "risk.all_bands": {"en": "All bands", "hi": "सभी श्रेणियाँ"},
+    "risk.and_above": {"en": "{band} and above", "hi": "{band} और ऊपर"},
+    "risk.only": {"en": "{band} only", "hi": "केवल {band}"},
+    "risk.merge": {
+        "en": "Merge adjacent cells into corridors",
+        "hi": "पास-पास के सेल को गलियारों में मिलाएँ",
+    },
+    "risk.pdf": {"en": "Download PDF drive sheet", "hi": "PDF अभियान पत्रक डाउनलोड"},
+    "risk.km_from": {"en": "km from", "hi": "कि.मी. से"},
+    "risk.km_to": {"en": "km to", "hi": "कि.मी. तक"},
+    "risk.peak": {"en": "When (peak)", "hi": "कब (सबसे अधिक)"},
+    "risk.summary": {
+        "en": "{n} places - forecast for {start} to {end}, model {version}, data up to "
+        "{cutoff}. Tap a row for its detail.",
+        "hi": "{n} स्थान - {start} से {end} का पूर्वानुमान, मॉडल {version}, डेटा {cutoff} तक। "
+        "विवरण के लिए पंक्ति पर टैप करें।",
+    },
+    "risk.wide_title": {
+        "en": "Whole roads in a station area: no GPS, no km marker",
+        "hi": "थाना क्षेत्र की पूरी सड़कें: न GPS, न कि.मी. पत्थर",
+    },
+    "risk.wide_text": {
+        "en": "Each row is a road named in FIRs that carry neither coordinates nor a km stone, "
+        "over a whole police-station area (often 10 km or more). They are ranked among "
+        "themselves and never against the places above: their expected crashes add up a long "
+        "road. Ask the station for km markers or GPS to turn them into places.",
+        "hi": "हर पंक्ति FIR में दर्ज ऐसी सड़क है जिसमें न निर्देशांक हैं न कि.मी. पत्थर, पूरे थाना "
+        "क्षेत्र में (अक्सर 10 कि.मी. या अधिक)। इन्हें आपस में क्रम दिया गया है, ऊपर के स्थानों से "
+        "तुलना नहीं: इनकी अनुमानित दुर्घटनाएँ एक लंबी सड़क का जोड़ हैं। इन्हें स्थान बनाने के लिए "
+        "थाने से कि.मी. पत्थर या GPS माँगें।",
+    },
+    # enforcement
+    "enf.title": {"en": "Enforcement vs risk", "hi": "प्रवर्तन बनाम जोखिम"},
+    "enf.subtitle": {
+        "en": "High-risk places that see few challans come first.",
+        "hi": "कम चालान वाले अधिक जोखिम के स्थान पहले।",
+    },
+    "enf.gap_title": {
+        "en": "Enforcement gap: high risk, few challans",
+        "hi": "प्रवर्तन की कमी: अधिक जोखिम, कम चालान",
+    },
+    "enf.expected_90": {"en": "Crashes expected / 90 d", "hi": "अनुमानित दुर्घटनाएँ / 90 दिन"},
+    "enf.challans_90": {"en": "Challans, last 90 d", "hi": "चालान, पिछले 90 दिन"},
+    "enf.per_crash": {"en": "Challans per crash", "hi": "प्रति दुर्घटना चालान"},
+    "enf.why_listed": {"en": "Why listed", "hi": "सूची में क्यों"},
+    "enf.no_forecast": {"en": "No forecast yet.", "hi": "अभी कोई पूर्वानुमान नहीं।"},
+    "enf.scatter_title": {
+        "en": "Where risk is vs where challans are issued",
+        "hi": "जोखिम कहाँ है बनाम चालान कहाँ कटते हैं",
+    },
+    "enf.x": {"en": "expected crashes per 90 days", "hi": "प्रति 90 दिन अनुमानित दुर्घटनाएँ"},
+    "enf.y": {"en": "challans, last 90 days", "hi": "चालान, पिछले 90 दिन"},
+    "enf.hover": {
+        "en": "%{text}<br>%{x:.2f} expected crashes / 90 days<br>%{y} challans",
+        "hi": "%{text}<br>%{x:.2f} अनुमानित दुर्घटनाएँ / 90 दिन<br>%{y} चालान",
+    },
+    "enf.none": {
+        "en": "No forecast places for this selection.",
+        "hi": "इस चयन के लिए कोई पूर्वानुमान स्थान नहीं।",
+    },
+    "enf.offences_title": {
+        "en": "Challans by offence, last 90 days",
+        "hi": "अपराध अनुसार चालान, पिछले 90 दिन",
+    },
+    "enf.no_challans": {
+        "en": "No challans in the last 90 days.",
+        "hi": "पिछले 90 दिनों में कोई चालान नहीं।",
+    },
+    # drives
+    "drives.title": {"en": "Did the drive work?", "hi": "क्या अभियान सफल रहा?"},
+    "drives.subtitle": {
+        "en": "Crashes at each drive's places against what was expected without the drive.",
+        "hi": "हर अभियान के स्थानों पर दुर्घटनाएँ, बिना अभियान की अपेक्षा के मुकाबले।",
+    },
     # corridor detail
     "corridor.subtitle": {
         "en": "Why a place is risky, when, and what happened there recently.",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from app_clients import serve_in_thread
-from chrome import CHROMEDRIVER, chrome_options, start_chrome
+from chrome import CHROMEDRIVER, chrome_options, emulate_screen, start_chrome
 from worlds import PASSWORD
 
 from dash_app.app import create_app
@@ -52,6 +52,7 @@ def chrome_at():
         opts = chrome_options(width, height, "--hide-scrollbars")
         opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         drivers.append(start_chrome(opts))
+        emulate_screen(drivers[-1], width, height)
         return drivers[-1]
 
     yield start
@@ -91,3 +92,56 @@ def test_overview_loads_without_console_errors(server, chrome_at) -> None:
     time.sleep(1.0)
     errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == []
+
+
+def _page_url(base: str, path: str, app) -> str:
+    return base + path.format(unit=_top_unit(app))
+
+
+def test_every_page_fits_a_390px_phone(server, chrome_at) -> None:
+    """No page is wider than the phone (document scrollWidth within the viewport), in English
+    and in Hindi; the risk list shows cards (rank, place, crashes, band, peak) instead of a grid."""
+    base, app = server
+    driver = chrome_at(390, 844)
+    _login(driver, base)
+    too_wide = {}
+    for lang in ("en", "hi"):
+        driver.get(f"{base}/lang/{lang}?next=/")
+        for path, ready in PAGES.items():
+            driver.get(_page_url(base, path, app))
+            _wait(driver, ready)
+            time.sleep(0.8)
+            width = driver.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert width[1] == 390
+            if width[0] > width[1]:
+                too_wide[(lang, path)] = width
+    assert too_wide == {}
+    links = driver.find_elements("css selector", ".nav .nav-link")
+    assert links and all(  # the nav wraps: every page link is on screen, none cut
+        0 <= link.rect["x"] and link.rect["x"] + link.rect["width"] <= 390 for link in links
+    )
+    driver.get(f"{base}/lang/en?next=/risk-list")
+    card = _wait(driver, "#risk-cards .risk-card")[0]
+    assert card.is_displayed() and "#1" in card.text and "Peak:" in card.text
+    assert "crashes expected" in card.text and card.find_element("css selector", ".band")
+    assert not driver.find_element("id", "risk-grid").is_displayed()
+
+
+def test_language_switch_changes_every_page(server, chrome_at) -> None:
+    base, app = server
+    driver = chrome_at(1280, 900)
+    _login(driver, base)
+    headings = {}
+    for lang in ("en", "hi", "en"):
+        driver.get(f"{base}/lang/{lang}?next=/")
+        for path, ready in PAGES.items():
+            driver.get(_page_url(base, path, app))
+            _wait(driver, ready)
+            headings.setdefault(path, []).append(_wait(driver, ".page-heading h2")[0].text)
+        nav = driver.find_element("css selector", ".nav").text
+        assert ("सारांश" in nav) == (lang == "hi")
+    for path, (en, hi, back) in headings.items():
+        assert en != hi and en == back, path
+        assert not any("a" <= ch.lower() <= "z" for ch in hi), (path, hi)

@@ -51,7 +51,7 @@ def test_overview_map_uses_the_configured_basemap(world_db: Path, tmp_path: Path
 
 def test_risk_list_page_keeps_road_wide_units_apart_and_maps_stretches(as_user) -> None:
     with as_user("admin"):
-        rows, _, wide, title = risk_list.update_grid(None, None, 7, "all", "low", 500, [])
+        rows, _, wide, title, cards, _ = risk_list.update_grid(None, None, 7, "all", "low", 500, [])
         _, _, risk_map, _ = overview.update(None, 7)
     assert rows and not any(" | OLD BYPASS" in r["unit_id"] for r in rows)
     assert {r["unit_id"] for r in wide} == {
@@ -60,6 +60,7 @@ def test_risk_list_page_keeps_road_wide_units_apart_and_maps_stretches(as_user) 
         "PS GURUGRAM CITY | OLD BYPASS",
     }
     assert [r["rank"] for r in wide] == [1, 2, 3] and "(3)" in title
+    assert len(cards) == len(rows)  # the phone's cards hold the same rows
     stretch = next(r for r in rows if r["unit_id"] == "NH-44 | km 30-31")
     assert (stretch["km_from"], stretch["km_to"], stretch["road_name"]) == (30.0, 31.0, "NH-44")
     lines = [
@@ -79,7 +80,7 @@ def test_risk_list_page_keeps_road_wide_units_apart_and_maps_stretches(as_user) 
 
 def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path) -> None:
     with as_user("karnal_sp"):
-        rows, _, wide, _ = risk_list.update_grid("Panipat", None, 7, "all", "low", 500, [])
+        rows, _, wide, *_ = risk_list.update_grid("Panipat", None, 7, "all", "low", 500, [])
         _, _, risk_map, title = overview.update("Panipat", 30)
     assert rows and {r["district"] for r in rows} == {"Karnal"}
     assert wide and {r["district"] for r in wide} == {"Karnal"}
@@ -94,7 +95,7 @@ def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path
 
 def test_risk_grid_filters(as_user) -> None:
     with as_user("admin"):
-        rows, summary, _, _ = risk_list.update_grid(
+        rows, summary, *_ = risk_list.update_grid(
             "Gurugram", None, 30, "fatal_grievous", "high", 50, []
         )
     assert rows and all(
@@ -195,7 +196,7 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
     with app.server.test_request_context("/"):
         login_user(AppUser("hq", "admin", None))
         kpis, _, _, _ = overview.update(None, 7)
-        rows, summary, wide, _ = risk_list.update_grid(None, None, 7, "all", "low", 100, [])
+        rows, summary, wide, *_ = risk_list.update_grid(None, None, 7, "all", "low", 100, [])
         weekly, _heat, calendar = periods.update(None)
         note, *_ = enforcement.update(None, 30)
         health = _text(model_health.update("x"))
