@@ -390,6 +390,41 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "en": "Crashes at each drive's places against what was expected without the drive.",
         "hi": "हर अभियान के स्थानों पर दुर्घटनाएँ, बिना अभियान की अपेक्षा के मुकाबले।",
     },
+    "drives.col.drive": {"en": "Drive", "hi": "अभियान"},
+    "drives.col.name": {"en": "Name", "hi": "नाम"},
+    "drives.col.places": {"en": "Places", "hi": "स्थान"},
+    "drives.col.from": {"en": "From", "hi": "से"},
+    "drives.col.data_to": {"en": "Data to", "hi": "डेटा तक"},
+    "drives.col.before": {"en": "Crashes before", "hi": "पहले दुर्घटनाएँ"},
+    "drives.col.after": {"en": "Crashes after", "hi": "बाद में दुर्घटनाएँ"},
+    "drives.col.expected": {"en": "Expected without drive", "hi": "बिना अभियान अपेक्षित"},
+    "drives.col.change": {"en": "Change", "hi": "बदलाव"},
+    "drives.col.ci_low": {"en": "90% range from", "hi": "90% सीमा से"},
+    "drives.col.challans_before": {"en": "Challans before", "hi": "पहले चालान"},
+    "drives.col.challans_during": {"en": "Challans during", "hi": "दौरान चालान"},
+    "drives.col.verdict": {"en": "Verdict", "hi": "निष्कर्ष"},
+    "drives.not_evaluated": {
+        "en": "No drive has been evaluated yet. The state crime records team imports the drives "
+        "(`roadsafety drives import FILE`) and runs `roadsafety drives evaluate`.",
+        "hi": "अभी तक किसी अभियान का मूल्यांकन नहीं हुआ। राज्य अपराध रिकॉर्ड टीम अभियान आयात "
+        "(`roadsafety drives import FILE`) करके `roadsafety drives evaluate` चलाती है।",
+    },
+    "drives.info": {
+        "en": "Evaluated {when} on crash records {start} to {end}; {where}. Tap a drive for its "
+        "chart and map.",
+        "hi": "{when} को {start} से {end} तक के दुर्घटना रिकॉर्ड पर मूल्यांकन; {where}। चार्ट और "
+        "मानचित्र के लिए किसी अभियान पर टैप करें।",
+    },
+    "drives.places": {"en": "Its places ({n})", "hi": "इसके स्थान ({n})"},
+    "drives.no_place": {"en": "No place to draw.", "hi": "दिखाने को कोई स्थान नहीं।"},
+    "drives.choose": {
+        "en": "Choose a drive in the list to see its months and places.",
+        "hi": "महीने और स्थान देखने के लिए सूची में कोई अभियान चुनें।",
+    },
+    "drives.outside": {
+        "en": "This drive is outside your district.",
+        "hi": "यह अभियान आपके ज़िले से बाहर है।",
+    },
     # corridor detail
     "corridor.subtitle": {
         "en": "Why a place is risky, when, and what happened there recently.",
