@@ -342,19 +342,15 @@ def base_map(
     """A Leaflet map of ``layers`` framed on ``points`` (latitude/longitude), with the basemap
     tiles when a tile URL is configured (none on an intranet).
 
-    ``center``/``zoom`` are given beside ``bounds`` and the viewport is not tracked: dash-leaflet
-    1.1 compares the map's centre with an unset ``center`` after every move otherwise, a
-    JavaScript error on every page load.
+    The viewport is not tracked: dash-leaflet 1.1 compares the map's centre with the unset
+    ``center`` prop after every move otherwise, a JavaScript error on every page load (and a
+    ``center``/``zoom`` prop would override the fit to ``bounds``).
     """
     tiles = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
-    bounds = map_bounds(points)
-    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     return dl.Map(
         id=map_id,
         children=tiles + layers,
-        bounds=bounds,
-        center=centre,
-        zoom=8,
+        bounds=map_bounds(points),
         trackViewport=False,
         className="risk-map",
         attributionControl=bool(tile_url),

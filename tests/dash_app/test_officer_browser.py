@@ -92,6 +92,19 @@ def test_overview_loads_without_console_errors(server, chrome_at) -> None:
     time.sleep(1.0)
     errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == []
+    # the map is framed on what it draws: the drawn places fill most of its height or width
+    fill = driver.execute_script(
+        """const box = document.querySelector('#overview-map-box .leaflet-container')
+               .getBoundingClientRect();
+           let t = 1e9, b = -1e9, l = 1e9, r = -1e9;
+           for (const p of document.querySelectorAll('#overview-map-box path.leaflet-interactive')) {
+             const q = p.getBoundingClientRect();
+             t = Math.min(t, q.top); b = Math.max(b, q.bottom);
+             l = Math.min(l, q.left); r = Math.max(r, q.right);
+           }
+           return Math.max((b - t) / box.height, (r - l) / box.width);"""
+    )
+    assert fill > 0.75
 
 
 def _page_url(base: str, path: str, app) -> str:
