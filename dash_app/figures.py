@@ -368,7 +368,7 @@ def map_legend() -> html.Div:
         ]
         + [
             html.Span(t("map.hint"), className="legend-hint"),
-            html.Span(t("band.explain"), className="legend-hint legend-bands"),
+            html.Span(vocabulary.band_explanation(current()), className="legend-hint legend-bands"),
         ],
     )
 

@@ -50,3 +50,16 @@ def test_labels_drivers_and_dates_have_hindi() -> None:
     assert vocabulary.text("ctl.next_days", "hi", days=7) == "अगले 7 दिन"
     with pytest.raises(KeyError):
         vocabulary.text("no.such.key", "en")
+
+
+def test_band_explanation_follows_the_band_shares(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "top 1% are Very high, the next 4% High, the next 15% Medium" in (
+        vocabulary.band_explanation("en")
+    )
+    monkeypatch.setattr(
+        vocabulary, "BAND_SHARES", ((0.02, "very_high"), (0.1, "high"), (0.3, "medium"))
+    )
+    assert "top 2% are Very high, the next 8% High, the next 20% Medium" in (
+        vocabulary.band_explanation("en")
+    )
+    assert "बहुत अधिक" in vocabulary.band_explanation("hi")

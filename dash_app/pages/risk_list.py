@@ -23,6 +23,7 @@ from dash_app.components import (
 )
 from dash_app.i18n import t
 from dash_app.pages.overview import corridor_href
+from roadsafety import vocabulary
 from roadsafety.vocabulary import date_label
 
 PATH = "/risk-list"
@@ -193,7 +194,7 @@ def layout(**_: str) -> html.Div:
             ),
             download_buttons(P, t("risk.pdf")),
             html.Div(id=f"{P}-summary", className="summary"),
-            html.P(t("band.explain"), className="muted small"),
+            html.P(vocabulary.band_explanation(i18n.current()), className="muted small"),
             list_grid(
                 f"{P}-grid",
                 cols,

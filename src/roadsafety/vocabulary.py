@@ -246,10 +246,10 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "hi": "अनुमानित स्थान (मानचित्र वाली सड़क से आगे): ",
     },
     "band.explain": {
-        "en": "Bands: the forecast ranks every place; the top 1% are Very high, the next 4% High, "
-        "the next 15% Medium, the rest Low.",
-        "hi": "श्रेणियाँ: पूर्वानुमान हर स्थान को क्रम देता है; सबसे ऊपर के 1% बहुत अधिक, अगले 4% "
-        "अधिक, अगले 15% मध्यम, बाकी कम।",
+        "en": "Bands: the forecast ranks every place; the top {a}% are {very_high}, the next {b}% "
+        "{high}, the next {c}% {medium}, the rest {low}.",
+        "hi": "श्रेणियाँ: पूर्वानुमान हर स्थान को क्रम देता है; सबसे ऊपर के {a}% {very_high}, अगले "
+        "{b}% {high}, अगले {c}% {medium}, बाकी {low}।",
     },
     # periods
     "periods.subtitle": {
@@ -657,6 +657,15 @@ def text(key: str, lang: str = "en", **values: object) -> str:
         raise KeyError(f"no app text {key!r} in the vocabulary")
     template = APP_TEXTS[key][lang]
     return template.format(**values) if values else template
+
+
+def band_explanation(lang: str = "en") -> str:
+    """What the bands mean, from :data:`BAND_SHARES` (shown under the map and the risk list)."""
+    cuts = [share * 100 for share, _ in BAND_SHARES]
+    shares = [cuts[0], cuts[1] - cuts[0], cuts[2] - cuts[1]]
+    names = {band: label(band, lang) for band in BAND_KEYS}
+    values = dict(zip("abc", (f"{x:g}" for x in shares)))
+    return text("band.explain", lang, **values, **names)
 
 
 def drivers_label(drivers: str | None, lang: str = "en") -> str:
