@@ -33,7 +33,7 @@ def layout(**_: str) -> html.Div:
         children=[
             heading(t("page.overview"), t("overview.subtitle")),
             html.Div(className="controls", children=[district_control(P), window_control(P)]),
-            dcc.Loading(html.Div(id=f"{P}-kpis", className="kpis")),
+            dcc.Loading(html.Div(id=f"{P}-kpis")),
             html.Div(id=f"{P}-alerts"),
             html.Div(
                 className="card",
@@ -79,7 +79,10 @@ def kpi_block(store: queries.AppStore, district: str | None) -> list:
     totals = queries.kpis(store, district)
     sources = {total.source for _, total in totals}
     note = t("kpi.source_places") if "places" in sources else t("kpi.source_weekly")
-    return [*figures.kpi_cards(totals), html.P(note, className="kpi-note")]
+    return [
+        html.Div(figures.kpi_cards(totals), className="kpis"),
+        html.P(note, className="kpi-note"),
+    ]
 
 
 def corridor_href(unit_id: str) -> str:
