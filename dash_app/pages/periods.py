@@ -23,19 +23,18 @@ def cal_columns() -> list[dict]:
     """The upcoming-weeks grid's columns, headers in the caller's language (Risk and Why kept
     visible on a phone: narrow fixed columns, Why wraps)."""
     return [
-        {"field": "period_start", "headerName": t("periods.week_from"), "width": 92},
-        {"field": "expected", "headerName": t("periods.expected"), "width": 90},
-        {"field": "range80", "headerName": t("periods.range80"), "width": 80},
+        {"field": "period_start", "headerName": t("periods.week_from"), "width": 78},
+        {"field": "expected", "headerName": t("periods.expected_range"), "width": 92},
         {
             "field": "risk",
             "headerName": t("periods.risk"),
-            "width": 76,
+            "width": 68,
             "cellClass": {"function": "params.data.high ? 'band band-high' : ''"},
         },
         {
             "field": "drivers",
             "headerName": t("periods.why"),
-            "minWidth": 110,
+            "minWidth": 96,
             "flex": 1,
             "wrapText": True,
             "autoHeight": True,
@@ -94,8 +93,7 @@ def calendar_rows(forecast: pl.DataFrame, today: date) -> list[dict]:
     return [
         {
             "period_start": date_label(r["period_start"], lang),
-            "expected": r["expected"],
-            "range80": r["range80"],
+            "expected": f"{r['expected']} ({r['range80']})",
             "risk": t("periods.risk_high" if r["high_risk"] else "periods.risk_usual"),
             "high": bool(r["high_risk"]),
             "drivers": figures.drivers_text(r["drivers"]),

@@ -272,6 +272,10 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "periods.to": {"en": "to", "hi": "तक"},
     "periods.expected": {"en": "Crashes expected", "hi": "अनुमानित दुर्घटनाएँ"},
     "periods.range80": {"en": "80% range", "hi": "80% सीमा"},
+    "periods.expected_range": {
+        "en": "Crashes expected (80% range)",
+        "hi": "अनुमानित दुर्घटनाएँ (80% सीमा)",
+    },
     "periods.risk": {"en": "Risk", "hi": "जोखिम"},
     "periods.why": {"en": "Why", "hi": "क्यों"},
     "periods.risk_high": {"en": "High", "hi": "अधिक"},

@@ -135,6 +135,10 @@ def test_every_page_fits_a_390px_phone(server, chrome_at) -> None:
     assert links and all(  # the nav wraps: every page link is on screen, none cut
         0 <= link.rect["x"] and link.rect["x"] + link.rect["width"] <= 390 for link in links
     )
+    driver.get(f"{base}/lang/en?next=/periods")
+    for col in ("risk", "drivers"):  # Risk and Why visible without scrolling sideways
+        head = _wait(driver, f"#periods-calendar .ag-header-cell[col-id='{col}']")[0]
+        assert head.rect["x"] + min(head.rect["width"], 60) <= 390, col
     driver.get(f"{base}/lang/en?next=/risk-list")
     card = _wait(driver, "#risk-cards .risk-card")[0]
     assert card.is_displayed() and "#1" in card.text and "Peak:" in card.text
