@@ -513,7 +513,7 @@ def history_figure(monthly: pl.DataFrame, title: str, last: date | None = None) 
     )
     fig = _base_layout(fig, title, height=300)
     fig.update_layout(barmode="overlay", bargap=0.15)
-    fig.update_xaxes(dtick="M6", tickformat="%b %Y")
+    fig.update_xaxes(dtick="M6", tickformat="%b<br>%Y", tickangle=0)
     return fig
 
 

@@ -173,6 +173,14 @@ def _auto_grid(frame: pl.DataFrame) -> dag.AgGrid:
     return _grid(cols, figures.records(frame))
 
 
+def _named_records(freshness: pl.DataFrame) -> pl.DataFrame:
+    """The kind of records (accidents, challans) in the reader's language."""
+    if freshness.is_empty():
+        return freshness
+    names = {k: t(f"records.{k}") for k in ("accidents", "challans")}
+    return freshness.with_columns(pl.col("records").replace(names))
+
+
 def champion_card(champ: dict | None, runs: dict) -> html.Div:
     """Which model is in use, since when, on what data, why, and the forecast runs shown."""
     if champ is None:
@@ -260,7 +268,7 @@ def update(_: str) -> list:
         analyst_section(health),
         html.Div(
             className="card",
-            children=[html.H3(t("health.freshness")), _auto_grid(health.freshness)],
+            children=[html.H3(t("health.freshness")), _auto_grid(_named_records(health.freshness))],
         ),
         html.Div(
             className="card",

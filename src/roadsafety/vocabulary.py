@@ -612,6 +612,8 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "hi": "लोड राज्य-स्तरीय फ़ाइलें हैं: ये राज्य-स्तर के उपयोगकर्ताओं को दिखती हैं।",
     },
     "health.audit": {"en": "Audit: latest app events", "hi": "ऑडिट: ऐप की हाल की घटनाएँ"},
+    "records.accidents": {"en": "Crashes", "hi": "दुर्घटनाएँ"},
+    "records.challans": {"en": "Challans", "hi": "चालान"},
     "col.records": {"en": "Records", "hi": "रिकॉर्ड"},
     "col.n": {"en": "Number", "hi": "संख्या"},
     "col.first": {"en": "First", "hi": "पहला"},
