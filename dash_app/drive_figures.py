@@ -7,7 +7,8 @@ import h3
 import plotly.graph_objects as go
 import polars as pl
 
-from dash_app.figures import _base_layout, base_map, empty_figure, fmt_num
+from dash_app.figures import _base_layout, empty_figure, fmt_num
+from dash_app.maps import base_map
 
 PERIOD_COLOURS = {"before": "#9aa5b1", "after": "#4575b4"}
 MAX_CELLS = 400

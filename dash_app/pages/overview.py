@@ -8,7 +8,7 @@ import flask
 from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dash_app import figures, i18n, inputs, queries
+from dash_app import figures, i18n, inputs, maps, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
     WINDOWS,
@@ -40,7 +40,7 @@ def layout(**_: str) -> html.Div:
                 children=[
                     html.H3(t("map.title"), id=f"{P}-map-title"),
                     dcc.Loading(html.Div(id=f"{P}-map-box", className="map-box")),
-                    figures.map_legend(),
+                    maps.map_legend(),
                 ],
             ),
             dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
@@ -103,7 +103,7 @@ def update(district: str | None, window: int) -> tuple:
     config = flask.current_app.config  # the basemap create_app was given
     tile, attribution = config.get("BASEMAP_URL"), config.get("BASEMAP_ATTRIBUTION")
     paths = queries.stretch_paths(store)
-    risk_map = figures.risk_map(units, tile, attribution, f"{P}-map", paths)
+    risk_map = maps.risk_map(units, tile, attribution, f"{P}-map", paths)
     run = queries.run_of(store, window)
     lang = i18n.current()
     title = t(

@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 from worlds import app_world
 
-from dash_app import figures, queries
+from dash_app import figures, maps, queries
 from dash_app.auth import app_store
 from dash_app.pages import corridor, overview
 
@@ -31,7 +31,7 @@ def test_map_fits_the_district_and_ignores_a_stray_point(as_user) -> None:
     assert karnal.bounds[1][0] - karnal.bounds[0][0] < 0.5
     units = pl.DataFrame({"latitude": [29.0 + i / 1000 for i in range(99)] + [12.0]})
     units = units.with_columns(longitude=pl.col("latitude") * 0 + 76.0)
-    assert figures.map_bounds(units)[0][0] > 28.5  # one mis-placed record does not shrink it
+    assert maps.map_bounds(units)[0][0] > 28.5  # one mis-placed record does not shrink it
     assert karnal.trackViewport is False  # no console error on move
 
 
@@ -42,7 +42,7 @@ def test_district_names_sit_beneath_the_data(as_user) -> None:
     assert len(panes) == 1 and panes[0].style["zIndex"] < 400  # Leaflet's overlay pane: 400
     names = {m.children.children for m in panes[0].children}
     assert names == {"Karnal", "Panipat", "Gurugram"}
-    assert all(m.children.pane == figures.LABEL_PANE for m in panes[0].children)
+    assert all(m.children.pane == maps.LABEL_PANE for m in panes[0].children)
 
 
 def test_corridor_page_speaks_of_places_not_ids(as_user) -> None:

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_clients import serve_in_thread
 from chrome import CHROMEDRIVER, chrome_options, emulate_screen, start_chrome
 from worlds import PASSWORD
-
-from dash_app.app import create_app
 
 pytestmark = pytest.mark.browser
 WAIT_S = 30
@@ -26,19 +22,6 @@ PAGES = {
     "/drives": "#drives-body, .page",
     "/model-health": "#health-body .card",
 }
-
-
-@pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, world_template: Path
-) -> Iterator[tuple[str, object]]:
-    tmp = tmp_path_factory.mktemp("officer")
-    db = tmp / "wh.duckdb"
-    shutil.copyfile(world_template, db)
-    app = create_app(db, key_dir=tmp / "keys")
-    srv, base = serve_in_thread(app.server)
-    yield base, app
-    srv.close()
 
 
 @pytest.fixture
