@@ -38,6 +38,14 @@ def label_formatter(group: str, lang: str = "en") -> dict:
 BAND_FORMATTER = label_formatter("band")
 
 
+def window_formatter(lang: str = "en") -> dict:
+    """An ag-grid ``valueFormatter`` writing a peak window's day words in ``lang``."""
+    days = dict(zip(vocabulary.DAYS, vocabulary.DAY_LABELS[lang]))
+    days[vocabulary.DAILY] = vocabulary.label(vocabulary.DAILY, lang)
+    chain = "".join(f".split({json.dumps(k)}).join({json.dumps(w)})" for k, w in days.items())
+    return {"function": f"params.value == null ? '' : params.value{chain}"}
+
+
 def band_css() -> str:
     """CSS for ``band band-<key>`` cells and badges, in the vocabulary's band colours."""
     return " ".join(

@@ -51,7 +51,12 @@ def gap_columns() -> list[dict]:
             "valueFormatter": _NUM,
             "width": 150,
         },
-        {"field": "peak_window", "headerName": t("risk.peak"), "minWidth": 170},
+        {
+            "field": "peak_window",
+            "headerName": t("risk.peak"),
+            "minWidth": 170,
+            "valueFormatter": figures.window_formatter(i18n.current()),
+        },
         {
             "field": "gap_reason",
             "headerName": t("enf.why_listed"),

@@ -67,7 +67,7 @@ def columns() -> list[dict]:
         },
         {
             "field": "expected_fatal_grievous",
-            "headerName": t("kpi.severe").strip().capitalize(),
+            "headerName": i18n.key_label("fatal_grievous"),
             "valueFormatter": _NUM,
             "width": 105,
         },
@@ -81,6 +81,7 @@ def columns() -> list[dict]:
         {
             "field": "peak_window",
             "headerName": t("risk.peak"),
+            "valueFormatter": figures.window_formatter(lang),
             "width": 165,
             "wrapText": True,
             "autoHeight": True,
@@ -167,7 +168,10 @@ def layout(**_: str) -> html.Div:
                             f"{P}-severity",
                             [
                                 {"label": t("fig.all"), "value": "all"},
-                                {"label": t("kpi.severe").strip(), "value": "fatal_grievous"},
+                                {
+                                    "label": i18n.key_label("fatal_grievous"),
+                                    "value": "fatal_grievous",
+                                },
                             ],
                             "all",
                         ),

@@ -145,3 +145,13 @@ def test_language_switch_changes_every_page(server, chrome_at) -> None:
     for path, (en, hi, back) in headings.items():
         assert en != hi and en == back, path
         assert not any("a" <= ch.lower() <= "z" for ch in hi), (path, hi)
+
+
+def test_hindi_grid_shows_hindi_days_and_bands(server, chrome_at) -> None:
+    base, _ = server
+    driver = chrome_at(1280, 900)
+    _login(driver, base)
+    driver.get(f"{base}/lang/hi?next=/risk-list")
+    peak = _wait(driver, "#risk-grid .ag-row [col-id='peak_window']")[0].text
+    band = _wait(driver, "#risk-grid .ag-row [col-id='risk_band']")[0].text
+    assert peak.startswith("शुक्र-रवि") and band == "बहुत अधिक"
