@@ -429,6 +429,18 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "en": "This drive is outside your district.",
         "hi": "यह अभियान आपके ज़िले से बाहर है।",
     },
+    "drivefig.none": {
+        "en": "No crashes recorded at these places in the study periods.",
+        "hi": "अध्ययन अवधि में इन स्थानों पर कोई दुर्घटना दर्ज नहीं।",
+    },
+    "drivefig.before": {"en": "Crashes, before the drive", "hi": "दुर्घटनाएँ, अभियान से पहले"},
+    "drivefig.after": {"en": "Crashes since the drive began", "hi": "अभियान शुरू होने के बाद दुर्घटनाएँ"},
+    "drivefig.expected": {"en": "Expected without the drive", "hi": "बिना अभियान अपेक्षित"},
+    "drivefig.title": {
+        "en": "{name}: crashes per month at its places",
+        "hi": "{name}: इसके स्थानों पर प्रति माह दुर्घटनाएँ",
+    },
+    "drivefig.per_month": {"en": "crashes per month", "hi": "प्रति माह दुर्घटनाएँ"},
     # corridor detail
     "corridor.subtitle": {
         "en": "Why a place is risky, when, and what happened there recently.",
