@@ -91,6 +91,24 @@ def cases(app, district: str, unit: str) -> dict[str, tuple[str, dict]]:
         "enforcement (state)": ("enf-note.children", {"enf-window": 7}),
         "model health": ("health-body.children", {}),
         "district options": ("overview-district.options", {}),
+        "plan a drive (state, 4 weeks, 1,200 team-hours)": ("plan-summary.children", plan_values()),
+    }
+
+
+def plan_values(district: str | None = None, hours: str = "1200") -> dict:
+    """Inputs of the Plan a drive page: next Monday for four weeks."""
+    from datetime import date, timedelta
+
+    from roadsafety.exports.plan import next_monday
+
+    monday = next_monday(date.today())
+    return {
+        "plan-district": district,
+        "plan-hours": hours,
+        "plan-shift": 3,
+        "plan-objective": "all",
+        "plan-dates.start_date": str(monday),
+        "plan-dates.end_date": str(monday + timedelta(days=27)),
     }
 
 
@@ -176,6 +194,11 @@ def first_views(app, client, units) -> list[dict]:
             [{"corridor-pick": u} for u in picks],
         ),
         ("risk list, first view of a filter", "risk-grid.rowData", grids),
+        (
+            "plan a drive, first view of a request",
+            "plan-summary.children",
+            [plan_values(d, h) for d in (None, *districts[:2]) for h in ("120", "1200")][:5],
+        ),
     ):
         times = [timed(client, callback_payload(app, output, v)) for v in variants]
         ms = statistics.median(times)

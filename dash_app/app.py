@@ -24,12 +24,13 @@ from dash_app.pages import (
     model_health,
     overview,
     periods,
+    plan,
     risk_list,
 )
 from dash_app.queries import AppStore
 from dash_app.security import init_security
 
-PAGES = (overview, risk_list, periods, corridor, enforcement, drives, model_health)
+PAGES = (overview, risk_list, plan, periods, corridor, enforcement, drives, model_health)
 ASSETS = Path(__file__).parent / "assets"
 
 
@@ -54,7 +55,9 @@ def nav_bar() -> html.Header:
     )
     other = "en" if i18n.current() == "hi" else "hi"
     links = [
-        dcc.Link(t(page_key(p)), href=p.PATH, className="nav-link", id=f"nav-{p.P}") for p in PAGES
+        dcc.Link(t(page_key(p)), href=p.PATH, className="nav-link", id=f"nav-{p.P}")
+        for p in PAGES
+        if not hasattr(p, "ROLES") or (user and user.role in p.ROLES)  # a page may name its roles
     ]
     return html.Header(
         className="topbar",

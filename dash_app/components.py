@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dash_ag_grid as dag
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, ctx, dcc, html
 from dash.development.base_component import Component
 
 from dash_app import queries
@@ -125,3 +127,23 @@ def register_district_options(app: Dash, prefix: str) -> None:
         if scope.district:
             return [scope.district], scope.district, True
         return names, None, False
+
+
+def register_download_buttons(
+    app: Dash, prefix: str, states: list[State], handler: Callable[..., tuple]
+) -> None:
+    """Wire the CSV / Excel / PDF buttons of :func:`download_buttons` to ``handler(fmt, *values)``
+    (``values``: the ``states`` at the click), which returns (download data, message)."""
+
+    @app.callback(
+        Output(f"{prefix}-download", "data"),
+        Output(f"{prefix}-dl-msg", "children"),
+        Input(f"{prefix}-dl-csv", "n_clicks"),
+        Input(f"{prefix}-dl-xlsx", "n_clicks"),
+        Input(f"{prefix}-dl-pdf", "n_clicks"),
+        *states,
+        prevent_initial_call=True,
+    )
+    @secured
+    def download(_csv: object, _xlsx: object, _pdf: object, *values: object) -> tuple:
+        return handler(str(ctx.triggered_id).rsplit("-", 1)[-1], *values)

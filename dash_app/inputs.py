@@ -8,8 +8,10 @@ range or too long becomes the control's default (or None), never an exception an
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from datetime import date
 from typing import TypeVar
 
 import h3
@@ -70,3 +72,29 @@ def _valid_cell(cell: str) -> bool:
 def record(value: object) -> dict:
     """A dict (a grid row, a map feature's properties), else an empty one."""
     return value if isinstance(value, dict) else {}
+
+
+def number(value: object, max_len: int = 20) -> float | None:
+    """A finite number from a number or a short text (``"120"``, ``" 80.5 "``), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = text(value, max_len)
+        try:
+            value = float(value) if value is not None else None
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def day(value: object) -> date | None:
+    """A calendar day from ``YYYY-MM-DD`` text (a date picker may add a time part), else None."""
+    raw = text(value, 40)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        return None

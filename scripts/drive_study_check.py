@@ -3,7 +3,7 @@
 Each world (4 years) has 40 placebo drives at last year's highest-crash places and 10 drives of 4
 places whose crashes were cut by 30% (``roadsafety synth --plant-drives``); both kinds are evaluated
 through the product's path and pooled apart, with the fitted prior (default) and the HSM gamma
-prior. The test suite checks one seed; this shows the spread.
+prior. The test suite checks the fitted prior over the same seeds 1-8.
 
     .venv/bin/python scripts/drive_study_check.py [--seeds 1-8] [--scale 0.5] [--write docs/drives.md]
 """

@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python scripts/screenshots.py                # seeded test world (no pipeline needed)
     .venv/bin/python scripts/screenshots.py --db data/roadsafety.duckdb   # e.g. after `roadsafety demo`
+    .venv/bin/python scripts/screenshots.py --pages plan --width 1440     # one page, 1440px wide
 
 The warehouse is copied to a temporary folder and a throw-away admin user is added to the copy, so
 the real warehouse is never written. Needs Debian ``chromium`` and ``chromium-driver``.
@@ -30,6 +31,7 @@ USER, PASSWORD = "screenshots", "screenshots-only-pw"
 PAGES = (
     ("overview", "/", ".leaflet-interactive"),
     ("risk_list", "/risk-list", "#risk-grid .ag-row"),
+    ("plan", "/plan", "#plan-map .leaflet-interactive"),
     ("periods", "/periods", "#periods-weekly .main-svg"),
     ("corridor", "/corridor?unit={unit}", "#corridor-body .kpi-card"),
     ("enforcement", "/enforcement", "#enf-grid .ag-row"),
@@ -135,9 +137,11 @@ def shoot(
     size: tuple[str, int, int],
     lang: str,
     names: tuple[str, ...],
+    *,
+    with_login: bool = True,
 ) -> None:
     """Save one PNG per page at one screen size and language (``refs``: the corridor unit and
-    the drive shown)."""
+    the drive shown; ``with_login``: the login page too, at the desktop size in English)."""
     from urllib.parse import quote
 
     from chrome import emulate_screen
@@ -147,7 +151,7 @@ def shoot(
     unit, drive = refs
     driver = browser(width, height)
     try:
-        login(driver, base, out if suffix == "" else None)
+        login(driver, base, out if suffix == "" and with_login else None)
         driver.get(f"{base}/lang/{lang}?next=/")
         for name, path, ready in PAGES:
             if name not in names:
@@ -172,6 +176,7 @@ def main() -> None:
         "--db", type=Path, default=None, help="warehouse to show (copied); default: seeded world"
     )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--pages", nargs="+", help="only these pages (default: every page)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -180,10 +185,14 @@ def main() -> None:
         srv, base = start_server(db, Path(tmp))
         try:
             refs = (top_unit(db), first_drive(db))
-            pages = tuple(p[0] for p in PAGES if p[0] != "drives" or refs[1])
+            pages = tuple(
+                p[0]
+                for p in PAGES
+                if (p[0] != "drives" or refs[1]) and (not args.pages or p[0] in args.pages)
+            )
             for size in SIZES:
                 for lang in LANGUAGES:
-                    shoot(base, args.out, refs, size, lang, pages)
+                    shoot(base, args.out, refs, size, lang, pages, with_login=not args.pages)
         finally:
             srv.close()
 

@@ -7,8 +7,8 @@ import this module as ``worlds``. Three worlds, each a function of its seed and 
   made-up centre plus police station + road units, with planted hot units; for the forecasting
   tests, which load it through the real ingest (:func:`ingest_crashes`).
 - :func:`app_world` ``(db_path, seed=, years=, scale=, ...)``: every table the app reads (facts,
-  units, a champion with 7- and 30-day runs, period forecasts, hour profiles, backtest metrics,
-  users), without the forecasting pipeline; also the benchmark's and the screenshots' warehouse.
+  units, a champion with 7- and 30-day runs, period forecasts, hour profiles, where-and-when
+  intensities, backtest metrics with drive-plan coverage, users), without the forecasting pipeline; also the benchmark's and the screenshots' warehouse.
 - :func:`export_world` ``(db_path)`` → :class:`ExportWorld`: a small hand-made warehouse whose
   rows the export tests know one by one (a road of adjacent cells, ties, a ghost cell, road
   stretches on a road with a km fit and on one without, police station + road units with and
@@ -376,6 +376,47 @@ def _app_profile(units: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _app_intensity(
+    forecasts: pl.DataFrame, profile: pl.DataFrame, start: date, end: date
+) -> pl.DataFrame:
+    """Where-and-when intensities of a run: each unit's expected crashes (and fatal + grievous)
+    spread over the 168 hours of the week by its hour profile times how often each weekday
+    occurs in ``[start, end]`` (as the forecasting pipeline stores them)."""
+    days = np.zeros(7)
+    for i in range((end - start).days + 1):
+        days[(start + timedelta(days=i)).weekday()] += 1
+    by_unit = profile.sort("unit_id", "dow", "hour").group_by("unit_id", maintain_order=True)
+    shares = by_unit.agg(pl.col("share")).join(forecasts, on="unit_id")
+    weight = np.stack(shares["share"].to_list()) * np.repeat(days, 24)[None, :]
+    weight /= weight.sum(axis=1, keepdims=True)
+    week = pl.Array(pl.Float32, 168)
+    return pl.DataFrame(
+        {
+            "unit_id": shares["unit_id"],
+            "crashes": pl.Series(
+                weight * shares["expected_crashes"].to_numpy()[:, None], dtype=week
+            ),
+            "fatal_grievous": pl.Series(
+                weight * shares["expected_fatal_grievous"].to_numpy()[:, None], dtype=week
+            ),
+        }
+    )
+
+
+def _plan_backtest(rows: list) -> None:
+    """Drive-plan coverage of the model and of naive (place, 3-hour block) counts per budget."""
+    when = (date(2025, 1, 1), date(2025, 12, 31))
+    for level, model, budget, value in (
+        ("plan", "intensity", "300", 0.12),
+        ("plan", "naive_blocks", "300", 0.08),
+        ("plan", "intensity", "1200", 0.30),
+        ("plan", "naive_blocks", "1200", 0.24),
+        ("plan_fatal_grievous", "intensity", "300", 0.15),
+        ("plan_fatal_grievous", "naive_blocks", "300", 0.09),
+    ):
+        rows.append((model, 1, *when, level, "coverage", budget, value))
+
+
 def _app_backtest(version: str) -> pl.DataFrame:
     rows = []
     models = (
@@ -395,6 +436,7 @@ def _app_backtest(version: str) -> pl.DataFrame:
             ):
                 when = (date(2025, 1, 1), date(2025, 12, 31))
                 rows.append((model, fold, *when, "unit", metric, k, v + fold * 0.01))
+    _plan_backtest(rows)
     frame = pl.DataFrame(rows, schema=schemas.BACKTEST_METRICS, orient="row")
     return frame.with_columns(version_id=pl.lit(version))
 
@@ -448,9 +490,11 @@ def app_world(
         publish_run(con, "v1", "run-old", *old, created=now - timedelta(days=9), cutoff=old[0])
         for run_id, days in {"run-7": 7, "run-30": 30}.items():
             end = today + timedelta(days=days - 1)
+            forecasts, profile = _app_forecasts(units, today, end), _app_profile(units)
             frames = {
-                "forecasts": _app_forecasts(units, today, end),
-                "unit_hour_profile": _app_profile(units),
+                "forecasts": forecasts,
+                "unit_hour_profile": profile,
+                "unit_week_intensity": _app_intensity(forecasts, profile, today, end),
             }
             if days == 30:
                 frames["period_forecasts"] = _app_periods(today, units)

@@ -25,7 +25,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import field, fields, is_dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -48,6 +48,8 @@ from roadsafety.errors import ConfigError
 
 DEFAULT_DB = Path("data/roadsafety.duckdb")
 DEFAULT_LOCK_TIMEOUT_S = 600.0
+# A district's weekly drive plan by default: e.g. five teams on eight 3-hour shifts a week.
+DEFAULT_PLAN_TEAM_HOURS = 120.0
 HARYANA_BBOX = (74.45, 27.6, 77.6, 31.0)
 
 ENV_VARS: dict[str, tuple[str, ...]] = {
@@ -203,6 +205,10 @@ class JobConfig:
     Ratios compare the last ``recent_days`` before the cut-off with the same-length windows of the
     year before it. A check past its ``block`` threshold keeps the champion (the new version is still
     trained, backtested and registered, but not promoted).
+
+    Each run also writes next Monday-Sunday's drive plan per district to the outbox, within
+    ``plan_team_hours`` team-hours a week per district, shifts of ``plan_shift_hours`` hours, aimed
+    at ``plan_objective`` (``all`` crashes or ``fatal_grievous``).
     """
 
     inbox: Path | None = None  # default: inbox/ beside the warehouse
@@ -216,6 +222,18 @@ class JobConfig:
     missing_days_warn: int = Field(2, ge=0)
     missing_days_block: int = Field(7, ge=0)
     standard_windows: tuple[Annotated[int, Field(ge=1, le=367)], ...] = (7, 30)
+    plan_team_hours: float = Field(DEFAULT_PLAN_TEAM_HOURS, gt=0, allow_inf_nan=False)
+    plan_shift_hours: int = Field(3, ge=1, le=12)
+    plan_objective: Literal["all", "fatal_grievous"] = "all"
+
+    @model_validator(mode="after")
+    def _plan_fits_a_shift(self) -> JobConfig:
+        if self.plan_team_hours < self.plan_shift_hours:
+            raise ValueError(
+                f"plan_team_hours {self.plan_team_hours:g} is less than one shift "
+                f"(plan_shift_hours {self.plan_shift_hours})"
+            )
+        return self
 
     @field_validator("volume_warn", "volume_block")
     @classmethod

@@ -12,6 +12,7 @@ here, so a band is never spelt, coloured or cut differently in two places.
   :data:`BAND_TEXT_COLOURS`) for the map, the grids, the PDF and the legends.
 - Days: DESIGN.md's peak-window format writes English three-letter days (:data:`DAYS`, Monday
   first, index = ``dow``); :func:`day_label` and :func:`window_label` render them in a language.
+- :data:`PLAN_PAGE_LABELS`: the words of the app's "Plan a drive" page (group ``plan_page``).
 - :data:`ALL` (``'(all)'``) names the whole region where a district is expected (period forecasts,
   hour-of-week priors, app filters); :data:`UNKNOWN` a record without a district.
 
@@ -82,11 +83,64 @@ DAY_NAMES: dict[str, tuple[str, ...]] = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "hi": ("सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार", "रविवार"),
 }
+# --- the app's "Plan a drive" page (dash_app/pages/plan.py) ----------------------------------------
+# Page words, control labels and grid headers; sentences take their numbers as {0}, {1}, ...
+PLAN_PAGE_LABELS: dict[str, dict[str, str]] = {
+    "plan_title": {"en": "Plan a drive", "hi": "अभियान की योजना"},
+    "plan_subtitle": {
+        "en": "Where and when to put the teams each week, within a budget of team-hours.",
+        "hi": "हर सप्ताह टीमें कहाँ और कब लगाएँ, टीम-घंटों के बजट के भीतर।",
+    },
+    "plan_team_hours": {"en": "Team-hours a week", "hi": "प्रति सप्ताह टीम-घंटे"},
+    "plan_shift_hours": {"en": "Shift length (hours)", "hi": "पाली की अवधि (घंटे)"},
+    "plan_objective": {"en": "Aim at", "hi": "लक्ष्य"},
+    "plan_all_crashes": {"en": "All crashes", "hi": "सभी दुर्घटनाएँ"},
+    "plan_dates": {"en": "Dates", "hi": "तारीख़ें"},
+    "plan_police_station": {"en": "Police station", "hi": "थाना"},
+    "plan_all_stations": {"en": "All police stations", "hi": "सभी थाने"},
+    "plan_col_when": {"en": "When", "hi": "कब"},
+    "plan_col_road": {"en": "Road / km", "hi": "सड़क / किमी"},
+    "plan_col_where": {"en": "Where", "hi": "कहाँ"},
+    "plan_col_district": {"en": "District", "hi": "ज़िला"},
+    "plan_col_team_hours": {"en": "Team-hours a week", "hi": "टीम-घंटे प्रति सप्ताह"},
+    "plan_col_crashes": {"en": "Crashes covered (expected)", "hi": "कवर दुर्घटनाएँ (अपेक्षित)"},
+    "plan_col_fatal_grievous": {
+        "en": "Fatal or grievous covered (expected)",
+        "hi": "कवर घातक या गंभीर (अपेक्षित)",
+    },
+    "plan_col_why": {"en": "Why", "hi": "क्यों"},
+    "plan_download_pdf": {"en": "Download duty sheets (PDF)", "hi": "ड्यूटी पत्रक डाउनलोड (पीडीएफ़)"},
+    "plan_analysts_only": {
+        "en": "Planning drives is for analysts and admins. Ask your district's analyst for a plan.",
+        "hi": "अभियान की योजना केवल विश्लेषक और प्रशासक बनाते हैं। अपने ज़िले के विश्लेषक से योजना माँगें।",
+    },
+    "plan_other_district": {
+        "en": "You can plan drives for {0} only.",
+        "hi": "आप केवल {0} के लिए अभियान की योजना बना सकते हैं।",
+    },
+    "plan_budget_used": {
+        "en": "Budget used: {0} of {1} team-hours a week; {2} places.",
+        "hi": "उपयोग किया गया बजट: {1} में से {0} टीम-घंटे प्रति सप्ताह; {2} स्थान।",
+    },
+    "plan_covered": {
+        "en": "Expected {0} covered: {1} a week ({2} over the {3} days).",
+        "hi": "कवर होने वाली अपेक्षित {0}: {1} प्रति सप्ताह ({3} दिनों में {2})।",
+    },
+    "plan_word_crashes": {"en": "crashes", "hi": "दुर्घटनाएँ"},
+    "plan_word_fatal_grievous": {"en": "fatal or grievous crashes", "hi": "घातक या गंभीर दुर्घटनाएँ"},
+    "plan_legend": {
+        "en": "Colour: expected crashes covered over the plan's dates",
+        "hi": "रंग: योजना की तारीख़ों में कवर होने वाली अपेक्षित दुर्घटनाएँ",
+    },
+}
+LABELS.update(PLAN_PAGE_LABELS)
+
 VOCABULARIES = {
     "band": BAND_KEYS,
     "severity": (*SEVERITIES, "fatal_grievous"),
     "offence": OFFENCES,
     "sentinel": (ALL, UNKNOWN, DAILY),
+    "plan_page": tuple(PLAN_PAGE_LABELS),
 }
 _DAY_TOKEN = re.compile("|".join(DAYS))
 
@@ -174,6 +228,7 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "role.admin": {"en": "admin", "hi": "प्रशासक"},
     "page.overview": {"en": "Overview", "hi": "सारांश"},
     "page.risk_list": {"en": "Risk list", "hi": "जोखिम सूची"},
+    "page.plan": {"en": "Plan a drive", "hi": "अभियान की योजना"},
     "page.periods": {"en": "Periods", "hi": "समय अवधि"},
     "page.corridor": {"en": "Corridor detail", "hi": "स्थान विवरण"},
     "page.enforcement": {"en": "Enforcement", "hi": "प्रवर्तन"},

@@ -20,19 +20,20 @@ def serve_in_thread(server) -> tuple[object, str]:
 
 def callback_payload(app, output_part: str, values: dict) -> dict:
     """A hand-crafted ``/_dash-update-component`` body for the callback whose output contains
-    ``output_part``, with ``values`` (by input id) for its inputs (None for the others)."""
+    ``output_part``, with ``values`` (by input id, or ``id.property`` for a component that gives
+    several inputs) for its inputs (None for the others)."""
     key = next(k for k in app.callback_map if output_part in k)
     spec = app.callback_map[key]
     outputs = [
         dict(zip(("id", "property"), part.rsplit(".", 1))) for part in key.strip(".").split("...")
     ]
-    inputs = [
-        {"id": i["id"], "property": i["property"], "value": values.get(i["id"])}
-        for i in spec["inputs"]
-    ]
+
+    def value(item: dict) -> object:
+        return values.get(f"{item['id']}.{item['property']}", values.get(item["id"]))
+
+    inputs = [{"id": i["id"], "property": i["property"], "value": value(i)} for i in spec["inputs"]]
     state = [
-        {"id": s["id"], "property": s["property"], "value": values.get(s["id"])}
-        for s in spec.get("state", [])
+        {"id": s["id"], "property": s["property"], "value": value(s)} for s in spec.get("state", [])
     ]
     return {
         "output": key,

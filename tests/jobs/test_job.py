@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -230,3 +230,51 @@ def test_sigkill_mid_retrain_keeps_champion_and_next_run_completes(after_first_r
         ]
     assert outcomes[-1] in ("ok", "warned") and len(outcomes) == 2  # the killed run left no row
     assert not list(job_settings.db_path.parent.glob(".*.staging*"))
+
+
+def test_job_writes_next_weeks_plan_per_district_and_a_failed_plan_fails_the_run(
+    after_first_run, monkeypatch: pytest.MonkeyPatch
+):
+    import hashlib
+
+    import polars as pl
+
+    from pipelines.retrain import main
+    from roadsafety.exports.plan import next_monday
+    from roadsafety.jobs import outbox
+
+    job_settings, summary = after_first_run
+    monday = next_monday(date.today())
+    plans = sorted(Path(p) for p in summary.exports if Path(p).name.startswith("plan-"))
+    with read_connection(job_settings.db_path) as con:
+        districts = {
+            r[0] for r in con.execute("SELECT DISTINCT district FROM spatial_units").fetchall()
+        }
+    names = {outbox._slug(d) for d in districts if d}
+    assert {p.name for p in plans} == {
+        f"plan-{n}-{monday}.{fmt}" for n in names for fmt in ("csv", "xlsx")
+    }
+    for path in (p for p in plans if p.suffix == ".csv"):
+        rows = pl.read_csv(path, try_parse_dates=True)
+        assert rows["team_hours_per_week"].sum() <= job_settings.job.plan_team_hours
+        assert set(rows["window_start"]) == {monday}
+        assert set(rows["window_end"]) == {monday + timedelta(days=6)}
+    folder = plans[0].parent
+    before = {p.name: hashlib.sha256(p.read_bytes()).digest() for p in folder.glob("plan-*")}
+
+    def planted(con, run_id, request):
+        raise RuntimeError("planted plan failure")
+
+    monkeypatch.setattr(outbox, "build_plan", planted)
+    for name in [k for k in os.environ if k.startswith("ROADSAFETY_")]:
+        monkeypatch.delenv(name)
+    config = env_for(job_settings)["ROADSAFETY_CONFIG"]
+    assert main(["--config", config]) == 1  # the unattended entry point exits non-zero
+    after = {p.name: hashlib.sha256(p.read_bytes()).digest() for p in folder.glob("plan-*")}
+    assert after == before  # last run's plans are kept as they were
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no staging left
+    with read_connection(job_settings.db_path) as con:
+        outcome, message = con.execute(
+            "SELECT outcome, message FROM job_runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    assert outcome == "failed" and "planted plan failure" in message

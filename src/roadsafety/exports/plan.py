@@ -10,6 +10,11 @@ Public API (the CLI ``roadsafety plan``, the app's "Plan a drive" page and the b
   grievous crashes). Same run and request give identical rows.
 * :func:`plan_rows` — the same from frames and arrays (no warehouse), for callers that already
   hold a run's intensities.
+* :func:`build_plan_for` ``(con, run_id, request, start, end)`` — the plan for other dates than the
+  run's own (the app, which never forecasts, plans next Monday's weeks from a published run): each
+  weekday's expected crashes at the run's daily rate (:func:`rescale_window`), ``window_start`` /
+  ``window_end`` the plan's dates. The run must cover at least a week.
+* :func:`next_monday` — the first day of next week's plan (the app's default, the job's weekly plan).
 
 The allocation (:func:`roadsafety.models.allocation.allocate`) spends at most ``team_hours`` a week
 on whole ``shift_hours`` shifts over the run's stored where-and-when intensities (table
@@ -21,7 +26,8 @@ The plan repeats every week of the run's window; ``expected_*_covered`` are over
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
@@ -29,7 +35,7 @@ import polars as pl
 
 from roadsafety.exports.risk_list import ExportError, RiskListFilter, complete_units, filter_units
 from roadsafety.exports.risk_list import load_run as load_run_info
-from roadsafety.models import allocation
+from roadsafety.models import allocation, intensity
 from roadsafety.store.export_store import RunInfo, read_forecast_units
 from roadsafety.store.model_store import read_week_intensity
 
@@ -244,3 +250,53 @@ def build_plan(con: duckdb.DuckDBPyConnection, run_id: str, request: PlanRequest
     info = load_run_info(con, run_id)
     units, crashes, fg = scoped_units(con, run_id, request)
     return plan_rows(units, crashes, fg, request, info)
+
+
+def rescale_window(
+    values: np.ndarray, run_start: date, run_end: date, start: date, end: date
+) -> np.ndarray:
+    """Expected values per hour-of-week bin over ``[run_start, run_end]`` moved to ``[start, end]``.
+
+    Each bin keeps its weekday's daily rate: it is multiplied by how often that weekday occurs in
+    the new window over how often it occurs in the run's window.
+
+    Raises:
+        ExportError: when the run's window misses a weekday (shorter than a week).
+    """
+    before = intensity.day_counts(run_start, run_end)
+    if (before == 0).any():
+        raise ExportError(
+            f"forecast run {run_start}..{run_end} is shorter than a week: it cannot be moved to "
+            "other dates"
+        )
+    factor = np.repeat(intensity.day_counts(start, end) / before, 24)
+    return values * factor[None, :]
+
+
+def build_plan_for(
+    con: duckdb.DuckDBPyConnection, run_id: str, request: PlanRequest, start: date, end: date
+) -> pl.DataFrame:
+    """The drive plan for ``[start, end]`` from a run of other dates (module docstring).
+
+    Same as :func:`build_plan` when the dates are the run's own.
+
+    Raises:
+        ExportError: as :func:`build_plan`, when ``end`` is before ``start``, or when the run
+            covers less than a week and the dates differ.
+    """
+    request.validate()
+    if end < start:
+        raise ExportError(f"the plan's last day {end} is before its first day {start}")
+    info = load_run_info(con, run_id)
+    if (start, end) == (info.window_start, info.window_end):
+        return build_plan(con, run_id, request)
+    units, crashes, fg = scoped_units(con, run_id, request)
+    crashes = rescale_window(crashes, info.window_start, info.window_end, start, end)
+    fg = rescale_window(fg, info.window_start, info.window_end, start, end)
+    moved = replace(info, window_start=start, window_end=end)
+    return plan_rows(units, crashes, fg, request, moved)
+
+
+def next_monday(today: date) -> date:
+    """The first Monday after ``today`` (a Monday gives the one a week later)."""
+    return today + timedelta(days=7 - today.weekday())

@@ -1,5 +1,5 @@
 """The retrain job, one run: lock → inbox → ingest → checks → retrain/promote → forecasts → outbox
-→ drives evaluated again.
+(risk lists, then each district's drive plan for next Monday to Sunday) → drives evaluated again.
 
 Safe unattended:
 
@@ -8,6 +8,8 @@ Safe unattended:
   champion, its forecasts and all loaded data as they were, and the app keeps serving them;
 * forecasts are published by run id, so readers never see a half-written forecast;
 * a rejected inbox file is moved aside with its reason and does not stop the others;
+* the weekly plans reach the outbox all together or not at all: a failed plan fails the run (exit
+  code non-zero) and leaves the outbox's files as they were;
 * each run writes a summary row to ``job_runs`` and JSON-lines logs to ``logs/job-YYYY-MM-DD.jsonl``.
 """
 
@@ -23,14 +25,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from roadsafety.config import Settings
 from roadsafety.errors import JobBusy
 from roadsafety.jobs import checks as chk
 from roadsafety.jobs import inbox as ib
-from roadsafety.jobs.outbox import write_standard_exports
+from roadsafety.jobs.outbox import write_standard_exports, write_weekly_plans
 from roadsafety.store import job_store
 from roadsafety.store.connection import read_connection, write_connection
 
@@ -234,6 +236,21 @@ def publish_step(settings: Settings, summary: JobSummary, today: date) -> None:
     ]
 
 
+def plan_step(settings: Settings, summary: JobSummary, today: date) -> None:
+    """Each district's drive plan for next Monday to Sunday, from the champion's forecast of that
+    week (made when absent), into today's outbox (settings ``[job] plan_*``)."""
+    from roadsafety.exports.plan import next_monday
+    from roadsafety.forecasts import pipeline
+
+    monday = next_monday(today)
+    run_id = pipeline.ensure_forecast(settings, monday, monday + timedelta(days=6))
+    summary.forecast_runs.append(run_id)
+    outbox = settings.job_dir("outbox") / f"{today:%Y-%m-%d}"
+    plans = write_weekly_plans(settings, run_id, outbox)
+    summary.exports += [str(p) for p in plans]
+    log.info("wrote %d plan files for the week from %s to %s", len(plans), monday, outbox)
+
+
 def drives_step(settings: Settings) -> None:
     """Evaluate the stored enforcement drives on the new data (the app shows the stored result)."""
     from roadsafety.forecasts.drive_runs import refresh_evaluation
@@ -278,6 +295,7 @@ def run_job(
             summary.checks = [c.as_dict() for c in found]
             retrain_step(settings, summary, found, force_retrain)
             publish_step(settings, summary, today)
+            plan_step(settings, summary, today)
             drives_step(settings)
             rejected = any(i["outcome"] == "rejected" for i in summary.inputs)
             summary.outcome = "warned" if rejected or chk.worst(found) != "ok" else "ok"
