@@ -16,6 +16,7 @@ WAIT_S = 30
 PAGES = {
     "/": "#overview-map-box .leaflet-interactive",
     "/risk-list": "#risk-cards .risk-card",
+    "/plan": "#plan-map .leaflet-interactive",
     "/periods": "#periods-weekly .main-svg",
     "/corridor?unit={unit}": "#corridor-body .kpi-card",
     "/enforcement": "#enf-grid .ag-row",
