@@ -7,13 +7,16 @@ one process. ``roadsafety serve`` runs ``create_app(...).server`` under waitress
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import dash
 from dash import Dash, dcc, html
 from flask_login import current_user
 
-from dash_app import auth, figures
+from dash_app import auth, figures, i18n
+from dash_app.i18n import t
 from dash_app.pages import (
     corridor,
     drives,
@@ -31,28 +34,48 @@ PAGES = (overview, risk_list, plan, periods, corridor, enforcement, drives, mode
 ASSETS = Path(__file__).parent / "assets"
 
 
+def page_key(page: object) -> str:
+    """The vocabulary key of a page's name (``page.<module>``)."""
+    return "page." + page.__name__.rsplit(".", 1)[-1]
+
+
 def nav_bar() -> html.Header:
-    """Top bar: app name, page links, the signed-in user and a sign-out link."""
+    """Top bar: app name, page links (they wrap on a phone), the language switch, the signed-in
+    user and a sign-out link."""
     user = current_user if current_user and current_user.is_authenticated else None
     who = (
-        f"{user.id} ({user.role}{', ' + user.district if user.district else ', all districts'})"
+        t(
+            "app.user",
+            user=user.id,
+            role=t(f"role.{user.role}"),
+            where=user.district or t("app.all_districts"),
+        )
         if user
         else ""
     )
+    other = "en" if i18n.current() == "hi" else "hi"
     links = [
-        dcc.Link(p.TITLE, href=p.PATH, className="nav-link", id=f"nav-{p.P}")
+        dcc.Link(t(page_key(p)), href=p.PATH, className="nav-link", id=f"nav-{p.P}")
         for p in PAGES
         if not hasattr(p, "ROLES") or (user and user.role in p.ROLES)  # a page may name its roles
     ]
     return html.Header(
         className="topbar",
         children=[
-            html.Div("Road safety", className="brand"),
+            html.Div(t("app.name"), className="brand"),
             html.Nav(links, className="nav"),
             html.Div(
                 [
+                    html.A(
+                        t("app.switch"),
+                        href=f"/lang/{other}",
+                        id="lang-switch",
+                        className="lang-switch",
+                        title=t("app.switch_hint"),
+                        lang=other,
+                    ),
                     html.Span(who, className="who"),
-                    html.A("Sign out", href="/logout", className="signout"),
+                    html.A(t("app.sign_out"), href="/logout", className="signout"),
                 ],
                 className="user",
             ),
@@ -75,6 +98,7 @@ def create_app(
     proxy_hops: int = 0,
     tile_url: str | None = None,
     tile_attribution: str | None = None,
+    today: Callable[[], date] = date.today,
 ) -> Dash:
     """Build the app for one warehouse file.
 
@@ -87,6 +111,7 @@ def create_app(
         tile_url, tile_attribution: the map's basemap tiles (settings ``app.tile_url``,
             ``app.tile_attribution``; the CSP allows the tile server's images); none draws the
             map on a plain background (intranet).
+        today: the app's clock for "ahead" and "last year" (tests fix it).
     """
     app = Dash(
         __name__,
@@ -103,7 +128,8 @@ def create_app(
     )
     app.server.config.update(BASEMAP_URL=tile_url, BASEMAP_ATTRIBUTION=tile_attribution)
     key_dir = key_dir or Path.home() / ".config" / "roadsafety"
-    auth.init_auth(app.server, AppStore(db_path), key_dir, secure_cookies, proxy_hops)
+    auth.init_auth(app.server, AppStore(db_path, today), key_dir, secure_cookies, proxy_hops)
+    i18n.init_language(app.server)
     init_security(app, tile_url=tile_url, hsts=secure_cookies)
     for order, page in enumerate(PAGES):
         dash.register_page(

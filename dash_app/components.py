@@ -10,12 +10,10 @@ from dash.development.base_component import Component
 
 from dash_app import queries
 from dash_app.auth import app_store, require_scope, secured
+from dash_app.i18n import current, t
+from roadsafety.vocabulary import ALL, label
 
 WINDOWS = (7, 30)  # the forecast windows a page offers (days)
-NO_FORECAST = (
-    "No forecast has been published yet. Ask the district's IT team to run `roadsafety retrain` "
-    "(or `roadsafety demo`) to create one."
-)
 
 
 def heading(title: str, subtitle: str) -> html.Div:
@@ -28,25 +26,32 @@ def notice(text: str, kind: str = "info") -> html.Div:
     return html.Div(text, className=f"notice notice-{kind}")
 
 
-def download_buttons(prefix: str, pdf_label: str = "Download PDF") -> html.Div:
+def download_buttons(prefix: str, pdf_label: str | None = None) -> html.Div:
     """CSV / Excel / PDF download buttons (ids ``{prefix}-dl-csv|xlsx|pdf``) and a message span."""
     return html.Div(
         className="downloads",
         children=[
-            html.Button("Download CSV", id=f"{prefix}-dl-csv", className="btn"),
-            html.Button("Download Excel", id=f"{prefix}-dl-xlsx", className="btn"),
-            html.Button(pdf_label, id=f"{prefix}-dl-pdf", className="btn"),
+            html.Button(t("ctl.download_csv"), id=f"{prefix}-dl-csv", className="btn"),
+            html.Button(t("ctl.download_xlsx"), id=f"{prefix}-dl-xlsx", className="btn"),
+            html.Button(pdf_label or t("ctl.download_pdf"), id=f"{prefix}-dl-pdf", className="btn"),
             html.Span(id=f"{prefix}-dl-msg", className="dl-msg"),
         ],
     )
 
 
 def list_grid(
-    grid_id: str, columns: list[dict], height: str | None, *, filterable: bool = False, **options
+    grid_id: str,
+    columns: list[dict],
+    height: str | None,
+    *,
+    filterable: bool = False,
+    extra_class: str = "",
+    **options,
 ) -> dag.AgGrid:
     """A sortable, resizable grid with wrapped headers (extra AgGrid ``options`` as given).
 
-    ``height`` None sizes the grid to its rows (for short lists).
+    ``height`` None sizes the grid to its rows (for short lists); ``extra_class`` adds CSS
+    classes (``wide-only``: hidden on a phone, where cards stand in).
     """
     defaults = {
         "sortable": True,
@@ -58,7 +63,7 @@ def list_grid(
         id=grid_id,
         columnDefs=columns,
         rowData=[],
-        className="ag-theme-alpine grid",
+        className=f"ag-theme-alpine grid {extra_class}".strip(),
         defaultColDef=defaults | ({"filter": True} if filterable else {}),
         style={"width": "100%"} | ({"height": height} if height else {}),
         **options,
@@ -92,15 +97,18 @@ def graph_card(
 def district_control(prefix: str) -> html.Div:
     """District dropdown (options filled by :func:`register_district_options`)."""
     field = dcc.Dropdown(
-        id=f"{prefix}-district", placeholder="All districts", clearable=True, searchable=True
+        id=f"{prefix}-district",
+        placeholder=label(ALL, current()),
+        clearable=True,
+        searchable=True,
     )
-    return control("District", field)
+    return control(t("ctl.district"), field)
 
 
 def window_control(prefix: str) -> html.Div:
     """Forecast window choice: next 7 or next 30 days."""
-    windows = [{"label": f"Next {days} days", "value": days} for days in WINDOWS]
-    return control("Window", choice(f"{prefix}-window", windows, WINDOWS[0]))
+    windows = [{"label": t("ctl.next_days", days=days), "value": days} for days in WINDOWS]
+    return control(t("ctl.window"), choice(f"{prefix}-window", windows, WINDOWS[0]))
 
 
 def register_district_options(app: Dash, prefix: str) -> None:

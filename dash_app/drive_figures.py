@@ -7,7 +7,9 @@ import h3
 import plotly.graph_objects as go
 import polars as pl
 
-from dash_app.figures import _base_layout, base_map, empty_figure, fmt_num
+from dash_app.figures import _base_layout, empty_figure, fmt_num, plain
+from dash_app.i18n import t
+from dash_app.maps import base_map
 
 PERIOD_COLOURS = {"before": "#9aa5b1", "after": "#4575b4"}
 MAX_CELLS = 400
@@ -18,16 +20,14 @@ def before_after_figure(months: pl.DataFrame, drive: dict) -> go.Figure:
     """Crashes per month at the drive's places, before and after its start, with the expectation
     without the drive (Empirical Bayes) drawn as a line."""
     if months.is_empty():
-        return empty_figure("No crashes recorded at these places in the study periods.")
+        return empty_figure(t("drivefig.none"))
     fig = go.Figure()
     for period, colour in PERIOD_COLOURS.items():
         part = months.filter(pl.col("period") == period)
         fig.add_bar(
             x=part["month"].to_list(),
             y=part["crashes"].to_list(),
-            name=f"Crashes, {period} the drive"
-            if period == "before"
-            else "Crashes since the drive began",
+            name=t("drivefig.before") if period == "before" else t("drivefig.after"),
             marker_color=colour,
         )
     for i, period in enumerate(PERIOD_COLOURS):  # one line per period: nothing drawn between them
@@ -36,14 +36,14 @@ def before_after_figure(months: pl.DataFrame, drive: dict) -> go.Figure:
             x=line["month"].to_list(),
             y=line["expected"].to_list(),
             mode="lines+markers",
-            name="Expected without the drive",
+            name=t("drivefig.expected"),
             legendgroup="expected",
             showlegend=i == 0,
             line={"color": PLACE_COLOUR, "width": 2.5, "dash": "dash"},
         )
     fig.add_vline(x=drive["after_start"], line_width=1, line_dash="dot", line_color="#333")
-    fig = _base_layout(fig, f"{drive['name']}: crashes per month at its places")
-    fig.update_yaxes(title_text="crashes per month")
+    fig = _base_layout(fig, t("drivefig.title", name=plain(drive["name"])))
+    fig.update_yaxes(title_text=t("drivefig.per_month"))
     return fig
 
 

@@ -1,4 +1,5 @@
-"""Figure and map builders: pure functions from Polars frames to Plotly figures / Dash components.
+"""Figure builders: pure functions from Polars frames to Plotly figures / Dash components (maps:
+:mod:`dash_app.maps`).
 
 No data access here (frames come from :mod:`dash_app.queries`), so every builder is tested directly.
 
@@ -14,19 +15,18 @@ import json
 from datetime import date, datetime
 from html import escape
 
-import dash_leaflet as dl
-import h3
 import plotly.graph_objects as go
 import polars as pl
 from dash import html
 
+from dash_app.i18n import band_labels, current, t
 from roadsafety import vocabulary
+from roadsafety.vocabulary import date_label, label
 
 BAND_COLORS = vocabulary.BAND_COLOURS
 BAND_LABELS = vocabulary.labels("band")
 DAYS = vocabulary.DAYS
 ACCENT = vocabulary.BAND_COLOURS["very_high"]  # forecast line, fatal+grievous bars
-MAP_CELLS = 600
 
 
 def label_formatter(group: str, lang: str = "en") -> dict:
@@ -36,6 +36,14 @@ def label_formatter(group: str, lang: str = "en") -> dict:
 
 
 BAND_FORMATTER = label_formatter("band")
+
+
+def window_formatter(lang: str = "en") -> dict:
+    """An ag-grid ``valueFormatter`` writing a peak window's day words in ``lang``."""
+    days = dict(zip(vocabulary.DAYS, vocabulary.DAY_LABELS[lang]))
+    days[vocabulary.DAILY] = vocabulary.label(vocabulary.DAILY, lang)
+    chain = "".join(f".split({json.dumps(k)}).join({json.dumps(w)})" for k, w in days.items())
+    return {"function": f"params.value == null ? '' : params.value{chain}"}
 
 
 def band_css() -> str:
@@ -90,47 +98,42 @@ def fmt_num(value: float | None, digits: int = 1) -> str:
 
 
 def change_text(forecast: float, last_year: float) -> str:
-    """'+12% vs last year' style comparison ('no crashes last year' when zero)."""
+    """'+12% vs 100 on the same weekdays last year' ('no crashes ...' when zero)."""
     if not last_year:
-        return "no crashes in the same days last year"
+        return t("kpi.no_last_year")
     pct = (forecast - last_year) / last_year * 100
-    return f"{pct:+.0f}% vs {fmt_num(last_year, 0)} in the same days last year"
+    return t("kpi.change", pct=pct, n=fmt_num(last_year, 0))
 
 
-def kpi_cards(kpis: pl.DataFrame) -> list[html.Div]:
-    """One card per window: forecast crashes and fatal+grievous, each against last year."""
+def _kpi_line(value: float, unit_key: str, severe: bool = False) -> html.Div:
+    return html.Div(
+        [
+            html.Span(fmt_num(value), className="kpi-value kpi-severe" if severe else "kpi-value"),
+            html.Span(t(unit_key), className="kpi-unit"),
+        ]
+    )
+
+
+def kpi_cards(kpis: list) -> list[html.Div]:
+    """One card per window (``(days, queries.Total)`` pairs): forecast crashes and fatal+grievous,
+    each against the same weekdays last year."""
+    lang = current()
     cards = []
-    for row in kpis.iter_rows(named=True):
-        span = f"{row['window_start']:%d %b} - {row['window_end']:%d %b}"
+    for days, total in kpis:
+        span = f"{date_label(total.start, lang)} - {date_label(total.end, lang)}"
         cards.append(
             html.Div(
                 className="kpi-card",
                 children=[
-                    html.Div(f"Next {row['window_days']} days", className="kpi-title"),
+                    html.Div(t("ctl.next_days", days=days), className="kpi-title"),
                     html.Div(span, className="kpi-span"),
+                    _kpi_line(total.crashes, "kpi.crashes"),
                     html.Div(
-                        [
-                            html.Span(fmt_num(row["expected_crashes"]), className="kpi-value"),
-                            html.Span(" crashes expected", className="kpi-unit"),
-                        ]
+                        change_text(total.crashes, total.last_year_crashes), className="kpi-delta"
                     ),
+                    _kpi_line(total.fatal_grievous, "kpi.severe", severe=True),
                     html.Div(
-                        change_text(row["expected_crashes"], row["last_year_crashes"]),
-                        className="kpi-delta",
-                    ),
-                    html.Div(
-                        [
-                            html.Span(
-                                fmt_num(row["expected_fatal_grievous"]),
-                                className="kpi-value kpi-severe",
-                            ),
-                            html.Span(" fatal or grievous", className="kpi-unit"),
-                        ]
-                    ),
-                    html.Div(
-                        change_text(
-                            row["expected_fatal_grievous"], row["last_year_fatal_grievous"]
-                        ),
+                        change_text(total.fatal_grievous, total.last_year_fatal_grievous),
                         className="kpi-delta",
                     ),
                 ],
@@ -139,218 +142,74 @@ def kpi_cards(kpis: pl.DataFrame) -> list[html.Div]:
     return cards
 
 
+def drivers_text(drivers: str | None) -> str:
+    """A week's reasons (fog season, Diwali...) in the caller's language."""
+    return vocabulary.drivers_label(drivers, current())
+
+
 def plain(value: object) -> str:
     """Data text made inert for HTML-reading renderers (``<`` ``>`` ``&`` and quotes escaped)."""
     return escape("" if value is None else str(value), quote=True)
 
 
-def _cell_feature(row: dict) -> dict:
-    ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(row["h3_cell"])]
-    ring.append(ring[0])
-    label = (
-        f"<b>{plain(row.get('road_name') or 'Unnamed road')}</b>"
-        f"<br>{plain(row.get('police_station'))}"
-        f"<br>{fmt_num(row['expected_crashes'], 2)} crashes expected"
-        f"<br>{plain(row.get('peak_window'))}"
+def _history_bars(fig: go.Figure, history: pl.DataFrame) -> None:
+    """Recorded weekly crashes; a part-week (data ending mid-week) lighter, hatched and labelled."""
+    h = history.tail(52)
+    if "days" not in h.columns:
+        h = h.with_columns(days=pl.lit(7))
+    full, part = h.filter(pl.col("days") >= 7), h.filter(pl.col("days") < 7)
+    fig.add_bar(
+        x=full["week"].to_list(),
+        y=full["crashes"].to_list(),
+        name=t("fig.recorded"),
+        marker_color="#9aa5b1",
     )
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Polygon", "coordinates": [ring]},
-        "properties": {"unit_id": row["unit_id"], "tooltip": label},
-    }
-
-
-def map_layers(units: pl.DataFrame, max_cells: int = MAP_CELLS) -> list:
-    """GeoJSON layers (one per band, riskiest drawn last) of the top located units."""
-    located = units.filter(pl.col("h3_cell").is_not_null()).sort("rank").head(max_cells)
-    layers = []
-    for band in reversed(BAND_COLORS):
-        rows = located.filter(pl.col("risk_band") == band).to_dicts()
-        if not rows:
-            continue
-        style = {
-            "color": BAND_COLORS[band],
-            "weight": 2,
-            "fillColor": BAND_COLORS[band],
-            "fillOpacity": 0.65,
-        }
-        layers.append(
-            dl.GeoJSON(
-                id={"type": "map-band", "band": band},
-                style=style,
-                hoverStyle={"weight": 3},
-                data={"type": "FeatureCollection", "features": [_cell_feature(r) for r in rows]},
-            )
+    if not part.is_empty():
+        fig.add_bar(
+            x=part["week"].to_list(),
+            y=part["crashes"].to_list(),
+            name=t("fig.part_week"),
+            marker={"color": "#d5dbe0", "pattern": {"shape": "/", "fgcolor": "#7b8794"}},
+            text=[t("fig.days_of_7", n=d) for d in part["days"].to_list()],
+            textposition="outside",
         )
-    return layers
 
 
-def _stretch_parts(row: dict) -> list[str]:
-    """What a road stretch's tooltip says: road and km, station, expected crashes, peak."""
-    km = f"km {row['km_from']:g}-{row['km_to']:g}" if row.get("km_from") is not None else ""
-    return [
-        f"{row.get('road_name') or 'Unnamed road'} {km}".strip(),
-        str(row.get("police_station") or ""),
-        f"{fmt_num(row['expected_crashes'], 2)} crashes expected",
-        str(row.get("peak_window") or ""),
-    ]
-
-
-def _stretch_feature(row: dict, path: list) -> dict:
-    """A road stretch as a GeoJSON LineString along its road."""
-    return {
-        "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": [[lon, lat] for lat, lon in path]},
-        "properties": {
-            "unit_id": row["unit_id"],
-            "tooltip": "<br>".join(escape(p) for p in _stretch_parts(row)),
-        },
-    }
-
-
-def _stretch_points(rows: pl.DataFrame, paths: dict) -> list:
-    """Circles for stretches placed only approximately (beyond the mapped part of their road)."""
-    return [
-        dl.CircleMarker(
-            center=[r["latitude"], r["longitude"]],
-            radius=7,
-            color=BAND_COLORS.get(r["risk_band"], "#555"),
-            children=dl.Tooltip(
-                "approximate place (beyond the mapped road): " + ", ".join(_stretch_parts(r))
-            ),
+def _last_year_line(fig: go.Figure, history: pl.DataFrame, forecast: pl.DataFrame) -> None:
+    """Recorded crashes of the same week 52 weeks before each forecast week (whole weeks only)."""
+    if history.is_empty():
+        return
+    full = history.filter(pl.col("days") >= 7) if "days" in history.columns else history
+    lo, hi = full["week"].min(), full["week"].max()
+    past = (
+        forecast.select("period_start", week=pl.col("period_start") - pl.duration(days=364))
+        .filter(pl.col("week").is_between(lo, hi))
+        .join(full.select("week", "crashes"), on="week", how="left")
+        .with_columns(pl.col("crashes").fill_null(0))  # a week with no crash has no history row
+    )
+    if not past.is_empty():
+        fig.add_scatter(
+            x=past["period_start"].to_list(),
+            y=past["crashes"].to_list(),
+            mode="lines+markers",
+            name=t("fig.last_year_line"),
+            line={"color": "#52606d", "width": 1.5, "dash": "dot"},
         )
-        for r in rows.filter(
-            (pl.col("kind") == "stretch") & ~pl.col("unit_id").is_in(list(paths))
-        ).iter_rows(named=True)
-        if r["latitude"] is not None and r["longitude"] is not None
-    ]
-
-
-def stretch_layers(units: pl.DataFrame, paths: dict, max_rows: int = MAP_CELLS) -> list:
-    """GeoJSON line layers (one per band, riskiest drawn last) of the top road stretches that
-    have a road line in ``paths`` (``unit_id -> [(lat, lon), ...]``); circles for stretches with
-    only an approximate point."""
-    if units.is_empty() or "kind" not in units.columns:
-        return []
-    top = units.sort("rank").head(max_rows)
-    drawn = top.filter(pl.col("unit_id").is_in(list(paths)))
-    layers = _stretch_points(top, paths)
-    for band in reversed(BAND_COLORS):
-        rows = drawn.filter(pl.col("risk_band") == band).to_dicts()
-        if rows:
-            layers.append(
-                dl.GeoJSON(
-                    id={"type": "map-band", "band": f"{band}-road"},
-                    style={"color": BAND_COLORS[band], "weight": 7, "opacity": 0.9},
-                    hoverStyle={"weight": 10},
-                    data={
-                        "type": "FeatureCollection",
-                        "features": [_stretch_feature(r, paths[r["unit_id"]]) for r in rows],
-                    },
-                )
-            )
-    return layers
-
-
-def map_bounds(units: pl.DataFrame, districts: pl.DataFrame | None = None) -> list[list[float]]:
-    """[[south, west], [north, east]] around the units (and district HQs), padded a little."""
-    lats = units["latitude"].drop_nulls().to_list() + (
-        [] if districts is None else districts["latitude"].to_list()
-    )
-    lons = units["longitude"].drop_nulls().to_list() + (
-        [] if districts is None else districts["longitude"].to_list()
-    )
-    if not lats:
-        return [[8.0, 68.0], [37.0, 97.0]]  # India
-    pad = max(0.02, 0.08 * max(max(lats) - min(lats), max(lons) - min(lons)))
-    return [[min(lats) - pad, min(lons) - pad], [max(lats) + 1.5 * pad, max(lons) + pad]]
-
-
-def risk_map(
-    units: pl.DataFrame,
-    tile_url: str | None,
-    attribution: str | None,
-    map_id: str,
-    paths: dict | None = None,
-) -> dl.Map:
-    """Leaflet map of forecast risk (cells, and road stretches along ``paths``); with no tile URL
-    it draws on a plain background (intranet)."""
-    children = map_layers(units) + stretch_layers(units, paths or {})
-    # district names just above each district's units, for orientation when there are no tiles
-    known = pl.col("district").is_not_null() & ~pl.col("district").str.starts_with("(")
-    hq = (
-        units.filter(pl.col("latitude").is_not_null() & known)
-        .group_by("district")
-        .agg(pl.col("latitude").max(), pl.col("longitude").mean())
-    )
-    for row in hq.sort("district").to_dicts():
-        children.append(
-            dl.CircleMarker(
-                center=[row["latitude"], row["longitude"]],
-                radius=0,
-                opacity=0,
-                children=dl.Tooltip(
-                    row["district"],
-                    permanent=True,
-                    direction="top",
-                    offset=[0, -8],
-                    className="district-label",
-                ),
-            )
-        )
-    return base_map(map_id, children, units, tile_url, attribution)
-
-
-def base_map(
-    map_id: str,
-    layers: list,
-    points: pl.DataFrame,
-    tile_url: str | None,
-    attribution: str | None = None,
-) -> dl.Map:
-    """A Leaflet map of ``layers`` framed on ``points`` (latitude/longitude), with the basemap
-    tiles when a tile URL is configured (none on an intranet)."""
-    tiles = [dl.TileLayer(url=tile_url, attribution=attribution or "")] if tile_url else []
-    return dl.Map(
-        id=map_id,
-        children=tiles + layers,
-        bounds=map_bounds(points),
-        className="risk-map",
-        attributionControl=bool(tile_url),
-        zoomSnap=0.25,
-    )
-
-
-def map_legend() -> html.Div:
-    """The band colour key shown under the map."""
-    return html.Div(
-        className="legend",
-        children=[
-            html.Span([html.I(style={"background": c}), BAND_LABELS[b]])
-            for b, c in BAND_COLORS.items()
-        ]
-        + [html.Span("Tap a cell or road stretch to open its detail.", className="legend-hint")],
-    )
 
 
 def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> go.Figure:
-    """Weekly crashes (last year of data) and the weekly forecast with 80% and 95% bands."""
+    """Weekly crashes (last year of data, part-weeks marked), the weekly forecast with 80% and
+    95% bands, and the same weeks last year beside the forecast."""
     if history.is_empty() and forecast.is_empty():
-        return empty_figure("No weekly history or forecast for this selection.")
+        return empty_figure(t("fig.no_weekly"))
     fig = go.Figure()
     if not history.is_empty():
-        h = history.tail(52)
-        fig.add_bar(
-            x=h["week"].to_list(),
-            y=h["crashes"].to_list(),
-            name="Crashes (recorded)",
-            marker_color="#9aa5b1",
-        )
+        _history_bars(fig, history)
     if not forecast.is_empty():
         x = forecast["period_start"].to_list()
-        for lo, hi, name, color in (
-            ("lo95", "hi95", "95% range", "rgba(244,109,67,0.15)"),
-            ("lo80", "hi80", "80% range", "rgba(244,109,67,0.32)"),
+        for lo, hi, key, color in (
+            ("lo95", "hi95", "fig.range95", "rgba(244,109,67,0.15)"),
+            ("lo80", "hi80", "fig.range80", "rgba(244,109,67,0.32)"),
         ):
             fig.add_scatter(
                 x=x + x[::-1],
@@ -359,25 +218,28 @@ def weekly_figure(history: pl.DataFrame, forecast: pl.DataFrame, title: str) -> 
                 fillcolor=color,
                 line={"width": 0},
                 mode="lines",
-                name=name,
+                name=t(key),
                 hoverinfo="skip",
             )
         fig.add_scatter(
             x=x,
             y=forecast["expected"].to_list(),
             mode="lines+markers",
-            name="Forecast",
+            name=t("fig.forecast"),
             line={"color": ACCENT, "width": 2.5},
         )
+        _last_year_line(fig, history, forecast)
     fig = _base_layout(fig, title)
-    fig.update_yaxes(title_text="crashes per week")
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(title_text=t("fig.per_week"))
     return fig
 
 
 def heatmap_figure(profile: pl.DataFrame, title: str) -> go.Figure:
     """Hour x weekday heatmap of the expected share of crashes (percent of the week)."""
     if profile.is_empty():
-        return empty_figure("No hour-of-week profile available.")
+        return empty_figure(t("fig.no_profile"))
+    lang = current()
     grid = [[0.0] * 24 for _ in range(7)]
     for row in profile.iter_rows(named=True):
         grid[int(row["dow"])][int(row["hour"])] = 100.0 * float(row["share"] or 0.0)
@@ -385,38 +247,52 @@ def heatmap_figure(profile: pl.DataFrame, title: str) -> go.Figure:
         go.Heatmap(
             z=grid,
             x=[f"{h:02d}" for h in range(24)],
-            y=list(DAYS),
+            y=[vocabulary.day_label(d, lang) for d in range(7)],
             colorscale="YlOrRd",
-            colorbar={"title": "% of week", "thickness": 12},
-            hovertemplate="%{y} %{x}:00 - %{z:.1f}% of the week's crashes<extra></extra>",
+            colorbar={"title": t("fig.pct_week"), "thickness": 12},
+            hovertemplate=t("fig.heat_hover") + "<extra></extra>",
         )
     )
     fig = _base_layout(fig, title, height=300)
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", gridcolor=None)
-    fig.update_xaxes(title_text="hour of day")
+    fig.update_xaxes(title_text=t("fig.hour"))
     return fig
 
 
-def history_figure(monthly: pl.DataFrame, title: str) -> go.Figure:
-    """Monthly crashes and fatal+grievous crashes over the last three years."""
-    if monthly.is_empty():
-        return empty_figure("No recorded crashes in the last three years.")
-    fig = go.Figure()
-    fig.add_bar(
-        x=monthly["month"].to_list(),
-        y=monthly["crashes"].to_list(),
-        name="All crashes",
-        marker_color="#9aa5b1",
+def month_series(monthly: pl.DataFrame, last: date, months: int = 36) -> pl.DataFrame:
+    """``months`` calendar months up to ``last``'s month, months without a crash as zeros."""
+    first = date(last.year, last.month, 1)
+    for _ in range(months - 1):
+        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    grid = pl.DataFrame(
+        {"month": pl.date_range(first, date(last.year, last.month, 1), "1mo", eager=True)}
     )
+    if monthly.is_empty():
+        return grid.with_columns(crashes=pl.lit(0), fatal_grievous=pl.lit(0))
+    counts = monthly.select("month", "crashes", "fatal_grievous")
+    return grid.join(counts, on="month", how="left").fill_null(0)
+
+
+def history_figure(monthly: pl.DataFrame, title: str, last: date | None = None) -> go.Figure:
+    """Monthly crashes and fatal+grievous crashes over the 36 months up to ``last`` (each bar one
+    month wide, empty months at zero)."""
+    if monthly.is_empty():
+        return empty_figure(t("fig.no_history"))
+    if last is not None:
+        monthly = month_series(monthly, last)
+    fig = go.Figure()
+    x = monthly["month"].to_list()
+    fig.add_bar(x=x, y=monthly["crashes"].to_list(), name=t("fig.all"), marker_color="#9aa5b1")
     fig.add_bar(
-        x=monthly["month"].to_list(),
+        x=x,
         y=monthly["fatal_grievous"].to_list(),
-        name="Fatal or grievous",
+        name=label("fatal_grievous", current()),
         marker_color=ACCENT,
     )
     fig = _base_layout(fig, title, height=300)
-    fig.update_layout(barmode="overlay")
+    fig.update_layout(barmode="overlay", bargap=0.15)
+    fig.update_xaxes(dtick="M6", tickformat="%b<br>%Y", tickangle=0)
     return fig
 
 
@@ -424,14 +300,16 @@ DENSITY_BINS = 30  # per axis: the medium/low places of the enforcement chart ar
 
 
 def enforcement_figure(gap: pl.DataFrame) -> go.Figure:
-    """Expected crashes (per 90 days) against recent challans.
+    """Expected crashes (per 90 days) against recent challans; the legend sits above the plot so
+    the axis title never covers it (also on a phone).
 
     High and very high places are points (named on hover); the many medium and low places are a
     shaded count per cell of a :data:`DENSITY_BINS` grid, so the figure (and the browser's work)
     stays the same size however many places the forecast covers.
     """
     if gap.is_empty():
-        return empty_figure("No forecast units for this selection.")
+        return empty_figure(t("enf.none"))
+    names = band_labels()
     fig = go.Figure()
     rest = gap.filter(~pl.col("risk_band").is_in(vocabulary.HIGH_BANDS))
     if not rest.is_empty():
@@ -441,22 +319,27 @@ def enforcement_figure(gap: pl.DataFrame) -> go.Figure:
         if part.is_empty():
             continue
         text = [
-            f"{plain(r or 'Unnamed road')} - {plain(p)}"
+            f"{plain(r or t('map.unnamed'))} - {plain(p)}"
             for r, p in zip(part["road_name"].to_list(), part["police_station"].to_list())
         ]
         fig.add_scatter(
             x=part["expected_crashes_per_90d"].to_list(),
             y=part["recent_challans"].to_list(),
             mode="markers",
-            name=BAND_LABELS[band],
+            name=names[band],
             marker={"color": BAND_COLORS[band], "size": 9, "line": {"width": 0.5, "color": "#333"}},
             text=text,
-            hovertemplate="%{text}<br>%{x:.2f} expected crashes / 90 days<br>%{y} challans<extra></extra>",
+            hovertemplate=t("enf.hover") + "<extra></extra>",
         )
-    fig = _base_layout(fig, "Where risk is vs where challans are issued")
-    fig.update_layout(hovermode="closest")
-    fig.update_xaxes(title_text="expected crashes per 90 days", showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(title_text="challans, last 90 days")
+    fig = _base_layout(fig, t("enf.scatter_title"), height=380)
+    fig.update_layout(
+        hovermode="closest",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"t": 80, "b": 50},
+        title={"y": 0.97, "yanchor": "top"},
+    )
+    fig.update_xaxes(title_text=t("enf.x"), showgrid=True, gridcolor="#eee")
+    fig.update_yaxes(title_text=t("enf.y"))
     return fig
 
 
@@ -491,20 +374,22 @@ def _density_trace(rest: pl.DataFrame) -> go.Heatmap:
 
 
 def offence_figure(offences: pl.DataFrame) -> go.Figure:
-    """Horizontal bars: challans by offence in the last 90 days."""
+    """Horizontal bars: challans by offence in the last 90 days (offences by their labels)."""
     if offences.is_empty():
-        return empty_figure("No challans in the last 90 days.")
+        return empty_figure(t("enf.no_challans"))
     agg = offences.group_by("offence").agg(pl.col("challans").sum()).sort("challans")
+    lang = current()
     fig = go.Figure(
         go.Bar(
             x=agg["challans"].to_list(),
-            y=[plain(vocabulary.label(o, default=o)) for o in agg["offence"].to_list()],
+            y=[plain(label(o, lang, default=o)) for o in agg["offence"].to_list()],
             orientation="h",
             marker_color="#4575b4",
         )
     )
-    fig = _base_layout(fig, "Challans by offence, last 90 days", height=320)
+    fig = _base_layout(fig, t("enf.offences_title"), height=320)
     fig.update_layout(hovermode="closest", margin={"l": 130})
+    fig.update_yaxes(automargin=True)
     return fig
 
 

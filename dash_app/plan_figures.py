@@ -11,7 +11,8 @@ import h3
 import polars as pl
 from dash import html
 
-from dash_app.figures import base_map, fmt_num, plain
+from dash_app.figures import fmt_num, plain
+from dash_app.maps import base_map
 from dash_app.queries.plan import Plan
 from roadsafety import vocabulary
 from roadsafety.exports.plan import PlanRequest

@@ -1,4 +1,4 @@
-"""Regenerate docs/screenshots/*.png: every app page in headless Chromium, desktop and a 390px phone.
+"""Regenerate docs/screenshots/*.png: every app page in headless Chromium, at 1440 px and on a 390 px phone, in English and Hindi.
 
 Usage::
 
@@ -37,7 +37,8 @@ PAGES = (
     ("drives", "/drives?drive={drive}", "#drives-detail .main-svg"),
     ("model_health", "/model-health", "#health-body .card"),
 )
-PHONE_PAGES = ("overview", "risk_list", "plan", "corridor")
+SIZES = (("", 1440, 900), ("_phone", 390, 844))  # file suffix, width, height
+LANGUAGES = ("en", "hi")  # Hindi files end in _hi
 
 
 def prepare_db(source: Path | None, tmp: Path) -> Path:
@@ -68,10 +69,12 @@ def start_server(db: Path, tmp: Path) -> tuple[object, str]:
 
 
 def browser(width: int, height: int):
-    """Headless Chromium at the given window size."""
-    from chrome import chrome_options, start_chrome
+    """Headless Chromium laying pages out for a ``width`` px screen (emulated below 500 px)."""
+    from chrome import chrome_options, emulate_screen, start_chrome
 
-    return start_chrome(chrome_options(width, height, "--hide-scrollbars"))
+    driver = start_chrome(chrome_options(max(width, 500), height, "--hide-scrollbars"))
+    emulate_screen(driver, width, height)
+    return driver
 
 
 def wait_for(driver, css: str, timeout: float = 40) -> None:
@@ -96,11 +99,15 @@ def login(driver, base: str, out: Path | None) -> None:
 
 
 def full_height(driver, width: int) -> None:
-    """Resize the window to the page's full height (capped) so the screenshot shows it all."""
+    """Make the screen as tall as the page (capped) so the screenshot shows it all."""
+    from chrome import emulate_screen
+
     height = driver.execute_script(
         "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
     )
-    driver.set_window_size(width, min(max(int(height) + 40, 700), 3200))
+    tall = min(max(int(height) + 40, 700), 4000)
+    driver.set_window_size(max(width, 500), tall)
+    emulate_screen(driver, width, tall)
     time.sleep(0.8)
 
 
@@ -126,25 +133,30 @@ def shoot(
     base: str,
     out: Path,
     refs: tuple[str, str],
-    width: int,
-    height: int,
-    suffix: str,
+    size: tuple[str, int, int],
+    lang: str,
     names: tuple[str, ...],
     *,
     with_login: bool = True,
 ) -> None:
-    """Save one PNG per page at the given size (``refs``: the corridor unit and the drive shown;
-    ``with_login``: the login page too, at the desktop size)."""
+    """Save one PNG per page at one screen size and language (``refs``: the corridor unit and
+    the drive shown; ``with_login``: the login page too, at the desktop size in English)."""
     from urllib.parse import quote
 
+    from chrome import emulate_screen
+
+    suffix, width, height = size
+    suffix += "_hi" if lang == "hi" else ""
     unit, drive = refs
     driver = browser(width, height)
     try:
         login(driver, base, out if suffix == "" and with_login else None)
+        driver.get(f"{base}/lang/{lang}?next=/")
         for name, path, ready in PAGES:
             if name not in names:
                 continue
-            driver.set_window_size(width, height)
+            driver.set_window_size(max(width, 500), height)
+            emulate_screen(driver, width, height)
             driver.get(base + path.format(unit=quote(unit), drive=quote(drive)))
             wait_for(driver, ready)
             full_height(driver, width)
@@ -164,7 +176,6 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     parser.add_argument("--pages", nargs="+", help="only these pages (default: every page)")
-    parser.add_argument("--width", type=int, default=1366, help="desktop width in pixels")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -178,16 +189,9 @@ def main() -> None:
                 for p in PAGES
                 if (p[0] != "drives" or refs[1]) and (not args.pages or p[0] in args.pages)
             )
-            shoot(base, args.out, refs, args.width, 1000, "", pages, with_login=not args.pages)
-            shoot(
-                base,
-                args.out,
-                refs,
-                390,
-                844,
-                "_phone",
-                tuple(p for p in PHONE_PAGES if p in pages),
-            )
+            for size in SIZES:
+                for lang in LANGUAGES:
+                    shoot(base, args.out, refs, size, lang, pages, with_login=not args.pages)
         finally:
             srv.close()
 

@@ -423,6 +423,7 @@ def _app_backtest(version: str) -> pl.DataFrame:
     rows = []
     models = (
         ("lightgbm", 0.42),
+        ("naive_1y", 0.36),
         ("empirical_bayes", 0.38),
         ("naive_3y", 0.33),
         ("morth_rule", 0.2),

@@ -2,53 +2,53 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dash_ag_grid as dag
 import polars as pl
 from dash import Dash, Input, Output, State, dcc, html
 
-from dash_app import figures, inputs, queries
+from dash_app import figures, i18n, inputs, queries
 from dash_app.auth import app_store, audit, require_scope, secured
 from dash_app.components import control, graph_card, heading, notice
-from roadsafety import vocabulary
+from dash_app.i18n import t
 
 PATH = "/corridor"
 UNIT_MAX = 300  # longest unit id accepted from a link or a dropdown
 TITLE = "Corridor detail"
 P = "corridor"
-LABELLED = ("severity", "offence")  # stored keys shown as the vocabulary's labels
+LABELLED = {"severity": "severity", "offence": "offence", "cause": "offence"}  # field -> vocabulary
 
 
 def grid_columns(spec: tuple[tuple[str, str, int], ...]) -> list[dict]:
-    """ag-grid column definitions from ``(field, header, min width)`` triples."""
+    """ag-grid column definitions from ``(field, header key, min width)`` triples; stored keys
+    (severity, offence, a cause that is an offence key) shown as the vocabulary's labels."""
+    lang = i18n.current()
     return [
-        {"field": f, "headerName": h, "minWidth": w}
-        | ({"valueFormatter": figures.label_formatter(f)} if f in LABELLED else {})
+        {"field": f, "headerName": t(h), "minWidth": w}
+        | ({"valueFormatter": figures.label_formatter(LABELLED[f], lang)} if f in LABELLED else {})
         for f, h, w in spec
     ]
 
 
-CRASH_COLUMNS = grid_columns(
-    (
-        ("occurred_at", "When", 150),
-        ("severity", "Severity", 120),
-        ("killed", "Killed", 80),
-        ("injured", "Injured", 80),
-        ("road_name", "Road", 110),
-        ("chainage_km", "km", 70),
-        ("police_station", "Police station", 140),
-        ("vehicle_types", "Vehicles", 120),
-        ("cause", "Cause", 130),
-    )
+CRASH_SPEC = (
+    ("occurred_at", "col.when", 150),
+    ("severity", "col.severity", 120),
+    ("killed", "col.killed", 80),
+    ("injured", "col.injured", 80),
+    ("road_name", "col.road", 110),
+    ("chainage_km", "col.km", 70),
+    ("police_station", "col.station", 140),
+    ("vehicle_types", "col.vehicles", 120),
+    ("cause", "col.cause", 130),
 )
-CHALLAN_COLUMNS = grid_columns(
-    (
-        ("issued_at", "When", 150),
-        ("offence", "Offence", 140),
-        ("challan_type", "Type", 90),
-        ("vehicle_class", "Vehicle", 110),
-        ("fine_amount", "Fine (Rs)", 100),
-        ("camera_id", "Camera", 110),
-    )
+CHALLAN_SPEC = (
+    ("issued_at", "col.when", 150),
+    ("offence", "col.offence", 140),
+    ("challan_type", "col.type", 90),
+    ("vehicle_class", "col.vehicle", 110),
+    ("fine_amount", "col.fine", 100),
+    ("camera_id", "col.camera", 110),
 )
 
 
@@ -57,19 +57,17 @@ def layout(unit: str | None = None, cells: str | None = None, **_: str) -> html.
     return html.Div(
         className="page",
         children=[
-            heading(
-                "Corridor detail", "Why a stretch is risky, when, and what happened there recently."
-            ),
+            heading(t("page.corridor"), t("corridor.subtitle")),
             html.Div(
                 className="controls",
                 children=[
                     control(
-                        "Stretch",
+                        t("corridor.pick"),
                         dcc.Dropdown(
                             id=f"{P}-pick",
                             value=unit,
                             options=[{"label": unit, "value": unit}] if unit else [],
-                            placeholder="Choose one of the riskiest stretches",
+                            placeholder=t("corridor.pick_hint"),
                         ),
                         wide=True,
                     )
@@ -81,20 +79,35 @@ def layout(unit: str | None = None, cells: str | None = None, **_: str) -> html.
     )
 
 
+def place_name(row: dict, km: str = "") -> str:
+    """A place as officers name it: road and km, else police station, else its coordinates
+    (never a raw map-cell id)."""
+    road = row.get("road_name")
+    station = row.get("police_station")
+    if road:
+        where = ", ".join(x for x in (station, row.get("district")) if x)
+        return f"{road}{km}" + (f" - {where}" if where else "")
+    if station:
+        return ", ".join(x for x in (station, row.get("district")) if x)
+    if row.get("latitude") is not None and row.get("longitude") is not None:
+        return t("corridor.near", lat=f"{row['latitude']:.4f}", lon=f"{row['longitude']:.4f}")
+    return t("map.unnamed")
+
+
 def pick_options(_: str, current: str | None) -> list[dict]:
-    """The caller's top 100 units of the 7-day forecast (plus the linked unit)."""
+    """The caller's top 100 units of the 7-day forecast (plus the linked unit, by its name)."""
     scope = require_scope()
     current = inputs.text(current, UNIT_MAX)
-    units = queries.forecast_units(app_store(), 7, scope.district).sort("rank").head(100)
+    units = queries.forecast_units(app_store(), 7, scope.district)
+    top = units.sort("rank").head(100)
     opts = [
-        {
-            "label": f"#{r['rank']} {r['road_name'] or 'Unnamed road'} - {r['police_station'] or r['unit_id']}",
-            "value": r["unit_id"],
-        }
-        for r in units.iter_rows(named=True)
+        {"label": f"#{r['rank']} {place_name(r)}", "value": r["unit_id"]}
+        for r in top.iter_rows(named=True)
     ]
     if current and current not in {o["value"] for o in opts}:
-        opts.insert(0, {"label": current, "value": current})
+        match = units.filter(pl.col("unit_id") == current) if not units.is_empty() else units
+        name = place_name(match.row(0, named=True)) if match.height else current
+        opts.insert(0, {"label": name, "value": current})
     return opts
 
 
@@ -105,50 +118,51 @@ def unit_ids_of(unit: str, cells: object) -> tuple[str, ...]:
     return (unit,)
 
 
+def range_text(lo: float | None, hi: float | None) -> str | None:
+    """'80% range 0.2 - 1.4', or None when the range says nothing (missing, or 0.0 - 0.0)."""
+    if lo is None or hi is None or round(hi, 1) <= 0:
+        return None
+    return t("corridor.range80", lo=figures.fmt_num(lo, 1), hi=figures.fmt_num(hi, 1))
+
+
 def forecast_card(fc: pl.DataFrame, days: int) -> html.Div:
     """Expected crashes (with 80% range), fatal+grievous, band and peak time for one window."""
     part = fc.filter(pl.col("days") == days)
+    title = html.Div(t("ctl.next_days", days=days), className="kpi-title")
     if part.is_empty():
-        return html.Div(
-            className="kpi-card",
-            children=[html.Div(f"Next {days} days", className="kpi-title"), "no forecast"],
-        )
+        return html.Div(className="kpi-card", children=[title, t("corridor.no_forecast")])
     r = part.row(0, named=True)
+    spread = range_text(r["lo80"], r["hi80"])
+    band = r["risk_band"]
     return html.Div(
         className="kpi-card",
         children=[
-            html.Div(f"Next {days} days", className="kpi-title"),
+            title,
             html.Div(
                 [
                     html.Span(figures.fmt_num(r["expected_crashes"], 2), className="kpi-value"),
-                    html.Span(" crashes expected", className="kpi-unit"),
+                    html.Span(t("kpi.crashes"), className="kpi-unit"),
                 ]
             ),
-            html.Div(
-                f"80% range {figures.fmt_num(r['lo80'], 1)} - {figures.fmt_num(r['hi80'], 1)}",
-                className="kpi-delta",
-            ),
+            html.Div(spread, className="kpi-delta") if spread else None,
             html.Div(
                 [
                     html.Span(
                         figures.fmt_num(r["expected_fatal_grievous"], 2),
                         className="kpi-value kpi-severe",
                     ),
-                    html.Span(" fatal or grievous", className="kpi-unit"),
+                    html.Span(t("kpi.severe"), className="kpi-unit"),
                 ]
             ),
             html.Div(
                 [
-                    "Band ",
-                    html.Span(
-                        figures.BAND_LABELS.get(r["risk_band"], r["risk_band"] or "-"),
-                        className=f"band band-{r['risk_band']}",
-                    ),
-                    f" - rank {r['rank']}" if r["rank"] else "",
+                    t("corridor.band"),
+                    html.Span(i18n.key_label(band), className=f"band band-{band}"),
+                    t("corridor.rank", rank=r["rank"]) if r["rank"] else "",
                 ],
                 className="kpi-delta",
             ),
-            html.Div(f"Peak: {r['peak_window'] or '-'}", className="kpi-delta"),
+            html.Div(t("corridor.peak", peak=i18n.window(r["peak_window"])), className="kpi-delta"),
         ],
     )
 
@@ -176,46 +190,70 @@ def summarise_forecasts(fc: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
-    """Everything shown for one unit or corridor."""
-    u = detail.units.row(0, named=True) if not detail.units.is_empty() else {}
+def blackspot_text(b: dict) -> str:
+    """The MoRTH rule's verdict over the last 3 calendar years."""
+    key = "corridor.blackspot_yes" if b["blackspot"] else "corridor.blackspot_no"
+    return t(key, fg=b["fatal_grievous"], deaths=b["deaths"], years=b["years"])
+
+
+def counts_text(detail: queries.snap.UnitDetail, n: int) -> str:
+    """Crashes of the last 3 years over every cell of the place (not only the riskiest one)."""
+    crashes = int(detail.monthly["crashes"].sum()) if not detail.monthly.is_empty() else 0
+    severe = int(detail.monthly["fatal_grievous"].sum()) if not detail.monthly.is_empty() else 0
+    if n > 1:
+        return t("corridor.cells", n=n, crashes=crashes, severe=severe)
+    return t("corridor.one", crashes=crashes, severe=severe)
+
+
+def _title(detail: queries.snap.UnitDetail) -> str:
+    """Road and km span (or station, or coordinates) of the unit or corridor."""
+    if detail.units.is_empty():
+        f = detail.forecasts
+        return place_name(f.row(0, named=True) if not f.is_empty() else {})
+    km = (
+        f" km {detail.units['km_from'].min():g}-{detail.units['km_to'].max():g}"
+        if detail.units["km_from"].null_count() == 0
+        else ""
+    )
+    named = detail.units.sort(pl.col("road_name").is_null())  # a named road first
+    return place_name(named.row(0, named=True), km)
+
+
+def _grid(spec: tuple, frame: pl.DataFrame) -> dag.AgGrid:
+    return dag.AgGrid(
+        columnDefs=grid_columns(spec),
+        rowData=figures.records(frame),
+        className="ag-theme-alpine",
+        dashGridOptions={"suppressCellFocus": True},
+        style={"width": "100%", "height": "340px"},
+    )
+
+
+def detail_body(detail: queries.snap.UnitDetail, unit: str, last: date) -> html.Div:
+    """Everything shown for one unit or corridor (``last``: the last day of data shown)."""
     fc = summarise_forecasts(detail.forecasts)
     factors = (fc["top_factors"][0] or "") if not fc.is_empty() else ""
     b = detail.blackspot
-    status = (
-        f"Meets the MoRTH blackspot rule: {b['fatal_grievous']} fatal/grievous crashes and {b['deaths']} deaths in {b['years']}."
-        if b["blackspot"]
-        else f"Not a MoRTH blackspot: {b['fatal_grievous']} fatal/grievous crashes and {b['deaths']} deaths in {b['years']} (rule: 5 or 10 deaths)."
-    )
-    mix = (
-        ", ".join(
-            f"{vocabulary.label(r['offence'], default=r['offence'])} {r['challans']}"
-            for r in detail.challan_mix.iter_rows(named=True)
-        )
-        or "none"
-    )
-    km = (
-        f" km {detail.units['km_from'].min():g}-{detail.units['km_to'].max():g}"
-        if not detail.units.is_empty() and detail.units["km_from"].null_count() == 0
-        else ""
-    )
-    title = f"{u.get('road_name') or 'Unnamed road'}{km} - {u.get('police_station') or ''}, {u.get('district') or ''}"
-    n = detail.units.height or 1
-    what = "road stretch" if u.get("kind") == "stretch" else "cell"
+    mix = ", ".join(
+        f"{i18n.key_label(r['offence'])} {r['challans']}"
+        for r in detail.challan_mix.iter_rows(named=True)
+    ) or t("corridor.none")
+    n = max(detail.units.height, detail.forecasts["unit_id"].n_unique() if fc.height else 0, 1)
+    profile = detail.profile
     return html.Div(
         children=[
-            html.H3(title),
-            html.P(
-                f"Unit {unit} ({n} {what}{'es' if what.endswith('h') and n > 1 else 's' if n > 1 else ''})",
-                className="muted",
-            ),
+            html.H3(_title(detail), className="place-title"),
+            html.P(counts_text(detail, n), className="muted"),
             html.Div(className="kpis", children=[forecast_card(fc, 7), forecast_card(fc, 30)]),
             html.Div(
                 className="card",
                 children=[
-                    html.H3("Why the model rates it so"),
+                    html.H3(t("corridor.why_many" if n > 1 else "corridor.why")),
                     html.Ul([html.Li(f) for f in factors.split("; ") if f]) or "-",
-                    html.P(status, className="notice notice-warn" if b["blackspot"] else "notice"),
+                    html.P(
+                        blackspot_text(b),
+                        className="notice notice-warn" if b["blackspot"] else "notice",
+                    ),
                 ],
             ),
             html.Div(
@@ -223,37 +261,24 @@ def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
                 children=[
                     graph_card(
                         figure=figures.history_figure(
-                            detail.monthly, "Crashes per month, last 3 years"
+                            detail.monthly, t("corridor.monthly"), last=last
                         )
                     ),
-                    graph_card(figure=figures.heatmap_figure(detail.profile, "When in the week")),
+                    graph_card(figure=figures.heatmap_figure(profile, t("corridor.when")))
+                    if not profile.is_empty()
+                    else html.Div(notice(t("fig.no_timed")), className="card"),
                 ],
             ),
             html.Div(
                 className="card",
-                children=[
-                    html.H3("Recent crashes"),
-                    dag.AgGrid(
-                        columnDefs=CRASH_COLUMNS,
-                        rowData=figures.records(detail.crashes),
-                        className="ag-theme-alpine",
-                        dashGridOptions={"suppressCellFocus": True},
-                        style={"width": "100%", "height": "340px"},
-                    ),
-                ],
+                children=[html.H3(t("corridor.crashes")), _grid(CRASH_SPEC, detail.crashes)],
             ),
             html.Div(
                 className="card",
                 children=[
-                    html.H3("Recent challans"),
-                    html.P(f"Last 90 days by offence: {mix}", className="muted"),
-                    dag.AgGrid(
-                        columnDefs=CHALLAN_COLUMNS,
-                        rowData=figures.records(detail.challans),
-                        className="ag-theme-alpine",
-                        style={"width": "100%", "height": "340px"},
-                        dashGridOptions={"suppressCellFocus": True},
-                    ),
+                    html.H3(t("corridor.challans")),
+                    html.P(t("corridor.mix", mix=mix), className="muted"),
+                    _grid(CHALLAN_SPEC, detail.challans),
                 ],
             ),
         ]
@@ -263,22 +288,23 @@ def detail_body(detail: queries.snap.UnitDetail, unit: str) -> html.Div:
 def update(unit: str | None, cells: str | None) -> object:
     """Detail of the chosen unit, if the caller's scope covers its district."""
     scope = require_scope()
+    store = app_store()
     unit = inputs.text(unit, UNIT_MAX)
     if not unit:
-        return notice("Choose a stretch above, or tap one on the Overview map or in the Risk list.")
+        return notice(t("corridor.choose"))
     ids = unit_ids_of(unit, cells if unit.startswith("corridor:") else None)
     if ids == (unit,):
-        ids = queries.members_of(app_store(), unit)  # a run of road stretches
+        ids = queries.members_of(store, unit)  # a run of road stretches
     if not ids:
-        return notice("This corridor link names no valid map cells.", "error")
-    detail = queries.unit_detail(app_store(), ids, scope.district)
+        return notice(t("corridor.no_cells"), "error")
+    detail = queries.unit_detail(store, ids, scope.district)
     districts = set(detail.units["district"].to_list()) if not detail.units.is_empty() else {None}
     if not all(scope.allows(d) for d in districts):
         audit("denied", {"asked_unit": unit, "scope": scope.district})
-        return notice("This stretch is outside your district.", "error")
+        return notice(t("corridor.outside"), "error")
     if detail.units.is_empty() and detail.forecasts.is_empty():
-        return notice(f"No unit {unit!r} in the warehouse.", "error")
-    return detail_body(detail, unit)
+        return notice(t("corridor.unknown"), "error")
+    return detail_body(detail, unit, queries.data_end(store))
 
 
 def register_callbacks(app: Dash) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import flask
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
-from dash_app import drive_figures, figures, inputs
+from dash_app import drive_figures, figures, i18n, inputs
 from dash_app.auth import app_store, audit, require_scope, scoped_district, secured
 from dash_app.components import (
     district_control,
@@ -22,32 +22,49 @@ from dash_app.components import (
     register_district_options,
 )
 from dash_app.drive_downloads import drive_download
+from dash_app.i18n import t
 from dash_app.queries import drives as q
+from roadsafety.vocabulary import date_label
 
 PATH = "/drives"
 TITLE = "Drives"
 P = "drives"
-NOT_EVALUATED = (
-    "No drive has been evaluated yet. Ask the IT team to import the drives "
-    "(`roadsafety drives import FILE`) and run `roadsafety drives evaluate`."
-)
 _PCT = {"function": "params.value == null ? '' : d3.format('+.0f')(params.value) + '%'"}
-COLUMNS = [
-    {"field": "drive_id", "headerName": "Drive", "width": 110, "pinned": "left"},
-    {"field": "name", "headerName": "Name", "minWidth": 180},
-    {"field": "places", "headerName": "Places", "width": 80},
-    {"field": "after_start", "headerName": "From", "width": 105},
-    {"field": "after_end", "headerName": "Data to", "width": 105},
-    {"field": "crashes_before", "headerName": "Crashes before", "width": 100},
-    {"field": "crashes_after", "headerName": "Crashes after", "width": 100},
-    {"field": "expected_after_without_drive", "headerName": "Expected without drive", "width": 115},
-    {"field": "change_pct", "headerName": "Change", "width": 90, "valueFormatter": _PCT},
-    {"field": "ci_low_pct", "headerName": "90% range from", "width": 100, "valueFormatter": _PCT},
-    {"field": "ci_high_pct", "headerName": "to", "width": 80, "valueFormatter": _PCT},
-    {"field": "challans_before", "headerName": "Challans before", "width": 100},
-    {"field": "challans_during", "headerName": "Challans during", "width": 100},
-    {"field": "verdict", "headerName": "Verdict", "minWidth": 230, "flex": 1},
-]
+COLUMN_SPEC = (  # field, header key, width, pinned/extra
+    ("drive_id", "drives.col.drive", 110),
+    ("name", "drives.col.name", 180),
+    ("places", "drives.col.places", 80),
+    ("after_start", "drives.col.from", 105),
+    ("after_end", "drives.col.data_to", 105),
+    ("crashes_before", "drives.col.before", 100),
+    ("crashes_after", "drives.col.after", 100),
+    ("expected_after_without_drive", "drives.col.expected", 115),
+    ("change_pct", "drives.col.change", 90),
+    ("ci_low_pct", "drives.col.ci_low", 100),
+    ("ci_high_pct", "periods.to", 80),
+    ("challans_before", "drives.col.challans_before", 100),
+    ("challans_during", "drives.col.challans_during", 100),
+    ("verdict", "drives.col.verdict", 230),
+)
+
+
+def columns() -> list[dict]:
+    """The drives grid's columns, headers in the caller's language."""
+    cols = []
+    for field, key, width in COLUMN_SPEC:
+        col = {"field": field, "headerName": t(key), "width": width}
+        if field.endswith("_pct"):
+            col["valueFormatter"] = _PCT
+        cols.append(col)
+    cols[0]["pinned"] = "left"
+    cols[1] = {"field": "name", "headerName": t("drives.col.name"), "minWidth": 180}
+    cols[-1] = {
+        "field": "verdict",
+        "headerName": t("drives.col.verdict"),
+        "minWidth": 230,
+        "flex": 1,
+    }
+    return cols
 
 
 def layout(drive: str | None = None, **_: str) -> html.Div:
@@ -55,16 +72,13 @@ def layout(drive: str | None = None, **_: str) -> html.Div:
     return html.Div(
         className="page",
         children=[
-            heading(
-                "Did the drive work?",
-                "Crashes at each drive's places against what was expected without the drive.",
-            ),
+            heading(t("drives.title"), t("drives.subtitle")),
             html.Div(className="controls", children=[district_control(P)]),
             html.Div(id=f"{P}-info"),
             download_buttons(P),
             list_grid(
                 f"{P}-grid",
-                COLUMNS,
+                columns(),
                 None,
                 dashGridOptions={
                     "rowSelection": "single",
@@ -88,10 +102,14 @@ def update_list(district: str | None) -> tuple:
     run = q.evaluation(store)
     rows = q.results(store, district)
     if run is None or rows.is_empty():
-        return [], notice(NOT_EVALUATED, "warn")
-    text = (
-        f"Evaluated {run['evaluated_at']:%d %b %Y} on crash records {run['data_start']:%d %b %Y} to "
-        f"{run['data_end']:%d %b %Y}; {district or 'all districts'}. Tap a drive for its chart and map."
+        return [], notice(t("drives.not_evaluated"), "warn")
+    lang = i18n.current()
+    text = t(
+        "drives.info",
+        when=f"{date_label(run['evaluated_at'], lang)} {run['evaluated_at']:%Y}",
+        start=f"{date_label(run['data_start'], lang)} {run['data_start']:%Y}",
+        end=f"{date_label(run['data_end'], lang)} {run['data_end']:%Y}",
+        where=district or t("app.all_districts"),
     )
     return figures.records(rows), notice(text)
 
@@ -116,10 +134,10 @@ def drive_detail(drive: dict, district: str | None) -> html.Div:
                 html.Div(
                     className="card",
                     children=[
-                        html.H3(f"Its places ({places.height})"),
+                        html.H3(t("drives.places", n=places.height)),
                         drive_figures.places_map(places, tile, f"{P}-map")
                         if places.height
-                        else "No place to draw.",
+                        else t("drives.no_place"),
                     ],
                 ),
             ],
@@ -135,13 +153,13 @@ def show_drive(selected: object, link: object, district: object) -> object:
     chosen = inputs.record(rows[0]).get("drive_id") if rows else link
     drive_id = inputs.text(chosen, 100)
     if drive_id is None:
-        return notice("Choose a drive in the list to see its months and places.")
+        return notice(t("drives.choose"))
     district = scoped_district(scope, inputs.text(district))
     allowed = q.results(app_store(), district)
     known = {} if allowed.is_empty() else {r["drive_id"]: r for r in allowed.iter_rows(named=True)}
     if drive_id not in known:
         audit("denied", {"asked_drive": drive_id, "scope": scope.district})
-        return notice("This drive is outside your district.", "error")
+        return notice(t("drives.outside"), "error")
     fresh = known[drive_id]
     if fresh["drive_id"] == "ALL":
         return notice(drive_figures.verdict_text(fresh))

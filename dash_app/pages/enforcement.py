@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, html
 
-from dash_app import figures, inputs, queries
+from dash_app import figures, i18n, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
-    NO_FORECAST,
     WINDOWS,
     district_control,
     graph_card,
@@ -17,46 +16,56 @@ from dash_app.components import (
     register_district_options,
     window_control,
 )
+from dash_app.i18n import t
 
 PATH = "/enforcement"
 TITLE = "Enforcement"
 P = "enf"
 _NUM = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
-GAP_COLUMNS = [
-    {"field": "rank", "headerName": "#", "width": 70, "pinned": "left"},
-    {"field": "road_name", "headerName": "Road", "minWidth": 120, "pinned": "left"},
-    {"field": "police_station", "headerName": "Police station", "minWidth": 150},
-    {"field": "district", "headerName": "District", "width": 110},
-    {
-        "field": "risk_band",
-        "headerName": "Band",
-        "width": 100,
-        "valueFormatter": figures.BAND_FORMATTER,
-        "cellClass": {"function": "'band band-' + params.value"},
-    },
-    {
-        "field": "expected_crashes_per_90d",
-        "headerName": "Crashes expected / 90 d",
-        "valueFormatter": _NUM,
-        "width": 170,
-    },
-    {"field": "recent_challans", "headerName": "Challans, last 90 d", "width": 150},
-    {
-        "field": "challans_per_expected_crash",
-        "headerName": "Challans per crash",
-        "valueFormatter": _NUM,
-        "width": 150,
-    },
-    {"field": "peak_window", "headerName": "When (peak)", "minWidth": 170},
-    {
-        "field": "gap_reason",
-        "headerName": "Why listed",
-        "minWidth": 260,
-        "flex": 1,
-        "wrapText": True,
-        "autoHeight": True,
-    },
-]
+
+
+def gap_columns() -> list[dict]:
+    """The gap list's columns, headers and band labels in the caller's language."""
+    return [
+        {"field": "rank", "headerName": "#", "width": 70, "pinned": "left"},
+        {"field": "road_name", "headerName": t("col.road"), "minWidth": 120, "pinned": "left"},
+        {"field": "police_station", "headerName": t("col.station"), "minWidth": 150},
+        {"field": "district", "headerName": t("col.district"), "width": 110},
+        {
+            "field": "risk_band",
+            "headerName": t("risk.band"),
+            "width": 100,
+            "valueFormatter": figures.label_formatter("band", i18n.current()),
+            "cellClass": {"function": "'band band-' + params.value"},
+        },
+        {
+            "field": "expected_crashes_per_90d",
+            "headerName": t("enf.expected_90"),
+            "valueFormatter": _NUM,
+            "width": 170,
+        },
+        {"field": "recent_challans", "headerName": t("enf.challans_90"), "width": 150},
+        {
+            "field": "challans_per_expected_crash",
+            "headerName": t("enf.per_crash"),
+            "valueFormatter": _NUM,
+            "width": 150,
+        },
+        {
+            "field": "peak_window",
+            "headerName": t("risk.peak"),
+            "minWidth": 170,
+            "valueFormatter": figures.window_formatter(i18n.current()),
+        },
+        {
+            "field": "gap_reason",
+            "headerName": t("enf.why_listed"),
+            "minWidth": 260,
+            "flex": 1,
+            "wrapText": True,
+            "autoHeight": True,
+        },
+    ]
 
 
 def layout(**_: str) -> html.Div:
@@ -64,7 +73,7 @@ def layout(**_: str) -> html.Div:
     return html.Div(
         className="page",
         children=[
-            heading("Enforcement vs risk", "High-risk stretches that see few challans come first."),
+            heading(t("enf.title"), t("enf.subtitle")),
             html.Div(className="controls", children=[district_control(P), window_control(P)]),
             html.Div(id=f"{P}-note"),
             html.Div(
@@ -77,10 +86,10 @@ def layout(**_: str) -> html.Div:
             html.Div(
                 className="card",
                 children=[
-                    html.H3("Enforcement gap: high risk, few challans"),
+                    html.H3(t("enf.gap_title")),
                     list_grid(
                         f"{P}-grid",
-                        GAP_COLUMNS,
+                        gap_columns(),
                         "50vh",
                         dashGridOptions={"suppressCellFocus": True},
                     ),
@@ -97,8 +106,8 @@ def update(district: str | None, window: int) -> tuple:
     district = scoped_district(scope, inputs.text(district))
     window = inputs.choice(window, WINDOWS, 7)
     if queries.run_of(store, window) is None:
-        empty = figures.empty_figure("No forecast yet.")
-        return notice(NO_FORECAST, "warn"), empty, empty, []
+        empty = figures.empty_figure(t("enf.no_forecast"))
+        return notice(t("ctl.no_forecast"), "warn"), empty, empty, []
     units = queries.enforcement(store, window, district)
     gap = queries.enforcement_gap(store, window, {"district": district, "top": 200})
     return (

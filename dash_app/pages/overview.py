@@ -5,14 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import flask
-import polars as pl
 from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dash_app import figures, inputs, queries
+from dash_app import figures, i18n, inputs, maps, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
-    NO_FORECAST,
     WINDOWS,
     district_control,
     heading,
@@ -20,6 +18,8 @@ from dash_app.components import (
     register_district_options,
     window_control,
 )
+from dash_app.i18n import t
+from roadsafety.vocabulary import date_label
 
 PATH = "/"
 TITLE = "Overview"
@@ -31,16 +31,16 @@ def layout(**_: str) -> html.Div:
     return html.Div(
         className="page",
         children=[
-            heading("Overview", "Crashes the model expects in the coming days, and where."),
+            heading(t("page.overview"), t("overview.subtitle")),
             html.Div(className="controls", children=[district_control(P), window_control(P)]),
-            dcc.Loading(html.Div(id=f"{P}-kpis", className="kpis")),
+            dcc.Loading(html.Div(id=f"{P}-kpis")),
             html.Div(id=f"{P}-alerts"),
             html.Div(
                 className="card",
                 children=[
-                    html.H3("Where the risk is", id=f"{P}-map-title"),
+                    html.H3(t("map.title"), id=f"{P}-map-title"),
                     dcc.Loading(html.Div(id=f"{P}-map-box", className="map-box")),
-                    figures.map_legend(),
+                    maps.map_legend(),
                 ],
             ),
             dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
@@ -48,24 +48,41 @@ def layout(**_: str) -> html.Div:
     )
 
 
-def alert_items(rows: pl.DataFrame) -> html.Div | None:
-    """Boxed list of the weeks ahead to watch, high-risk ones marked (None when there are none)."""
-    if rows.is_empty():
+def alert_items(weeks: list) -> html.Div | None:
+    """Boxed list of the weeks ahead to watch (``(period row, Total)`` pairs), high-risk ones
+    marked, each with the same sum as the cards and the same week last year (None when none)."""
+    if not weeks:
         return None
+    lang = i18n.current()
     items = [
         html.Li(
             [
-                html.B(f"Week of {r['period_start']:%a %d %b}: "),
-                html.Span("HIGH RISK - ", className="alert-high") if r["high_risk"] else "",
-                f"about {figures.fmt_num(r['expected'], 0)} crashes expected",
-                f" ({r['drivers']})" if r["drivers"] else "",
+                html.B(t("alerts.week", date=date_label(r["period_start"], lang, weekday=True))),
+                html.Span(t("alerts.high"), className="alert-high") if r["high_risk"] else "",
+                t(
+                    "alerts.expected",
+                    n=figures.fmt_num(total.crashes, 0),
+                    ly=total.last_year_crashes,
+                ),
+                f" ({figures.drivers_text(r['drivers'])})" if r["drivers"] else "",
             ]
         )
-        for r in rows.iter_rows(named=True)
+        for r, total in weeks
     ]
     return html.Div(
-        className="notice notice-warn", children=[html.B("Weeks ahead to watch"), html.Ul(items)]
+        className="notice notice-warn", children=[html.B(t("alerts.title")), html.Ul(items)]
     )
+
+
+def kpi_block(store: queries.AppStore, district: str | None) -> list:
+    """The window cards and, under them, how their totals are made."""
+    totals = queries.kpis(store, district)
+    sources = {total.source for _, total in totals}
+    note = t("kpi.source_places") if "places" in sources else t("kpi.source_weekly")
+    return [
+        html.Div(figures.kpi_cards(totals), className="kpis"),
+        html.P(note, className="kpi-note"),
+    ]
 
 
 def corridor_href(unit_id: str) -> str:
@@ -80,15 +97,21 @@ def update(district: str | None, window: int) -> tuple:
     district = scoped_district(scope, inputs.text(district))
     window = inputs.choice(window, WINDOWS, 7)
     if queries.run_of(store, window) is None:
-        return notice(NO_FORECAST, "warn"), None, None, "Where the risk is"
-    kpis = figures.kpi_cards(queries.kpis(store, district))
+        return notice(t("ctl.no_forecast"), "warn"), None, None, t("map.title")
+    kpis = kpi_block(store, district)
     units = queries.forecast_units(store, window, district)
     config = flask.current_app.config  # the basemap create_app was given
     tile, attribution = config.get("BASEMAP_URL"), config.get("BASEMAP_ATTRIBUTION")
     paths = queries.stretch_paths(store)
-    risk_map = figures.risk_map(units, tile, attribution, f"{P}-map", paths)
+    risk_map = maps.risk_map(units, tile, attribution, f"{P}-map", paths)
     run = queries.run_of(store, window)
-    title = f"Where the risk is: {run.window_start:%d %b} - {run.window_end:%d %b} ({district or 'all districts'})"
+    lang = i18n.current()
+    title = t(
+        "map.title_dates",
+        start=date_label(run.window_start, lang),
+        end=date_label(run.window_end, lang),
+        where=district or t("app.all_districts"),
+    )
     return kpis, alert_items(queries.alerts(store, district)), risk_map, title
 
 

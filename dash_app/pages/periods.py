@@ -2,37 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dash_ag_grid as dag
 import polars as pl
 from dash import Dash, Input, Output, html
 
-from dash_app import figures, inputs, queries
+from dash_app import figures, i18n, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import district_control, graph_card, heading, register_district_options
+from dash_app.i18n import t
+from roadsafety.vocabulary import date_label
 
 PATH = "/periods"
 TITLE = "Periods"
 P = "periods"
-CAL_COLUMNS = [
-    {"field": "period_start", "headerName": "Week from", "width": 112},
-    {"field": "period_end", "headerName": "to", "width": 112},
-    {"field": "expected", "headerName": "Crashes expected", "width": 95},
-    {"field": "range80", "headerName": "80% range", "width": 90},
-    {
-        "field": "risk",
-        "headerName": "Risk",
-        "width": 80,
-        "cellClass": {"function": "params.value == 'High' ? 'band band-high' : ''"},
-    },
-    {
-        "field": "drivers",
-        "headerName": "Why",
-        "minWidth": 240,
-        "flex": 1,
-        "wrapText": True,
-        "autoHeight": True,
-    },
-]
+
+
+def cal_columns() -> list[dict]:
+    """The upcoming-weeks grid's columns, headers in the caller's language (Risk and Why kept
+    visible on a phone: narrow fixed columns, Why wraps)."""
+    return [
+        {"field": "period_start", "headerName": t("periods.week_from"), "width": 78},
+        {"field": "expected", "headerName": t("periods.expected_range"), "width": 92},
+        {
+            "field": "risk",
+            "headerName": t("periods.risk"),
+            "width": 68,
+            "cellClass": {"function": "params.data.high ? 'band band-high' : ''"},
+        },
+        {
+            "field": "drivers",
+            "headerName": t("periods.why"),
+            "minWidth": 96,
+            "flex": 1,
+            "wrapText": True,
+            "autoHeight": True,
+        },
+    ]
 
 
 def layout(**_: str) -> html.Div:
@@ -40,11 +47,10 @@ def layout(**_: str) -> html.Div:
     return html.Div(
         className="page",
         children=[
-            heading(
-                "Periods", "When crashes are expected: weeks ahead, hours of the week, risky dates."
-            ),
+            heading(t("page.periods"), t("periods.subtitle")),
             html.Div(className="controls", children=[district_control(P)]),
             graph_card(f"{P}-weekly", loading=True),
+            html.P(t("periods.part_note"), className="muted small"),
             html.Div(
                 className="grid-2",
                 children=[
@@ -52,10 +58,10 @@ def layout(**_: str) -> html.Div:
                     html.Div(
                         className="card",
                         children=[
-                            html.H3("Upcoming weeks"),
+                            html.H3(t("periods.upcoming")),
                             dag.AgGrid(
                                 id=f"{P}-calendar",
-                                columnDefs=CAL_COLUMNS,
+                                columnDefs=cal_columns(),
                                 rowData=[],
                                 className="ag-theme-alpine",
                                 defaultColDef={"wrapHeaderText": True, "autoHeaderHeight": True},
@@ -73,20 +79,27 @@ def layout(**_: str) -> html.Div:
     )
 
 
-def calendar_rows(forecast: pl.DataFrame) -> list[dict]:
-    """Upcoming weeks with their expected crashes, 80% range and the drivers of high-risk weeks."""
+def calendar_rows(forecast: pl.DataFrame, today: date) -> list[dict]:
+    """Weeks starting today or later with their expected crashes, 80% range and the reasons."""
     if forecast.is_empty():
         return []
-    rows = forecast.with_columns(
+    lang = i18n.current()
+    rows = forecast.filter(pl.col("period_start") >= today).with_columns(
         pl.col("expected").round(0).cast(pl.Int64),
         pl.format(
             "{}-{}", pl.col("lo80").round(0).cast(pl.Int64), pl.col("hi80").round(0).cast(pl.Int64)
         ).alias("range80"),
-        pl.when(pl.col("high_risk")).then(pl.lit("High")).otherwise(pl.lit("Usual")).alias("risk"),
     )
-    return figures.records(
-        rows.select("period_start", "period_end", "expected", "range80", "risk", "drivers")
-    )
+    return [
+        {
+            "period_start": date_label(r["period_start"], lang),
+            "expected": f"{r['expected']} ({r['range80']})",
+            "risk": t("periods.risk_high" if r["high_risk"] else "periods.risk_usual"),
+            "high": bool(r["high_risk"]),
+            "drivers": figures.drivers_text(r["drivers"]),
+        }
+        for r in rows.iter_rows(named=True)
+    ]
 
 
 def update(district: str | None) -> tuple:
@@ -94,15 +107,13 @@ def update(district: str | None) -> tuple:
     scope = require_scope()
     store = app_store()
     district = scoped_district(scope, inputs.text(district))
-    where = figures.plain(district or "all districts")  # Plotly titles read HTML
+    where = figures.plain(district or t("app.all_districts"))  # Plotly titles read HTML
     history, forecast = queries.period_series(store, district)
-    weekly = figures.weekly_figure(
-        history, forecast, f"Crashes per week, {where}: recorded and forecast"
-    )
+    weekly = figures.weekly_figure(history, forecast, t("periods.weekly_title", where=where))
     heat = figures.heatmap_figure(
-        queries.hour_profile(store, district), f"When in the week, {where}"
+        queries.hour_profile(store, district), t("periods.heat_title", where=where)
     )
-    return weekly, heat, calendar_rows(forecast)
+    return weekly, heat, calendar_rows(forecast, store.today())
 
 
 def register_callbacks(app: Dash) -> None:

@@ -16,7 +16,7 @@ import flask
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from flask_login import current_user
 
-from dash_app import inputs, plan_figures
+from dash_app import i18n, inputs, plan_figures
 from dash_app.auth import app_store, audit, require_scope, secured
 from dash_app.components import (
     choice,
@@ -51,7 +51,8 @@ _NUM = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)
 
 
 def _t(key: str, *args: object) -> str:
-    return vocabulary.label(key).format(*args)
+    """A page word in the reader's language (English at import: the module-level columns)."""
+    return vocabulary.label(key, i18n.current()).format(*args)
 
 
 COLUMNS = [
@@ -253,7 +254,7 @@ def _make(asked: Asked) -> q.Plan:
         covered = f" (forecasts cover {span[0]:%d %b %Y} to {span[1]:%d %b %Y})" if span else ""
         raise PlanInputError(
             f"No published forecast covers {asked.start:%d %b %Y} to {asked.end:%d %b %Y}"
-            f"{covered}. Choose other dates, or ask the data cell to run "
+            f"{covered}. Choose other dates, or ask the IT team to run "
             f"`roadsafety forecast --start {asked.start} --end {asked.end}`."
         )
     return plan

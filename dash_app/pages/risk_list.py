@@ -7,10 +7,9 @@ from urllib.parse import urlencode
 from dash import Dash, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dash_app import downloads, figures, inputs, queries
+from dash_app import downloads, figures, i18n, inputs, queries
 from dash_app.auth import app_store, require_scope, scoped_district, secured
 from dash_app.components import (
-    NO_FORECAST,
     WINDOWS,
     choice,
     control,
@@ -22,140 +21,206 @@ from dash_app.components import (
     register_district_options,
     window_control,
 )
+from dash_app.i18n import t
 from dash_app.pages.overview import corridor_href
+from roadsafety import vocabulary
+from roadsafety.vocabulary import date_label
 
 PATH = "/risk-list"
 TITLE = "Risk list"
 P = "risk"
 ROW_CHOICES = (50, 100, 200, 500)
 SEVERITIES = ("all", "fatal_grievous")
-BAND_CHOICES = [
-    {"label": "All bands", "value": "low"},
-    {"label": f"{figures.BAND_LABELS['medium']} and above", "value": "medium"},
-    {"label": f"{figures.BAND_LABELS['high']} and above", "value": "high"},
-    {"label": f"{figures.BAND_LABELS['very_high']} only", "value": "very_high"},
-]
-RANK_CHOICES = [
-    {"label": "All crashes", "value": "all"},
-    {"label": "Fatal + grievous", "value": "fatal_grievous"},
-]
+
+
+def band_choices() -> list[dict]:
+    """Minimum-band options in the caller's language."""
+    names = i18n.band_labels()
+    return [
+        {"label": t("risk.all_bands"), "value": "low"},
+        {"label": t("risk.and_above", band=names["medium"]), "value": "medium"},
+        {"label": t("risk.and_above", band=names["high"]), "value": "high"},
+        {"label": t("risk.only", band=names["very_high"]), "value": "very_high"},
+    ]
+
+
+BAND_VALUES = ("low", "medium", "high", "very_high")
 _NUM = {"function": "params.value == null ? '' : d3.format(',.2f')(params.value)"}
 _KM = {"function": "params.value == null ? '' : d3.format('~g')(params.value)"}
-ROAD_WIDE_TITLE = "Whole roads in a station area: no GPS, no km marker"
-ROAD_WIDE_TEXT = (
-    "Each row is a road named in FIRs that carry neither coordinates nor a km stone, over a whole "
-    "police-station area (often 10 km or more). They are ranked among themselves and never "
-    "against the places above: their expected crashes add up a long road. Ask the station for km "
-    "markers or GPS to turn them into places."
-)
-COLUMNS = [
-    {"field": "rank", "headerName": "#", "width": 70, "pinned": "left"},
-    {"field": "road_name", "headerName": "Road", "minWidth": 120, "pinned": "left"},
-    {"field": "km_from", "headerName": "km from", "width": 85, "valueFormatter": _KM},
-    {"field": "km_to", "headerName": "km to", "width": 80, "valueFormatter": _KM},
-    {"field": "police_station", "headerName": "Police station", "minWidth": 150},
-    {"field": "district", "headerName": "District", "width": 110},
-    {
-        "field": "expected_crashes",
-        "headerName": "Crashes expected",
-        "valueFormatter": _NUM,
-        "width": 105,
-    },
-    {
-        "field": "expected_fatal_grievous",
-        "headerName": "Fatal or grievous",
-        "valueFormatter": _NUM,
-        "width": 105,
-    },
-    {
-        "field": "risk_band",
-        "headerName": "Band",
-        "width": 100,
-        "valueFormatter": figures.BAND_FORMATTER,
-        "cellClass": {"function": "'band band-' + params.value"},
-    },
-    {
-        "field": "peak_window",
-        "headerName": "When (peak)",
-        "width": 165,
-        "wrapText": True,
-        "autoHeight": True,
-    },
-    {
-        "field": "top_factors",
-        "headerName": "Why",
-        "minWidth": 260,
-        "flex": 1,
-        "wrapText": True,
-        "autoHeight": True,
-    },
-    {"field": "unit_id", "headerName": "Unit", "minWidth": 160, "hide": True},
-    {"field": "h3_cell", "headerName": "H3 cells", "minWidth": 160, "hide": True},
-    {"field": "latitude", "hide": True},
-    {"field": "longitude", "hide": True},
-]
+
+
+def columns() -> list[dict]:
+    """The list grid's columns, headers and band labels in the caller's language."""
+    lang = i18n.current()
+    return [
+        {"field": "rank", "headerName": "#", "width": 70, "pinned": "left"},
+        {"field": "road_name", "headerName": t("col.road"), "minWidth": 120, "pinned": "left"},
+        {"field": "km_from", "headerName": t("risk.km_from"), "width": 85, "valueFormatter": _KM},
+        {"field": "km_to", "headerName": t("risk.km_to"), "width": 80, "valueFormatter": _KM},
+        {"field": "police_station", "headerName": t("col.station"), "minWidth": 150},
+        {"field": "district", "headerName": t("col.district"), "width": 110},
+        {
+            "field": "expected_crashes",
+            "headerName": t("periods.expected"),
+            "valueFormatter": _NUM,
+            "width": 105,
+        },
+        {
+            "field": "expected_fatal_grievous",
+            "headerName": i18n.key_label("fatal_grievous"),
+            "valueFormatter": _NUM,
+            "width": 105,
+        },
+        {
+            "field": "risk_band",
+            "headerName": t("risk.band"),
+            "width": 100,
+            "valueFormatter": figures.label_formatter("band", lang),
+            "cellClass": {"function": "'band band-' + params.value"},
+        },
+        {
+            "field": "peak_window",
+            "headerName": t("risk.peak"),
+            "valueFormatter": figures.window_formatter(lang),
+            "width": 165,
+            "wrapText": True,
+            "autoHeight": True,
+        },
+        {
+            "field": "top_factors",
+            "headerName": t("periods.why"),
+            "minWidth": 260,
+            "flex": 1,
+            "wrapText": True,
+            "autoHeight": True,
+        },
+        {"field": "unit_id", "headerName": "Unit", "minWidth": 160, "hide": True},
+        {"field": "h3_cell", "headerName": "H3 cells", "minWidth": 160, "hide": True},
+        {"field": "latitude", "hide": True},
+        {"field": "longitude", "hide": True},
+    ]
+
+
+def risk_card(row: dict) -> dcc.Link:
+    """One list row as a phone card: rank, place, expected crashes, band and peak time; a tap
+    opens its detail."""
+    km = (
+        f" km {row['km_from']:g}-{row['km_to']:g}"
+        if row.get("km_from") is not None and row.get("km_to") is not None
+        else ""
+    )
+    band = row.get("risk_band")
+    return dcc.Link(
+        href=row_href(row),
+        className="risk-card",
+        children=[
+            html.Span(f"#{row['rank']}", className="risk-card-rank"),
+            html.Div(
+                className="risk-card-body",
+                children=[
+                    html.Div(
+                        f"{row.get('road_name') or t('map.unnamed')}{km}",
+                        className="risk-card-road",
+                    ),
+                    html.Div(
+                        ", ".join(x for x in (row.get("police_station"), row.get("district")) if x),
+                        className="muted",
+                    ),
+                    html.Div(
+                        [
+                            html.B(figures.fmt_num(row.get("expected_crashes"), 2)),
+                            t("kpi.crashes"),
+                            " ",
+                            html.Span(i18n.key_label(band), className=f"band band-{band}"),
+                        ]
+                    ),
+                    html.Div(t("corridor.peak", peak=i18n.window(row.get("peak_window")))),
+                ],
+            ),
+        ],
+    )
+
+
+def risk_cards(rows: list[dict]) -> list:
+    """The rows as cards (shown instead of the grid on a narrow screen)."""
+    return [risk_card(r) for r in rows]
 
 
 def layout(**_: str) -> html.Div:
-    """Page skeleton with filters, download buttons and the grid."""
+    """Page skeleton with filters, download buttons, the grid (cards on a phone)."""
+    cols = columns()
     return html.Div(
         className="page",
         children=[
-            heading(
-                "Risk list", "Ranked stretches for drives: the same rows as the exported lists."
-            ),
+            heading(t("page.risk_list"), t("risk.subtitle")),
             html.Div(
                 className="controls",
                 children=[
                     district_control(P),
                     control(
-                        "Police station",
-                        dcc.Dropdown(id=f"{P}-ps", placeholder="All police stations"),
+                        t("col.station"),
+                        dcc.Dropdown(id=f"{P}-ps", placeholder=t("risk.all_stations")),
                     ),
                     window_control(P),
-                    control("Rank by", choice(f"{P}-severity", RANK_CHOICES, "all")),
                     control(
-                        "Band",
-                        dcc.Dropdown(
-                            id=f"{P}-band", options=BAND_CHOICES, value="low", clearable=False
+                        t("risk.rank_by"),
+                        choice(
+                            f"{P}-severity",
+                            [
+                                {"label": t("fig.all"), "value": "all"},
+                                {
+                                    "label": i18n.key_label("fatal_grievous"),
+                                    "value": "fatal_grievous",
+                                },
+                            ],
+                            "all",
                         ),
                     ),
                     control(
-                        "Rows",
+                        t("risk.band"),
+                        dcc.Dropdown(
+                            id=f"{P}-band", options=band_choices(), value="low", clearable=False
+                        ),
+                    ),
+                    control(
+                        t("risk.rows"),
                         dcc.Dropdown(
                             id=f"{P}-top", options=list(ROW_CHOICES), value=100, clearable=False
                         ),
                     ),
                     dcc.Checklist(
                         id=f"{P}-merge",
-                        options=[
-                            {"label": " Merge adjacent cells into corridors", "value": "merge"}
-                        ],
+                        options=[{"label": " " + t("risk.merge"), "value": "merge"}],
                         value=[],
                         className="check",
                     ),
                 ],
             ),
-            download_buttons(P, "Download PDF drive sheet"),
+            download_buttons(P, t("risk.pdf")),
             html.Div(id=f"{P}-summary", className="summary"),
+            html.P(vocabulary.band_explanation(i18n.current()), className="muted small"),
             list_grid(
                 f"{P}-grid",
-                COLUMNS,
+                cols,
                 "62vh",
                 filterable=True,
                 dashGridOptions={"rowHeight": 34, "domLayout": "normal", "suppressCellFocus": True},
                 getRowId="params.data.unit_id",
+                extra_class="wide-only",
             ),
-            html.H3(ROAD_WIDE_TITLE, id=f"{P}-wide-title", className="section-title"),
-            html.P(ROAD_WIDE_TEXT, className="hint"),
+            html.Div(id=f"{P}-cards", className="risk-cards narrow-only"),
+            html.H3(t("risk.wide_title"), id=f"{P}-wide-title", className="section-title"),
+            html.P(t("risk.wide_text"), className="hint"),
             list_grid(
                 f"{P}-wide-grid",
-                [c for c in COLUMNS if c["field"] not in ("km_from", "km_to")],
+                [c for c in cols if c["field"] not in ("km_from", "km_to")],
                 None,
                 filterable=True,
                 dashGridOptions={"rowHeight": 34, "domLayout": "autoHeight"},
                 getRowId="params.data.unit_id",
+                extra_class="wide-only",
             ),
+            html.Div(id=f"{P}-wide-cards", className="risk-cards narrow-only"),
             dcc.Download(id=f"{P}-download"),
             dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
         ],
@@ -176,7 +241,7 @@ def list_params(
     ``district`` is already scoped; the other values come from the browser and are normalised
     (an unknown value falls back to the control's default).
     """
-    band = inputs.choice(band, [b["value"] for b in BAND_CHOICES], "low")
+    band = inputs.choice(band, BAND_VALUES, "low")
     return {
         "top": inputs.whole(top, 1, max(ROW_CHOICES), 100),
         "district": district,
@@ -196,7 +261,7 @@ def update_grid(
     band: str,
     top: int,
     merge: list,
-) -> tuple[list[dict], object, list[dict], str]:
+) -> tuple[list[dict], object, list[dict], str, list, list]:
     """Rows of the list (places) and of the road-wide section for the filters, forced to the
     caller's district scope."""
     scope = require_scope()
@@ -204,17 +269,24 @@ def update_grid(
     window = inputs.choice(window, WINDOWS, 7)
     run = queries.run_of(store, window)
     if run is None:
-        return [], notice(NO_FORECAST, "warn"), [], ROAD_WIDE_TITLE
+        return [], notice(t("ctl.no_forecast"), "warn"), [], t("risk.wide_title"), [], []
     where = scoped_district(scope, inputs.text(district))
     params = list_params(where, ps, severity, band, top, merge)
-    rows = queries.risk_rows(store, window, params)
-    wide = queries.risk_rows(store, window, list_params(where, ps, severity, band, top, [], True))
-    text = (
-        f"{rows.height} places - forecast for {run.window_start:%d %b %Y} to {run.window_end:%d %b %Y}, "
-        f"model {run.version_id}, data up to {run.data_cutoff or 'n/a'}. Tap a row for its detail."
+    rows = figures.records(queries.risk_rows(store, window, params))
+    wide = figures.records(
+        queries.risk_rows(store, window, list_params(where, ps, severity, band, top, [], True))
     )
-    title = f"{ROAD_WIDE_TITLE} ({wide.height})"
-    return figures.records(rows), text, figures.records(wide), title
+    lang = i18n.current()
+    text = t(
+        "risk.summary",
+        n=len(rows),
+        start=f"{date_label(run.window_start, lang)} {run.window_start:%Y}",
+        end=f"{date_label(run.window_end, lang)} {run.window_end:%Y}",
+        version=run.version_id,
+        cutoff=run.data_cutoff or "-",
+    )
+    title = f"{t('risk.wide_title')} ({len(wide)})"
+    return rows, text, wide, title, risk_cards(rows), risk_cards(wide)
 
 
 def police_station_options(district: str | None) -> list[str]:
@@ -238,6 +310,8 @@ def register_callbacks(app: Dash) -> None:
         Output(f"{P}-summary", "children"),
         Output(f"{P}-wide-grid", "rowData"),
         Output(f"{P}-wide-title", "children"),
+        Output(f"{P}-cards", "children"),
+        Output(f"{P}-wide-cards", "children"),
         *filters,
     )(secured(update_grid))
 

@@ -68,8 +68,10 @@ class _Memo:
 class AppStore:
     """Cached read-only access to one warehouse file (one instance per app)."""
 
-    def __init__(self, db_path: Path | str) -> None:
+    def __init__(self, db_path: Path | str, today: Callable[[], date] = date.today) -> None:
+        """``today`` is the app's clock for "ahead" and "last year" (a seam for tests)."""
         self.db_path = Path(db_path)
+        self.today = today
         self._lock = threading.RLock()
         self._memo = _Memo()
 
@@ -112,8 +114,10 @@ class AppStore:
     # --- snapshot --------------------------------------------------------------------------------
     def snapshot(self) -> snap.Snapshot:
         """Everything the pages need, read once per warehouse version."""
+        today = self.today()
         return self.memo(
-            "snapshot", lambda: self.read(snap.build_snapshot, STANDARD_WINDOWS, date.today())
+            ("snapshot", today),
+            lambda: self.read(snap.build_snapshot, STANDARD_WINDOWS, today),
         )
 
 
@@ -155,40 +159,96 @@ def forecast_units(store: AppStore, window_days: int, district: str | None) -> p
     return _in_district(units.filter(pl.col("window_days") == window_days), district)
 
 
-def kpis(store: AppStore, district: str | None) -> pl.DataFrame:
-    """Per window: forecast crashes and fatal+grievous vs the same days last year."""
-    totals = _in_district(store.snapshot().kpi_by_district, district)
-    if totals.is_empty():
-        return totals
-    sums = [
-        pl.col(c).sum()
-        for c in (
-            "expected_crashes",
-            "expected_fatal_grievous",
-            "last_year_crashes",
-            "last_year_fatal_grievous",
-        )
-    ]
-    return (
-        totals.group_by("window_days", "window_start", "window_end").agg(sums).sort("window_days")
-    )
+@dataclass(frozen=True)
+class Total:
+    """Expected crashes over some days and what happened on the same weekdays a year earlier.
+
+    ``source`` is ``weekly`` (the district weekly forecast, the Overview's one source of totals) or
+    ``places`` (the places' forecast summed, only when no weekly forecast covers the days).
+    """
+
+    start: date
+    end: date
+    crashes: float
+    fatal_grievous: float
+    last_year_crashes: int
+    last_year_fatal_grievous: int
+    source: str
 
 
-def alerts(
-    store: AppStore, district: str | None, today: date | None = None, weeks: int = 6
-) -> pl.DataFrame:
-    """Upcoming weeks flagged ``high_risk`` or with named drivers (fog, festivals), district or state."""
-    periods = store.snapshot().periods
-    if periods.is_empty():
-        return periods
-    today = today or date.today()
+def _weekly_sum(periods: pl.DataFrame, start: date, end: date) -> tuple[float, int]:
+    """(expected crashes, days covered) of ``[start, end]``: each week's forecast pro rata."""
+    total, covered = 0.0, 0
+    for row in periods.iter_rows(named=True):
+        lo, hi = max(start, row["period_start"]), min(end, row["period_end"])
+        if hi < lo:
+            continue
+        days = (hi - lo).days + 1
+        total += row["expected"] * days / ((row["period_end"] - row["period_start"]).days + 1)
+        covered += days
+    return total, covered
+
+
+def _severe_share(store: AppStore, district: str | None) -> float:
+    """Fatal+grievous share of expected crashes in the places' 30-day (else 7-day) forecast."""
+    for days in (30, 7):
+        units = forecast_units(store, days, district)
+        if not units.is_empty() and units["expected_crashes"].sum() > 0:
+            return float(units["expected_fatal_grievous"].sum() / units["expected_crashes"].sum())
+    return 0.0
+
+
+def forecast_total(store: AppStore, district: str | None, start: date, end: date) -> Total:
+    """The one way the Overview sums a forecast: the district (or state) weekly forecast over
+    ``[start, end]`` (a week partly inside counts pro rata), against the same weekdays 364 days
+    earlier. Fatal+grievous = that total times the places' fatal+grievous share.
+
+    When no weekly forecast covers every day, the places' forecast for the window stands in.
+    """
+    s = store.snapshot()
     key = district or snap.ALL_DISTRICTS
-    rows = _in_district(periods, key).filter(
+    crashes, covered = _weekly_sum(_in_district(s.periods, key), start, end)
+    severe = crashes * _severe_share(store, district)
+    source = "weekly"
+    if covered < (end - start).days + 1:
+        days = (end - start).days + 1
+        units = forecast_units(store, days, district)
+        crashes = float(units["expected_crashes"].sum()) if not units.is_empty() else 0.0
+        severe = float(units["expected_fatal_grievous"].sum()) if not units.is_empty() else 0.0
+        source = "places"
+    lag = timedelta(days=snap.LAST_YEAR_DAYS)
+    past = _in_district(s.daily_last_year, key)
+    if not past.is_empty():
+        past = past.filter(pl.col("day").is_between(start - lag, end - lag))
+    ly = int(past["crashes"].sum()) if not past.is_empty() else 0
+    ly_severe = int(past["fatal_grievous"].sum()) if not past.is_empty() else 0
+    return Total(start, end, crashes, severe, ly, ly_severe, source)
+
+
+def kpis(store: AppStore, district: str | None) -> list[tuple[int, Total]]:
+    """Per standard window shown: its length in days and its :func:`forecast_total`."""
+    return [
+        (days, forecast_total(store, district, run.window_start, run.window_end))
+        for days, run in sorted(store.snapshot().runs.items())
+    ]
+
+
+def alerts(store: AppStore, district: str | None, weeks: int = 6) -> list[tuple[dict, Total]]:
+    """Weeks starting today or later (within ``weeks``) flagged ``high_risk`` or with named
+    drivers (fog, festivals), each with its :func:`forecast_total` (same sum as the cards)."""
+    s = store.snapshot()
+    if s.periods.is_empty():
+        return []
+    today = store.today()
+    rows = _in_district(s.periods, district or snap.ALL_DISTRICTS).filter(
         (pl.col("high_risk") | (pl.col("drivers").fill_null("") != ""))
-        & (pl.col("period_end") >= today)
+        & (pl.col("period_start") >= today)
         & (pl.col("period_start") <= today + timedelta(weeks=weeks))
     )
-    return rows.sort("period_start")
+    return [
+        (r, forecast_total(store, district, r["period_start"], r["period_end"]))
+        for r in rows.sort("period_start").iter_rows(named=True)
+    ]
 
 
 def period_series(store: AppStore, district: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -201,6 +261,15 @@ def period_series(store: AppStore, district: str | None) -> tuple[pl.DataFrame, 
         history.sort("week") if not history.is_empty() else history,
         forecast.sort("period_start") if not forecast.is_empty() else forecast,
     )
+
+
+def data_end(store: AppStore) -> date:
+    """The last day with recorded crashes (the app's today when there are none)."""
+    history = _in_district(store.snapshot().weekly_history, snap.ALL_DISTRICTS)
+    if history.is_empty():
+        return store.today()
+    last = history.sort("week").row(-1, named=True)
+    return last["week"] + timedelta(days=int(last.get("days") or 7) - 1)
 
 
 def hour_profile(store: AppStore, district: str | None) -> pl.DataFrame:

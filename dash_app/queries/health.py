@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
@@ -17,6 +17,7 @@ class Health:
     versions: pl.DataFrame
     freshness: pl.DataFrame  # per kind and district (``district`` null: records without one)
     ingests: pl.DataFrame
+    latest_fold: pl.DataFrame = field(default_factory=pl.DataFrame)  # the most recent backtest year
 
 
 def _champion(con: duckdb.DuckDBPyConnection) -> dict | None:
@@ -39,6 +40,19 @@ def backtest_summary(con: duckdb.DuckDBPyConnection, version_id: str) -> pl.Data
            FROM backtest_metrics WHERE version_id = ?
            GROUP BY ALL ORDER BY level, metric, k, model""",
         [version_id],
+    ).pl()
+
+
+def latest_fold(con: duckdb.DuckDBPyConnection, version_id: str) -> pl.DataFrame:
+    """The champion's backtest on its most recent held-out window (the year the model did not
+    see that ends last): ``model, level, metric, k, value, fold_start, fold_end``."""
+    return con.execute(
+        """WITH last AS (SELECT max(fold_end) AS e FROM backtest_metrics WHERE version_id = ?)
+           SELECT model, level, metric, coalesce(k, '') AS k, avg(value) AS value,
+                  min(fold_start) AS fold_start, max(fold_end) AS fold_end
+           FROM backtest_metrics, last WHERE version_id = ? AND fold_end = last.e
+           GROUP BY ALL ORDER BY level, metric, k, model""",
+        [version_id, version_id],
     ).pl()
 
 
@@ -66,4 +80,5 @@ def read_health(con: duckdb.DuckDBPyConnection) -> Health:
         """SELECT kind, source, format, finished_at, rows_read, loaded, quarantined, status
            FROM ingest_runs ORDER BY finished_at DESC NULLS LAST LIMIT 10"""
     ).pl()
-    return Health(champ, backtest, versions, _freshness(con), ingests)
+    latest = latest_fold(con, champ["version_id"]) if champ else pl.DataFrame()
+    return Health(champ, backtest, versions, _freshness(con), ingests, latest)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -32,13 +32,14 @@ class Snapshot:
     runs: dict[int, RunRef]
     units: pl.DataFrame
     districts: list[str]
-    kpi_by_district: pl.DataFrame
     periods: pl.DataFrame
+    daily_last_year: pl.DataFrame  # district (and ``(all)``), day, crashes, fatal_grievous
     weekly_history: pl.DataFrame
     district_profile: pl.DataFrame
     offences: pl.DataFrame
     health: Health
     paths: dict = field(default_factory=dict)  # unit_id -> road line [(lat, lon), ...] of stretches
+    today: date | None = None  # the app's "today" when the snapshot was read
 
 
 @dataclass(frozen=True)
@@ -124,46 +125,35 @@ def complete_cells(units: pl.DataFrame) -> pl.DataFrame:
     return fill_h3_cells(units).with_columns(pl.col("district").fill_null(UNKNOWN))
 
 
-def _last_year(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.DataFrame:
-    parts = []
-    for days, run in runs.items():
-        part = _frame(
-            con,
-            """SELECT coalesce(district, ?) AS district, count(*) AS last_year_crashes,
-                      count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS last_year_fatal_grievous
-               FROM accidents
-               WHERE occurred_at >= CAST(? AS DATE) - INTERVAL 1 YEAR
-                 AND occurred_at < CAST(? AS DATE) - INTERVAL 1 YEAR + INTERVAL 1 DAY
-               GROUP BY ALL""",
-            [UNKNOWN, run.window_start, run.window_end],
-        )
-        parts.append(part.with_columns(pl.lit(days).alias("window_days")))
-    return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
+LAST_YEAR_DAYS = 364  # 52 weeks: the same weekdays a year earlier
 
 
-def kpi_frame(
-    units: pl.DataFrame, last_year: pl.DataFrame, runs: dict[int, RunRef]
+def daily_last_year(
+    con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef], periods: pl.DataFrame
 ) -> pl.DataFrame:
-    """Per window and district: forecast totals beside last year's actual counts."""
-    if units.is_empty():
+    """Crashes per district (and ``(all)``) and day, 364 days before every day the app forecasts.
+
+    Every crash counts (with or without a place), as in the weekly history and the weekly
+    forecast, so a forecast total and "the same days last year" count the same things.
+    """
+    starts = [r.window_start for r in runs.values()]
+    ends = [r.window_end for r in runs.values()]
+    if not periods.is_empty():
+        starts.append(periods["period_start"].min())
+        ends.append(periods["period_end"].max())
+    if not starts:
         return pl.DataFrame()
-    fc = units.group_by("window_days", "district").agg(
-        pl.col("expected_crashes").sum(), pl.col("expected_fatal_grievous").sum()
-    )
-    if not last_year.is_empty():
-        fc = fc.join(last_year, on=["window_days", "district"], how="full", coalesce=True)
-    else:
-        fc = fc.with_columns(
-            pl.lit(0).alias("last_year_crashes"), pl.lit(0).alias("last_year_fatal_grievous")
-        )
-    dates = pl.DataFrame(
-        {
-            "window_days": list(runs),
-            "window_start": [r.window_start for r in runs.values()],
-            "window_end": [r.window_end for r in runs.values()],
-        }
-    )
-    return fc.join(dates, on="window_days").fill_null(0)
+    lag = timedelta(days=LAST_YEAR_DAYS)
+    return _frame(
+        con,
+        """SELECT coalesce(district, ?) AS district, CAST(occurred_at AS DATE) AS day,
+                  count(*) AS crashes,
+                  count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS fatal_grievous
+           FROM accidents
+           WHERE occurred_at >= CAST(? AS DATE) AND occurred_at < CAST(? AS DATE) + INTERVAL 1 DAY
+           GROUP BY GROUPING SETS ((1, 2), (2))""",
+        [UNKNOWN, min(starts) - lag, max(ends) - lag],
+    ).with_columns(pl.col("district").fill_null(ALL_DISTRICTS))
 
 
 def _period_run(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> str | None:
@@ -207,14 +197,20 @@ def period_frame(con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]) -> pl.
 
 
 def weekly_history(con: duckdb.DuckDBPyConnection, weeks: int = 104) -> pl.DataFrame:
-    """Crashes per district and week (Monday) over the last ``weeks`` weeks of data, plus ``(all)``."""
+    """Crashes per district and week (Monday) over the last ``weeks`` weeks of data, plus ``(all)``.
+
+    ``days`` is how many days of the week the data covers (7, but fewer for the last week when
+    the data ends mid-week): the page marks such a part-week instead of drawing it as a drop.
+    """
     return _frame(
         con,
-        """WITH lim AS (SELECT max(occurred_at) AS hi FROM accidents)
+        """WITH lim AS (SELECT CAST(max(occurred_at) AS DATE) AS hi FROM accidents)
            SELECT coalesce(district, ?) AS district, CAST(date_trunc('week', occurred_at) AS DATE) AS week,
                   count(*) AS crashes,
-                  count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS fatal_grievous
-           FROM accidents, lim WHERE occurred_at >= lim.hi - to_weeks(?)
+                  count(*) FILTER (WHERE severity IN ('fatal', 'grievous')) AS fatal_grievous,
+                  least(7, date_diff('day', CAST(date_trunc('week', occurred_at) AS DATE), any_value(lim.hi)) + 1) AS days
+           FROM accidents, lim
+           WHERE occurred_at >= date_trunc('week', lim.hi - to_weeks(?))
            GROUP BY GROUPING SETS ((1, 2), (2))""",
         [UNKNOWN, weeks],
     ).with_columns(pl.col("district").fill_null(ALL_DISTRICTS))
@@ -267,6 +263,7 @@ def build_snapshot(
     """Read everything the pages need in one pass."""
     runs = pick_runs(published_runs(con), windows, today)
     units = _unit_frame(con, runs)
+    periods = period_frame(con, runs)
     names = _frame(
         con,
         "SELECT DISTINCT district FROM spatial_units WHERE district IS NOT NULL "
@@ -276,13 +273,14 @@ def build_snapshot(
         runs=runs,
         units=units,
         districts=names,
-        kpi_by_district=kpi_frame(units, _last_year(con, runs), runs),
-        periods=period_frame(con, runs),
+        periods=periods,
+        daily_last_year=daily_last_year(con, runs, periods),
         weekly_history=weekly_history(con),
         district_profile=profile_frame(con, runs),
         offences=offence_frame(con),
         health=health_sql.read_health(con),
         paths=stretch_paths(con, units),
+        today=today,
     )
 
 

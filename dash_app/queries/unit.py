@@ -109,6 +109,15 @@ def read_unit_detail(
             WHERE unit_id IN ({q}) AND run_id = ? GROUP BY 1, 2 ORDER BY 1, 2""",
         [*unit_ids, runs[-1]],
     ).pl()
+    if profile.is_empty():  # no stored profile for these units: their timed crashes, 3 years
+        profile = con.execute(
+            f"""SELECT isodow(occurred_at) - 1 AS dow, hour(occurred_at) AS hour,
+                       count(*) / sum(count(*)) OVER () AS share
+                FROM accidents WHERE unit_id IN ({q}){scope_sql} AND has_time
+                  AND occurred_at >= (SELECT max(occurred_at) FROM accidents) - INTERVAL 3 YEAR
+                GROUP BY 1, 2 ORDER BY 1, 2""",
+            [*unit_ids, *scope_args],
+        ).pl()
     cutoff = forecasts["data_cutoff"].max() if not forecasts.is_empty() else None
     return UnitDetail(
         units,

@@ -31,3 +31,12 @@ def start_chrome(opts):
     from selenium.webdriver.chrome.service import Service
 
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+
+
+def emulate_screen(driver, width: int, height: int) -> None:
+    """Lay pages out for a ``width`` x ``height`` screen (a phone): Chromium's window cannot be
+    narrower than 500 px, so a 390 px phone needs device-metrics emulation."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500},
+    )

@@ -53,6 +53,22 @@ def world_db(tmp_path: Path, world_template: Path) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, world_template: Path
+) -> Iterator[tuple[str, object]]:
+    """The app on a free loopback port, in a thread (one per test module): (base URL, app)."""
+    from app_clients import serve_in_thread
+
+    tmp = tmp_path_factory.mktemp("served")
+    db = tmp / "wh.duckdb"
+    copy_warehouse(world_template, db)
+    app = create_app(db, key_dir=tmp / "keys")
+    srv, base = serve_in_thread(app.server)
+    yield base, app
+    srv.close()
+
+
 @pytest.fixture
 def app(world_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A fresh app on the private warehouse (session key in tmp)."""

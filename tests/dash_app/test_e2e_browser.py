@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import openpyxl
 import pytest
 import requests
-from app_clients import callback_payload, serve_in_thread
+from app_clients import callback_payload
 from worlds import PASSWORD
 
-from dash_app.app import create_app
 from roadsafety.exports.risk_list import RISK_COLUMNS
-from roadsafety.store.connection import copy_warehouse
 
 pytestmark = pytest.mark.browser
 WAIT_S = 30
-
-
-@pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, world_template: Path
-) -> Iterator[tuple[str, object]]:
-    """The app on a free loopback port, in a thread."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    db = tmp / "wh.duckdb"
-    copy_warehouse(world_template, db)
-    app = create_app(db, key_dir=tmp / "keys")
-    srv, base = serve_in_thread(app.server)
-    yield base, app
-    srv.close()
 
 
 def _wait(driver, css: str, count: int = 1):

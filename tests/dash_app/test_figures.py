@@ -8,7 +8,7 @@ import h3
 import polars as pl
 import pytest
 
-from dash_app import figures
+from dash_app import figures, maps, queries
 
 
 def _units() -> pl.DataFrame:
@@ -31,7 +31,7 @@ def _units() -> pl.DataFrame:
 
 
 def test_map_layers_one_per_band_with_real_cell_polygons() -> None:
-    layers = figures.map_layers(_units())
+    layers = maps.map_layers(_units())
     bands = [layer.id["band"] for layer in layers]
     assert bands == [
         "low",
@@ -46,7 +46,7 @@ def test_map_layers_one_per_band_with_real_cell_polygons() -> None:
 
 
 def test_map_caps_cells_by_rank() -> None:
-    layers = figures.map_layers(_units(), max_cells=1)
+    layers = maps.map_layers(_units(), max_cells=1)
     assert [layer.id["band"] for layer in layers] == ["very_high"]
 
 
@@ -69,7 +69,7 @@ def test_stretches_are_lines_along_their_road_or_approximate_circles() -> None:
         }
     )
     paths = {"NH-44 | km 65-66": [(29.60, 77.0), (29.61, 77.0)]}
-    layers = figures.stretch_layers(units, paths)
+    layers = maps.stretch_layers(units, paths)
     lines = [layer for layer in layers if type(layer).__name__ == "GeoJSON"]
     circles = [layer for layer in layers if type(layer).__name__ == "CircleMarker"]
     assert [layer.id["band"] for layer in lines] == ["very_high-road"]
@@ -81,7 +81,7 @@ def test_stretches_are_lines_along_their_road_or_approximate_circles() -> None:
     assert "km 65-66" in feature["properties"]["tooltip"]
     assert "<script>" not in feature["properties"]["tooltip"]  # escaped
     assert len(circles) == 1 and circles[0].center == [29.9, 77.1]  # placed beyond the road's line
-    assert figures.stretch_layers(units.clear(), paths) == []
+    assert maps.stretch_layers(units.clear(), paths) == []
 
 
 def test_weekly_figure_has_history_bands_and_forecast() -> None:
@@ -118,21 +118,11 @@ def test_empty_inputs_say_why() -> None:
 
 
 def test_kpi_card_compares_with_last_year() -> None:
-    k = pl.DataFrame(
-        {
-            "window_days": [7],
-            "window_start": [date(2026, 1, 1)],
-            "window_end": [date(2026, 1, 7)],
-            "expected_crashes": [110.0],
-            "expected_fatal_grievous": [40.0],
-            "last_year_crashes": [100],
-            "last_year_fatal_grievous": [0],
-        }
-    )
-    text = str(figures.kpi_cards(k)[0].to_plotly_json())
+    total = queries.Total(date(2026, 1, 1), date(2026, 1, 7), 110.0, 40.0, 100, 0, "weekly")
+    text = str(figures.kpi_cards([(7, total)])[0].to_plotly_json())
     assert (
-        "+10% vs 100 in the same days last year" in text
-        and "no crashes in the same days last year" in text
+        "+10% vs 100 on the same weekdays last year" in text
+        and "no crashes on the same weekdays last year" in text
     )
 
 
@@ -156,7 +146,7 @@ def test_map_tooltips_and_hover_texts_escape_data() -> None:
     )
     tips = [
         f["properties"]["tooltip"]
-        for layer in figures.map_layers(hostile)
+        for layer in maps.map_layers(hostile)
         for f in layer.data["features"]
     ]
     assert tips and all("&lt;img src=x onerror=alert(1)&gt;" in t for t in tips)

@@ -26,7 +26,7 @@ def _text(obj: object) -> str:
 def test_overview_kpis_map_and_alerts(as_user) -> None:
     with as_user("admin"):
         kpis, alerts, risk_map, title = overview.update(None, 7)
-    assert len(kpis) == 2 and "crashes expected" in _text(kpis)
+    assert len(kpis[0].children) == 2 and "crashes expected" in _text(kpis)  # cards, how made
     assert "Weeks ahead to watch" in _text(alerts) and "HIGH RISK" in _text(alerts)
     assert "all districts" in title
     layers = [c for c in risk_map.children if type(c).__name__ == "GeoJSON"]
@@ -51,7 +51,7 @@ def test_overview_map_uses_the_configured_basemap(world_db: Path, tmp_path: Path
 
 def test_risk_list_page_keeps_road_wide_units_apart_and_maps_stretches(as_user) -> None:
     with as_user("admin"):
-        rows, _, wide, title = risk_list.update_grid(None, None, 7, "all", "low", 500, [])
+        rows, _, wide, title, cards, _ = risk_list.update_grid(None, None, 7, "all", "low", 500, [])
         _, _, risk_map, _ = overview.update(None, 7)
     assert rows and not any(" | OLD BYPASS" in r["unit_id"] for r in rows)
     assert {r["unit_id"] for r in wide} == {
@@ -60,6 +60,7 @@ def test_risk_list_page_keeps_road_wide_units_apart_and_maps_stretches(as_user) 
         "PS GURUGRAM CITY | OLD BYPASS",
     }
     assert [r["rank"] for r in wide] == [1, 2, 3] and "(3)" in title
+    assert len(cards) == len(rows)  # the phone's cards hold the same rows
     stretch = next(r for r in rows if r["unit_id"] == "NH-44 | km 30-31")
     assert (stretch["km_from"], stretch["km_to"], stretch["road_name"]) == (30.0, 31.0, "NH-44")
     lines = [
@@ -79,7 +80,7 @@ def test_risk_list_page_keeps_road_wide_units_apart_and_maps_stretches(as_user) 
 
 def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path) -> None:
     with as_user("karnal_sp"):
-        rows, _, wide, _ = risk_list.update_grid("Panipat", None, 7, "all", "low", 500, [])
+        rows, _, wide, *_ = risk_list.update_grid("Panipat", None, 7, "all", "low", 500, [])
         _, _, risk_map, title = overview.update("Panipat", 30)
     assert rows and {r["district"] for r in rows} == {"Karnal"}
     assert wide and {r["district"] for r in wide} == {"Karnal"}
@@ -94,7 +95,7 @@ def test_scoped_user_gets_own_district_whatever_is_asked(as_user, world_db: Path
 
 def test_risk_grid_filters(as_user) -> None:
     with as_user("admin"):
-        rows, summary, _, _ = risk_list.update_grid(
+        rows, summary, *_ = risk_list.update_grid(
             "Gurugram", None, 30, "fatal_grievous", "high", 50, []
         )
     assert rows and all(
@@ -138,7 +139,9 @@ def test_viewer_cannot_download(as_user, world_db: Path) -> None:
 def test_periods_page(as_user) -> None:
     with as_user("karnal_sp"):
         weekly, heat, calendar = periods.update(None)
-    assert "Karnal" in weekly.layout.title.text and len(weekly.data) == 4
+    names = {trace.name for trace in weekly.data}
+    assert "Karnal" in weekly.layout.title.text
+    assert {"Crashes (recorded)", "Forecast", "80% range", "Same week last year"} <= names
     assert len(heat.data[0].z) == 7
     assert [r["risk"] for r in calendar].count("High") == 2
 
@@ -163,7 +166,7 @@ def test_enforcement_and_model_health(as_user) -> None:
     assert note is None and scatter.data and offences.data
     assert gap and gap[0]["rank"] == 1 and all(r["risk_band"] in ("high", "very_high") for r in gap)
     text = _text(health)
-    assert "Champion: v1" in text and "lightgbm" in text and "naive 3y" in text
+    assert "model version v1" in text and "lightgbm" in text and "naive 3y" in text
     assert "Audit: latest app events" in text
     with as_user("viewer"):
         assert "Audit: latest app events" not in _text(model_health.update("x"))
@@ -193,7 +196,7 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
     with app.server.test_request_context("/"):
         login_user(AppUser("hq", "admin", None))
         kpis, _, _, _ = overview.update(None, 7)
-        rows, summary, wide, _ = risk_list.update_grid(None, None, 7, "all", "low", 100, [])
+        rows, summary, wide, *_ = risk_list.update_grid(None, None, 7, "all", "low", 100, [])
         weekly, _heat, calendar = periods.update(None)
         note, *_ = enforcement.update(None, 30)
         health = _text(model_health.update("x"))
@@ -206,8 +209,8 @@ def test_pages_explain_an_empty_warehouse(tmp_path: Path) -> None:
     assert "No weekly" in weekly.layout.annotations[0].text and calendar == []
     assert (
         "No forecast" in _text(note)
-        and "No champion model yet" in health
-        and "Choose a stretch" in body
+        and "No model is in use yet" in health
+        and "Choose a place" in body
     )
 
 
@@ -215,7 +218,7 @@ def test_stretch_and_run_details(as_user) -> None:
     with as_user("admin"):
         body = _text(corridor.update("NH-44 | km 30-31", None))
         run = _text(corridor.update("corridor:NH-44 | km 30-31", None))
-    assert "NH-44 km 30-31" in body and "1 road stretch)" in body
+    assert "NH-44 km 30-31" in body and "crashes recorded here" in body
     assert "NH-44 km 30-31" in run and "No unit" not in run
 
 

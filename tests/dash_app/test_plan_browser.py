@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from app_clients import serve_in_thread
 from test_e2e_browser import _login, _wait
 
 from dash_app.app import create_app
+from roadsafety.store.connection import copy_warehouse
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ def test_plan_on_a_phone_is_cards_no_wider_than_the_screen(
     browser, world_template: Path, tmp_path: Path
 ) -> None:
     db = tmp_path / "wh.duckdb"
-    shutil.copyfile(world_template, db)
+    copy_warehouse(world_template, db)
     srv, base = serve_in_thread(create_app(db, key_dir=tmp_path / "keys").server)
     try:
         browser.set_window_size(390, 844)
