@@ -7,7 +7,9 @@ Safe unattended:
 * every warehouse write is copy-and-swap (``store.connection``): a run killed at any point leaves the
   champion, its forecasts and all loaded data as they were, and the app keeps serving them;
 * forecasts are published by run id, so readers never see a half-written forecast;
-* a rejected inbox file is moved aside with its reason and does not stop the others;
+* a rejected inbox file is moved aside with its reason and does not stop the others; a file whose
+  every row was quarantined is rejected too (its rows stay in the quarantine with their reasons), so
+  the run is ``warned``, never a silent ``ok``;
 * the weekly plans reach the outbox all together or not at all: a failed plan fails the run (exit
   code non-zero) and leaves the outbox's files as they were;
 * each run writes a summary row to ``job_runs`` and JSON-lines logs to ``logs/job-YYYY-MM-DD.jsonl``.
@@ -171,19 +173,21 @@ def ingest_inbox(settings: Settings, summary: JobSummary) -> None:
                 }
             )
             continue
-        moved = ib.mark_processed(inbox, item)
         summary.rows_loaded += result.loaded
         summary.rows_quarantined += result.quarantined
-        summary.inputs.append(
-            {
-                "file": item.path.name,
-                "kind": item.kind,
-                "format": item.fmt,
-                "outcome": "processed",
-                **result.as_dict(),
-                "moved_to": str(moved),
-            }
-        )
+        entry = {"file": item.path.name, "kind": item.kind, "format": item.fmt}
+        if result.rows_read and result.quarantined == result.rows_read:  # nothing loaded: say so
+            reason = (
+                f"{item.path.name}: all {result.rows_read} rows quarantined, nothing loaded "
+                f"(reasons in `roadsafety status`, run {result.run_id})"
+            )
+            moved = ib.mark_rejected(inbox, item, reason)
+            log.warning("rejected %s", reason)
+            entry |= {"outcome": "rejected", "reason": reason}
+        else:
+            moved = ib.mark_processed(inbox, item)
+            entry["outcome"] = "processed"
+        summary.inputs.append({**entry, **result.as_dict(), "moved_to": str(moved)})
 
 
 def run_checks(settings: Settings, cutoff: date, today: date) -> list[chk.Check]:
