@@ -8,8 +8,9 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dash_app.figures import _base_layout, empty_figure, fmt_num, plain
-from dash_app.i18n import t
+from dash_app.i18n import current, t
 from dash_app.maps import base_map
+from roadsafety.vocabulary import verdict_label
 
 PERIOD_COLOURS = {"before": "#9aa5b1", "after": "#4575b4"}
 MAX_CELLS = 400
@@ -49,16 +50,22 @@ def before_after_figure(months: pl.DataFrame, drive: dict) -> go.Figure:
 
 def verdict_text(drive: dict) -> str:
     """One sentence an SP can read: the change, its range, and what a plain count would say."""
+    lang = current()
+    verdict = verdict_label(drive["verdict"], lang)
     if drive.get("change_pct") is None:
-        return f"{drive['verdict']}."
+        return f"{verdict}."
     naive = drive.get("naive_change_pct")
-    plain = f" A plain before/after count would say {naive:+.0f}%." if naive is not None else ""
-    return (
-        f"{drive['verdict'].capitalize()}: {drive['crashes_after']} crashes against "
-        f"{fmt_num(drive['expected_after_without_drive'], 1)} expected without the drive, "
-        f"a change of {drive['change_pct']:+.0f}% (90% range {drive['ci_low_pct']:+.0f}% to "
-        f"{drive['ci_high_pct']:+.0f}%).{plain}"
+    plain_count = t("drives.naive_says", naive=f"{naive:+.0f}%") if naive is not None else ""
+    sentence = t(
+        "drives.verdict_sentence",
+        verdict=verdict[:1].upper() + verdict[1:],
+        after=drive["crashes_after"],
+        expected=fmt_num(drive["expected_after_without_drive"], 1),
+        change=f"{drive['change_pct']:+.0f}%",
+        low=f"{drive['ci_low_pct']:+.0f}%",
+        high=f"{drive['ci_high_pct']:+.0f}%",
     )
+    return sentence + plain_count
 
 
 def _cells(places: pl.DataFrame) -> list[tuple[str, dict]]:

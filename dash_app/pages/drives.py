@@ -9,6 +9,7 @@ their district's pooled row and only their district's places.
 from __future__ import annotations
 
 import flask
+import polars as pl
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from dash_app import drive_figures, figures, i18n, inputs
@@ -24,7 +25,7 @@ from dash_app.components import (
 from dash_app.drive_downloads import drive_download
 from dash_app.i18n import t
 from dash_app.queries import drives as q
-from roadsafety.vocabulary import date_label
+from roadsafety.vocabulary import date_label, verdict_label
 
 PATH = "/drives"
 TITLE = "Drives"
@@ -111,6 +112,9 @@ def update_list(district: str | None) -> tuple:
         end=f"{date_label(run['data_end'], lang)} {run['data_end']:%Y}",
         where=district or t("app.all_districts"),
     )
+    if lang != "en":  # stored verdicts are English: shown in the reader's language
+        shown = pl.col("verdict").map_elements(lambda v: verdict_label(v, lang), pl.Utf8)
+        rows = rows.with_columns(shown)
     return figures.records(rows), notice(text)
 
 

@@ -712,6 +712,16 @@ APP_TEXTS: dict[str, dict[str, str]] = {
         "en": "This drive is outside your district.",
         "hi": "यह अभियान आपके ज़िले से बाहर है।",
     },
+    "drives.verdict_sentence": {
+        "en": "{verdict}: {after} crashes against {expected} expected without the drive, a change "
+        "of {change} (90% range {low} to {high}).",
+        "hi": "{verdict}: अभियान के बिना {expected} अपेक्षित के मुकाबले {after} दुर्घटनाएँ, {change} का "
+        "बदलाव (90% सीमा {low} से {high})।",
+    },
+    "drives.naive_says": {
+        "en": " A plain before/after count would say {naive}.",
+        "hi": " सीधी पहले/बाद की गिनती {naive} बताती।",
+    },
     "drivefig.none": {
         "en": "No crashes recorded at these places in the study periods.",
         "hi": "अध्ययन अवधि में इन स्थानों पर कोई दुर्घटना दर्ज नहीं।",
@@ -981,3 +991,33 @@ def date_label(day: object, lang: str = "en", *, weekday: bool = False) -> str:
     _check_language(lang)
     words = f"{day.day:02d} {MONTH_LABELS[lang][day.month - 1]}"  # type: ignore[attr-defined]
     return f"{day_label(day.weekday(), lang)} {words}" if weekday else words  # type: ignore[attr-defined]
+
+
+# --- drive verdicts: the evaluation's plain words (models.drive_effect) in the reader's language ---
+
+VERDICT_LABELS: dict[str, str] = {  # English verdict as stored -> Hindi
+    "crashes fell: likely the drive": "दुर्घटनाएँ घटीं: संभवतः अभियान से",
+    "crashes rose": "दुर्घटनाएँ बढ़ीं",
+    "no clear change": "कोई स्पष्ट बदलाव नहीं",
+    "no clear change (too few crashes to tell)": "कोई स्पष्ट बदलाव नहीं (कहने के लिए बहुत कम दुर्घटनाएँ)",
+}
+_VERDICT_PATTERNS = (
+    (re.compile(r"too early: (\d+) days? of after-data"), "अभी जल्दी है: बाद के केवल {0} दिन का डेटा"),
+    (
+        re.compile(r"too little data before the drive: (\d+) days?"),
+        "अभियान से पहले का डेटा कम: {0} दिन",
+    ),
+)
+
+
+def verdict_label(verdict: str | None, lang: str = "en") -> str:
+    """A stored drive verdict in ``lang`` (stored verdicts are English; unknown text as it is)."""
+    _check_language(lang)
+    if verdict is None or lang == "en":
+        return verdict or ""
+    if verdict in VERDICT_LABELS:
+        return VERDICT_LABELS[verdict]
+    for pattern, words in _VERDICT_PATTERNS:
+        if found := pattern.fullmatch(verdict):
+            return words.format(*found.groups())
+    return verdict

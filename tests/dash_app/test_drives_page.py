@@ -93,6 +93,23 @@ def test_a_drive_shows_its_verdict_chart_and_places(as_drives_user) -> None:
     assert "Its places (4)" in text and text.count('"Polygon"') == 4
 
 
+def test_verdicts_read_in_hindi_for_a_hindi_reader(as_drives_user) -> None:
+    import flask
+
+    from dash_app.i18n import SESSION_KEY
+    from roadsafety.vocabulary import verdict_label
+
+    with as_drives_user("admin"):
+        english, _ = page.update_list(None)
+        flask.session[SESSION_KEY] = "hi"
+        rows, _ = page.update_list(None)
+        detail = _text(page.show_drive([rows[0]], None, None))
+    assert [r["verdict"] for r in rows] == [verdict_label(r["verdict"], "hi") for r in english]
+    assert all(r["verdict"] != e["verdict"] for r, e in zip(rows, english, strict=True))
+    assert "expected without the drive" not in detail
+    assert "अपेक्षित के मुकाबले" in json.dumps(json.loads(detail), ensure_ascii=False)
+
+
 def test_a_link_opens_a_drive_and_junk_does_not(as_drives_user) -> None:
     with as_drives_user("admin"):
         linked = page.show_drive(None, "PNP-1", None)
