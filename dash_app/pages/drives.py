@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import flask
 import polars as pl
-from dash import Dash, Input, Output, State, ctx, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 
 from dash_app import drive_figures, figures, i18n, inputs
 from dash_app.auth import app_store, audit, require_scope, scoped_district, secured
@@ -21,6 +21,7 @@ from dash_app.components import (
     list_grid,
     notice,
     register_district_options,
+    register_download_buttons,
 )
 from dash_app.drive_downloads import drive_download
 from dash_app.i18n import t
@@ -185,18 +186,9 @@ def register_callbacks(app: Dash) -> None:
         State(f"{P}-district", "value"),
     )(secured(show_drive))
 
-    @app.callback(
-        Output(f"{P}-download", "data"),
-        Output(f"{P}-dl-msg", "children"),
-        Input(f"{P}-dl-csv", "n_clicks"),
-        Input(f"{P}-dl-xlsx", "n_clicks"),
-        Input(f"{P}-dl-pdf", "n_clicks"),
-        State(f"{P}-district", "value"),
-        prevent_initial_call=True,
-    )
-    @secured
-    def download(_c, _x, _p, district):
-        fmt = str(ctx.triggered_id).rsplit("-", 1)[-1]
+    def download(fmt, district):
         scope = require_scope()
         district = scoped_district(scope, inputs.text(district))
         return drive_download(app_store(), scope, district, fmt)
+
+    register_download_buttons(app, P, [State(f"{P}-district", "value")], download)

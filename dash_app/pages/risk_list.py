@@ -19,6 +19,7 @@ from dash_app.components import (
     list_grid,
     notice,
     register_district_options,
+    register_download_buttons,
     window_control,
 )
 from dash_app.i18n import t
@@ -315,27 +316,16 @@ def register_callbacks(app: Dash) -> None:
         *filters,
     )(secured(update_grid))
 
-    @app.callback(
-        Output(f"{P}-download", "data"),
-        Output(f"{P}-dl-msg", "children"),
-        Input(f"{P}-dl-csv", "n_clicks"),
-        Input(f"{P}-dl-xlsx", "n_clicks"),
-        Input(f"{P}-dl-pdf", "n_clicks"),
-        *[
-            State(f"{P}-{k}", "value")
-            for k in ("district", "ps", "window", "severity", "band", "top", "merge")
-        ],
-        prevent_initial_call=True,
-    )
-    @secured
-    def download(_c, _x, _p, district, ps, window, severity, band, top, merge):
-        fmt = str(ctx.triggered_id).rsplit("-", 1)[-1]
+    def download(fmt, district, ps, window, severity, band, top, merge):
         scope = require_scope()
         params = list_params(
             scoped_district(scope, inputs.text(district)), ps, severity, band, top, merge
         )
         window = inputs.choice(window, WINDOWS, 7)
         return downloads.risk_list_download(app_store(), scope, window, params, fmt)
+
+    keys = ("district", "ps", "window", "severity", "band", "top", "merge")
+    register_download_buttons(app, P, [State(f"{P}-{k}", "value") for k in keys], download)
 
     @app.callback(
         Output(f"{P}-nav", "href"),
