@@ -78,8 +78,9 @@ def _cells(places: pl.DataFrame) -> list[tuple[str, dict]]:
 
 
 def _tooltip(row: dict) -> str:
+    """The polygon's tooltip, read by Leaflet as HTML: the place's words are escaped."""
     return (
-        f"<b>{row['label']}</b><br>{row.get('district') or ''}<br>crashes before "
+        f"<b>{plain(row['label'])}</b><br>{plain(row.get('district'))}<br>crashes before "
         f"{row['crashes_before']}, after {row['crashes_after']}"
     )
 

@@ -184,3 +184,15 @@ def test_figures_draw_the_expectation_line_and_say_the_naive_claim() -> None:
     text = drive_figures.verdict_text(drive)
     assert text.startswith("Crashes fell: likely the drive: 2 crashes against 4.2 expected")
     assert "(90% range -60% to -10%)" in text and "would say -64%" in text
+
+
+def test_hostile_place_names_are_inert_in_the_map_tooltip() -> None:
+    row = {
+        "label": "<img src=x onerror=alert(1)>",
+        "district": "<script>alert(2)</script>",
+        "crashes_before": 3,
+        "crashes_after": 1,
+    }
+    tip = drive_figures._tooltip(row)
+    assert "<img" not in tip and "<script" not in tip
+    assert "&lt;img src=x onerror=alert(1)&gt;" in tip
