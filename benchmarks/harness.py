@@ -22,7 +22,9 @@ class ChildRun(NamedTuple):
 
 def run_child(code: str, *args: str) -> ChildRun:
     """Run python ``code`` in a child; return its wall and CPU time, peak RSS and last output line."""
-    code += "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    # VmHWM, not ru_maxrss: Linux carries the parent's peak across fork + exec into ru_maxrss, so a
+    # child of a large parent would report the parent's peak; VmHWM belongs to the child's own memory.
+    code += "\nimport re; print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(

@@ -1,6 +1,6 @@
 """Benchmark: `ingest challans` of 1, 5 and 20 million rows (CSV and Parquet) vs a bare DuckDB load.
 
-Each run happens in a fresh child process, so peak memory (ru_maxrss) is measured per run. The
+Each run happens in a fresh child process, so peak memory (the child's VmHWM) is measured per run. The
 baseline is `CREATE TABLE t AS SELECT * FROM read_csv(file)` (or `read_parquet`) into a new DuckDB
 file; the product run is the full ingest (read in blocks, validate, hash registrations, assign H3
 units, write Parquet fact files, resolve repeats, aggregate, atomic publish). Prints wall and CPU

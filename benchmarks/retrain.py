@@ -2,7 +2,7 @@
 
 Generates (once) a seeded synthetic world, ingests accidents and challans into a fresh warehouse,
 then runs `retrain` and a one-year `forecast` in fresh child processes so that peak memory
-(ru_maxrss) is measured per step. Prints wall time, the ratio to the 10-minute budget and peak
+(the child's VmHWM) is measured per step. Prints wall time, the ratio to the 10-minute budget and peak
 memory, and writes them as JSON to ``<out>/retrain.json``.
 
     .venv/bin/python benchmarks/retrain.py [--years 10] [--scale 1.0] [--out benchmarks/out]
