@@ -152,6 +152,30 @@ def test_aggregate_matches_the_raw_rows(tmp_settings, tmp_path):
     assert days["n"].sum() == raw and days["off_drunk_driving"].sum() >= 1
 
 
+def test_aggregate_adds_new_days_and_merges_days_already_stored(tmp_settings, tmp_path):
+    cols = ", ".join(challan_days.COLUMNS)
+
+    def stored_and_fresh() -> tuple[pl.DataFrame, pl.DataFrame]:
+        with read_connection(tmp_settings.db_path) as con:
+            stored = con.execute(f"SELECT {cols} FROM challan_unit_day ORDER BY ALL").pl()
+            fresh = con.execute(
+                f"SELECT {cols} FROM ({challan_days.CHALLAN_UNIT_DAY_SQL}) ORDER BY ALL"
+            ).pl()
+        return stored, fresh.cast(stored.schema)
+
+    first = challan_file(tmp_path / "a.csv", date(2024, 3, 1), 3, 12)
+    ingest_batch(tmp_settings, read_canonical_challans(first))
+    stored, fresh = stored_and_fresh()
+    assert stored.equals(fresh) and stored["n"].sum() == 36
+    # new ids on a stored day (3 March) and on a new one: the 3 March groups are summed
+    more = challan_file(tmp_path / "b.csv", date(2024, 3, 3), 2, 12, prefix="E")
+    ingest_batch(tmp_settings, read_canonical_challans(more))
+    stored, fresh = stored_and_fresh()
+    assert stored.equals(fresh) and stored["n"].sum() == 60
+    march3 = stored.filter(pl.col("issued_day") == date(2024, 3, 3))
+    assert march3["n"].sum() == 24 and march3.select(challan_days.COLUMNS[:6]).is_unique().all()
+
+
 def test_small_files_of_a_month_are_merged(tmp_settings, tmp_path):
     settings = tmp_settings.model_copy(update={"storage": StorageConfig(max_small_files=3)})
     for d in range(5):

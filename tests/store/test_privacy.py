@@ -69,3 +69,14 @@ def test_sql_hmac_matches_python_hmac():
     con.register("v", pl.DataFrame({"m": values + [None]}).to_arrow())
     got = [r[0] for r in con.execute(f"SELECT {privacy.hmac_sql('m', key)} FROM v").fetchall()]
     assert got == [privacy.hash_value(v, key) for v in values] + [None]
+
+
+def test_vectorised_hmac_matches_python_hmac():
+    import hashlib
+    import hmac
+
+    values = ["HR26AB1234", None, "DL3CXY9876", "X", "महाराष्ट्र12", "A" * 300]
+    for key in (b"0123456789abcdef" * 2, bytes(range(256)) * 2):  # a short and a long key
+        got = privacy.hmac_series(pl.Series("m", values), key).to_list()
+        want = [v and hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in values]
+        assert got == want and got[0] == privacy.hash_value("hr-26-ab-1234", key)

@@ -31,6 +31,7 @@ from roadsafety.features.roads import (
     stretch_neighbours,
     with_normalised_roads,
 )
+from roadsafety.features.text import per_distinct
 
 UNIT_COLUMNS: dict[str, pl.DataType] = {
     "unit_id": pl.Utf8(),
@@ -69,14 +70,20 @@ def record_units(frame: pl.DataFrame, stretch_km: float) -> pl.DataFrame:
         if km
         else frame.with_columns(pl.lit(None, pl.Utf8).alias("stretch_unit"))
     )
-    station = pl.coalesce(pl.col("police_station"), pl.col("district"), pl.lit("UNKNOWN STATION"))
+    station = pl.coalesce(  # each distinct station and district normalised once
+        *(
+            pl.lit(per_distinct(frame[c], normalise_unit_text))
+            for c in ("police_station", "district")
+        ),
+        pl.lit("UNKNOWN STATION"),
+    )
     unit = (
         pl.when(pl.col("located"))
         .then(pl.col("h3_cell"))
         .when(pl.col("stretch_unit").is_not_null())
         .then(pl.col("stretch_unit"))
         .when(pl.col("road_name").is_not_null())
-        .then(normalise_unit_text(station) + pl.lit(" | ") + pl.col("road_name"))
+        .then(station + pl.lit(" | ") + pl.col("road_name"))
     )
     return marked.with_columns(unit.alias("unit_id")).drop(
         [

@@ -63,20 +63,36 @@ def refresh_days(con: duckdb.DuckDBPyConnection, days: set[date]) -> None:
 
 
 def add_files(con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
-    """Add the aggregate of new fact files to ``challan_unit_day`` (sums, first and last times
-    merged per group with the stored rows of the same days). Valid only when no stored row of
-    those days was removed or changed; DuckDB streams the files (spilling beside the warehouse if
-    it must), so memory does not grow with the load."""
+    """Add the aggregate of new fact files to ``challan_unit_day``.
+
+    When no stored row shares a day with the new files (the usual load: new days), their aggregate
+    is inserted as it is; otherwise sums, first and last times are merged per group with the
+    stored rows of those days. Valid only when no stored row of those days was removed or changed;
+    DuckDB streams the files (spilling beside the warehouse if it must), so memory does not grow
+    with the load."""
     if not paths:
         return
-    grain = ("source", "issued_day", "district", "police_station", "unit_id", "located")
-    sums = [c for c in COLUMNS if c not in grain and c not in ("first_at", "last_at")]
     cols = ", ".join(COLUMNS)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE partial_rows AS WITH challans AS "
         f"({facts.scan_sql('challans', paths)}) SELECT {cols} FROM ({CHALLAN_UNIT_DAY_SQL})"
     )
-    keys = ", ".join(grain)
+    days = "SELECT DISTINCT issued_day FROM partial_rows"
+    shared = con.execute(
+        f"SELECT count(*) FROM challan_unit_day WHERE issued_day IN ({days})"
+    ).fetchone()[0]
+    if shared:
+        _merge_partial(con, days)
+    else:
+        con.execute(f"INSERT INTO challan_unit_day ({cols}) SELECT {cols} FROM partial_rows")
+    con.execute("DROP TABLE partial_rows")
+
+
+def _merge_partial(con: duckdb.DuckDBPyConnection, days: str) -> None:
+    """Replace the stored rows of ``days`` by their sums with ``partial_rows``."""
+    grain = ("source", "issued_day", "district", "police_station", "unit_id", "located")
+    sums = [c for c in COLUMNS if c not in grain and c not in ("first_at", "last_at")]
+    cols, keys = ", ".join(COLUMNS), ", ".join(grain)
     merged = ", ".join(
         [
             *(f"sum({c})::BIGINT AS {c}" for c in sums),
@@ -84,7 +100,6 @@ def add_files(con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
             "max(last_at) AS last_at",
         ]
     )
-    days = "SELECT DISTINCT issued_day FROM partial_rows"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE merged_days AS
             SELECT {keys}, {merged} FROM (
@@ -95,7 +110,6 @@ def add_files(con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
     con.execute(f"DELETE FROM challan_unit_day WHERE issued_day IN ({days})")
     con.execute(f"INSERT INTO challan_unit_day ({cols}) SELECT {cols} FROM merged_days")
     con.execute("DROP TABLE merged_days")
-    con.execute("DROP TABLE partial_rows")
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:

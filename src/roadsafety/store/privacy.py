@@ -159,11 +159,10 @@ def hmac_sql(column: str, key: bytes) -> str:
 def hmac_series(values: pl.Series, key: bytes) -> pl.Series:
     """HMAC-SHA256 (hex, like :func:`hash_value`) of already-normalised text values; null stays null.
 
-    Vectorised: ``SHA256(opad || SHA256(ipad || m))`` with Arrow's element-wise binary concatenation
-    and polars-hash's SHA-256 (its own ``hmac_sha256`` takes only text keys). The clear values
-    exist only in this in-memory batch.
+    Vectorised: ``SHA256(opad || SHA256(ipad || m))``, the SHA-256 by polars-hash (its own
+    ``hmac_sha256`` takes only text keys); the inner digests' hex is turned back into bytes and
+    prefixed with ``opad`` as one NumPy array. The clear values exist only in this in-memory batch.
     """
-    import polars_hash as plh
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -171,17 +170,53 @@ def hmac_series(values: pl.Series, key: bytes) -> pl.Series:
         key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
     )
     empty = pa.scalar(b"", pa.large_binary())
+    ipad = pa.scalar(bytes(b ^ 0x36 for b in block), pa.large_binary())
+    inner_msgs = pc.binary_join_element_wise(
+        ipad, values.fill_null("").cast(pl.Binary).to_arrow().cast(pa.large_binary()), empty
+    )
+    inner = _sha256_hex(pl.Series("b", inner_msgs))
+    outer = _sha256_hex(_prefixed_digests(bytes(b ^ 0x5C for b in block), inner))
+    return outer.set(values.is_null(), None).alias(values.name)  # type: ignore[arg-type]
 
-    def digest(prefix: bytes, data: pa.Array) -> pl.Series:
-        joined = pc.binary_join_element_wise(
-            pa.scalar(prefix, pa.large_binary()), data.cast(pa.large_binary()), empty
-        )
-        frame = pl.DataFrame({"b": pl.Series(joined)})
-        return frame.select(plh.col("b").chash.sha2_256()).to_series()
 
-    inner = digest(bytes(b ^ 0x36 for b in block), values.cast(pl.Binary).to_arrow())
-    outer = digest(bytes(b ^ 0x5C for b in block), inner.str.decode("hex").to_arrow())
-    return outer.alias(values.name)
+def _sha256_hex(data: pl.Series) -> pl.Series:
+    import polars_hash as plh
+
+    return data.to_frame("b").select(plh.col("b").chash.sha2_256()).to_series()
+
+
+@lru_cache(maxsize=1)
+def _hex_pairs():  # noqa: ANN202 - a NumPy array
+    """The byte value of every two-character lower-case hex pair, indexed by the pair read as a
+    little-endian 16-bit number."""
+    import numpy as np
+
+    table = np.zeros(1 << 16, np.uint8)
+    for value in range(256):
+        pair = f"{value:02x}".encode("ascii")
+        table[pair[0] | pair[1] << 8] = value
+    return table
+
+
+def _prefixed_digests(prefix: bytes, hexes: pl.Series) -> pl.Series:
+    """``prefix || bytes(h)`` for every 64-character lower-case hex digest ``h`` (no nulls)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(hexes)
+    text = hexes.to_arrow().cast(pa.large_string())  # one contiguous buffer of n * 64 bytes
+    start = np.frombuffer(text.buffers()[1], np.int64)[text.offset]
+    pairs = np.frombuffer(text.buffers()[2], "<u2", count=32 * n, offset=int(start))
+    digests = _hex_pairs()[pairs].reshape(n, 32)
+    width = len(prefix) + 32
+    rows = np.empty((n, width), np.uint8)
+    rows[:, : len(prefix)] = np.frombuffer(prefix, np.uint8)
+    rows[:, len(prefix) :] = digests
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    array = pa.Array.from_buffers(
+        pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(rows)]
+    )
+    return pl.Series("b", array)
 
 
 def _hash_normalised(values: list[str], key: bytes) -> list[str]:

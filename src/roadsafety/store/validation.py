@@ -24,6 +24,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from roadsafety import schemas
+from roadsafety.features.text import per_distinct
 from roadsafety.sources.base import REJECT_SCHEMA
 from roadsafety.store.privacy import is_personal
 
@@ -102,9 +103,9 @@ class Checked:
     rejects: pl.DataFrame
 
 
-def _token(col: str) -> pl.Expr:
+def _token(value: pl.Expr) -> pl.Expr:
     """Lower-case, trimmed, spaces and dashes as underscores."""
-    return pl.col(col).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+    return value.str.strip_chars().str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
 
 
 def _reject(frame: pl.DataFrame, mask: pl.Expr, column: str, reason: str | pl.Expr) -> pl.DataFrame:
@@ -234,28 +235,40 @@ def parse_numbers(frame: pl.DataFrame, kind: str) -> tuple[pl.DataFrame, pl.Data
 
 
 def normalise_codes(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Map code columns to the canonical vocabularies (unknown values are left for validation)."""
-    exprs = []
+    """Map code columns to the canonical vocabularies (unknown values are left for validation).
+
+    Codes and names repeat across rows, so each distinct value is normalised once.
+    """
+    columns = []
     if kind == "accidents":
-        sev = _token("severity")
-        exprs.append(sev.replace(SEVERITY_ALIASES).alias("severity"))
-        cat = _token("road_category")
-        exprs.append(
-            pl.when(cat.is_null() | (cat == ""))
-            .then(None)
-            .otherwise(cat.replace_strict(ROAD_CATEGORY_ALIASES, default="other"))
-            .alias("road_category")
+        columns.append(
+            per_distinct(frame["severity"], lambda v: _token(v).replace(SEVERITY_ALIASES))
+        )
+        columns.append(
+            per_distinct(
+                frame["road_category"],
+                lambda v: (
+                    pl.when(_token(v).is_null() | (_token(v) == ""))
+                    .then(None)
+                    .otherwise(_token(v).replace_strict(ROAD_CATEGORY_ALIASES, default="other"))
+                ),
+            )
         )
     else:
-        exprs.append(_token("offence").alias("offence"))
+        columns.append(per_distinct(frame["offence"], _token))
     for col in ("district", "police_station", "road_name"):
-        exprs.append(pl.col(col).str.strip_chars().str.replace_all(r"\s+", " ").alias(col))
+        columns.append(
+            per_distinct(frame[col], lambda v: v.str.strip_chars().str.replace_all(r"\s+", " "))
+        )
     # (0, 0) is the usual "no fix" placeholder, not a point in the Gulf of Guinea.
     zero = (pl.col("latitude") == 0) & (pl.col("longitude") == 0)
-    exprs += [
-        pl.when(zero).then(None).otherwise(pl.col(c)).alias(c) for c in ("latitude", "longitude")
-    ]
-    return frame.with_columns(exprs)
+    return frame.with_columns(
+        *columns,
+        *(
+            pl.when(zero).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("latitude", "longitude")
+        ),
+    )
 
 
 def _schema(kind: str) -> pa.DataFrameSchema:
