@@ -164,9 +164,10 @@ def test_aggregate_adds_new_days_and_merges_days_already_stored(tmp_settings, tm
         return stored, fresh.cast(stored.schema)
 
     first = challan_file(tmp_path / "a.csv", date(2024, 3, 1), 3, 12)
-    ingest_batch(tmp_settings, read_canonical_challans(first))
+    ingest_batch(tmp_settings, read_canonical_challans(first), chunk_rows=5)  # days split
     stored, fresh = stored_and_fresh()
     assert stored.equals(fresh) and stored["n"].sum() == 36
+    assert stored.select(challan_days.COLUMNS[:6]).is_unique().all()
     # new ids on a stored day (3 March) and on a new one: the 3 March groups are summed
     more = challan_file(tmp_path / "b.csv", date(2024, 3, 3), 2, 12, prefix="E")
     ingest_batch(tmp_settings, read_canonical_challans(more))

@@ -62,34 +62,49 @@ def refresh_days(con: duckdb.DuckDBPyConnection, days: set[date]) -> None:
     con.unregister("touched_days")
 
 
-def add_files(con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
-    """Add the aggregate of new fact files to ``challan_unit_day``.
+SOURCE_COLUMNS = (
+    "source",
+    "issued_at",
+    "district",
+    "police_station",
+    "unit_id",
+    "located",
+    "camera_id",
+    "offence",
+)  # the stored challan columns CHALLAN_UNIT_DAY_SQL reads
 
-    When no stored row shares a day with the new files (the usual load: new days), their aggregate
-    is inserted as it is; otherwise sums, first and last times are merged per group with the
-    stored rows of those days. Valid only when no stored row of those days was removed or changed;
-    DuckDB streams the files (spilling beside the warehouse if it must), so memory does not grow
-    with the load."""
-    if not paths:
-        return
+
+def add_rows(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, days: set[date]) -> set[date]:
+    """Add the aggregate of new challan rows (in memory, covering ``days``) to ``challan_unit_day``.
+
+    Returns those of ``days`` on which the table already held rows (stored before this load, or
+    added from an earlier chunk of it): :func:`merge_days` must sum their groups once the load is
+    complete. Valid only while no stored row of those days is removed or changed (otherwise the
+    load calls :func:`refresh_days`).
+    """
+    if rows.is_empty():
+        return set()
+    con.register("touched_days", _days_arrow(days))
+    shared = con.execute(
+        "SELECT DISTINCT issued_day FROM challan_unit_day "
+        "WHERE issued_day IN (SELECT day FROM touched_days)"
+    ).fetchall()
+    con.unregister("touched_days")
+    con.register("new_challans", rows.select(SOURCE_COLUMNS).to_arrow())
     cols = ", ".join(COLUMNS)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE partial_rows AS WITH challans AS "
-        f"({facts.scan_sql('challans', paths)}) SELECT {cols} FROM ({CHALLAN_UNIT_DAY_SQL})"
+        f"INSERT INTO challan_unit_day ({cols}) WITH challans AS (SELECT * FROM new_challans) "
+        f"SELECT {cols} FROM ({CHALLAN_UNIT_DAY_SQL})"
     )
-    days = "SELECT DISTINCT issued_day FROM partial_rows"
-    shared = con.execute(
-        f"SELECT count(*) FROM challan_unit_day WHERE issued_day IN ({days})"
-    ).fetchone()[0]
-    if shared:
-        _merge_partial(con, days)
-    else:
-        con.execute(f"INSERT INTO challan_unit_day ({cols}) SELECT {cols} FROM partial_rows")
-    con.execute("DROP TABLE partial_rows")
+    con.unregister("new_challans")
+    return {day for (day,) in shared}
 
 
-def _merge_partial(con: duckdb.DuckDBPyConnection, days: str) -> None:
-    """Replace the stored rows of ``days`` by their sums with ``partial_rows``."""
+def merge_days(con: duckdb.DuckDBPyConnection, days: set[date]) -> None:
+    """Sum the groups of ``days`` that were added in parts (counts added, first and last times
+    kept) into one row each."""
+    if not days:
+        return
     grain = ("source", "issued_day", "district", "police_station", "unit_id", "located")
     sums = [c for c in COLUMNS if c not in grain and c not in ("first_at", "last_at")]
     cols, keys = ", ".join(COLUMNS), ", ".join(grain)
@@ -100,16 +115,16 @@ def _merge_partial(con: duckdb.DuckDBPyConnection, days: str) -> None:
             "max(last_at) AS last_at",
         ]
     )
+    con.register("touched_days", _days_arrow(days))
+    pick = "WHERE issued_day IN (SELECT day FROM touched_days)"
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE merged_days AS
-            SELECT {keys}, {merged} FROM (
-                SELECT {cols} FROM challan_unit_day WHERE issued_day IN ({days})
-                UNION ALL SELECT {cols} FROM partial_rows)
-            GROUP BY ALL"""
+        f"CREATE OR REPLACE TEMP TABLE merged_days AS "
+        f"SELECT {keys}, {merged} FROM challan_unit_day {pick} GROUP BY ALL"
     )
-    con.execute(f"DELETE FROM challan_unit_day WHERE issued_day IN ({days})")
+    con.execute(f"DELETE FROM challan_unit_day {pick}")
     con.execute(f"INSERT INTO challan_unit_day ({cols}) SELECT {cols} FROM merged_days")
     con.execute("DROP TABLE merged_days")
+    con.unregister("touched_days")
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:

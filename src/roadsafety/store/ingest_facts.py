@@ -1,15 +1,17 @@
 """The challan side of the ingest: validated rows stream into new Parquet fact files.
 
-Rows are written as they come (one file per chunk and month), so memory does not grow with the
-file. When every row stays, the new files' aggregate
-(:data:`~roadsafety.store.challan_days.CHALLAN_UNIT_DAY_SQL`) is added to the stored one; otherwise
-the touched days are recounted from their months' files. Only at the end, and only where needed, are rows taken back out of the new files: an id
-repeated within the file (the first exact copy stays, an id with different contents is
-quarantined whole), or an id already stored (an exact copy counts as a duplicate; different
-content is an update: the stored file is rewritten without the old version, which goes to
-``record_history``). Repeats within the file are found from 64-bit hashes of the ids kept per
-chunk (8 bytes a row) and confirmed in DuckDB; stored ids are looked up by a join DuckDB prunes
-with the new ids' range. Nothing is visible before the warehouse swap publishes the manifest.
+Rows are written as they come (one file per chunk and month), and each chunk's aggregate
+(:data:`~roadsafety.store.challan_days.CHALLAN_UNIT_DAY_SQL`, computed from the chunk in memory) is
+added to the stored one, so memory does not grow with the file. When every row stays, only the days
+added in parts (a day split between chunks, or already stored) are summed at the end; otherwise the
+touched days are recounted from their months' files. Only at the end, and only where needed, are
+rows taken back out of the new files: an id repeated within the file (the first exact copy stays, an
+id with different contents is quarantined whole), or an id already stored (an exact copy counts as a
+duplicate; different content is an update: the stored file is rewritten without the old version,
+which goes to ``record_history``). Repeats within the file are found from 64-bit hashes of the ids
+kept per chunk (8 bytes a row, sorted in place at the end) and confirmed in DuckDB; stored ids are
+looked up by a join DuckDB prunes with the new ids' range. Nothing is visible before the warehouse
+swap publishes the manifest.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -32,6 +35,17 @@ from roadsafety.store.history import write_history
 log = logging.getLogger(__name__)
 
 ID_HASH_SEED = 0x5EED
+
+
+def _any_repeat(hashes: list[pl.Series]) -> bool:
+    """Whether any 64-bit hash occurs twice (``hashes`` is emptied: sorted in place, 8 bytes a row,
+    no hash table)."""
+    if not hashes:
+        return False
+    values = np.concatenate([h.to_numpy() for h in hashes])
+    hashes.clear()
+    values.sort()
+    return bool((values[1:] == values[:-1]).any())
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,7 @@ class FactSink:
         self.writer = facts.FactWriter(root, kind, run_id)
         self.hashes: list[pl.Series] = []
         self.days: set[date] = set()
+        self.days_in_parts: set[date] = set()  # aggregated in more than one part: summed at the end
         self.rows = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fact-writer")
         self._pending: Future | None = None
@@ -64,9 +79,11 @@ class FactSink:
         if rows.is_empty():
             return
         self.hashes.append(rows.get_column(self.idc).hash(ID_HASH_SEED))
-        self.days.update(rows.get_column(self.time).dt.date().unique().to_list())
+        days = set(rows.get_column(self.time).dt.date().unique().to_list())
+        self.days.update(days)
         self._wait()
         self._pending = self._pool.submit(self.writer.write, rows)  # compresses while we go on
+        self.days_in_parts |= challan_days.add_rows(self.con, rows, days)
         self.rows += rows.height
 
     def _wait(self) -> None:
@@ -97,8 +114,8 @@ class FactSink:
         facts.register(self.con, self.root, self.kind, self.source, kept, self.run_id)
         if drop or updated:  # rows taken back out: recount the days from the files
             challan_days.refresh_days(self.con, self.days)
-        else:  # every row written stays: add the new files' aggregates to the stored ones
-            challan_days.add_files(self.con, [f.path for f in kept])
+        else:  # every row written stays: sum the groups of days aggregated in parts
+            challan_days.merge_days(self.con, self.days_in_parts)
         months = {(f.year, f.month) for f in kept}
         facts.compact(
             self.con,
@@ -117,7 +134,7 @@ class FactSink:
     def _repeats(self, new: list[str]) -> tuple[set[int], pl.DataFrame, int]:
         """(rows to drop, quarantined conflicts, exact in-file duplicates)."""
         none = (set(), pl.DataFrame(schema=REJECT_SCHEMA), 0)
-        if not self.hashes or not pl.concat(self.hashes).is_duplicated().any():
+        if not _any_repeat(self.hashes):
             return none
         idc = self.idc
         rep = self.con.execute(
