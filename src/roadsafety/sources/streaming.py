@@ -118,8 +118,16 @@ def _blocks(table: TextTable, block_bytes: int) -> Iterator[tuple[bytes, int]]:
 
 
 def _parsed(table: TextTable, block_bytes: int) -> Iterator[pl.DataFrame]:
+    utf8 = codecs.lookup(table.encoding).name == "utf-8"
     for raw, offset in _blocks(table, block_bytes):
-        yield _parse(_decode(raw, table, offset), table, offset)
+        if not utf8:
+            yield _parse(_decode(raw, table, offset), table, offset)
+            continue
+        try:  # Polars checks UTF-8 as it parses; only a block it refuses is decoded here,
+            yield _parse(raw, table, offset)
+        except SourceError:  # to name the byte of the first bad character
+            _decode(raw, table, offset)
+            raise
 
 
 def csv_frames(table: TextTable, block_bytes: int | None = None) -> Iterator[pl.DataFrame]:

@@ -1,7 +1,8 @@
 """The one step whose input grows with challans: raw challans → ``challan_unit_day``.
 
 :data:`CHALLAN_UNIT_DAY_SQL` is plain SQL over a relation named ``challans`` (the stored challan
-columns) that runs unchanged on DuckDB and on Spark SQL (tested with sqlglot in
+columns) that runs unchanged on DuckDB, on Spark SQL and on Polars' SQL engine (which aggregates each
+chunk of a load) (tested with sqlglot in
 ``tests/store/test_challan_days.py``; ``benchmarks/spark_challan_days.py`` runs it on pyspark over
 the Parquet facts in place). Day rather than week: the enforcement features use exact 13- and
 52-week windows ending on any day, and the app counts the last 90 days.
@@ -13,7 +14,10 @@ rows. A load re-aggregates only the days it touched, from the files of those day
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -71,33 +75,61 @@ SOURCE_COLUMNS = (
     "located",
     "camera_id",
     "offence",
-)  # the stored challan columns CHALLAN_UNIT_DAY_SQL reads
+)  # the stored challan columns CHALLAN_UNIT_DAY_SQL reads (tested against it)
 
 
-def add_rows(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, days: set[date]) -> set[date]:
-    """Add the aggregate of new challan rows (in memory, covering ``days``) to ``challan_unit_day``.
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
-    Returns those of ``days`` on which the table already held rows (stored before this load, or
-    added from an earlier chunk of it): :func:`merge_days` must sum their groups once the load is
-    complete. Valid only while no stored row of those days is removed or changed (otherwise the
-    load calls :func:`refresh_days`).
-    """
-    if rows.is_empty():
-        return set()
-    con.register("touched_days", _days_arrow(days))
-    shared = con.execute(
-        "SELECT DISTINCT issued_day FROM challan_unit_day "
-        "WHERE issued_day IN (SELECT day FROM touched_days)"
-    ).fetchall()
-    con.unregister("touched_days")
-    con.register("new_challans", rows.select(SOURCE_COLUMNS).to_arrow())
-    cols = ", ".join(COLUMNS)
-    con.execute(
-        f"INSERT INTO challan_unit_day ({cols}) WITH challans AS (SELECT * FROM new_challans) "
-        f"SELECT {cols} FROM ({CHALLAN_UNIT_DAY_SQL})"
-    )
-    con.unregister("new_challans")
-    return {day for (day,) in shared}
+
+class LoadAggregate:
+    """The aggregate of one load's new challans, built chunk by chunk into Parquet parts in the
+    write's scratch folder (DuckDB's ``temp_directory``, removed with the write), so neither the
+    rows nor the partial groups stay in memory; :meth:`publish` adds them to the stored table
+    (DuckDB writes large inserts straight to the file)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        scratch = Path(con.execute("SELECT current_setting('temp_directory')").fetchone()[0])
+        self.folder = scratch / f"unit-day-{uuid.uuid4().hex[:8]}"
+        self.folder.mkdir(parents=True)
+        self.parts: list[Path] = []
+
+    def add(self, rows: pl.DataFrame) -> None:
+        """Aggregate a chunk of new challan rows (the stored columns) into one more part.
+
+        The statement is :data:`CHALLAN_UNIT_DAY_SQL` as it is, run by Polars' SQL engine on the
+        chunk (whose memory is returned as soon as the part is written)."""
+        if rows.is_empty():
+            return
+        part = self.folder / f"part-{len(self.parts):05d}.parquet"
+        context = pl.SQLContext(challans=rows.select(SOURCE_COLUMNS))
+        context.execute(CHALLAN_UNIT_DAY_SQL, eager=True).write_parquet(part, compression="lz4")
+        self.parts.append(part)
+
+    def publish(self, days: set[date], split_days: set[date]) -> None:
+        """Add the parts to ``challan_unit_day``; groups of ``split_days`` (days spread over more
+        than one part) and of days the table already held are then summed into one row each.
+        Valid only when no stored row of ``days`` was removed or changed."""
+        if self.parts:
+            con, cols = self.con, ", ".join(COLUMNS)
+            con.register("load_days", _days_arrow(days))
+            stored = con.execute(
+                "SELECT DISTINCT issued_day FROM challan_unit_day "
+                "WHERE issued_day IN (SELECT day FROM load_days)"
+            ).fetchall()
+            con.unregister("load_days")
+            files = ", ".join(_quoted(p) for p in self.parts)
+            con.execute(
+                f"INSERT INTO challan_unit_day ({cols}) SELECT {cols} FROM read_parquet([{files}])"
+            )
+            merge_days(con, split_days | {day for (day,) in stored})
+        self.discard()
+
+    def discard(self) -> None:
+        """Remove the parts (the load is abandoned, or recounts its days from the files)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.parts = []
 
 
 def merge_days(con: duckdb.DuckDBPyConnection, days: set[date]) -> None:

@@ -1,10 +1,11 @@
 """The challan side of the ingest: validated rows stream into new Parquet fact files.
 
-Rows are written as they come (one file per chunk and month), and each chunk's aggregate
-(:data:`~roadsafety.store.challan_days.CHALLAN_UNIT_DAY_SQL`, computed from the chunk in memory) is
-added to the stored one, so memory does not grow with the file. When every row stays, only the days
-added in parts (a day split between chunks, or already stored) are summed at the end; otherwise the
-touched days are recounted from their months' files. Only at the end, and only where needed, are
+Rows are written as they come (one file per chunk and month), and so is each chunk's aggregate
+(:data:`~roadsafety.store.challan_days.CHALLAN_UNIT_DAY_SQL`, computed from the chunk in memory, as
+a part in the write's scratch folder), so memory does not grow with the file. When every row stays,
+the parts are added to the stored aggregate and only days in more than one part (a day split between
+chunks, or already stored) are summed; otherwise the touched days are recounted from their months'
+files. Only at the end, and only where needed, are
 rows taken back out of the new files: an id repeated within the file (the first exact copy stays, an
 id with different contents is quarantined whole), or an id already stored (an exact copy counts as a
 duplicate; different content is an update: the stored file is rewritten without the old version,
@@ -69,7 +70,8 @@ class FactSink:
         self.writer = facts.FactWriter(root, kind, run_id)
         self.hashes: list[pl.Series] = []
         self.days: set[date] = set()
-        self.days_in_parts: set[date] = set()  # aggregated in more than one part: summed at the end
+        self.split_days: set[date] = set()  # in more than one chunk: summed at the end
+        self.aggregate = challan_days.LoadAggregate(con)
         self.rows = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fact-writer")
         self._pending: Future | None = None
@@ -80,10 +82,11 @@ class FactSink:
             return
         self.hashes.append(rows.get_column(self.idc).hash(ID_HASH_SEED))
         days = set(rows.get_column(self.time).dt.date().unique().to_list())
-        self.days.update(days)
+        self.split_days |= days & self.days
+        self.days |= days
         self._wait()
         self._pending = self._pool.submit(self.writer.write, rows)  # compresses while we go on
-        self.days_in_parts |= challan_days.add_rows(self.con, rows, days)
+        self.aggregate.add(rows)
         self.rows += rows.height
 
     def _wait(self) -> None:
@@ -99,6 +102,7 @@ class FactSink:
         except Exception:  # noqa: BLE001 - the load is failing anyway; the files go below
             log.warning("a fact file write failed while the load was being abandoned")
         self._pool.shutdown()
+        self.aggregate.discard()
         for f in self.writer.files:
             (self.root / f.path).unlink(missing_ok=True)
 
@@ -113,9 +117,10 @@ class FactSink:
         kept = self._apply_drops(drop)
         facts.register(self.con, self.root, self.kind, self.source, kept, self.run_id)
         if drop or updated:  # rows taken back out: recount the days from the files
+            self.aggregate.discard()
             challan_days.refresh_days(self.con, self.days)
-        else:  # every row written stays: sum the groups of days aggregated in parts
-            challan_days.merge_days(self.con, self.days_in_parts)
+        else:  # every row written stays: add the chunks' aggregates
+            self.aggregate.publish(self.days, self.split_days)
         months = {(f.year, f.month) for f in kept}
         facts.compact(
             self.con,
