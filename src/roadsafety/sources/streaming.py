@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from roadsafety.sources.base import SourceError
 
 BLOCK_BYTES = 32 * 1024 * 1024  # text parsed at a time (~200,000 challan rows)
-PARQUET_BATCH_ROWS = 400_000
+PARQUET_BATCH_ROWS = 200_000  # about a CSV block's rows
 _ASCII_COMPATIBLE = {"utf_8", "utf_8_sig", "ascii", "latin_1", "iso8859_1", "cp1252", "iso8859_15"}
 
 
@@ -167,20 +167,25 @@ def parquet_frames(
     path: Path, text_columns: set[str] | None = None, batch_rows: int = PARQUET_BATCH_ROWS
 ) -> Iterator[pl.DataFrame]:
     """Frames of a Parquet file with ``source_row``; columns in ``text_columns`` (all when None)
-    are cast to text."""
+    are cast to text. The next batch is read in a background thread, as for CSV."""
     row = 1
+    for frame in prefetch(_parquet_batches(path, text_columns, batch_rows)):
+        yield frame.with_columns(
+            pl.int_range(row, row + frame.height, dtype=pl.Int64).alias("source_row")
+        )
+        row += frame.height
+
+
+def _parquet_batches(
+    path: Path, text_columns: set[str] | None, batch_rows: int
+) -> Iterator[pl.DataFrame]:
     try:
         reader = pq.ParquetFile(path)
         for batch in reader.iter_batches(batch_size=batch_rows):
             frame = pl.from_arrow(pa.Table.from_batches([batch]))
             assert isinstance(frame, pl.DataFrame)
             cast = [c for c in frame.columns if text_columns is None or c in text_columns]
-            frame = frame.with_columns(
-                pl.col(cast).cast(pl.Utf8),
-                pl.int_range(row, row + frame.height, dtype=pl.Int64).alias("source_row"),
-            )
-            row += frame.height
-            yield frame
+            yield frame.with_columns(pl.col(cast).cast(pl.Utf8))
     except (OSError, pa.ArrowException) as exc:
         raise SourceError(f"{path}: cannot be read as Parquet: {str(exc).splitlines()[0]}") from exc
 
