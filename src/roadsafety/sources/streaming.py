@@ -180,7 +180,9 @@ def _parquet_batches(
     path: Path, text_columns: set[str] | None, batch_rows: int
 ) -> Iterator[pl.DataFrame]:
     try:
-        reader = pq.ParquetFile(path)
+        # No pre-buffering: with it the reader kept the buffered column chunks (memory grew by
+        # ~300 MB over a 20 M row file); without, it stays flat and reads faster.
+        reader = pq.ParquetFile(path, pre_buffer=False)
         for batch in reader.iter_batches(batch_size=batch_rows):
             frame = pl.from_arrow(pa.Table.from_batches([batch]))
             assert isinstance(frame, pl.DataFrame)
