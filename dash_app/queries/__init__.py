@@ -277,18 +277,26 @@ def hour_profile(store: AppStore, district: str | None) -> pl.DataFrame:
     return _in_district(store.snapshot().district_profile, district or snap.ALL_DISTRICTS)
 
 
-def _list_rows(store: AppStore, window_days: int, params: dict, reader) -> pl.DataFrame:
-    """An exports list of the window's run, memoised per reader and filter set (none: no run)."""
-    run = run_of(store, window_days)
+def _list_rows(store: AppStore, window_days: int, params: dict, reader, ranker) -> pl.DataFrame:
+    """An exports list of the window's run, memoised per reader and filter set (none: no run).
+
+    The run's units come from the snapshot (read once per warehouse version, by ``serve``'s
+    background builder), so a first view of a filter only ranks them (``ranker``); a run the
+    snapshot does not hold goes through the exports' own read (``reader``)."""
+    s = store.snapshot()
+    run = s.runs.get(window_days)
     if run is None:
         return pl.DataFrame()
     key = (reader.__name__, run.run_id, tuple(sorted(params.items())))
-    return store.memo(key, lambda: store.read(reader, run.run_id, params))
+    read = s.lists.get(run.run_id)
+    if read is None:
+        return store.memo(key, lambda: store.read(reader, run.run_id, params))
+    return store.memo(key, lambda: ranker(read, params))
 
 
 def risk_rows(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
     """The risk list exactly as ``export risk-list`` builds it (memoised per filter set)."""
-    return _list_rows(store, window_days, params, snap.read_risk_rows)
+    return _list_rows(store, window_days, params, snap.read_risk_rows, snap.rank_risk_rows)
 
 
 def unit_detail(
@@ -320,7 +328,7 @@ def enforcement(store: AppStore, window_days: int, district: str | None) -> pl.D
 
 def enforcement_gap(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
     """The enforcement-gap list exactly as ``export enforcement-gap`` builds it."""
-    return _list_rows(store, window_days, params, snap.read_gap_rows)
+    return _list_rows(store, window_days, params, snap.read_gap_rows, snap.rank_gap_rows)
 
 
 def export_meta(store: AppStore, window_days: int) -> snap.RunRef | None:

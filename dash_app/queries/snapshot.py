@@ -40,6 +40,8 @@ class Snapshot:
     health: Health
     paths: dict = field(default_factory=dict)  # unit_id -> road line [(lat, lon), ...] of stretches
     today: date | None = None  # the app's "today" when the snapshot was read
+    # run_id -> (run, its completed forecast units): what every risk / gap list of the run ranks
+    lists: dict[str, tuple[RunRef, pl.DataFrame]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,26 @@ def build_snapshot(
         health=health_sql.read_health(con),
         paths=stretch_paths(con, units),
         today=today,
+        lists=list_units(con, runs),
     )
+
+
+def list_units(
+    con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]
+) -> dict[str, tuple[RunRef, pl.DataFrame]]:
+    """Per shown run, its info and completed forecast units (the exports' one read of a run), so a
+    risk or gap list for any filter set is ranked in memory (runs without rows are left out: their
+    lists go through the exports' own read, which names the problem)."""
+    from roadsafety.errors import ExportError
+    from roadsafety.exports.risk_list import read_list_units
+
+    out = {}
+    for run in runs.values():
+        try:
+            out[run.run_id] = read_list_units(con, run.run_id)
+        except ExportError:
+            continue
+    return out
 
 
 def stretch_paths(con: duckdb.DuckDBPyConnection, units: pl.DataFrame) -> dict:
@@ -317,6 +338,22 @@ def read_risk_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) ->
     from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows
 
     return _unless_no_match(lambda: build_risk_rows(con, run_id, RiskListFilter(**params)))
+
+
+def rank_risk_rows(read: tuple[RunRef, pl.DataFrame], params: dict) -> pl.DataFrame:
+    """:func:`read_risk_rows` from a run's units already read (:func:`list_units`); no I/O."""
+    from roadsafety.exports.risk_list import RISK_COLUMNS, RiskListFilter, rank_units
+
+    filters = RiskListFilter(**params)
+    return _unless_no_match(lambda: rank_units(*read, filters).select(RISK_COLUMNS))
+
+
+def rank_gap_rows(read: tuple[RunRef, pl.DataFrame], params: dict) -> pl.DataFrame:
+    """:func:`read_gap_rows` from a run's units already read (:func:`list_units`); no I/O."""
+    from roadsafety.exports.enforcement_gap import rank_gap
+    from roadsafety.exports.risk_list import RiskListFilter
+
+    return _unless_no_match(lambda: rank_gap(*read, RiskListFilter(**params)))
 
 
 def read_gap_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:
