@@ -7,10 +7,11 @@ Usage::
 
 Each callback is posted to ``/_dash-update-component`` through the Flask test client (so the time
 includes auth, the query, the figure and JSON encoding, but no network). "cold" is the first call
-after the warehouse file changed (it builds the cached snapshot; ``serve`` pre-builds it in the
-background, so officers rarely pay it); "warm" is the median of 5 repeated calls; "first view" is the
-median over 5 different units / filters never asked before, with the snapshot already built (the
-usual case: an officer opens another corridor or district).
+after the warehouse file changed (it builds the cached snapshot, including each shown run's list
+units and the per-place challan index; ``serve`` pre-builds it in the background, so officers rarely
+pay it); "warm" is the median of 5 repeated calls; "first view" is the median over 5 different units
+/ filters never asked before, with the snapshot already built but nothing of that unit or filter
+computed (the usual case: an officer opens another corridor or district).
 Results go to ``benchmarks/out/app_callbacks.json``. Nothing here asserts a time.
 """
 
@@ -180,7 +181,8 @@ def login(db: Path, tmp: Path):  # noqa: ANN201 - (Dash app, Flask test client)
 def page_percentiles(db: Path, tmp: Path, samples: int = 20) -> list[dict]:
     """p50 / p95 of every page's callbacks over ``samples`` requests each, the inputs cycling over
     districts and units (first views and repeats), after the snapshot is built (its build, the
-    first request after a warehouse swap, is reported as ``cold_ms``)."""
+    first request after a warehouse swap and what ``serve`` does in the background, is reported as
+    ``cold_ms``; nothing else is warmed before the measured requests)."""
     import os
 
     from app_clients import callback_payload

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -73,6 +74,7 @@ class AppStore:
         self.db_path = Path(db_path)
         self.today = today
         self._lock = threading.RLock()
+        self._build_lock = threading.Lock()
         self._memo = _Memo()
 
     def version(self) -> tuple:
@@ -113,12 +115,24 @@ class AppStore:
 
     # --- snapshot --------------------------------------------------------------------------------
     def snapshot(self) -> snap.Snapshot:
-        """Everything the pages need, read once per warehouse version."""
+        """Everything the pages need, read once per warehouse version.
+
+        One build at a time: a request arriving while ``serve``'s background thread builds waits
+        for that build instead of starting a second one (same memory, no doubled CPU)."""
         today = self.today()
-        return self.memo(
-            ("snapshot", today),
-            lambda: self.read(snap.build_snapshot, STANDARD_WINDOWS, today),
+        with self._build_lock:
+            return self.memo(("snapshot", today), lambda: self._build_snapshot(today))
+
+    def _build_snapshot(self, today: date) -> snap.Snapshot:
+        t0 = time.perf_counter()
+        built = self.read(snap.build_snapshot, STANDARD_WINDOWS, today)
+        log.info(
+            "app snapshot of %s built in %.1f s (%s)",
+            self.db_path.name,
+            time.perf_counter() - t0,
+            snap.describe(built),
         )
+        return built
 
 
 # --- reads used by the pages (all take a district scope) ----------------------------------------
@@ -307,9 +321,12 @@ def unit_detail(
     With a ``district`` (a scoped user), record-level parts (monthly history, recent crashes and
     challans, offence mix) leave out records of other districts that fall in a border cell.
     """
-    runs = tuple(r.run_id for r in store.snapshot().runs.values())
+    s = store.snapshot()
+    runs = tuple(r.run_id for r in s.runs.values())
     key = ("unit", unit_ids, district.casefold() if district else None)
-    return store.memo(key, lambda: store.read(read_unit_detail, unit_ids, runs, district))
+    return store.memo(
+        key, lambda: store.read(read_unit_detail, unit_ids, runs, district, s.challans)
+    )
 
 
 def enforcement(store: AppStore, window_days: int, district: str | None) -> pl.DataFrame:

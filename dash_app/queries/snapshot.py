@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from dash_app.queries import health as health_sql
+from dash_app.queries.challans import RECENT, ChallanIndex, read_challan_index
 from dash_app.queries.health import Health
 from roadsafety.errors import NoMatchError
 from roadsafety.store import challan_days
@@ -42,6 +43,7 @@ class Snapshot:
     today: date | None = None  # the app's "today" when the snapshot was read
     # run_id -> (run, its completed forecast units): what every risk / gap list of the run ranks
     lists: dict[str, tuple[RunRef, pl.DataFrame]] = field(default_factory=dict)
+    challans: ChallanIndex | None = None  # per-place challan days and mix (corridor detail)
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,7 @@ def build_snapshot(
         paths=stretch_paths(con, units),
         today=today,
         lists=list_units(con, runs),
+        challans=read_challan_index(con, RECENT),
     )
 
 
@@ -303,6 +306,19 @@ def list_units(
         except ExportError:
             continue
     return out
+
+
+def describe(s: Snapshot) -> str:
+    """Sizes of a snapshot's larger parts, for the build log."""
+    lists = [units for _, units in s.lists.values()]
+    index = s.challans
+    parts = [s.units, *lists] + ([index.mix, index.days, index.groups] if index else [])
+    mb = sum(f.estimated_size() for f in parts) / 2**20
+    n_days = index.days.height if index else 0
+    return (
+        f"{s.units.height:,} forecast rows, {sum(u.height for u in lists):,} list units, "
+        f"{n_days:,} challan-index days; about {mb:.0f} MiB"
+    )
 
 
 def stretch_paths(con: duckdb.DuckDBPyConnection, units: pl.DataFrame) -> dict:

@@ -99,3 +99,31 @@ def test_a_run_without_rows_falls_back_to_the_exports_read(
     assert "run-30" not in s.lists and "run-7" in s.lists
     with pytest.raises(Exception, match="has no rows"):
         queries.risk_rows(store, 30, BASE)
+
+
+def test_one_snapshot_build_at_a_time_and_logged(
+    store: queries.AppStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+    import time
+
+    from dash_app.queries import snapshot as snap
+
+    calls = []
+    real = snap.build_snapshot
+
+    def slow(*args: object) -> snap.Snapshot:
+        calls.append(1)
+        time.sleep(0.3)  # long enough for the other requests to arrive during the build
+        return real(*args)
+
+    monkeypatch.setattr(snap, "build_snapshot", slow)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(store.snapshot())) for _ in range(3)]
+    with caplog.at_level("INFO", logger="dash_app.queries"):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(calls) == 1 and len(got) == 3 and all(s is got[0] for s in got)
+    assert "app snapshot of wh.duckdb built in" in caplog.text and "list units" in caplog.text
