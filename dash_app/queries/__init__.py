@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -73,6 +74,7 @@ class AppStore:
         self.db_path = Path(db_path)
         self.today = today
         self._lock = threading.RLock()
+        self._build_lock = threading.Lock()
         self._memo = _Memo()
 
     def version(self) -> tuple:
@@ -113,12 +115,24 @@ class AppStore:
 
     # --- snapshot --------------------------------------------------------------------------------
     def snapshot(self) -> snap.Snapshot:
-        """Everything the pages need, read once per warehouse version."""
+        """Everything the pages need, read once per warehouse version.
+
+        One build at a time: a request arriving while ``serve``'s background thread builds waits
+        for that build instead of starting a second one (same memory, no doubled CPU)."""
         today = self.today()
-        return self.memo(
-            ("snapshot", today),
-            lambda: self.read(snap.build_snapshot, STANDARD_WINDOWS, today),
+        with self._build_lock:
+            return self.memo(("snapshot", today), lambda: self._build_snapshot(today))
+
+    def _build_snapshot(self, today: date) -> snap.Snapshot:
+        t0 = time.perf_counter()
+        built = self.read(snap.build_snapshot, STANDARD_WINDOWS, today)
+        log.info(
+            "app snapshot of %s built in %.1f s (%s)",
+            self.db_path.name,
+            time.perf_counter() - t0,
+            snap.describe(built),
         )
+        return built
 
 
 # --- reads used by the pages (all take a district scope) ----------------------------------------
@@ -277,18 +291,26 @@ def hour_profile(store: AppStore, district: str | None) -> pl.DataFrame:
     return _in_district(store.snapshot().district_profile, district or snap.ALL_DISTRICTS)
 
 
-def _list_rows(store: AppStore, window_days: int, params: dict, reader) -> pl.DataFrame:
-    """An exports list of the window's run, memoised per reader and filter set (none: no run)."""
-    run = run_of(store, window_days)
+def _list_rows(store: AppStore, window_days: int, params: dict, reader, ranker) -> pl.DataFrame:
+    """An exports list of the window's run, memoised per reader and filter set (none: no run).
+
+    The run's units come from the snapshot (read once per warehouse version, by ``serve``'s
+    background builder), so a first view of a filter only ranks them (``ranker``); a run the
+    snapshot does not hold goes through the exports' own read (``reader``)."""
+    s = store.snapshot()
+    run = s.runs.get(window_days)
     if run is None:
         return pl.DataFrame()
     key = (reader.__name__, run.run_id, tuple(sorted(params.items())))
-    return store.memo(key, lambda: store.read(reader, run.run_id, params))
+    read = s.lists.get(run.run_id)
+    if read is None:
+        return store.memo(key, lambda: store.read(reader, run.run_id, params))
+    return store.memo(key, lambda: ranker(read, params))
 
 
 def risk_rows(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
     """The risk list exactly as ``export risk-list`` builds it (memoised per filter set)."""
-    return _list_rows(store, window_days, params, snap.read_risk_rows)
+    return _list_rows(store, window_days, params, snap.read_risk_rows, snap.rank_risk_rows)
 
 
 def unit_detail(
@@ -299,9 +321,12 @@ def unit_detail(
     With a ``district`` (a scoped user), record-level parts (monthly history, recent crashes and
     challans, offence mix) leave out records of other districts that fall in a border cell.
     """
-    runs = tuple(r.run_id for r in store.snapshot().runs.values())
+    s = store.snapshot()
+    runs = tuple(r.run_id for r in s.runs.values())
     key = ("unit", unit_ids, district.casefold() if district else None)
-    return store.memo(key, lambda: store.read(read_unit_detail, unit_ids, runs, district))
+    return store.memo(
+        key, lambda: store.read(read_unit_detail, unit_ids, runs, district, s.challans)
+    )
 
 
 def enforcement(store: AppStore, window_days: int, district: str | None) -> pl.DataFrame:
@@ -320,7 +345,7 @@ def enforcement(store: AppStore, window_days: int, district: str | None) -> pl.D
 
 def enforcement_gap(store: AppStore, window_days: int, params: dict) -> pl.DataFrame:
     """The enforcement-gap list exactly as ``export enforcement-gap`` builds it."""
-    return _list_rows(store, window_days, params, snap.read_gap_rows)
+    return _list_rows(store, window_days, params, snap.read_gap_rows, snap.rank_gap_rows)
 
 
 def export_meta(store: AppStore, window_days: int) -> snap.RunRef | None:

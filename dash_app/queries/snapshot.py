@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from dash_app.queries import health as health_sql
+from dash_app.queries.challans import RECENT, ChallanIndex, read_challan_index
 from dash_app.queries.health import Health
 from roadsafety.errors import NoMatchError
 from roadsafety.store import challan_days
@@ -40,6 +41,9 @@ class Snapshot:
     health: Health
     paths: dict = field(default_factory=dict)  # unit_id -> road line [(lat, lon), ...] of stretches
     today: date | None = None  # the app's "today" when the snapshot was read
+    # run_id -> (run, its completed forecast units): what every risk / gap list of the run ranks
+    lists: dict[str, tuple[RunRef, pl.DataFrame]] = field(default_factory=dict)
+    challans: ChallanIndex | None = None  # per-place challan days and mix (corridor detail)
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,39 @@ def build_snapshot(
         health=health_sql.read_health(con),
         paths=stretch_paths(con, units),
         today=today,
+        lists=list_units(con, runs),
+        challans=read_challan_index(con, RECENT),
+    )
+
+
+def list_units(
+    con: duckdb.DuckDBPyConnection, runs: dict[int, RunRef]
+) -> dict[str, tuple[RunRef, pl.DataFrame]]:
+    """Per shown run, its info and completed forecast units (the exports' one read of a run), so a
+    risk or gap list for any filter set is ranked in memory (runs without rows are left out: their
+    lists go through the exports' own read, which names the problem)."""
+    from roadsafety.errors import ExportError
+    from roadsafety.exports.risk_list import read_list_units
+
+    out = {}
+    for run in runs.values():
+        try:
+            out[run.run_id] = read_list_units(con, run.run_id)
+        except ExportError:
+            continue
+    return out
+
+
+def describe(s: Snapshot) -> str:
+    """Sizes of a snapshot's larger parts, for the build log."""
+    lists = [units for _, units in s.lists.values()]
+    index = s.challans
+    parts = [s.units, *lists] + ([index.mix, index.days, index.groups] if index else [])
+    mb = sum(f.estimated_size() for f in parts) / 2**20
+    n_days = index.days.height if index else 0
+    return (
+        f"{s.units.height:,} forecast rows, {sum(u.height for u in lists):,} list units, "
+        f"{n_days:,} challan-index days; about {mb:.0f} MiB"
     )
 
 
@@ -317,6 +354,22 @@ def read_risk_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) ->
     from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows
 
     return _unless_no_match(lambda: build_risk_rows(con, run_id, RiskListFilter(**params)))
+
+
+def rank_risk_rows(read: tuple[RunRef, pl.DataFrame], params: dict) -> pl.DataFrame:
+    """:func:`read_risk_rows` from a run's units already read (:func:`list_units`); no I/O."""
+    from roadsafety.exports.risk_list import RISK_COLUMNS, RiskListFilter, rank_units
+
+    filters = RiskListFilter(**params)
+    return _unless_no_match(lambda: rank_units(*read, filters).select(RISK_COLUMNS))
+
+
+def rank_gap_rows(read: tuple[RunRef, pl.DataFrame], params: dict) -> pl.DataFrame:
+    """:func:`read_gap_rows` from a run's units already read (:func:`list_units`); no I/O."""
+    from roadsafety.exports.enforcement_gap import rank_gap
+    from roadsafety.exports.risk_list import RiskListFilter
+
+    return _unless_no_match(lambda: rank_gap(*read, RiskListFilter(**params)))
 
 
 def read_gap_rows(con: duckdb.DuckDBPyConnection, run_id: str, params: dict) -> pl.DataFrame:

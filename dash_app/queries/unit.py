@@ -13,10 +13,10 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from dash_app.queries.challans import RECENT, ChallanIndex, newest_days, offence_mix
 from dash_app.queries.snapshot import UnitDetail
 from roadsafety.store import challan_days
 
-RECENT = 25
 CHALLAN_COLUMNS = (
     "issued_at",
     "offence",
@@ -58,13 +58,43 @@ def _in_scope(district: str | None) -> tuple[str, list]:
     return " AND (district IS NULL OR lower(district) = lower(?))", [district]
 
 
+def _challans(
+    con: duckdb.DuckDBPyConnection,
+    unit_ids: tuple[str, ...],
+    district: str | None,
+    index: ChallanIndex | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(newest challans, 90-day offence mix) of the units: from the prebuilt index when it can
+    tell, else from the aggregate."""
+    columns = list(CHALLAN_COLUMNS)
+    days = newest_days(index, unit_ids, district, RECENT) if index is not None else None
+    if days is None:
+        recent = challan_days.recent_rows(con, unit_ids, columns, RECENT, district)
+    else:
+        recent = challan_days.rows_of_days(con, unit_ids, columns, RECENT, district, days)
+    if index is not None:
+        return recent, offence_mix(index, unit_ids, district)
+    scope_sql, scope_args = _in_scope(district)
+    mix = (
+        challan_days.offence_counts(
+            con, f"unit_id IN ({_ids(unit_ids)}){scope_sql}", [*unit_ids, *scope_args]
+        )
+        .group_by("offence")
+        .agg(pl.col("challans").sum())
+        .sort(["challans", "offence"], descending=[True, False])
+    )
+    return recent, mix
+
+
 def read_unit_detail(
     con: duckdb.DuckDBPyConnection,
     unit_ids: tuple[str, ...],
     run_ids: tuple[str, ...],
     district: str | None = None,
+    index: ChallanIndex | None = None,
 ) -> UnitDetail:
-    """Attributes, forecasts, 3-year monthly history, recent crashes and challans of the units."""
+    """Attributes, forecasts, 3-year monthly history, recent crashes and challans of the units
+    (challan days and offence mix from ``index`` when given: the snapshot's, read once)."""
     q = _ids(unit_ids)
     scope_sql, scope_args = _in_scope(district)
     units = con.execute(
@@ -97,13 +127,7 @@ def read_unit_detail(
             ORDER BY occurred_at DESC LIMIT {RECENT}""",
         [*unit_ids, *scope_args],
     ).pl()
-    challans = challan_days.recent_rows(con, unit_ids, list(CHALLAN_COLUMNS), RECENT, district)
-    mix = (
-        challan_days.offence_counts(con, f"unit_id IN ({q}){scope_sql}", [*unit_ids, *scope_args])
-        .group_by("offence")
-        .agg(pl.col("challans").sum())
-        .sort(["challans", "offence"], descending=[True, False])
-    )
+    challans, mix = _challans(con, unit_ids, district, index)
     profile = con.execute(
         f"""SELECT dow, hour, avg(share) AS share FROM unit_hour_profile
             WHERE unit_id IN ({q}) AND run_id = ? GROUP BY 1, 2 ORDER BY 1, 2""",

@@ -167,3 +167,50 @@ def test_audit_log_clips_huge_input_and_is_not_world_readable(tmp_path: Path) ->
     event = json.loads(path.read_text())
     assert event["user"].startswith("x" * 64) and "chars)" in event["user"]
     assert len(event["detail"]["asked_district"]) == 50
+
+
+def test_background_builder_settles_the_heap_once_per_new_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from roadsafety.commands import web
+
+    class Store:
+        shown = iter(["v1", "v1", "v2", "v2"])
+
+        def snapshot(self) -> str:
+            return next(self.shown)
+
+    settled = []
+    monkeypatch.setattr(web, "settle_heap", lambda: settled.append(1))
+    ticks = iter(range(3))
+
+    def sleep(_: float) -> None:
+        if next(ticks, None) is None:
+            raise KeyboardInterrupt  # end the endless loop after four rounds
+
+    monkeypatch.setattr(web.time, "sleep", sleep)
+    with pytest.raises(KeyboardInterrupt):
+        web._keep_warm(Store())
+    assert len(settled) == 2  # v1 and v2, not every round
+
+
+def test_settle_heap_collects_cycles_and_freezes_the_rest() -> None:
+    import gc
+    import weakref
+
+    from roadsafety.commands import web
+
+    class Node:
+        pass
+
+    try:
+        cycle = Node()
+        cycle.me = cycle
+        gone = weakref.ref(cycle)
+        web.settle_heap()  # the cycle is alive: frozen
+        assert all(o is not cycle for o in gc.get_objects())  # out of the collector's view
+        del cycle
+        web.settle_heap()  # unfreezes first, so the now-dead frozen cycle is collected
+        assert gone() is None and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -79,13 +79,39 @@ def serve(
 
 def _keep_warm(store: object, interval_s: float = 30.0) -> None:
     """Rebuild the app's snapshot in the background after start-up and after each warehouse swap,
-    so the first officer after the nightly job does not wait for it (errors are logged, not fatal)."""
+    so the first officer after the nightly job does not wait for it (errors are logged, not fatal);
+    after each new snapshot, :func:`settle_heap`."""
+    shown = None
     while True:
         try:
-            store.snapshot()  # type: ignore[attr-defined]
+            snapshot = store.snapshot()  # type: ignore[attr-defined]
+            if snapshot is not shown:
+                shown = snapshot
+                settle_heap()
         except Exception as exc:  # noqa: BLE001 - a missing/broken warehouse must not kill the server
             log.warning("could not pre-load the app snapshot: %s", exc)
         time.sleep(interval_s)
+
+
+def settle_heap() -> float:
+    """Collect the garbage of a snapshot build (and of the previous snapshot), then freeze what is
+    alive (modules, the app, the new snapshot) out of the cycle collector's view; returns seconds.
+
+    Without it, Python's full (generation 2) collection scans every live object (about 165,000 in
+    the app) every few dozen requests: a 100-160 ms pause landing in whichever request is running.
+    Frozen objects are still freed by reference counting; the next call unfreezes first, so a
+    replaced snapshot's cyclic garbage is collected too. Runs once per warehouse version, in the
+    background thread (the one collection holds the interpreter about as long as one such pause).
+    """
+    import gc
+
+    t0 = time.perf_counter()
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    seconds = time.perf_counter() - t0
+    log.info("app heap settled in %.2f s (%d objects frozen)", seconds, gc.get_freeze_count())
+    return seconds
 
 
 def _read_password(from_stdin: bool) -> str:

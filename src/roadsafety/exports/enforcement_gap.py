@@ -18,7 +18,13 @@ from dataclasses import replace
 import duckdb
 import polars as pl
 
-from roadsafety.exports.risk_list import RISK_COLUMNS, RiskListFilter, build_units
+from roadsafety.exports.risk_list import (
+    RISK_COLUMNS,
+    RiskListFilter,
+    rank_units,
+    read_list_units,
+)
+from roadsafety.store.export_store import RunInfo
 from roadsafety.vocabulary import plural_expr
 
 GAP_COLUMNS = (
@@ -70,9 +76,20 @@ def build_enforcement_gap(
         Rows with RISK_COLUMNS + GAP_COLUMNS, ranked from 1 (``risk_rank`` is the unit's place in
         the full risk list with the same severity key).
     """
-    ranked = build_units(
-        con, run_id, replace(filters, top=None, merge=False, min_band=filters.min_band or "high")
-    )
+    _ranked_by(filters).validate()  # the options checked before the warehouse is read
+    return rank_gap(*read_list_units(con, run_id), filters)
+
+
+def _ranked_by(filters: RiskListFilter) -> RiskListFilter:
+    """The risk-list options the gap list ranks from: every unit, unmerged, ``high`` and above
+    unless another minimum band is asked."""
+    return replace(filters, top=None, merge=False, min_band=filters.min_band or "high")
+
+
+def rank_gap(info: RunInfo, units: pl.DataFrame, filters: RiskListFilter) -> pl.DataFrame:
+    """:func:`build_enforcement_gap` on a run's units already read
+    (:func:`~roadsafety.exports.risk_list.read_list_units`); no I/O."""
+    ranked = rank_units(info, units, _ranked_by(filters))
     units = gap_measures(ranked.rename({"rank": "risk_rank"}))
     units = units.sort(
         ["challans_per_expected_crash", "expected_crashes", "unit_id"],

@@ -6,6 +6,8 @@ Public API (also used by the Dash app):
   severity ranking key, minimum band, corridor merging).
 * :func:`build_risk_rows` ``(con, run_id, filters) -> pl.DataFrame`` — the ranked rows with exactly
   :data:`RISK_COLUMNS`, from an open read connection. Same run and filters give identical rows.
+* :func:`read_list_units` ``(con, run_id)`` and :func:`rank_units` ``(info, units, filters)`` — the
+  same rows in two halves: one read of the run's units, then a pure ranking for any filter set.
 * :func:`load_run` — the run's window, model version and data cut-off (for titles and footers).
 
 Places and road-wide units: the list ranks *places* — H3 cells, road stretches ``ROAD | km A-B``
@@ -272,16 +274,33 @@ def rank_rows(rows: pl.DataFrame, severity: str, top: int | None) -> pl.DataFram
     return rows.with_columns(pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias("rank"))
 
 
+def read_list_units(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[RunInfo, pl.DataFrame]:
+    """The run's info and every one of its forecast units, completed (:func:`complete_units`): what
+    every list of the run is ranked from (:func:`rank_units`), whatever its filters.
+
+    Raises:
+        ExportError: when the run does not exist or has no rows.
+    """
+    info = load_run(con, run_id)
+    units = read_forecast_units(con, run_id)
+    if units.is_empty():
+        raise ExportError(f"forecast run {run_id!r} has no rows")
+    return info, complete_units(units)
+
+
 def build_units(
     con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter
 ) -> pl.DataFrame:
     """Filtered, merged and ranked rows with every column (contract and extras such as n_cells)."""
     filters.validate()
-    info = load_run(con, run_id)
-    units = read_forecast_units(con, run_id)
-    if units.is_empty():
-        raise ExportError(f"forecast run {run_id!r} has no rows")
-    units = complete_units(units)
+    return rank_units(*read_list_units(con, run_id), filters)
+
+
+def rank_units(info: RunInfo, units: pl.DataFrame, filters: RiskListFilter) -> pl.DataFrame:
+    """:func:`build_units` on a run's units already read (:func:`read_list_units`): no I/O, so a
+    reader that keeps the run's units (the app, once per warehouse version) ranks any filter set
+    without reading the warehouse again. Same units and filters give the same rows."""
+    filters.validate()
     key = SEVERITY_KEYS[filters.severity]
     banded = band_of(pl.col(key), list_band_cuts(units, key, filters.road_wide)).alias("risk_band")
     units = filter_units(units, filters).with_columns(banded)

@@ -219,6 +219,24 @@ def recent_rows(
             ORDER BY issued_day DESC""",
         args,
     ).fetchall()
+    return rows_of_days(con, unit_ids, columns, limit, district, days)
+
+
+def rows_of_days(
+    con: duckdb.DuckDBPyConnection,
+    unit_ids: tuple[str, ...],
+    columns: list[str],
+    limit: int,
+    district: str | None,
+    days: list[tuple[date, int]],
+) -> pl.DataFrame:
+    """:func:`recent_rows` given the units' challan days, newest first, each with the running count
+    of challans from the newest day (a reader holding them saves the aggregate scan). ``days``
+    must be exact from the newest day down to the first whose running count reaches ``limit``
+    (every day when none does)."""
+    marks = ", ".join("?" for _ in unit_ids)
+    scope = " AND (district IS NULL OR lower(district) = lower(?))" if district else ""
+    args = [*unit_ids, *([district] if district else [])]
     if not days:
         return con.execute(f"SELECT {', '.join(columns)} FROM challans LIMIT 0").pl()
     first = next((d for d, running in days if running >= limit), days[-1][0])
