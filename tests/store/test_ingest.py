@@ -242,3 +242,30 @@ def test_file_loaded_knows_files_an_ok_run_loaded(tmp_settings, tmp_path):
     assert file_loaded(tmp_settings.db_path, file_sha256(good))
     assert not file_loaded(tmp_settings.db_path, file_sha256(broken))  # only a failed run
     assert not file_loaded(tmp_settings.db_path, None)
+
+
+def test_a_load_spares_the_collector_the_objects_before_it_and_hands_them_back(
+    tmp_settings, tmp_path, monkeypatch
+):
+    import gc
+
+    from roadsafety.store import ingest
+
+    seen = []
+    real_load = ingest._load
+
+    def spying_load(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_load", spying_load)
+    assert gc.get_freeze_count() == 0
+    load(tmp_settings, write_csv(tmp_path / "a.csv", GOOD))
+    assert seen[0] > 1000 and gc.get_freeze_count() == 0  # frozen while loading, not after
+    gc.freeze()  # a process that manages its own heap (the app) keeps its frozen objects
+    try:
+        frozen = gc.get_freeze_count()
+        load(tmp_settings, write_csv(tmp_path / "b.csv", GOOD[:2]))
+        assert gc.get_freeze_count() > frozen // 2  # (some are freed by reference counting)
+    finally:
+        gc.unfreeze()
