@@ -40,6 +40,7 @@ from roadsafety.exports.risk_list import (
     build_units,
     load_run,
     match_option,
+    run_units,
 )
 from roadsafety.features.road_fit import positions_at, project_to_km
 from roadsafety.features.roads import stretch_id, with_normalised_roads
@@ -323,13 +324,17 @@ def _rule_met(start: date, end: date) -> pl.Expr:
 
 
 def _forecast_part(
-    con: duckdb.DuckDBPyConnection, run_id: str | None, severity: str
+    con: duckdb.DuckDBPyConnection,
+    run_id: str | None,
+    severity: str,
+    units: pl.DataFrame | None,
 ) -> pl.DataFrame:
     if run_id is None:
         return pl.DataFrame(schema=_FORECAST)
+    units = run_units(con, run_id) if units is None else units
     units = pl.concat(
         [
-            build_units(con, run_id, RiskListFilter(severity=severity, road_wide=wide))
+            build_units(con, run_id, RiskListFilter(severity=severity, road_wide=wide), units)
             for wide in (False, True)
         ],
         how="diagonal_relaxed",
@@ -343,6 +348,7 @@ def build_blackspots(
     run_id: str | None,
     filters: RiskListFilter,
     length_km: float = 0.5,
+    units: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Stretches meeting the MoRTH rule before ``cutoff``, with the run's forecast beside them.
 
@@ -353,6 +359,7 @@ def build_blackspots(
         filters: district / police station / top / severity (for ``forecast_rank``); band and
             merge are ignored.
         length_km: the stretch length of the rule (``RegionConfig.blackspot_km``).
+        units: the run's :func:`~roadsafety.exports.risk_list.run_units`, when already read.
     """
     filters.validate()
     start, end = rule_years(cutoff)
@@ -369,7 +376,9 @@ def build_blackspots(
         load_run(con, run_id)
     if spots.is_empty():
         return empty_blackspots()
-    forecast = _forecast_part(con, run_id, filters.severity).rename({"unit_id": "forecast_unit"})
+    forecast = _forecast_part(con, run_id, filters.severity, units).rename(
+        {"unit_id": "forecast_unit"}
+    )
     spots = spots.join(forecast, on="forecast_unit", how="left")
     spots = spots.sort(
         [pl.col("status") != "active", "fatal_grievous_3y", "deaths_3y", "unit_id"],

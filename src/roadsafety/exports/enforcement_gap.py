@@ -56,7 +56,10 @@ def gap_measures(units: pl.DataFrame) -> pl.DataFrame:
 
 
 def build_enforcement_gap(
-    con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    filters: RiskListFilter,
+    units: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """High-risk units ranked by the fewest challans per expected crash.
 
@@ -65,13 +68,17 @@ def build_enforcement_gap(
         run_id: the forecast run.
         filters: district / police station / severity / top; ``min_band`` defaults to ``high``;
             ``merge`` is ignored (per-unit list).
+        units: the run's :func:`~roadsafety.exports.risk_list.run_units`, when already read.
 
     Returns:
         Rows with RISK_COLUMNS + GAP_COLUMNS, ranked from 1 (``risk_rank`` is the unit's place in
         the full risk list with the same severity key).
     """
     ranked = build_units(
-        con, run_id, replace(filters, top=None, merge=False, min_band=filters.min_band or "high")
+        con,
+        run_id,
+        replace(filters, top=None, merge=False, min_band=filters.min_band or "high"),
+        units,
     )
     units = gap_measures(ranked.rename({"rank": "risk_rank"}))
     units = units.sort(

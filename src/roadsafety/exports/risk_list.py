@@ -272,16 +272,31 @@ def rank_rows(rows: pl.DataFrame, severity: str, top: int | None) -> pl.DataFram
     return rows.with_columns(pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias("rank"))
 
 
-def build_units(
-    con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter
-) -> pl.DataFrame:
-    """Filtered, merged and ranked rows with every column (contract and extras such as n_cells)."""
-    filters.validate()
-    info = load_run(con, run_id)
+def run_units(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """Every forecast row of a run with its unit's attributes, completed (:func:`complete_units`):
+    what :func:`build_units` starts from. A file carrying several lists reads it once.
+
+    Raises:
+        ExportError: when the run does not exist or has no rows.
+    """
+    load_run(con, run_id)
     units = read_forecast_units(con, run_id)
     if units.is_empty():
         raise ExportError(f"forecast run {run_id!r} has no rows")
-    units = complete_units(units)
+    return complete_units(units)
+
+
+def build_units(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    filters: RiskListFilter,
+    units: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Filtered, merged and ranked rows with every column (contract and extras such as n_cells);
+    ``units`` is the run's :func:`run_units` when the caller has read it already."""
+    filters.validate()
+    info = load_run(con, run_id)
+    units = run_units(con, run_id) if units is None else units
     key = SEVERITY_KEYS[filters.severity]
     banded = band_of(pl.col(key), list_band_cuts(units, key, filters.road_wide)).alias("risk_band")
     units = filter_units(units, filters).with_columns(banded)
@@ -299,7 +314,10 @@ def build_units(
 
 
 def build_risk_rows(
-    con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    filters: RiskListFilter,
+    units: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The ranked risk list of a forecast run, with exactly :data:`RISK_COLUMNS`.
 
@@ -307,6 +325,7 @@ def build_risk_rows(
         con: an open (read) connection to the warehouse.
         run_id: the forecast run (see ``forecast_runs``).
         filters: the list's options.
+        units: the run's :func:`run_units`, when already read (else read here).
 
     Returns:
         One row per unit (or merged corridor), ranked from 1.
@@ -314,4 +333,4 @@ def build_risk_rows(
     Raises:
         ExportError: on a bad option, an unknown run or a filter that matches nothing.
     """
-    return build_units(con, run_id, filters).select(RISK_COLUMNS)
+    return build_units(con, run_id, filters, units).select(RISK_COLUMNS)
