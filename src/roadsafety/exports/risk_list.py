@@ -4,8 +4,10 @@ Public API (also used by the Dash app):
 
 * :class:`RiskListFilter` — the options of ``export risk-list`` (top, district, police station,
   severity ranking key, minimum band, corridor merging).
-* :func:`build_risk_rows` ``(con, run_id, filters) -> pl.DataFrame`` — the ranked rows with exactly
-  :data:`RISK_COLUMNS`, from an open read connection. Same run and filters give identical rows.
+* :func:`build_risk_rows` ``(con, run_id, filters, units=None) -> pl.DataFrame`` — the ranked rows
+  with exactly :data:`RISK_COLUMNS`, from an open read connection. Same run and filters give
+  identical rows. ``units`` is the run's :func:`run_units` when a caller building several lists of
+  one run (a workbook: rows, road-wide units, gap, blackspots) has read it once already.
 * :func:`load_run` — the run's window, model version and data cut-off (for titles and footers).
 
 Places and road-wide units: the list ranks *places* — H3 cells, road stretches ``ROAD | km A-B``

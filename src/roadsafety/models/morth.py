@@ -50,11 +50,18 @@ def _spots_on_road(km: np.ndarray, fg: np.ndarray, deaths: np.ndarray, length: f
     """Spot number of each crash (sorted by km) on one road, -1 outside every spot."""
     spot = np.full(len(km), -1)
     clear = np.ones(len(km), dtype=bool)  # a window starting here overlaps no chosen spot
+    end = np.searchsorted(km, km + length + 1e-9, side="right")  # as _window_sums, found once
+    first = np.arange(len(km))
+
+    def window_sums(values: np.ndarray) -> np.ndarray:
+        cum = np.concatenate([[0.0], np.cumsum(values)])
+        return cum[end] - cum[first]
+
     chosen = 0
     while True:
         free = (spot < 0).astype(float)
-        fg_w = _window_sums(km, fg * free, length)
-        dead_w = _window_sums(km, deaths * free, length)
+        fg_w = window_sums(fg * free)
+        dead_w = window_sums(deaths * free)
         ok = clear & (spot < 0) & ((fg_w >= MORTH_FG) | (dead_w >= MORTH_KILLED))
         if not ok.any():
             return spot
