@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+import pytest
 
 from roadsafety.models.morth import find_cell_spots, find_road_spots, rule_text
 
@@ -82,3 +84,46 @@ def test_cells_meet_the_rule_on_their_own_counts() -> None:
     got = find_cell_spots(frame)
     assert got["h3_cell"].to_list() == ["a", "b"]
     assert got.filter(pl.col("h3_cell") == "b")["deaths"].item() == 10
+
+
+def _spots_by_chosen_list(km, fg, deaths, length):
+    """The search as first written: every chosen spot re-checked for every candidate window."""
+    from roadsafety.models.morth import MORTH_FG, MORTH_KILLED, _window_sums
+
+    spot = np.full(len(km), -1)
+    chosen: list[tuple[float, float]] = []
+    while True:
+        free = (spot < 0).astype(float)
+        fg_w = _window_sums(km, fg * free, length)
+        dead_w = _window_sums(km, deaths * free, length)
+        ok = (spot < 0) & ((fg_w >= MORTH_FG) | (dead_w >= MORTH_KILLED))
+        for lo, hi in chosen:
+            ok &= (km > hi + 1e-9) | (km + length < lo - 1e-9)
+        if not ok.any():
+            return spot
+        cand = np.flatnonzero(ok)
+        best = cand[np.lexsort((km[cand], -dead_w[cand], -fg_w[cand]))[0]]
+        inside = (km >= km[best] - 1e-9) & (km <= km[best] + length + 1e-9) & (spot < 0)
+        spot[inside] = len(chosen)
+        chosen.append((float(km[best]), float(km[best]) + length))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_running_mask_of_chosen_spots_finds_the_same_spots(seed: int) -> None:
+    from roadsafety.models.morth import _spots_on_road
+
+    rng = np.random.default_rng(seed)
+    km = np.sort(np.round(rng.choice(rng.uniform(0, 30, 15), 600) + rng.normal(0, 0.4, 600), 2))
+    fg = (rng.random(600) < 0.5).astype(float)
+    deaths = rng.choice([0.0, 0.0, 1.0, 4.0], 600)
+    expected = _spots_by_chosen_list(km, fg, deaths, 0.5)
+    assert expected.max() > 10  # many spots on the road
+    assert np.array_equal(_spots_on_road(km, fg, deaths, 0.5), expected)
+
+
+def test_a_road_spot_runs_from_its_lowest_km_for_the_stretch_length() -> None:
+    rows = [("NH-44", 10.0 + 0.1 * i, 1, 0) for i in range(5)] + [("NH-44", 40.0, 1, 0)]
+    out = find_road_spots(crashes(rows + [("NH-44", 10.33, 1, 0)]), 0.35)
+    assert out["spot_from"].to_list() == [10.0] * 4 + [None, None, 10.0]
+    assert out["spot_to"].to_list() == [10.35] * 4 + [None, None, 10.35]
+    assert out.schema["spot_road"] == pl.Utf8 and out["spot_road"].null_count() == 2

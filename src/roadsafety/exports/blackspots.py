@@ -28,8 +28,10 @@ met. Ranked active first, then by fatal/grievous crashes, deaths, unit id.
 from __future__ import annotations
 
 from datetime import date
+from itertools import accumulate
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from roadsafety.exports.risk_list import (
@@ -38,6 +40,7 @@ from roadsafety.exports.risk_list import (
     build_units,
     load_run,
     match_option,
+    run_units,
 )
 from roadsafety.features.road_fit import positions_at, project_to_km
 from roadsafety.features.roads import stretch_id, with_normalised_roads
@@ -110,12 +113,17 @@ def rule_years(cutoff: date) -> tuple[date, date]:
 def crashes_with_km(crashes: pl.DataFrame, knots: pl.DataFrame) -> pl.DataFrame:
     """Add ``km``: the record's km marker, else a located crash's km on its road's fit."""
     crashes = with_normalised_roads(crashes)
-    located = crashes.select("road_name", "latitude", "longitude")
-    fitted = project_to_km(knots, located)["fit_km"] if knots.height else None
     km = pl.col("chainage_km")
-    if fitted is not None:
-        km = pl.coalesce(km, pl.when(pl.col("located")).then(fitted))
-    return crashes.with_columns(km.alias("km"))
+    need = pl.col("chainage_km").is_null() & pl.col("located").fill_null(False)
+    rows = np.flatnonzero(crashes.select(need).to_series().to_numpy())
+    if not knots.height or not len(rows):
+        return crashes.with_columns(km.alias("km"))
+    located = crashes[rows].select("road_name", "latitude", "longitude")  # only they need the fit
+    fitted = np.full(crashes.height, np.nan)
+    fitted[rows] = project_to_km(knots, located)["fit_km"].fill_null(np.nan).to_numpy()
+    return crashes.with_columns(
+        pl.coalesce(km, pl.Series(fitted, dtype=pl.Float64).fill_nan(None)).alias("km")
+    )
 
 
 def _spot_keys(window: pl.DataFrame, length_km: float) -> pl.DataFrame:
@@ -129,84 +137,165 @@ def _spot_keys(window: pl.DataFrame, length_km: float) -> pl.DataFrame:
     return pl.concat([roads, cells], how="diagonal_relaxed")
 
 
-def _in_spot(spot: dict) -> pl.Expr:
-    """The crashes that belong to a spot (its road between its km, or its cell without a km)."""
-    if spot["spot_road"] is not None:
-        return (pl.col("road_name") == spot["spot_road"]) & pl.col("km").is_between(
-            spot["spot_from"] - 1e-9, spot["spot_to"] + 1e-9
-        )
-    return (pl.col("h3_cell") == spot["h3_cell"]) & (
-        pl.col("km").is_null() | pl.col("road_name").is_null()
+def _members(spots: pl.DataFrame, crashes: pl.DataFrame) -> pl.DataFrame:
+    """Each spot's crashes, as ``_spot`` beside the crash's columns (a crash may sit in two spots),
+    in spot order, then in the order of ``crashes`` (which carries its row index ``_crash``).
+
+    A road spot holds its road's crashes between its km (1e-9 either side); a cell spot holds its
+    cell's crashes that have no km or no road.
+    """
+    road_spot, road_crash = _road_members(spots.filter(pl.col("spot_road").is_not_null()), crashes)
+    cell = spots.filter(pl.col("spot_road").is_null()).select("_spot", spot_cell="h3_cell")
+    off_road = crashes.filter(pl.col("km").is_null() | pl.col("road_name").is_null())
+    in_cell = cell.join(
+        off_road.select("_crash", "h3_cell"), left_on="spot_cell", right_on="h3_cell"
     )
+    pairs = pl.DataFrame(
+        {
+            "_spot": np.concatenate([road_spot, in_cell["_spot"].to_numpy()]),
+            "_crash": np.concatenate([road_crash, in_cell["_crash"].to_numpy()]),
+        },
+        schema={"_spot": pl.UInt32, "_crash": pl.UInt32},
+    ).sort("_spot", "_crash")
+    return pl.concat([pairs.select("_spot"), crashes[pairs["_crash"]]], how="horizontal")
 
 
-def _overlaps(spot: dict, others: pl.DataFrame) -> bool:
-    """True when a spot of one window is (partly) a spot of the other window too."""
-    if spot["spot_road"] is None:
-        return spot["h3_cell"] in set(others["h3_cell"].drop_nulls())
-    same = others.filter(pl.col("spot_road") == spot["spot_road"])
-    return bool(
-        ((same["spot_from"] <= spot["spot_to"]) & (same["spot_to"] >= spot["spot_from"])).any()
+def _road_members(road_spots: pl.DataFrame, crashes: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``(_spot, _crash)`` pairs of the crashes within road spots: per road, the crashes sorted by
+    km and each spot's range found by binary search (a join by road would pair every spot with
+    every crash of its road)."""
+    located = crashes.filter(pl.col("road_name").is_not_null() & pl.col("km").is_not_null())
+    by_road = (
+        located.select("road_name", "km", "_crash")
+        .sort("road_name", "km")
+        .partition_by("road_name", as_dict=True)
     )
+    spot_ids, crash_ids = [np.empty(0, dtype=np.uint32)], [np.empty(0, dtype=np.uint32)]
+    for (road,), spots in road_spots.partition_by("spot_road", as_dict=True).items():
+        part = by_road.get((road,))
+        if part is None:
+            continue
+        km = part["km"].to_numpy()
+        lo = np.searchsorted(km, spots["spot_from"].to_numpy() - 1e-9, side="left")
+        hi = np.searchsorted(km, spots["spot_to"].to_numpy() + 1e-9, side="right")
+        n = np.maximum(hi - lo, 0)
+        first = np.repeat(lo - (np.cumsum(n) - n), n)
+        spot_ids.append(np.repeat(spots["_spot"].to_numpy(), n))
+        crash_ids.append(part["_crash"].to_numpy()[first + np.arange(n.sum())])
+    return np.concatenate(spot_ids), np.concatenate(crash_ids)
+
+
+def _not_overlapping(before: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
+    """The spots of ``before`` that are no part of a spot of ``now`` (same cell, or same road with
+    km ranges touching), in their order."""
+    before = before.with_row_index("_b")
+    now_roads = now.filter(pl.col("spot_road").is_not_null()).select(
+        "spot_road", now_from="spot_from", now_to="spot_to"
+    )
+    road_hit = before.join(now_roads, on="spot_road").filter(
+        (pl.col("now_from") <= pl.col("spot_to")) & (pl.col("now_to") >= pl.col("spot_from"))
+    )
+    cell_hit = before.filter(
+        pl.col("spot_road").is_null()
+        & pl.col("h3_cell").is_in(now["h3_cell"].drop_nulls().implode())
+    )
+    hit = pl.concat([road_hit["_b"], cell_hit["_b"]])
+    return before.filter(~pl.col("_b").is_in(hit.implode())).drop("_b")
 
 
 def _mode(col: str) -> pl.Expr:
     return pl.col(col).drop_nulls().mode().sort().first()
 
 
-def _spot_row(spot: dict, crashes: pl.DataFrame, years: list[int], status: str) -> dict:
-    """Counts per year (``years``) and attributes (all four years) of one spot's crashes."""
-    part = crashes.filter(_in_spot(spot))
-    row: dict = {"status": status, "spot_road": spot["spot_road"]}
+def _spot_counts(members: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+    """Counts per year (``years``) and attributes (all four years) per ``_spot``."""
+    counts = []
     for i, year in enumerate(years, start=1):
-        y = part.filter(pl.col("year") == year)
-        row |= {
-            f"crashes_y{i}": y.height,
-            f"fatal_grievous_y{i}": int(y["fg"].sum()),
-            f"deaths_y{i}": int(y["deaths"].sum()),
-        }
-    attrs = part.select(
+        in_year = pl.col("year") == year
+        counts += [
+            in_year.sum().cast(pl.Int64).alias(f"crashes_y{i}"),
+            pl.col("fg").filter(in_year).sum().cast(pl.Int64).alias(f"fatal_grievous_y{i}"),
+            pl.col("deaths").filter(in_year).sum().cast(pl.Int64).alias(f"deaths_y{i}"),
+        ]
+    per_spot = members.group_by("_spot", maintain_order=True).agg(
+        *counts,
         *[_mode(c) for c in ("road_name", "police_station", "district", "unit_id")],
         pl.col("h3_cell").drop_nulls().unique().sort().str.join(";").alias("cells"),
-        pl.col("latitude").mean(),
-        pl.col("longitude").mean(),
-    ).row(0, named=True)
-    road = spot["spot_road"]
-    return row | {
-        "unit_id": stretch_id(road, spot["spot_from"], spot["spot_to"])
-        if road
-        else spot["h3_cell"],
-        "road_name": road or attrs["road_name"],
-        "km_from": spot["spot_from"],
-        "km_to": spot["spot_to"],
-        "h3_cell": (attrs["cells"] or None) if road else spot["h3_cell"],
-        "police_station": attrs["police_station"],
-        "district": attrs["district"],
-        "latitude": attrs["latitude"],
-        "longitude": attrs["longitude"],
-        "forecast_unit": attrs["unit_id"],
-    }
+        pl.len().alias("_n"),
+    )
+    sizes = per_spot["_n"].to_list()
+    return per_spot.drop("_n").with_columns(
+        pl.Series(c, _run_means(members[c], sizes), dtype=pl.Float64)
+        for c in ("latitude", "longitude")
+    )
+
+
+def _run_means(values: pl.Series, sizes: list[int]) -> list[float | None]:
+    """The mean of each run of ``sizes`` consecutive values, each taken over one contiguous array.
+
+    Not a group-by mean: Polars sums a float column chunk by chunk, and a group-by (or a filter,
+    whose result has one chunk per thread) adds in another order, which moves the last bit and can
+    flip a coordinate's 6th decimal in the outputs. One contiguous array per spot gives the same
+    value on any number of cores."""
+    values = values.rechunk()
+    starts = [0, *accumulate(sizes)]
+    return [values.slice(start, size).mean() for start, size in zip(starts, sizes)]
+
+
+def _spot_rows(spots: pl.DataFrame, crashes: pl.DataFrame, years: list[int]) -> pl.DataFrame:
+    """One row per spot (``spots``: ``_spot, status, spot_road, spot_from, spot_to, h3_cell``):
+    counts per year, where it is and the unit holding most of its crashes, in ``_spot`` order."""
+    counts = _spot_counts(_members(spots, crashes.with_row_index("_crash")), years)
+    joined = spots.join(counts, on="_spot", how="left").sort("_spot")
+    road = pl.col("spot_road")
+    unit_ids = [
+        stretch_id(r, a, b) if r is not None else c
+        for r, a, b, c in joined.select("spot_road", "spot_from", "spot_to", "h3_cell").iter_rows()
+    ]
+    count_columns = [
+        f"{what}_y{i}" for i in (1, 2, 3) for what in ("crashes", "fatal_grievous", "deaths")
+    ]
+    return joined.select(
+        "status",
+        "spot_road",
+        *[pl.col(c).fill_null(0) for c in count_columns],
+        pl.Series("unit_id", unit_ids, dtype=pl.Utf8),
+        pl.coalesce(road, pl.col("road_name")).alias("road_name"),
+        pl.col("spot_from").alias("km_from"),
+        pl.col("spot_to").alias("km_to"),
+        pl.when(road.is_not_null())
+        .then(pl.col("cells").replace("", None))
+        .otherwise(pl.col("h3_cell"))
+        .alias("h3_cell"),
+        "police_station",
+        "district",
+        "latitude",
+        "longitude",
+        pl.col("unit_id").alias("forecast_unit"),
+    )
 
 
 def find_blackspots(
     crashes: pl.DataFrame, cutoff: date, length_km: float, knots: pl.DataFrame
 ) -> pl.DataFrame:
     """Active and lapsed spots with per-year counts (pure: ``crashes`` of the 4 calendar years before
-    the cutoff's year, with ``km``; ``knots`` place road spots on the map)."""
+    the cutoff's year, with ``km``; ``knots`` place road spots on the map).
+
+    Each spot's crashes are found with one join for all spots (a road's crashes within a road spot's
+    km, a cell's crashes without km within a cell spot), never a filter per spot."""
     start, end = rule_years(cutoff)
     years = list(range(start.year, end.year))
     current = crashes.filter(pl.col("year").is_in(years))
     earlier = crashes.filter(pl.col("year").is_between(start.year - 1, end.year - 2))
     now, before = _spot_keys(current, length_km), _spot_keys(earlier, length_km)
-    rows = [_spot_row(s, crashes, years, "active") for s in now.iter_rows(named=True)]
-    rows += [
-        _spot_row(s, crashes, years, "lapsed")
-        for s in before.iter_rows(named=True)
-        if not _overlaps(s, now)
-    ]
-    if not rows:
+    lapsed = _not_overlapping(before, now)
+    keys = pl.concat(
+        [now.with_columns(status=pl.lit("active")), lapsed.with_columns(status=pl.lit("lapsed"))],
+        how="diagonal_relaxed",
+    ).with_row_index("_spot")
+    if keys.is_empty():
         return pl.DataFrame()
-    spots = pl.DataFrame(rows, infer_schema_length=None)
+    spots = _spot_rows(keys, crashes, years)
     return _place(spots, knots).with_columns(
         pl.lit(f"{years[0]}-{years[-1]}").alias("years"),
         pl.sum_horizontal(f"crashes_y{i}" for i in (1, 2, 3)).alias("crashes_3y"),
@@ -235,13 +324,17 @@ def _rule_met(start: date, end: date) -> pl.Expr:
 
 
 def _forecast_part(
-    con: duckdb.DuckDBPyConnection, run_id: str | None, severity: str
+    con: duckdb.DuckDBPyConnection,
+    run_id: str | None,
+    severity: str,
+    units: pl.DataFrame | None,
 ) -> pl.DataFrame:
     if run_id is None:
         return pl.DataFrame(schema=_FORECAST)
+    units = run_units(con, run_id) if units is None else units
     units = pl.concat(
         [
-            build_units(con, run_id, RiskListFilter(severity=severity, road_wide=wide))
+            build_units(con, run_id, RiskListFilter(severity=severity, road_wide=wide), units)
             for wide in (False, True)
         ],
         how="diagonal_relaxed",
@@ -255,6 +348,7 @@ def build_blackspots(
     run_id: str | None,
     filters: RiskListFilter,
     length_km: float = 0.5,
+    units: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Stretches meeting the MoRTH rule before ``cutoff``, with the run's forecast beside them.
 
@@ -265,6 +359,7 @@ def build_blackspots(
         filters: district / police station / top / severity (for ``forecast_rank``); band and
             merge are ignored.
         length_km: the stretch length of the rule (``RegionConfig.blackspot_km``).
+        units: the run's :func:`~roadsafety.exports.risk_list.run_units`, when already read.
     """
     filters.validate()
     start, end = rule_years(cutoff)
@@ -281,7 +376,9 @@ def build_blackspots(
         load_run(con, run_id)
     if spots.is_empty():
         return empty_blackspots()
-    forecast = _forecast_part(con, run_id, filters.severity).rename({"unit_id": "forecast_unit"})
+    forecast = _forecast_part(con, run_id, filters.severity, units).rename(
+        {"unit_id": "forecast_unit"}
+    )
     spots = spots.join(forecast, on="forecast_unit", how="left")
     spots = spots.sort(
         [pl.col("status") != "active", "fatal_grievous_3y", "deaths_3y", "unit_id"],

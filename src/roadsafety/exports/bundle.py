@@ -17,7 +17,7 @@ from roadsafety.exports.blackspots import blackspots_within, build_blackspots
 from roadsafety.exports.enforcement_gap import build_enforcement_gap
 from roadsafety.exports.geometry import read_paths
 from roadsafety.exports.meta import ExportBundle
-from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows, load_run
+from roadsafety.exports.risk_list import RiskListFilter, build_risk_rows, load_run, run_units
 
 MAP_FORMATS = ("pdf", "geojson")
 SECTION_FORMATS = ("xlsx", "pdf")
@@ -42,18 +42,22 @@ def risk_list_bundle(
         cutoff: cut-off of the blackspot rule (default: the run's data cut-off, else its start).
         blackspot_km: the blackspot stretch length (``RegionConfig.blackspot_km``).
     """
-    rows = build_risk_rows(con, run_id, filters)
+    filters.validate()
+    units = run_units(con, run_id)  # read once for every list of the file
+    rows = build_risk_rows(con, run_id, filters, units)
     road_wide = gap = spots = of_area = None
     if fmt in SECTION_FORMATS and not filters.road_wide:
-        road_wide = build_risk_rows(con, run_id, replace(filters, road_wide=True, merge=False))
+        road_wide = build_risk_rows(
+            con, run_id, replace(filters, road_wide=True, merge=False), units
+        )
     if fmt == "xlsx":
         base = RiskListFilter(
             filters.top, filters.district, filters.police_station, filters.severity
         )
-        gap = build_enforcement_gap(con, run_id, base)
+        gap = build_enforcement_gap(con, run_id, base, units)
         info = load_run(con, run_id)
         when = cutoff or info.data_cutoff or info.window_start
-        spots = build_blackspots(con, when, run_id, replace(base, top=None), blackspot_km)
+        spots = build_blackspots(con, when, run_id, replace(base, top=None), blackspot_km, units)
         if filters.top is not None:  # a top-N list: the blackspots within its places
             of_area, spots = spots.height, blackspots_within(spots, rows)
     paths = read_paths(con, rows) if fmt in MAP_FORMATS else {}

@@ -21,6 +21,7 @@ import polars as pl
 from roadsafety.exports.risk_list import (
     RISK_COLUMNS,
     RiskListFilter,
+    load_run,
     rank_units,
     read_list_units,
 )
@@ -62,7 +63,10 @@ def gap_measures(units: pl.DataFrame) -> pl.DataFrame:
 
 
 def build_enforcement_gap(
-    con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    filters: RiskListFilter,
+    units: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """High-risk units ranked by the fewest challans per expected crash.
 
@@ -71,13 +75,16 @@ def build_enforcement_gap(
         run_id: the forecast run.
         filters: district / police station / severity / top; ``min_band`` defaults to ``high``;
             ``merge`` is ignored (per-unit list).
+        units: the run's :func:`~roadsafety.exports.risk_list.run_units`, when already read.
 
     Returns:
         Rows with RISK_COLUMNS + GAP_COLUMNS, ranked from 1 (``risk_rank`` is the unit's place in
         the full risk list with the same severity key).
     """
     _ranked_by(filters).validate()  # the options checked before the warehouse is read
-    return rank_gap(*read_list_units(con, run_id), filters)
+    if units is None:
+        return rank_gap(*read_list_units(con, run_id), filters)
+    return rank_gap(load_run(con, run_id), units, filters)
 
 
 def _ranked_by(filters: RiskListFilter) -> RiskListFilter:

@@ -4,8 +4,10 @@ Public API (also used by the Dash app):
 
 * :class:`RiskListFilter` — the options of ``export risk-list`` (top, district, police station,
   severity ranking key, minimum band, corridor merging).
-* :func:`build_risk_rows` ``(con, run_id, filters) -> pl.DataFrame`` — the ranked rows with exactly
-  :data:`RISK_COLUMNS`, from an open read connection. Same run and filters give identical rows.
+* :func:`build_risk_rows` ``(con, run_id, filters, units=None) -> pl.DataFrame`` — the ranked rows
+  with exactly :data:`RISK_COLUMNS`, from an open read connection. Same run and filters give
+  identical rows. ``units`` is the run's :func:`run_units` when a caller building several lists of
+  one run (a workbook: rows, road-wide units, gap, blackspots) has read it once already.
 * :func:`read_list_units` ``(con, run_id)`` and :func:`rank_units` ``(info, units, filters)`` — the
   same rows in two halves: one read of the run's units, then a pure ranking for any filter set.
 * :func:`load_run` — the run's window, model version and data cut-off (for titles and footers).
@@ -288,12 +290,28 @@ def read_list_units(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[RunInf
     return info, complete_units(units)
 
 
+def run_units(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """Every forecast row of a run with its unit's attributes, completed: what :func:`build_units`
+    starts from. A file carrying several lists reads it once (:func:`read_list_units`' units).
+
+    Raises:
+        ExportError: when the run does not exist or has no rows.
+    """
+    return read_list_units(con, run_id)[1]
+
+
 def build_units(
-    con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    filters: RiskListFilter,
+    units: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Filtered, merged and ranked rows with every column (contract and extras such as n_cells)."""
+    """Filtered, merged and ranked rows with every column (contract and extras such as n_cells);
+    ``units`` is the run's :func:`run_units` when the caller has read it already."""
     filters.validate()
-    return rank_units(*read_list_units(con, run_id), filters)
+    if units is None:
+        return rank_units(*read_list_units(con, run_id), filters)
+    return rank_units(load_run(con, run_id), units, filters)
 
 
 def rank_units(info: RunInfo, units: pl.DataFrame, filters: RiskListFilter) -> pl.DataFrame:
@@ -318,7 +336,10 @@ def rank_units(info: RunInfo, units: pl.DataFrame, filters: RiskListFilter) -> p
 
 
 def build_risk_rows(
-    con: duckdb.DuckDBPyConnection, run_id: str, filters: RiskListFilter
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    filters: RiskListFilter,
+    units: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The ranked risk list of a forecast run, with exactly :data:`RISK_COLUMNS`.
 
@@ -326,6 +347,7 @@ def build_risk_rows(
         con: an open (read) connection to the warehouse.
         run_id: the forecast run (see ``forecast_runs``).
         filters: the list's options.
+        units: the run's :func:`run_units`, when already read (else read here).
 
     Returns:
         One row per unit (or merged corridor), ranked from 1.
@@ -333,4 +355,4 @@ def build_risk_rows(
     Raises:
         ExportError: on a bad option, an unknown run or a filter that matches nothing.
     """
-    return build_units(con, run_id, filters).select(RISK_COLUMNS)
+    return build_units(con, run_id, filters, units).select(RISK_COLUMNS)

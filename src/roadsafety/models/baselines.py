@@ -23,11 +23,11 @@ import polars as pl
 from roadsafety.features.events import EventIndex, window_sum
 from roadsafety.features.panel import roll_name
 from roadsafety.models import empirical_bayes as eb
+from roadsafety.models.morth import MORTH_FG, MORTH_KILLED
 
 log = logging.getLogger(__name__)
 
 BASELINES = ("naive_1y", "naive_3y", "seasonal_naive", "morth_rule")
-MORTH_FG, MORTH_KILLED = 5, 10
 
 
 def _jan1(day_number: int, years_back: int) -> int:

@@ -17,8 +17,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from roadsafety.models.baselines import MORTH_FG, MORTH_KILLED
-
+MORTH_FG, MORTH_KILLED = 5, 10  # the rule: fatal/grievous crashes, deaths in 3 years
 SPOT_COLUMNS = {"spot_road": pl.Utf8, "spot_from": pl.Float64, "spot_to": pl.Float64}
 
 
@@ -50,21 +49,56 @@ def _window_sums(km: np.ndarray, values: np.ndarray, length: float) -> np.ndarra
 def _spots_on_road(km: np.ndarray, fg: np.ndarray, deaths: np.ndarray, length: float) -> np.ndarray:
     """Spot number of each crash (sorted by km) on one road, -1 outside every spot."""
     spot = np.full(len(km), -1)
-    chosen: list[tuple[float, float]] = []
+    clear = np.ones(len(km), dtype=bool)  # a window starting here overlaps no chosen spot
+    end = np.searchsorted(km, km + length + 1e-9, side="right")  # as _window_sums, found once
+    first = np.arange(len(km))
+
+    def window_sums(values: np.ndarray) -> np.ndarray:
+        cum = np.concatenate([[0.0], np.cumsum(values)])
+        return cum[end] - cum[first]
+
+    chosen = 0
     while True:
         free = (spot < 0).astype(float)
-        fg_w = _window_sums(km, fg * free, length)
-        dead_w = _window_sums(km, deaths * free, length)
-        ok = (spot < 0) & ((fg_w >= MORTH_FG) | (dead_w >= MORTH_KILLED))
-        for lo, hi in chosen:
-            ok &= (km > hi + 1e-9) | (km + length < lo - 1e-9)
+        fg_w = window_sums(fg * free)
+        dead_w = window_sums(deaths * free)
+        ok = clear & (spot < 0) & ((fg_w >= MORTH_FG) | (dead_w >= MORTH_KILLED))
         if not ok.any():
             return spot
         cand = np.flatnonzero(ok)
         best = cand[np.lexsort((km[cand], -dead_w[cand], -fg_w[cand]))[0]]
         inside = (km >= km[best] - 1e-9) & (km <= km[best] + length + 1e-9) & (spot < 0)
-        spot[inside] = len(chosen)
-        chosen.append((float(km[best]), float(km[best]) + length))
+        spot[inside] = chosen
+        lo, hi = float(km[best]), float(km[best]) + length
+        clear &= (km > hi + 1e-9) | (km + length < lo - 1e-9)
+        chosen += 1
+
+
+def _spot_frame(
+    rows: pl.Series, road: str, km: np.ndarray, spot: np.ndarray, length_km: float
+) -> pl.DataFrame:
+    """``_row, spot_road, spot_from, spot_to`` of one road's crashes (``spot`` from
+    :func:`_spots_on_road`; nulls outside every spot). A spot runs from its lowest km."""
+    inside = spot >= 0
+    start = np.full(int(spot.max()) + 1 if inside.any() else 0, np.inf)
+    np.minimum.at(start, spot[inside], km[inside])
+    end = np.array([round(v + length_km, 6) for v in start], dtype=float)  # numpy's rounding
+    at = np.where(inside, spot, 0)
+    frame = pl.DataFrame(
+        {
+            "_row": rows,
+            "_in": inside,
+            "spot_from": start[at] if len(start) else np.zeros(len(km)),
+            "spot_to": end[at] if len(end) else np.zeros(len(km)),
+        }
+    )
+    use = pl.col("_in")
+    return frame.select(
+        pl.col("_row").cast(pl.UInt32),
+        spot_road=pl.when(use).then(pl.lit(road, dtype=pl.Utf8)),
+        spot_from=pl.when(use).then(pl.col("spot_from")),
+        spot_to=pl.when(use).then(pl.col("spot_to")),
+    )
 
 
 def find_road_spots(crashes: pl.DataFrame, length_km: float) -> pl.DataFrame:
@@ -92,19 +126,7 @@ def find_road_spots(crashes: pl.DataFrame, length_km: float) -> pl.DataFrame:
             part["deaths"].fill_null(0).to_numpy().astype(float),
             length_km,
         )
-        starts = {s: km[spot == s].min() for s in np.unique(spot[spot >= 0])}
-        lo = [starts[s] if s >= 0 else None for s in spot]
-        parts.append(
-            pl.DataFrame(
-                {
-                    "_row": part["_row"],
-                    "spot_road": [road if s >= 0 else None for s in spot],
-                    "spot_from": lo,
-                    "spot_to": [None if v is None else round(v + length_km, 6) for v in lo],
-                },
-                schema={"_row": pl.UInt32, **SPOT_COLUMNS},
-            )
-        )
+        parts.append(_spot_frame(part["_row"], road, km, spot, length_km))
     spots = pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, **SPOT_COLUMNS})
     return frame.join(spots, on="_row", how="left").sort("_row").drop("_row")
 
