@@ -85,9 +85,14 @@ class FactSink:
         self.split_days |= days & self.days
         self.days |= days
         self._wait()
-        self._pending = self._pool.submit(self.writer.write, rows)  # compresses while we go on
-        self.aggregate.add(rows)
+        self._pending = self._pool.submit(self._write, rows)  # while the next chunk is prepared
         self.rows += rows.height
+
+    def _write(self, rows: pl.DataFrame) -> None:
+        """Compress the chunk into its fact files and aggregate it (in the writer thread: one
+        chunk at a time, Polars working without the interpreter lock)."""
+        self.writer.write(rows)
+        self.aggregate.add(rows)
 
     def _wait(self) -> None:
         """Wait for the write in flight (its error, if any, is raised here)."""
