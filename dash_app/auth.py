@@ -170,7 +170,7 @@ def _login_view() -> flask.Response | str:
         form = flask.request.form
         expected = flask.session.get("csrf", "")
         if not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
-            error = "The form expired; please try again."
+            error = "login.expired"  # a vocabulary key: the page shows it in both languages
         else:
             user, error = _authenticate(form.get("username", "").strip(), form.get("password", ""))
             if user is not None:
@@ -195,7 +195,7 @@ def _authenticate(username: str, password: str) -> tuple[AppUser | None, str | N
     if record is None or not ok or record.disabled:
         reason = "disabled" if record and ok else "bad credentials"
         audit("login_failed", {"reason": reason, "address": address}, user=name)
-        return None, "Wrong user name or password, or the account is disabled."
+        return None, "login.refused"
     throttle.succeeded(name, address)
     return AppUser(record.username, record.role, record.district, record.session_version), None
 

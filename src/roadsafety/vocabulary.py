@@ -450,6 +450,21 @@ APP_TEXTS: dict[str, dict[str, str]] = {
     "app.all_districts": {"en": "all districts", "hi": "सभी ज़िले"},
     "app.user": {"en": "{user} ({role}, {where})", "hi": "{user} ({role}, {where})"},
     "app.switch": {"en": "हिन्दी", "hi": "English"},
+    "app.tagline": {
+        "en": "Crash risk forecasts for traffic police",
+        "hi": "यातायात पुलिस के लिए दुर्घटना जोखिम पूर्वानुमान",
+    },
+    "login.title": {"en": "Sign in", "hi": "लॉग इन"},
+    "login.user": {"en": "User name", "hi": "उपयोगकर्ता नाम"},
+    "login.password": {"en": "Password", "hi": "पासवर्ड"},
+    "login.expired": {
+        "en": "The form expired; please try again.",
+        "hi": "फ़ॉर्म की समय-सीमा समाप्त हो गई; कृपया फिर से प्रयास करें।",
+    },
+    "login.refused": {
+        "en": "Wrong user name or password, or the account is disabled.",
+        "hi": "उपयोगकर्ता नाम या पासवर्ड गलत है, या खाता बंद है।",
+    },
     "app.switch_hint": {"en": "हिन्दी में देखें", "hi": "Show in English"},
     "role.viewer": {"en": "viewer", "hi": "दर्शक"},
     "role.analyst": {"en": "analyst", "hi": "विश्लेषक"},

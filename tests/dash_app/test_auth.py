@@ -12,6 +12,7 @@ from worlds import PASSWORD
 from dash_app.app import create_app
 from roadsafety.store.connection import write_connection
 from roadsafety.store.users import read_audit_log, set_disabled
+from roadsafety.vocabulary import text
 
 GRID_INPUTS = {
     "risk-district": "Panipat",
@@ -37,6 +38,22 @@ def _grid_rows(app, client, values: dict):
         "/_dash-update-component", json=callback_payload(app, "risk-grid.rowData", values)
     )
     return resp
+
+
+def test_login_page_speaks_english_and_hindi_before_any_language_is_chosen(app) -> None:
+    client = app.server.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    for key in ("app.name", "app.tagline", "login.user", "login.password", "login.title"):
+        assert text(key, "en") in page and text(key, "hi") in page
+    assert '<span class="hi" lang="hi">' in page
+    refused = _login(client, "admin", "wrong password!").get_data(as_text=True)
+    expired = client.post("/login", data={"csrf": "stale", "username": "a", "password": "b"})
+    for answer, key in (
+        (refused, "login.refused"),
+        (expired.get_data(as_text=True), "login.expired"),
+    ):
+        assert text(key, "en") in answer and text(key, "hi") in answer
+        assert "login." not in answer.split('role="alert">')[1][:20]  # the text, not the key
 
 
 def test_anonymous_gets_no_page_and_no_data(app) -> None:
