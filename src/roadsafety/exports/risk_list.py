@@ -45,6 +45,7 @@ import polars as pl
 
 from roadsafety.errors import ExportError, NoMatchError
 from roadsafety.exports.corridors import merge_corridors, merge_stretch_runs
+from roadsafety.features.text import squeezed
 from roadsafety.store.export_store import RunInfo, read_forecast_units, read_run_info
 from roadsafety.store.units import fill_h3_cells
 from roadsafety.vocabulary import BAND_KEYS, BAND_ORDER, band_cuts, band_of
@@ -208,13 +209,7 @@ def match_option(units: pl.DataFrame, column: str, value: str, option: str) -> p
         ExportError: naming ``option`` and the known values when nothing matches.
     """
     wanted = " ".join(value.split()).lower()
-    norm = (
-        pl.col(column)
-        .fill_null("")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-        .str.to_lowercase()
-    )
+    norm = squeezed(pl.col(column).fill_null("")).str.to_lowercase()
     kept = units.filter(norm == wanted)
     if kept.is_empty():
         known = sorted(v for v in units[column].drop_nulls().unique().to_list() if v)

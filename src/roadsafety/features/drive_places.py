@@ -22,6 +22,8 @@ from __future__ import annotations
 import h3
 import polars as pl
 
+from roadsafety.features.text import name_key
+
 PLACE_KINDS = ("unit", "cells", "road_km", "ps_road")
 CRASH_KEYS = ("row", "unit_id", "h3_cell", "road_name", "police_station", "chainage_km")
 MATCH_SCHEMA = {"drive_id": pl.Utf8, "place_no": pl.Int32, "row": pl.Int64}
@@ -31,12 +33,6 @@ _MATCH_COLS = [pl.col(c).cast(t) for c, t in MATCH_SCHEMA.items()]
 def road_key(expr: pl.Expr) -> pl.Expr:
     """Road-name comparison key: upper case, letters and digits only ('NH 44' = 'nh-44' = 'NH44')."""
     key = expr.cast(pl.Utf8).str.to_uppercase().str.replace_all(r"[^0-9A-Z]", "")
-    return pl.when(key == "").then(None).otherwise(key)
-
-
-def name_key(expr: pl.Expr) -> pl.Expr:
-    """Unit-id / police-station comparison key: upper case, single spaces, trimmed."""
-    key = expr.cast(pl.Utf8).str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
     return pl.when(key == "").then(None).otherwise(key)
 
 

@@ -1,4 +1,5 @@
-"""Text transforms computed once per distinct value (pure Polars, no I/O).
+"""Text clean-up shared by the readers and features, and transforms computed once per distinct
+value (pure Polars, no I/O).
 
 Columns such as district, police station, road name and offence hold a few hundred distinct values
 across millions of rows; trimming, case-folding or checking each distinct value once and mapping the
@@ -10,6 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import polars as pl
+
+
+def squeezed(expr: pl.Expr) -> pl.Expr:
+    """Text trimmed, each inner run of whitespace one space."""
+    return expr.cast(pl.Utf8).str.replace_all(r"\s+", " ").str.strip_chars()
+
+
+def squeezed_or_null(expr: pl.Expr) -> pl.Expr:
+    """:func:`squeezed`, with empty text as null."""
+    text = squeezed(expr)
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def name_key(expr: pl.Expr) -> pl.Expr:
+    """A name as compared and stored (police stations, roads, unit ids): upper case, trimmed,
+    single spaces; empty text is null."""
+    return squeezed_or_null(expr.cast(pl.Utf8).str.to_uppercase())
+
 
 SAMPLE_ROWS = 10_000  # rows looked at to judge whether a column repeats its values
 REPEATS = 10  # per distinct value in the sample, at least, for the per-distinct path

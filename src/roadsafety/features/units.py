@@ -31,7 +31,7 @@ from roadsafety.features.roads import (
     stretch_neighbours,
     with_normalised_roads,
 )
-from roadsafety.features.text import per_distinct
+from roadsafety.features.text import per_distinct, squeezed
 
 UNIT_COLUMNS: dict[str, pl.DataType] = {
     "unit_id": pl.Utf8(),
@@ -52,7 +52,7 @@ _ATTRS = ("road_name", "road_category", "police_station", "district")
 
 def normalise_unit_text(expr: pl.Expr) -> pl.Expr:
     """Upper case with single spaces: the police-station part of ``POLICE STATION | ROAD`` ids."""
-    return expr.str.strip_chars().str.replace_all(r"\s+", " ").str.to_uppercase()
+    return squeezed(expr).str.to_uppercase()
 
 
 def record_units(frame: pl.DataFrame, stretch_km: float) -> pl.DataFrame:

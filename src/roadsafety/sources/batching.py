@@ -24,12 +24,6 @@ from roadsafety.sources.base import (
 REJECT_COLUMNS = ("_reject_column", "_reject_value", "_reject_reason")
 
 
-def normalise_name(expr: pl.Expr) -> pl.Expr:
-    """Upper-case, trim and collapse inner whitespace; empty text becomes null."""
-    text = expr.cast(pl.Utf8).str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(text == "").then(None).otherwise(text)
-
-
 def raw_json(columns: list[str], frame: pl.DataFrame) -> pl.Expr:
     """A JSON object of the given source columns (those present in ``frame``), for audit."""
     present = [c for c in columns if c in frame.columns]

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
+from roadsafety.features.text import name_key
 from roadsafety.sources.base import SourceBatch, SourceError, check_header_names
-from roadsafety.sources.batching import finish_batch, normalise_name, raw_json, reject_when
+from roadsafety.sources.batching import finish_batch, raw_json, reject_when
 from roadsafety.sources.sections import severity_expr
 
 SOURCE = "delhi_fir"
@@ -86,17 +87,17 @@ def read_delhi_fir(path: Path) -> SourceBatch:
     for col in ("YEAR", "ROAD NAME", "OFFENDING VEHICLE"):
         if col not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.Utf8).alias(col))
-    station = normalise_name(pl.col("POLICE STATION"))
+    station = name_key(pl.col("POLICE STATION"))
     fir = pl.col("FIRNO").str.strip_chars().str.replace(r"^0+(\d)", "$1")
     year = pl.coalesce(pl.col("YEAR").str.strip_chars(), pl.col("occurred_at").str.slice(0, 4))
-    road = normalise_name(pl.col("ROAD NAME"))
+    road = name_key(pl.col("ROAD NAME"))
     parsed = frame.with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
         _date().alias("occurred_at"),
         station.alias("police_station"),
         road.alias("road_name"),
         road_category(road).alias("road_category"),
-        normalise_name(pl.col("OFFENDING VEHICLE")).alias("vehicle_types"),
+        name_key(pl.col("OFFENDING VEHICLE")).alias("vehicle_types"),
         pl.lit(DISTRICT).alias("district"),
         raw_json(RAW_COLUMNS, frame),
     ).with_columns(

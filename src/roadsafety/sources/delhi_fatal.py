@@ -27,8 +27,9 @@ from pathlib import Path
 
 import polars as pl
 
+from roadsafety.features.text import name_key
 from roadsafety.sources.base import SourceBatch, SourceError
-from roadsafety.sources.batching import finish_batch, normalise_name, reject_when, require_columns
+from roadsafety.sources.batching import finish_batch, reject_when, require_columns
 from roadsafety.sources.delhi import DISTRICT, road_category
 
 SOURCE = "delhi_fatal"
@@ -268,11 +269,11 @@ def read_delhi_fatal(path: Path) -> SourceBatch:
     fir = pl.col("FIR").str.extract(r"(\d+)").str.replace(r"^0+(\d)", "$1")
     lat, lon = _coordinates()
     located = lat.is_not_null() & lon.is_not_null()
-    road = normalise_name(pl.col("road"))
+    road = name_key(pl.col("road"))
     parsed = frame.with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("source_row"),
         _timestamp().alias("occurred_at"),
-        normalise_name(pl.col("PS")).alias("police_station"),
+        name_key(pl.col("PS")).alias("police_station"),
         pl.when(located).then(lat).alias("latitude"),
         pl.when(located).then(lon).alias("longitude"),
         pl.lit("fatal").alias("severity"),

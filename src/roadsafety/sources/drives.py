@@ -30,6 +30,7 @@ import h3
 import polars as pl
 
 from roadsafety import schemas
+from roadsafety.features.text import squeezed_or_null
 from roadsafety.sources.base import SourceError
 from roadsafety.sources.batching import reject_when, rejected_rows
 from roadsafety.sources.tabular import read_table_text
@@ -70,8 +71,7 @@ class DriveBatch:
 
 
 def _text(col: str) -> pl.Expr:
-    value = pl.col(col).cast(pl.Utf8).str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(value == "").then(None).otherwise(value).alias(col)
+    return squeezed_or_null(pl.col(col)).alias(col)
 
 
 def _date(col: str) -> pl.Expr:

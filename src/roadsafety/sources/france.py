@@ -27,8 +27,9 @@ from pathlib import Path
 
 import polars as pl
 
+from roadsafety.features.text import name_key
 from roadsafety.sources.base import SourceBatch, SourceError, check_header_names
-from roadsafety.sources.batching import finish_batch, normalise_name, raw_json, reject_when
+from roadsafety.sources.batching import finish_batch, raw_json, reject_when
 from roadsafety.sources.french_streets import street_key
 
 SOURCE = "baac"
@@ -231,7 +232,7 @@ def _commune() -> pl.Expr:
 
 def _street(text: pl.Expr) -> pl.Expr:
     """One spelling per street (``PRADO (AVENUE DU)`` → ``AVENUE PRADO``), see french_streets."""
-    return normalise_name(text).map_elements(street_key, return_dtype=pl.Utf8, skip_nulls=True)
+    return name_key(text).map_elements(street_key, return_dtype=pl.Utf8, skip_nulls=True)
 
 
 def _road_name() -> pl.Expr:

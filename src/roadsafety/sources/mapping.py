@@ -33,6 +33,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from roadsafety import schemas
+from roadsafety.features.text import name_key, squeezed_or_null
 from roadsafety.sources import streaming
 from roadsafety.sources.base import (
     SourceBatch,
@@ -41,7 +42,7 @@ from roadsafety.sources.base import (
     SourceStream,
     check_header_names,
 )
-from roadsafety.sources.batching import normalise_name, reject_when, split_rows
+from roadsafety.sources.batching import reject_when, split_rows
 from roadsafety.sources.offences import offence_expr
 from roadsafety.sources.sections import severity_expr
 from roadsafety.sources.tabular import EXCEL_SUFFIXES, read_table_text
@@ -252,8 +253,7 @@ def _text_frames(path: Path, spec: MappingSpec) -> Iterator[pl.DataFrame]:
 
 
 def _text(col: str) -> pl.Expr:
-    text = pl.col(SRC + col).cast(pl.Utf8).str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(text == "").then(None).otherwise(text)
+    return squeezed_or_null(pl.col(SRC + col))
 
 
 def _timestamp(spec: MappingSpec, col: str) -> pl.Expr:
@@ -312,7 +312,7 @@ def _canonical(spec: MappingSpec) -> list[pl.Expr]:
             exprs.append(pl.lit(value).alias(canon))
     idc = schemas.ID_COLUMN[spec.kind]
     if idc not in spec.columns:
-        parts = [normalise_name(pl.col(SRC + c)) for c in spec.id_columns]
+        parts = [name_key(pl.col(SRC + c)) for c in spec.id_columns]
         exprs.append(pl.concat_str(parts, separator=spec.id_separator).alias(idc))
     return exprs
 

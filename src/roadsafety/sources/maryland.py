@@ -19,8 +19,9 @@ from pathlib import Path
 
 import polars as pl
 
+from roadsafety.features.text import name_key
 from roadsafety.sources.base import SourceBatch, SourceError, check_header_names
-from roadsafety.sources.batching import finish_batch, normalise_name, raw_json, reject_when
+from roadsafety.sources.batching import finish_batch, raw_json, reject_when
 from roadsafety.sources.offences import offence_expr
 
 SOURCE = "montgomery"
@@ -132,8 +133,8 @@ def read_montgomery(path: Path) -> SourceBatch:
         .str.strip_chars()
         .alias("vehicle_class"),
         pl.lit(DISTRICT).alias("district"),
-        normalise_name(pl.col("SubAgency")).alias("police_station"),
-        normalise_name(pl.col("Location")).alias("road_name"),
+        name_key(pl.col("SubAgency")).alias("police_station"),
+        name_key(pl.col("Location")).alias("road_name"),
         vtype.alias("challan_type"),
         raw_json(RAW_COLUMNS, frame),
     )

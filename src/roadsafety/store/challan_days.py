@@ -1,15 +1,16 @@
 """The one step whose input grows with challans: raw challans → ``challan_unit_day``.
 
 :data:`CHALLAN_UNIT_DAY_SQL` is plain SQL over a relation named ``challans`` (the stored challan
-columns) that runs unchanged on DuckDB, on Spark SQL and on Polars' SQL engine (which aggregates each
-chunk of a load) (tested with sqlglot in
+columns) that runs unchanged on DuckDB, on Spark SQL and on Polars' SQL engine, which aggregates
+each chunk of a load (tested with sqlglot and against DuckDB in
 ``tests/store/test_challan_days.py``; ``benchmarks/spark_challan_days.py`` runs it on pyspark over
 the Parquet facts in place). Day rather than week: the enforcement features use exact 13- and
 52-week windows ending on any day, and the app counts the last 90 days.
 
 Every reader of challan volumes (the features, forecasts' recent challans, the job's offence-mix
 check, status, the app) reads this table, which is about a hundred times smaller than the raw
-rows. A load re-aggregates only the days it touched, from the files of those days' months.
+rows. A load adds the aggregate of its own rows (:class:`LoadAggregate`); only a load that takes
+rows back out or updates stored ones re-aggregates the days it touched, from those months' files.
 """
 
 from __future__ import annotations
@@ -78,10 +79,6 @@ SOURCE_COLUMNS = (
 )  # the stored challan columns CHALLAN_UNIT_DAY_SQL reads (tested against it)
 
 
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 class LoadAggregate:
     """The aggregate of one load's new challans, built chunk by chunk into Parquet parts in the
     write's scratch folder (DuckDB's ``temp_directory``, removed with the write), so neither the
@@ -119,7 +116,7 @@ class LoadAggregate:
                 "WHERE issued_day IN (SELECT day FROM load_days)"
             ).fetchall()
             con.unregister("load_days")
-            files = ", ".join(_quoted(p) for p in self.parts)
+            files = facts.quoted_paths([str(p) for p in self.parts])
             con.execute(
                 f"INSERT INTO challan_unit_day ({cols}) SELECT {cols} FROM read_parquet([{files}])"
             )

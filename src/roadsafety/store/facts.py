@@ -70,7 +70,8 @@ def content_sql(kind: str, alias: str = "") -> str:
     return f"md5(concat_ws('\x1f', {parts}))"
 
 
-def _quoted(paths: list[str]) -> str:
+def quoted_paths(paths: list[str]) -> str:
+    """File paths as a SQL list body (``'a', 'b'``), quotes doubled."""
     return ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
 
 
@@ -86,7 +87,7 @@ def scan_sql(kind: str, paths: list[str], filename: bool = False) -> str:
         return f"(SELECT {empty}{extra} WHERE false)"
     extra = ", filename" if filename else ""
     flag = ", filename = true" if filename else ""
-    return f"(SELECT {cols}{extra} FROM read_parquet([{_quoted(paths)}]{flag}))"
+    return f"(SELECT {cols}{extra} FROM read_parquet([{quoted_paths(paths)}]{flag}))"
 
 
 def live_files(

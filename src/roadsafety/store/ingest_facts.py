@@ -5,11 +5,10 @@ Rows are written as they come (one file per chunk and month), and so is each chu
 a part in the write's scratch folder), so memory does not grow with the file. When every row stays,
 the parts are added to the stored aggregate and only days in more than one part (a day split between
 chunks, or already stored) are summed; otherwise the touched days are recounted from their months'
-files. Only at the end, and only where needed, are
-rows taken back out of the new files: an id repeated within the file (the first exact copy stays, an
-id with different contents is quarantined whole), or an id already stored (an exact copy counts as a
-duplicate; different content is an update: the stored file is rewritten without the old version,
-which goes to ``record_history``). Repeats within the file are found from 64-bit hashes of the ids
+files. Only at the end, and only where needed, are rows taken back out of the new files: an id
+repeated within the file (the first exact copy stays, an id with different contents is quarantined
+whole), or an id already stored (an exact copy counts as a duplicate; different content is an
+update: the stored file is rewritten without the old version, which goes to ``record_history``). Repeats within the file are found from 64-bit hashes of the ids
 kept per chunk (8 bytes a row, sorted in place at the end) and confirmed in DuckDB; stored ids are
 looked up by a join DuckDB prunes with the new ids' range. Nothing is visible before the warehouse
 swap publishes the manifest.

@@ -24,7 +24,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from roadsafety import schemas
-from roadsafety.features.text import per_distinct
+from roadsafety.features.text import per_distinct, squeezed
 from roadsafety.sources.base import REJECT_SCHEMA
 from roadsafety.store.privacy import is_personal
 
@@ -106,6 +106,16 @@ class Checked:
 def _token(value: pl.Expr) -> pl.Expr:
     """Lower-case, trimmed, spaces and dashes as underscores."""
     return value.str.strip_chars().str.to_lowercase().str.replace_all(r"[\s\-]+", "_")
+
+
+def _road_category(value: pl.Expr) -> pl.Expr:
+    """The canonical road category of a text (``other`` when unknown; empty text is null)."""
+    token = _token(value)
+    return (
+        pl.when(token.is_null() | (token == ""))
+        .then(None)
+        .otherwise(token.replace_strict(ROAD_CATEGORY_ALIASES, default="other"))
+    )
 
 
 def _reject(frame: pl.DataFrame, mask: pl.Expr, column: str, reason: str | pl.Expr) -> pl.DataFrame:
@@ -244,22 +254,11 @@ def normalise_codes(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         columns.append(
             per_distinct(frame["severity"], lambda v: _token(v).replace(SEVERITY_ALIASES))
         )
-        columns.append(
-            per_distinct(
-                frame["road_category"],
-                lambda v: (
-                    pl.when(_token(v).is_null() | (_token(v) == ""))
-                    .then(None)
-                    .otherwise(_token(v).replace_strict(ROAD_CATEGORY_ALIASES, default="other"))
-                ),
-            )
-        )
+        columns.append(per_distinct(frame["road_category"], _road_category))
     else:
         columns.append(per_distinct(frame["offence"], _token))
     for col in ("district", "police_station", "road_name"):
-        columns.append(
-            per_distinct(frame[col], lambda v: v.str.strip_chars().str.replace_all(r"\s+", " "))
-        )
+        columns.append(per_distinct(frame[col], squeezed))
     # (0, 0) is the usual "no fix" placeholder, not a point in the Gulf of Guinea.
     zero = (pl.col("latitude") == 0) & (pl.col("longitude") == 0)
     return frame.with_columns(
